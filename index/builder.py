@@ -1,0 +1,423 @@
+"""Building the index from the corpus folder, incrementally and atomically.
+
+A build compares the corpus with what the current version recorded of each file (size and
+modification time, then content hash), re-reads only what changed, embeds only passages
+whose text has no cached vector, and writes a complete new version before switching to it.
+With nothing changed it loads no model and writes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from index import layout, vectors
+from index.chunker import chunk, embedding_text
+from index.corpus import (
+    CorpusFile,
+    Skipped,
+    article_ids,
+    digest,
+    parse_article,
+    read_bytes,
+    scan,
+)
+from index.embedder import Embedder, Vectors, make_embedder
+from index.errors import ArticleError, CitebotError, CorpusError, IndexError_
+from index.records import Article
+from index.settings import Settings
+from index.store import FileRow, Store
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did."""
+
+    changed: bool
+    full: bool
+    articles: int
+    passages: int
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    embedded: int = 0
+    reused: int = 0
+    skipped: tuple[Skipped, ...] = ()
+    duplicates: tuple[Skipped, ...] = ()
+    notes: tuple[str, ...] = ()
+    seconds: float = 0.0
+    version: Path | None = None
+
+
+@dataclass
+class Plan:
+    """How the corpus differs from the current version; also what `index status` shows."""
+
+    rows: list[FileRow]
+    parsed: dict[str, Article]
+    insert: list[str]  # relpaths of articles to (re)insert
+    delete: list[str]  # article ids to remove
+    skipped: list[Skipped]
+    previous_rows: dict[str, FileRow] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.insert or self.delete) or self.rows != sorted(
+            self.previous_rows.values(), key=lambda r: r.relpath
+        )
+
+
+@dataclass(frozen=True)
+class _Previous:
+    version: Path
+    manifest: layout.Manifest
+    store: Store
+
+
+def build(
+    settings: Settings,
+    *,
+    full: bool = False,
+    embedder: Embedder | None = None,
+    show_progress: bool = True,
+) -> BuildReport:
+    """Bring the index up to date with the corpus folder.
+
+    Args:
+        settings: where the corpus and the index are, and how to chunk and embed.
+        full: ignore the current version and embed everything again.
+        embedder: the model; by default the configured one, loaded only if something
+            needs embedding.
+        show_progress: draw a progress bar on stderr while embedding.
+
+    Returns:
+        A report of what changed; ``changed`` is False when the index was already current.
+
+    Raises:
+        CorpusError: the corpus folder is missing or has no usable article.
+        BuildInProgress: another build is running.
+        ConfigError: the configured index type can't be built.
+    """
+    started = time.monotonic()
+    model = embedder or make_embedder(settings.model, settings.batch_size)
+    with layout.build_lock(settings.index_dir), _previous(settings, model, full) as found:
+        previous, notes = found
+        plan = make_plan(
+            settings, previous.store if previous else None, rechunk=_rechunk(settings, previous)
+        )
+        if previous is not None and not plan.changed:
+            articles, passages = previous.store.counts()
+            return BuildReport(
+                changed=False,
+                full=False,
+                articles=articles,
+                passages=passages,
+                skipped=tuple(plan.skipped),
+                duplicates=_duplicates(plan.rows),
+                seconds=time.monotonic() - started,
+            )
+        _require_articles(settings, plan)
+        build_dir = layout.new_build_dir(settings.index_dir)
+        try:
+            report = _write(settings, model, previous, plan, build_dir, show_progress)
+        except BaseException:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise
+    return replace(report, notes=tuple(notes), seconds=time.monotonic() - started)
+
+
+def make_plan(settings: Settings, store: Store | None, *, rechunk: bool = False) -> Plan:
+    """Compare the corpus folder with what ``store`` recorded; reads only changed files.
+
+    Raises:
+        CorpusError: the corpus folder is missing.
+    """
+    files, skipped = scan(settings.corpus_dir)
+    previous_rows = store.files() if store is not None else {}
+    ids = article_ids([f.relpath for f in files])
+    rows: list[FileRow] = []
+    parsed: dict[str, Article] = {}
+    for file in files:
+        old = previous_rows.get(file.relpath)
+        row, article = _examine(file, ids[file.relpath], old, settings, rechunk)
+        rows.append(row)
+        if article is not None:
+            parsed[file.relpath] = article
+        if row.status == "skipped":
+            skipped.append(Skipped(file.relpath, row.message or "skipped"))
+    rows = _mark_duplicates(rows)
+    indexed = store.article_ids() if store is not None else set()
+    wanted = {row.article_id: row for row in rows if row.status == "indexed" and row.article_id}
+    insert = [
+        row.relpath
+        for article_id, row in wanted.items()
+        if article_id not in indexed or row.relpath in parsed
+    ]
+    reinserted = {rows_id for rows_id, row in wanted.items() if row.relpath in insert}
+    delete = sorted(i for i in indexed if i not in wanted or i in reinserted)
+    return Plan(rows, parsed, sorted(insert), delete, skipped, previous_rows)
+
+
+def _examine(
+    file: CorpusFile, article_id: str, old: FileRow | None, settings: Settings, rechunk: bool
+) -> tuple[FileRow, Article | None]:
+    """The file's row, and the parsed article where the file is new or changed."""
+    reusable = old is not None and old.status != "skipped" and old.article_id == article_id
+    if reusable and old and not rechunk and (old.size, old.mtime_ns) == (file.size, file.mtime_ns):
+        return old, None
+    try:
+        data = read_bytes(file, settings.max_article_bytes)
+    except ArticleError as error:
+        return _row(file, "", "skipped", message=error.reason), None
+    sha = digest(data)
+    if reusable and old and not rechunk and old.sha == sha:
+        return replace(old, size=file.size, mtime_ns=file.mtime_ns), None
+    try:
+        article = parse_article(data, file.relpath, article_id)
+    except ArticleError as error:
+        return _row(file, sha, "skipped", message=error.reason), None
+    content_sha = digest("\n\n".join(article.paragraphs).encode("utf-8"))
+    return _row(file, sha, "indexed", article_id, content_sha), article
+
+
+def _row(
+    file: CorpusFile,
+    sha: str,
+    status: str,
+    article_id: str | None = None,
+    content_sha: str | None = None,
+    message: str | None = None,
+) -> FileRow:
+    return FileRow(
+        file.relpath, file.size, file.mtime_ns, sha, status, article_id, content_sha, message
+    )
+
+
+def _mark_duplicates(rows: list[FileRow]) -> list[FileRow]:
+    """The first file (by path) with a given text is indexed; later copies are not."""
+    first: dict[str, str] = {}
+    marked = []
+    for row in rows:
+        if row.status == "skipped" or row.content_sha is None:
+            marked.append(row)
+        elif row.content_sha in first:
+            message = f"same text as {first[row.content_sha]}; indexed once"
+            marked.append(replace(row, status="duplicate", message=message))
+        else:
+            first[row.content_sha] = row.relpath
+            marked.append(replace(row, status="indexed", message=None))
+    return marked
+
+
+def _duplicates(rows: list[FileRow]) -> tuple[Skipped, ...]:
+    return tuple(Skipped(r.relpath, r.message or "") for r in rows if r.status == "duplicate")
+
+
+def _require_articles(settings: Settings, plan: Plan) -> None:
+    if any(row.status == "indexed" for row in plan.rows):
+        return
+    if not plan.rows and not plan.skipped:
+        raise CorpusError(
+            f"the corpus folder {settings.corpus_dir} has no articles: add .md, .txt or .html "
+            "files (see README, 'Adding articles')"
+        )
+    reasons = "; ".join(str(s) for s in plan.skipped[:3])
+    raise CorpusError(
+        f"none of the files in {settings.corpus_dir} could be indexed ({reasons}); "
+        "the previous index, if any, is unchanged"
+    )
+
+
+@contextlib.contextmanager
+def _previous(
+    settings: Settings, model: Embedder, full: bool
+) -> Iterator[tuple[_Previous | None, list[str]]]:
+    """The current version, if an incremental build can start from it, and why not if not."""
+    notes: list[str] = []
+    previous: _Previous | None = None
+    if not full:
+        try:
+            version = layout.current_version(settings.index_dir)
+            manifest = layout.read_manifest(version)
+            reason = _incompatibility(manifest, model)
+            if reason:
+                notes.append(f"{reason}; rebuilding from scratch")
+            else:
+                previous = _Previous(version, manifest, Store.open(version / layout.STORE_FILE))
+        except IndexError_ as error:
+            if layout_exists(settings.index_dir):
+                notes.append(f"{error}; rebuilding from scratch")
+    try:
+        yield previous, notes
+    finally:
+        if previous is not None:
+            previous.store.close()
+
+
+def layout_exists(index_dir: Path) -> bool:
+    link = index_dir / "current"
+    return link.is_symlink() or link.exists()
+
+
+def _incompatibility(manifest: layout.Manifest, model: Embedder) -> str | None:
+    if manifest.format != layout.FORMAT:
+        return f"the index has format {manifest.format}, this citebot writes {layout.FORMAT}"
+    if manifest.model_id != model.model_id or manifest.dimension != model.dimension:
+        return f"the index was built with {manifest.model_id}, the configured model is {model.model_id}"
+    return None
+
+
+def _rechunk(settings: Settings, previous: _Previous | None) -> bool:
+    return previous is not None and previous.manifest.chunker != settings.chunker
+
+
+def _write(
+    settings: Settings,
+    model: Embedder,
+    previous: _Previous | None,
+    plan: Plan,
+    build_dir: Path,
+    show_progress: bool,
+) -> BuildReport:
+    store_path = build_dir / layout.STORE_FILE
+    if previous is not None:
+        store = Store.copy(previous.version / layout.STORE_FILE, store_path)
+    else:
+        store = Store.create(store_path)
+    try:
+        with store.transaction():
+            removed = [
+                pid for article_id in plan.delete for pid in store.remove_article(article_id)
+            ]
+            added, shas, texts = _insert(store, settings, plan)
+            missing = sorted(store.missing_embeddings(shas))
+            if missing:
+                wanted = {sha: texts[sha] for sha in missing}
+                store.put_embeddings(
+                    missing, _embed(model, [wanted[s] for s in missing], show_progress)
+                )
+            if removed:
+                store.prune_embeddings()
+            store.replace_files(plan.rows)
+        faiss_index = _vector_index(settings, model, previous, store, removed, added)
+        vectors.write(faiss_index, build_dir / layout.FAISS_FILE)
+        articles, passages = store.counts()
+        if faiss_index.ntotal != passages:
+            raise CitebotError(
+                f"internal error: {faiss_index.ntotal} vectors for {passages} passages"
+            )
+    finally:
+        store.close()
+    manifest = layout.Manifest(
+        format=layout.FORMAT,
+        model_id=model.model_id,
+        dimension=model.dimension,
+        index_type=settings.index_type,
+        chunker=settings.chunker,
+        articles=articles,
+        passages=passages,
+        skipped_files=len(plan.skipped),
+        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        build_seconds=0.0,
+        code_version=_code_version(),
+    )
+    version = layout.publish(settings.index_dir, build_dir, manifest)
+    old_ids = {row.article_id for row in plan.previous_rows.values() if row.status == "indexed"}
+    inserted = [plan.parsed[p].id if p in plan.parsed else _id_of(plan, p) for p in plan.insert]
+    return BuildReport(
+        changed=True,
+        full=previous is None,
+        articles=articles,
+        passages=passages,
+        added=tuple(sorted(i for i in inserted if i not in old_ids)),
+        updated=tuple(sorted(i for i in inserted if i in old_ids)),
+        removed=tuple(sorted(i for i in plan.delete if i not in inserted)),
+        embedded=len(missing),
+        reused=len(added) - len(missing),
+        skipped=tuple(plan.skipped),
+        duplicates=_duplicates(plan.rows),
+        version=version,
+    )
+
+
+def _id_of(plan: Plan, relpath: str) -> str:
+    return next(row.article_id or "" for row in plan.rows if row.relpath == relpath)
+
+
+def _insert(
+    store: Store, settings: Settings, plan: Plan
+) -> tuple[list[int], list[str], dict[str, str]]:
+    """Insert the planned articles; returns new passage ids, their text hashes, texts by hash."""
+    ids: list[int] = []
+    shas: list[str] = []
+    texts: dict[str, str] = {}
+    for relpath in plan.insert:
+        article = plan.parsed.get(relpath) or _reread(settings, relpath, _id_of(plan, relpath))
+        passages = chunk(article, settings.chunker)
+        embedded = [embedding_text(article, p) for p in passages]
+        article_shas = [digest(text.encode("utf-8")) for text in embedded]
+        texts.update(zip(article_shas, embedded, strict=True))
+        ids.extend(store.add_article(article, passages, article_shas))
+        shas.extend(article_shas)
+    return ids, shas, texts
+
+
+def _reread(settings: Settings, relpath: str, article_id: str) -> Article:
+    """Read an unchanged file again: a duplicate whose original has gone is indexed now."""
+    path = settings.corpus_dir / relpath
+    stat = path.stat()
+    file = CorpusFile(path, relpath, stat.st_size, stat.st_mtime_ns)
+    return parse_article(read_bytes(file, settings.max_article_bytes), relpath, article_id)
+
+
+def _embed(model: Embedder, texts: list[str], show_progress: bool) -> Vectors:
+    print(f"embedding {len(texts)} passages with {model.model_id}", file=sys.stderr, flush=True)
+    with tqdm(
+        total=len(texts),
+        desc="embedding",
+        unit="passage",
+        disable=not show_progress,
+        file=sys.stderr,
+    ) as bar:
+
+        def advance(count: int) -> None:
+            bar.update(count)
+
+        return model.embed_passages(texts, progress=advance)
+
+
+def _vector_index(
+    settings: Settings,
+    model: Embedder,
+    previous: _Previous | None,
+    store: Store,
+    removed: list[int],
+    added: list[int],
+) -> Any:
+    """Update the previous FAISS index in place where its type allows, else build anew."""
+    same_type = previous is not None and previous.manifest.index_type == settings.index_type
+    if previous is not None and same_type and vectors.supports_removal(settings.index_type):
+        index = vectors.read(previous.version / layout.FAISS_FILE)
+        vectors.remove(index, removed)
+        ids, matrix = store.vectors(added, model.dimension)
+        vectors.add(index, matrix, ids)
+        return index
+    ids, matrix = store.vectors(None, model.dimension)
+    return vectors.new_index(model.dimension, settings.index_type, matrix, ids)
+
+
+def _code_version() -> str:
+    try:
+        return version("citebot")
+    except PackageNotFoundError:
+        return "unknown"

@@ -1,0 +1,176 @@
+"""Cutting articles into passages of whole sentences, about ``min_words``-``max_words`` long.
+
+Short paragraphs are merged with their neighbours, long ones are split between sentences,
+and no sentence is ever cut. In interviews a question stays with its answer: the first part
+of the answer is shown with the question, later parts carry it as context.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from index.records import Article, Passage
+from index.settings import ChunkerSettings
+
+_QUESTION = re.compile(r"^[*_]*(?:Q\.?|[Qq]uestion|Вопрос|Sual|问)\s*[:：]")
+_BOUNDARY = re.compile(r"([.!?…]+)([\"'”’»)\]]*)\s+|([。！？]+[”」』）]*)\s*")
+_LAST_TOKEN = re.compile(r"(\S+)$")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st mt no nos vs etc e.g i.e u.s u.k u.n inc ltd co corp gen sen rep gov "
+    "jan feb mar apr jun jul aug sep sept oct nov dec fig al approx dept est jr sr pp vol "
+    "г гг т.е т.д им ул".split()
+)
+
+
+def count_words(text: str) -> int:
+    """Whitespace-separated words, counting each CJK character as one (they use no spaces)."""
+    return len(text.split()) + len(_CJK.findall(text))
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Split a paragraph into sentences, keeping abbreviations and initials intact."""
+    return [paragraph[start:end] for start, end in sentence_spans(paragraph)]
+
+
+def sentence_spans(paragraph: str) -> list[tuple[int, int]]:
+    """Where each sentence of a paragraph starts and ends, without surrounding spaces."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _BOUNDARY.finditer(paragraph):
+        if match.group(1) is not None and not _ends_sentence(paragraph, start, match):
+            continue
+        end = match.end(2) if match.group(1) is not None else match.end(3)
+        _add_span(spans, paragraph, start, end)
+        start = match.end()
+    _add_span(spans, paragraph, start, len(paragraph))
+    return spans
+
+
+def _add_span(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        spans.append((start, end))
+
+
+def _ends_sentence(paragraph: str, start: int, match: re.Match[str]) -> bool:
+    following = paragraph[match.end() : match.end() + 1]
+    if following and following.islower():
+        return False
+    if match.group(1) != ".":
+        return True
+    token = _LAST_TOKEN.search(paragraph[start : match.start()])
+    if token is None:
+        return True
+    word = token.group(1).lstrip("\"'“‘(«[").lower()
+    is_initial = len(word) == 1 and word.isalpha()
+    return not (is_initial or word in _ABBREVIATIONS)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """Whole sentences from paragraphs ``first``..``last``, not yet a passage."""
+
+    first: int
+    last: int
+    text: str
+    words: int
+
+    def join(self, other: _Piece) -> _Piece:
+        glue = " " if self.last == other.first else "\n\n"
+        return _Piece(
+            self.first, other.last, self.text + glue + other.text, self.words + other.words
+        )
+
+
+def chunk(article: Article, settings: ChunkerSettings) -> list[Passage]:
+    """Cut an article into passages, in reading order.
+
+    Args:
+        article: the article; its paragraphs are numbered from 1.
+        settings: the target passage length in words.
+
+    Returns:
+        The passages, each knowing its first and last paragraph number.
+    """
+    passages: list[Passage] = []
+    for question, body in _blocks(article.paragraphs):
+        if question is None:
+            pieces = _pack(body, article.paragraphs, settings.min_words, settings.max_words)
+            passages.extend(_passage(article.id, len(passages), piece) for piece in pieces)
+            continue
+        asked = _piece(question, article.paragraphs[question - 1])
+        budget = max(settings.max_words - asked.words, settings.min_words)
+        pieces = _pack(body, article.paragraphs, settings.min_words, budget)
+        if not pieces:
+            passages.append(_passage(article.id, len(passages), asked))
+            continue
+        passages.append(_passage(article.id, len(passages), asked.join(pieces[0])))
+        passages.extend(
+            _passage(article.id, len(passages) + i, piece, context=asked.text)
+            for i, piece in enumerate(pieces[1:])
+        )
+    return passages
+
+
+def embedding_text(article: Article, passage: Passage) -> str:
+    """What the model embeds for a passage: the title and any context give it its subject."""
+    parts = [article.title, passage.context, passage.text]
+    return "\n".join(part for part in parts if part)
+
+
+def _passage(article_id: str, seq: int, piece: _Piece, context: str | None = None) -> Passage:
+    return Passage(article_id, seq, piece.first, piece.last, piece.text, context)
+
+
+def _blocks(paragraphs: tuple[str, ...]) -> list[tuple[int | None, list[int]]]:
+    """Group paragraph numbers into plain runs and interview (question, answer) blocks."""
+    blocks: list[tuple[int | None, list[int]]] = [(None, [])]
+    for number, paragraph in enumerate(paragraphs, 1):
+        if _QUESTION.match(paragraph):
+            blocks.append((number, []))
+        else:
+            blocks[-1][1].append(number)
+    return [block for block in blocks if block[0] is not None or block[1]]
+
+
+def _pack(numbers: list[int], paragraphs: tuple[str, ...], low: int, high: int) -> list[_Piece]:
+    """Merge short paragraphs and split long ones so pieces land between ``low`` and ``high``."""
+    pieces: list[_Piece] = []
+    for number in numbers:
+        for piece in _split(number, paragraphs[number - 1], high):
+            if pieces and pieces[-1].words < low and pieces[-1].words + piece.words <= high:
+                pieces[-1] = pieces[-1].join(piece)
+            else:
+                pieces.append(piece)
+    if len(pieces) > 1 and pieces[-1].words < low and pieces[-2].words + pieces[-1].words <= high:
+        pieces[-2:] = [pieces[-2].join(pieces[-1])]
+    return pieces
+
+
+def _split(number: int, paragraph: str, high: int) -> list[_Piece]:
+    """One piece for a paragraph that fits; balanced runs of whole sentences for a long one."""
+    words = count_words(paragraph)
+    if words <= high:
+        return [_piece(number, paragraph)]
+    target = words / math.ceil(words / high)
+    groups: list[tuple[int, int]] = []
+    size = 0
+    for start, end in sentence_spans(paragraph):
+        length = count_words(paragraph[start:end])
+        if groups and size + length <= high and size < target:
+            groups[-1] = (groups[-1][0], end)
+            size += length
+        else:
+            groups.append((start, end))
+            size = length
+    return [_piece(number, paragraph[start:end]) for start, end in groups]
+
+
+def _piece(number: int, text: str) -> _Piece:
+    return _Piece(number, number, text, count_words(text))

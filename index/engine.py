@@ -1,0 +1,153 @@
+"""Asking the index: a question in, cited passages out."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+from index import layout, vectors
+from index.embedder import Embedder, make_embedder
+from index.errors import REBUILD_HINT, IndexCorrupt, IndexIncompatible, QuestionError
+from index.records import Answer, Article, ArticleRef, Hit
+from index.settings import Settings
+from index.store import Store, StoredPassage
+
+_SPACES = re.compile(r"\s+")
+
+
+class Engine:
+    """One loaded index version and the model that embeds questions.
+
+    The version is read fully at open, so a build that switches `current` afterwards does
+    not disturb it; `Engine.open` again to see the new version. Thread-safe for searching.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        version: Path,
+        manifest: layout.Manifest,
+        faiss_index: Any,
+        store: Store,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.version = version
+        self.manifest = manifest
+        self._index = faiss_index
+        self._store = store
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
+        """Open the current index version.
+
+        Raises:
+            IndexNotBuilt: nothing was built yet.
+            IndexCorrupt: the version is damaged or half-deleted.
+            IndexIncompatible: built with another model or an older format.
+        """
+        model = embedder or make_embedder(settings.model, settings.batch_size)
+        version = layout.current_version(settings.index_dir)
+        manifest = layout.read_manifest(version)
+        if manifest.format != layout.FORMAT:
+            raise IndexIncompatible(
+                f"the index at {settings.index_dir} has format {manifest.format} and this "
+                f"citebot reads format {layout.FORMAT}; {REBUILD_HINT}"
+            )
+        if manifest.model_id != model.model_id:
+            raise IndexIncompatible(
+                f"the index at {settings.index_dir} was built with {manifest.model_id} but "
+                f"citebot is configured for {model.model_id} (CITEBOT_MODEL); {REBUILD_HINT}"
+            )
+        faiss_index = vectors.read(version / layout.FAISS_FILE)
+        store = Store.open(version / layout.STORE_FILE)
+        if faiss_index.ntotal != manifest.passages or faiss_index.d != manifest.dimension:
+            store.close()
+            raise IndexCorrupt(
+                f"the index at {settings.index_dir} holds {faiss_index.ntotal} vectors for "
+                f"{manifest.passages} passages; {REBUILD_HINT}"
+            )
+        return cls(settings, model, version, manifest, faiss_index, store)
+
+    def close(self) -> None:
+        self._store.close()
+
+    def search(self, question: str, k: int | None = None) -> list[Hit]:
+        """The passages that best answer ``question``, best first.
+
+        Args:
+            question: free text; surrounding and repeated whitespace is ignored.
+            k: how many passages at most (default: the CITEBOT_TOP_K setting).
+
+        Returns:
+            Up to ``k`` hits scoring at least the relevance threshold (CITEBOT_MIN_SCORE);
+            an empty list means the corpus has nothing on the question.
+
+        Raises:
+            QuestionError: the question is empty or longer than the limit.
+        """
+        return self._search(question, k, self.settings.min_score)
+
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        """`search`, wrapped with the question it answers."""
+        return Answer(
+            clean_question(question, self.settings.max_question_chars),
+            tuple(self.search(question, k)),
+        )
+
+    def rank(self, question: str, k: int) -> list[Hit]:
+        """The top ``k`` passages regardless of the threshold (for evaluation and calibration)."""
+        return self._search(question, k, None)
+
+    def article(self, article_id: str) -> Article | None:
+        """A whole article with its paragraphs, or None if the index has no such article."""
+        with self._lock:
+            return self._store.article(article_id)
+
+    def articles(self) -> list[Article]:
+        """Every indexed article's metadata (paragraphs left out)."""
+        with self._lock:
+            return self._store.articles()
+
+    def _search(self, question: str, k: int | None, threshold: float | None) -> list[Hit]:
+        text = clean_question(question, self.settings.max_question_chars)
+        limit = k if k is not None else self.settings.top_k
+        if limit < 1:
+            raise QuestionError("ask for at least one passage")
+        query = self.embedder.embed_queries([text])[0]
+        found = vectors.search(self._index, query, limit)
+        if threshold is not None:
+            found = [(pid, score) for pid, score in found if score >= threshold]
+        with self._lock:
+            rows = self._store.passages([pid for pid, _ in found])
+        kept = [(rows[pid], score) for pid, score in found if pid in rows]
+        return [_hit(row, score, rank) for rank, (row, score) in enumerate(kept, 1)]
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """The question with whitespace folded.
+
+    Raises:
+        QuestionError: empty, or longer than ``max_chars``.
+    """
+    text = _SPACES.sub(" ", question).strip()
+    if not text:
+        raise QuestionError(
+            "the question is empty: ask something about Azerbaijan–China relations"
+        )
+    if len(text) > max_chars:
+        raise QuestionError(
+            f"the question is {len(text):,} characters long and the limit is {max_chars:,}: "
+            "ask a shorter question (CITEBOT_MAX_QUESTION_CHARS sets the limit)"
+        )
+    return text
+
+
+def _hit(row: StoredPassage, score: float, rank: int) -> Hit:
+    article = ArticleRef(row.article_id, row.title, row.source, row.published, row.url)
+    paragraphs = (row.first_paragraph, row.last_paragraph)
+    return Hit(rank, score, row.text, article, paragraphs, row.id, row.context)

@@ -1,0 +1,168 @@
+"""The index directory: immutable versions, a `current` link, and a build lock.
+
+    INDEX_DIR/
+      current -> versions/20261123T101500-1a2b     switched atomically (rename of a link)
+      versions/20261123T101500-1a2b/
+        manifest.json   passages.faiss   store.sqlite
+      versions/.building-.../                       a build in progress (or one that died)
+      build.lock
+
+A build writes a whole new version aside and only then renames `current` onto it, so a
+reader resolves `current` once and always sees a complete version, and a build killed at any
+moment leaves the previous version serving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from index.errors import REBUILD_HINT, BuildInProgress, IndexCorrupt, IndexNotBuilt
+from index.settings import ChunkerSettings
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+FAISS_FILE = "passages.faiss"
+STORE_FILE = "store.sqlite"
+_KEEP_VERSIONS = 2  # the current one and its predecessor, which a slow reader may still open
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an index version was built from and holds."""
+
+    format: int
+    model_id: str
+    dimension: int
+    index_type: str
+    chunker: ChunkerSettings
+    articles: int
+    passages: int
+    skipped_files: int
+    built_at: str
+    build_seconds: float
+    code_version: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
+        fields = dict(data)
+        fields["chunker"] = ChunkerSettings(**fields["chunker"])
+        return cls(**fields)
+
+
+def versions_dir(index_dir: Path) -> Path:
+    return index_dir / "versions"
+
+
+def current_version(index_dir: Path) -> Path:
+    """The directory of the version being served.
+
+    Raises:
+        IndexNotBuilt: nothing was ever built here.
+        IndexCorrupt: `current` points nowhere or the version lacks a file.
+    """
+    link = index_dir / "current"
+    if not link.is_symlink() and not link.exists():
+        raise IndexNotBuilt(
+            f"there is no index at {index_dir} yet: build it with `citebot index build`"
+        )
+    version = link.resolve()
+    if not version.is_dir():
+        raise IndexCorrupt(f"the index at {index_dir} points to a missing version; {REBUILD_HINT}")
+    for name in (MANIFEST, FAISS_FILE, STORE_FILE):
+        if not (version / name).is_file():
+            raise IndexCorrupt(f"the index at {index_dir} is missing {name}; {REBUILD_HINT}")
+    return version
+
+
+def read_manifest(version: Path) -> Manifest:
+    """Raises IndexCorrupt where the manifest is unreadable."""
+    try:
+        return Manifest.from_json(json.loads((version / MANIFEST).read_text("utf-8")))
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        raise IndexCorrupt(
+            f"the index manifest in {version} is unreadable ({error}); {REBUILD_HINT}"
+        ) from None
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the build lock; the kernel frees it when the process dies, however it dies."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / "build.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildInProgress(
+                f"another build of the index at {index_dir} is running; wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def new_build_dir(index_dir: Path) -> Path:
+    """A fresh scratch directory for a build; leftovers of dead builds are removed first.
+
+    Only call while holding the build lock.
+    """
+    root = versions_dir(index_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    for leftover in root.glob(".building-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    path = root / f".building-{secrets.token_hex(4)}"
+    path.mkdir()
+    return path
+
+
+def publish(index_dir: Path, build_dir: Path, manifest: Manifest) -> Path:
+    """Make a finished build the current version, atomically, and drop old versions."""
+    (build_dir / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2), "utf-8")
+    for name in (MANIFEST, FAISS_FILE, STORE_FILE):
+        _fsync(build_dir / name)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    version = versions_dir(index_dir) / f"{stamp}-{secrets.token_hex(2)}"
+    build_dir.rename(version)
+    _fsync(versions_dir(index_dir))
+    link = index_dir / f".current-{secrets.token_hex(4)}"
+    link.symlink_to(version.relative_to(index_dir))
+    os.replace(link, index_dir / "current")  # rename(2) is atomic: readers see old or new
+    _fsync(index_dir)
+    _drop_old_versions(index_dir, version)
+    return version
+
+
+def _drop_old_versions(index_dir: Path, current: Path) -> None:
+    versions = sorted(
+        (
+            p
+            for p in versions_dir(index_dir).iterdir()
+            if p.is_dir() and not p.name.startswith(".")
+        ),
+        key=lambda p: p.name,
+    )
+    keep = {current.name} | {p.name for p in versions[-_KEEP_VERSIONS:]}
+    for path in versions:
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

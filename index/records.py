@@ -1,0 +1,115 @@
+"""The small frozen records that travel between the stages of the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Article:
+    """One corpus article: metadata and its body paragraphs, numbered from 1."""
+
+    id: str
+    title: str
+    paragraphs: tuple[str, ...]
+    source: str | None = None
+    published: str | None = None
+    url: str | None = None
+    language: str | None = None
+    authors: tuple[str, ...] = ()
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A run of whole sentences from one article, as written, with its paragraph numbers.
+
+    ``context`` is text that helps understand the passage but is not part of it: the
+    interview question a later part of a long answer belongs to.
+    """
+
+    article_id: str
+    seq: int
+    first_paragraph: int
+    last_paragraph: int
+    text: str
+    context: str | None = None
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """What a citation names of an article."""
+
+    id: str
+    title: str
+    source: str | None
+    published: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage with its score and where it comes from."""
+
+    rank: int
+    score: float
+    text: str
+    article: ArticleRef
+    paragraphs: tuple[int, int]
+    passage_id: int
+    context: str | None = None
+
+    @property
+    def citation(self) -> str:
+        """A one-line citation: title, outlet, date, paragraphs, link."""
+        parts = [self.article.title]
+        if self.article.source:
+            parts.append(self.article.source)
+        if self.article.published:
+            parts.append(self.article.published)
+        parts.append(paragraph_label(self.paragraphs))
+        if self.article.url:
+            parts.append(self.article.url)
+        return ", ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON shape of one result."""
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 4),
+            "text": self.text,
+            "article": {
+                "id": self.article.id,
+                "title": self.article.title,
+                "source": self.article.source,
+                "published": self.article.published,
+                "url": self.article.url,
+            },
+            "paragraphs": list(self.paragraphs),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The hits for one question; no hits means the corpus has nothing on it."""
+
+    question: str
+    hits: tuple[Hit, ...] = field(default=())
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.hits)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "results": [hit.to_json() for hit in self.hits],
+        }
+
+
+def paragraph_label(paragraphs: tuple[int, int]) -> str:
+    """``¶3`` for one paragraph, ``¶3–5`` for a range."""
+    first, last = paragraphs
+    return f"¶{first}" if first == last else f"¶{first}–{last}"

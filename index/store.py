@@ -1,0 +1,347 @@
+"""The SQLite store inside an index version: files, articles, paragraphs, passages, vectors.
+
+Passage ids are the FAISS ids. They come from AUTOINCREMENT, so an id is never reused for a
+different passage, and an id held by a chat button keeps meaning what it meant.
+Vectors are cached by the hash of the text that was embedded: unchanged text is never
+embedded again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.embedder import Vectors
+from index.errors import IndexCorrupt
+from index.records import Article, Passage
+
+_IN_CHUNK = 500  # SQLite limits the number of bound parameters in one statement
+
+SCHEMA = """
+CREATE TABLE files (
+    relpath TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('indexed', 'duplicate', 'skipped')),
+    article_id TEXT,
+    content_sha TEXT,
+    message TEXT
+);
+CREATE TABLE articles (
+    id TEXT PRIMARY KEY,
+    relpath TEXT NOT NULL,
+    title TEXT NOT NULL,
+    source TEXT,
+    published TEXT,
+    url TEXT,
+    language TEXT,
+    authors TEXT NOT NULL
+);
+CREATE TABLE paragraphs (
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (article_id, number)
+) WITHOUT ROWID;
+CREATE TABLE passages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    first_paragraph INTEGER NOT NULL,
+    last_paragraph INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    context TEXT,
+    embed_sha TEXT NOT NULL
+);
+CREATE INDEX passages_by_article ON passages (article_id, seq);
+CREATE TABLE embeddings (
+    sha TEXT PRIMARY KEY,
+    vector BLOB NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """What the last build saw of one corpus file and what it made of it."""
+
+    relpath: str
+    size: int
+    mtime_ns: int
+    sha: str
+    status: str
+    article_id: str | None = None
+    content_sha: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    """A passage row joined with what a citation needs of its article."""
+
+    id: int
+    article_id: str
+    seq: int
+    first_paragraph: int
+    last_paragraph: int
+    text: str
+    context: str | None
+    title: str
+    source: str | None
+    published: str | None
+    url: str | None
+
+
+class Store:
+    """A thin typed layer over one SQLite file."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+        self._db.execute("PRAGMA foreign_keys = ON")
+
+    @classmethod
+    def create(cls, path: Path) -> Store:
+        """A new, empty store at ``path``."""
+        store = cls(sqlite3.connect(path))
+        store._db.executescript(SCHEMA)
+        return store
+
+    @classmethod
+    def copy(cls, source: Path, path: Path) -> Store:
+        """A writable copy of the store at ``source``, taken consistently with SQLite's backup."""
+        original = cls.open(source)
+        target = sqlite3.connect(path)
+        try:
+            original._db.backup(target)
+        finally:
+            original.close()
+        return cls(target)
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """Open an existing store read-only; safe to share between threads.
+
+        Raises:
+            IndexCorrupt: the file is missing or not a citebot store.
+        """
+        if not path.is_file():
+            raise IndexCorrupt(f"the index store {path} is missing")
+        try:
+            connection = sqlite3.connect(
+                f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
+            connection.execute("SELECT count(*) FROM passages").fetchone()
+        except sqlite3.DatabaseError as error:
+            raise IndexCorrupt(f"the index store {path} is damaged ({error})") from None
+        return cls(connection)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._db:
+            yield
+
+    # files ---------------------------------------------------------------------------------
+
+    def files(self) -> dict[str, FileRow]:
+        rows = self._db.execute(
+            "SELECT relpath, size, mtime_ns, sha, status, article_id, content_sha, message "
+            "FROM files"
+        )
+        return {row[0]: FileRow(*row) for row in rows}
+
+    def replace_files(self, rows: Iterable[FileRow]) -> None:
+        self._db.execute("DELETE FROM files")
+        self._db.executemany(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.relpath,
+                    r.size,
+                    r.mtime_ns,
+                    r.sha,
+                    r.status,
+                    r.article_id,
+                    r.content_sha,
+                    r.message,
+                )
+                for r in rows
+            ],
+        )
+
+    # articles and passages -----------------------------------------------------------------
+
+    def article_ids(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT id FROM articles")}
+
+    def add_article(
+        self, article: Article, passages: Sequence[Passage], embed_shas: Sequence[str]
+    ) -> list[int]:
+        """Insert an article with its paragraphs and passages; returns the new passage ids."""
+        self._db.execute(
+            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                article.id,
+                article.path,
+                article.title,
+                article.source,
+                article.published,
+                article.url,
+                article.language,
+                json.dumps(list(article.authors)),
+            ),
+        )
+        self._db.executemany(
+            "INSERT INTO paragraphs VALUES (?, ?, ?)",
+            [(article.id, n, text) for n, text in enumerate(article.paragraphs, 1)],
+        )
+        ids = []
+        for passage, sha in zip(passages, embed_shas, strict=True):
+            cursor = self._db.execute(
+                "INSERT INTO passages (article_id, seq, first_paragraph, last_paragraph, text, "
+                "context, embed_sha) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    article.id,
+                    passage.seq,
+                    passage.first_paragraph,
+                    passage.last_paragraph,
+                    passage.text,
+                    passage.context,
+                    sha,
+                ),
+            )
+            ids.append(int(cursor.lastrowid or 0))
+        return ids
+
+    def remove_article(self, article_id: str) -> list[int]:
+        """Delete an article with its paragraphs and passages; returns the removed passage ids."""
+        ids = [
+            row[0]
+            for row in self._db.execute(
+                "SELECT id FROM passages WHERE article_id = ?", (article_id,)
+            )
+        ]
+        self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        return ids
+
+    def passages(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
+        """Passages by id, with their article's citation fields; unknown ids are left out."""
+        rows = self._select_in(
+            "SELECT p.id, p.article_id, p.seq, p.first_paragraph, p.last_paragraph, p.text, "
+            "p.context, a.title, a.source, a.published, a.url FROM passages p "
+            "JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})",
+            ids,
+        )
+        return {row[0]: StoredPassage(*row) for row in rows}
+
+    def article(self, article_id: str) -> Article | None:
+        row = self._db.execute(
+            "SELECT id, relpath, title, source, published, url, language, authors "
+            "FROM articles WHERE id = ?",
+            (article_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        paragraphs = tuple(
+            text
+            for (text,) in self._db.execute(
+                "SELECT text FROM paragraphs WHERE article_id = ? ORDER BY number", (article_id,)
+            )
+        )
+        return Article(
+            id=row[0],
+            path=row[1],
+            title=row[2],
+            source=row[3],
+            published=row[4],
+            url=row[5],
+            language=row[6],
+            authors=tuple(json.loads(row[7])),
+            paragraphs=paragraphs,
+        )
+
+    def articles(self) -> list[Article]:
+        """Every article (without paragraphs), by id."""
+        rows = self._db.execute(
+            "SELECT id, relpath, title, source, published, url, language, authors "
+            "FROM articles ORDER BY id"
+        )
+        return [
+            Article(
+                id=r[0],
+                path=r[1],
+                title=r[2],
+                source=r[3],
+                published=r[4],
+                url=r[5],
+                language=r[6],
+                authors=tuple(json.loads(r[7])),
+                paragraphs=(),
+            )
+            for r in rows
+        ]
+
+    def counts(self) -> tuple[int, int]:
+        """(articles, passages)."""
+        articles = self._db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        passages = self._db.execute("SELECT count(*) FROM passages").fetchone()[0]
+        return int(articles), int(passages)
+
+    # embeddings ----------------------------------------------------------------------------
+
+    def missing_embeddings(self, shas: Iterable[str]) -> set[str]:
+        wanted = set(shas)
+        rows = self._select_in("SELECT sha FROM embeddings WHERE sha IN ({marks})", sorted(wanted))
+        return wanted - {row[0] for row in rows}
+
+    def put_embeddings(self, shas: Sequence[str], vectors: Vectors) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO embeddings VALUES (?, ?)",
+            [
+                (sha, vector.astype(np.float32).tobytes())
+                for sha, vector in zip(shas, vectors, strict=True)
+            ],
+        )
+
+    def vectors(
+        self, passage_ids: Sequence[int] | None, dimension: int
+    ) -> tuple[list[int], Vectors]:
+        """Passage ids and their vectors: the given passages, or all when ``passage_ids`` is None."""
+        query = "SELECT p.id, e.vector FROM passages p JOIN embeddings e ON e.sha = p.embed_sha"
+        if passage_ids is None:
+            rows = list(self._db.execute(query + " ORDER BY p.id"))
+        else:
+            rows = self._select_in(query + " WHERE p.id IN ({marks})", passage_ids)
+        matrix = np.zeros((len(rows), dimension), dtype=np.float32)
+        for i, (_, blob) in enumerate(rows):
+            matrix[i] = np.frombuffer(blob, dtype=np.float32)
+        return [int(row[0]) for row in rows], matrix
+
+    def prune_embeddings(self) -> int:
+        """Drop cached vectors no passage uses any more; returns how many."""
+        cursor = self._db.execute(
+            "DELETE FROM embeddings WHERE sha NOT IN (SELECT embed_sha FROM passages)"
+        )
+        return cursor.rowcount
+
+    def _select_in(self, sql: str, values: Sequence[Any]) -> list[Any]:
+        """Run ``sql``, whose ``{marks}`` is an IN list, over ``values`` in bounded chunks."""
+        rows: list[Any] = []
+        for start in range(0, len(values), _IN_CHUNK):
+            chunk = list(values[start : start + _IN_CHUNK])
+            rows.extend(self._db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk))
+        return rows
+
+    def check(self) -> str:
+        """SQLite's own integrity verdict: ``ok`` or what is wrong."""
+        return str(self._db.execute("PRAGMA quick_check").fetchone()[0])
