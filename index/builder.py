@@ -33,7 +33,7 @@ from index.corpus import (
     scan,
 )
 from index.embedder import Embedder, Vectors, make_embedder
-from index.errors import ArticleError, CitebotError, CorpusError, IndexError_
+from index.errors import ArticleError, CitebotError, CorpusError, IndexStateError
 from index.records import Article
 from index.settings import Settings
 from index.store import FileRow, Store
@@ -254,7 +254,7 @@ def _previous(
                 notes.append(f"{reason}; rebuilding from scratch")
             else:
                 previous = _Previous(version, manifest, Store.open(version / layout.STORE_FILE))
-        except IndexError_ as error:
+        except IndexStateError as error:
             if layout_exists(settings.index_dir):
                 notes.append(f"{error}; rebuilding from scratch")
     try:
@@ -273,7 +273,10 @@ def _incompatibility(manifest: layout.Manifest, model: Embedder) -> str | None:
     if manifest.format != layout.FORMAT:
         return f"the index has format {manifest.format}, this citebot writes {layout.FORMAT}"
     if manifest.model_id != model.model_id or manifest.dimension != model.dimension:
-        return f"the index was built with {manifest.model_id}, the configured model is {model.model_id}"
+        return (
+            f"the index was built with {manifest.model_id}, "
+            f"the configured model is {model.model_id}"
+        )
     return None
 
 
@@ -421,3 +424,52 @@ def _code_version() -> str:
         return version("citebot")
     except PackageNotFoundError:
         return "unknown"
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """The current version and how the corpus has moved since it was built."""
+
+    index_dir: str
+    corpus_dir: str
+    model_id: str
+    index_type: str
+    articles: int
+    passages: int
+    built_at: str
+    code_version: str
+    corpus_changed: bool
+    pending_changes: int
+    pending_removals: int
+    skipped: tuple[str, ...]
+
+
+def status(settings: Settings) -> IndexStatus:
+    """Describe the current index without changing anything or loading a model.
+
+    Raises:
+        IndexNotBuilt, IndexCorrupt: as `layout.current_version`.
+        CorpusError: the corpus folder is missing.
+    """
+    version = layout.current_version(settings.index_dir)
+    manifest = layout.read_manifest(version)
+    store = Store.open(version / layout.STORE_FILE)
+    try:
+        plan = make_plan(settings, store, rechunk=manifest.chunker != settings.chunker)
+        inserted = {_id_of(plan, relpath) for relpath in plan.insert}
+    finally:
+        store.close()
+    return IndexStatus(
+        index_dir=str(settings.index_dir),
+        corpus_dir=str(settings.corpus_dir),
+        model_id=manifest.model_id,
+        index_type=manifest.index_type,
+        articles=manifest.articles,
+        passages=manifest.passages,
+        built_at=manifest.built_at,
+        code_version=manifest.code_version,
+        corpus_changed=plan.changed,
+        pending_changes=len(plan.insert),
+        pending_removals=len([i for i in plan.delete if i not in inserted]),
+        skipped=tuple(str(s) for s in plan.skipped),
+    )

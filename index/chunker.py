@@ -19,15 +19,19 @@ _BOUNDARY = re.compile(r"([.!?…]+)([\"'”’»)\]]*)\s+|([。！？]+[”」�
 _LAST_TOKEN = re.compile(r"(\S+)$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st mt no nos vs etc e.g i.e u.s u.k u.n inc ltd co corp gen sen rep gov "
-    "jan feb mar apr jun jul aug sep sept oct nov dec fig al approx dept est jr sr pp vol "
-    "г гг т.е т.д им ул".split()
+    " ".join(
+        (
+            "mr mrs ms dr prof st mt no nos vs etc e.g i.e u.s u.k u.n inc ltd co corp gen sen",
+            "rep gov jan feb mar apr jun jul aug sep sept oct nov dec fig al approx dept est jr",
+            "sr pp vol г гг т.е т.д им ул",
+        )
+    ).split()
 )
 
 
 def count_words(text: str) -> int:
     """Whitespace-separated words, counting each CJK character as one (they use no spaces)."""
-    return len(text.split()) + len(_CJK.findall(text))
+    return len(_CJK.sub(" ", text).split()) + len(_CJK.findall(text))
 
 
 def split_sentences(paragraph: str) -> list[str]:

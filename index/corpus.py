@@ -228,17 +228,19 @@ def _parse_text(text: str) -> tuple[dict[str, Any], list[str]]:
 def _parse_html(text: str, relpath: str) -> tuple[dict[str, Any], list[str]]:
     import trafilatura  # imported late: lxml and friends are only needed for HTML
 
-    page: dict[str, Any] | None = trafilatura.bare_extraction(
+    document = trafilatura.bare_extraction(
         text,
         with_metadata=True,
         include_comments=False,
         include_tables=False,
         # Only a date the page states; never one guessed from the file or the URL.
         date_extraction_params={"extensive_search": False, "original_date": True},
-        as_dict=True,
-    )  # type: ignore[assignment]  # as_dict=True makes it a dict
-    body = str((page or {}).get("text") or "")
-    if page is None or not body.strip():
+    )
+    page: dict[str, Any] = {}
+    if document is not None:
+        page = document if isinstance(document, dict) else document.as_dict()
+    body = str(page.get("text") or "")
+    if not body.strip():
         raise ArticleError(relpath, "no article text found in the page")
     title = str(page.get("title") or "").strip()
     paragraphs = split_paragraphs(body.replace("\n", "\n\n"))

@@ -4,7 +4,7 @@
     ├── ConfigError               a setting in the environment is malformed
     ├── CorpusError               the corpus folder is missing or has no usable article
     │   └── ArticleError          one file can't become an article (a build skips it)
-    ├── IndexError_               the built index can't be used
+    ├── IndexStateError           the built index can't be used
     │   ├── IndexNotBuilt         there is no index yet
     │   ├── IndexCorrupt          files are missing or damaged
     │   ├── IndexIncompatible     built with another model or an older format
@@ -41,23 +41,23 @@ class ArticleError(CorpusError):
         self.reason = reason
 
 
-class IndexError_(CitebotError):  # noqa: N801 - trailing underscore keeps the builtin visible
+class IndexStateError(CitebotError):
     """The built index cannot be used."""
 
 
-class IndexNotBuilt(IndexError_):
+class IndexNotBuilt(IndexStateError):
     """No index has been built yet."""
 
 
-class IndexCorrupt(IndexError_):
+class IndexCorrupt(IndexStateError):
     """The index directory is damaged or half-deleted."""
 
 
-class IndexIncompatible(IndexError_):
+class IndexIncompatible(IndexStateError):
     """The index was built with another model or an older format."""
 
 
-class BuildInProgress(IndexError_):
+class BuildInProgress(IndexStateError):
     """Another build holds the index lock."""
 
 

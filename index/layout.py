@@ -139,7 +139,7 @@ def publish(index_dir: Path, build_dir: Path, manifest: Manifest) -> Path:
     _fsync(versions_dir(index_dir))
     link = index_dir / f".current-{secrets.token_hex(4)}"
     link.symlink_to(version.relative_to(index_dir))
-    os.replace(link, index_dir / "current")  # rename(2) is atomic: readers see old or new
+    link.replace(index_dir / "current")  # rename(2) is atomic: readers see old or new
     _fsync(index_dir)
     _drop_old_versions(index_dir, version)
     return version

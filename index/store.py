@@ -316,7 +316,7 @@ class Store:
     def vectors(
         self, passage_ids: Sequence[int] | None, dimension: int
     ) -> tuple[list[int], Vectors]:
-        """Passage ids and their vectors: the given passages, or all when ``passage_ids`` is None."""
+        """Passage ids with their vectors: those given, or all when ``passage_ids`` is None."""
         query = "SELECT p.id, e.vector FROM passages p JOIN embeddings e ON e.sha = p.embed_sha"
         if passage_ids is None:
             rows = list(self._db.execute(query + " ORDER BY p.id"))

@@ -1,0 +1,131 @@
+"""An interactive terminal chat over the engine."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+from index.engine import Engine
+from index.errors import QuestionError
+from index.records import Answer
+from index.terminal import Style, format_answer
+
+HELP = """Ask about Azerbaijan–China relations; answers are quoted passages with their sources.
+  /more      the next passages for the last question
+  /k N       show N passages per answer (now {k})
+  /sources   the articles in the corpus
+  /help      this text
+  /quit      leave (Ctrl-D works too)"""
+
+PROMPT = "ask› "
+
+
+def chat(
+    engine: Engine,
+    *,
+    k: int,
+    read: Callable[[str], str] = input,
+    out: TextIO,
+    style: Style,
+    banner: str = "",
+) -> None:
+    """Answer questions until /quit or end of input."""
+    session = _Session(engine, k, out, style)
+    if banner:
+        session.say(banner)
+    session.say(
+        f"citebot — {engine.manifest.articles} articles, {engine.manifest.passages} "
+        "passages. Type /help for commands."
+    )
+    with _history():
+        while True:
+            try:
+                line = read(PROMPT).strip()
+            except (EOFError, KeyboardInterrupt):
+                session.say("")
+                return
+            if line in ("/quit", "/exit", "/q", "exit", "quit"):
+                return
+            if line:
+                session.handle(line)
+
+
+class _Session:
+    def __init__(self, engine: Engine, k: int, out: TextIO, style: Style) -> None:
+        self.engine = engine
+        self.k = k
+        self.out = out
+        self.style = style
+        self.last_question: str | None = None
+        self.shown = 0
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def handle(self, line: str) -> None:
+        command, _, argument = line.partition(" ")
+        if command == "/help":
+            self.say(HELP.format(k=self.k))
+        elif command == "/k":
+            self.set_k(argument)
+        elif command == "/more":
+            self.more()
+        elif command == "/sources":
+            self.sources()
+        elif command.startswith("/"):
+            self.say(f"unknown command {command}; /help lists them")
+        else:
+            self.ask(line)
+
+    def ask(self, question: str) -> None:
+        try:
+            hits = self.engine.search(question, self.k)
+        except QuestionError as error:
+            self.say(str(error))
+            return
+        self.last_question, self.shown = question, len(hits)
+        self.say(format_answer(Answer(question, tuple(hits)), self.style))
+
+    def more(self) -> None:
+        if self.last_question is None:
+            self.say("ask a question first")
+            return
+        hits = self.engine.search(self.last_question, self.shown + self.k)[self.shown :]
+        if not hits:
+            self.say("no more relevant passages for that question")
+            return
+        self.say(format_answer(Answer(self.last_question, tuple(hits)), self.style))
+        self.shown += len(hits)
+
+    def set_k(self, argument: str) -> None:
+        if argument.strip().isdigit() and 1 <= int(argument) <= 50:
+            self.k = int(argument)
+            self.say(f"showing {self.k} passages per answer")
+        else:
+            self.say("usage: /k N, with N from 1 to 50")
+
+    def sources(self) -> None:
+        for article in self.engine.articles():
+            details = ", ".join(x for x in (article.source, article.published, article.url) if x)
+            self.say(f"- {article.title}" + (f" — {details}" if details else ""))
+
+
+@contextlib.contextmanager
+def _history() -> Iterator[None]:
+    """Arrow-key history across sessions where readline is available."""
+    try:
+        import readline
+    except ImportError:
+        yield
+        return
+    path = Path.home() / ".citebot_history"
+    with contextlib.suppress(OSError):
+        readline.read_history_file(path)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            readline.set_history_length(1000)
+            readline.write_history_file(path)

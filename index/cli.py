@@ -1,0 +1,237 @@
+"""The `citebot` command: a thin layer over the engine.
+
+Heavy libraries (torch, faiss) load only inside the commands that need them, so
+`citebot --help` answers at once. Every `CitebotError` becomes a one-line message and a
+non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from index.errors import CitebotError, IndexStateError, QuestionError
+from index.settings import Settings
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        settings = Settings.from_env()
+        return int(args.run(settings, args))
+    except CitebotError as error:
+        print(f"citebot: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("\ncitebot: interrupted; the index being served is untouched", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="citebot",
+        description="Cited answers about Azerbaijan–China relations from a news corpus.",
+        epilog="Settings come from CITEBOT_* environment variables; see README.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    index_cmd = commands.add_parser("index", help="build or inspect the index")
+    index_sub = index_cmd.add_subparsers(title="index commands", metavar="ACTION", required=True)
+    build_cmd = index_sub.add_parser("build", help="bring the index up to date with the corpus")
+    build_cmd.add_argument("--full", action="store_true", help="re-embed everything from scratch")
+    build_cmd.add_argument(
+        "--strict", action="store_true", help="fail when any corpus file had to be skipped"
+    )
+    build_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+    build_cmd.set_defaults(run=_build)
+    status_cmd = index_sub.add_parser("status", help="what the index holds and if it is stale")
+    status_cmd.add_argument("--json", action="store_true", help="print one JSON object")
+    status_cmd.set_defaults(run=_status)
+
+    ask_cmd = commands.add_parser("ask", help="print cited passages answering a question")
+    ask_cmd.add_argument(
+        "question", nargs="?", help="the question; without it, one per stdin line"
+    )
+    ask_cmd.add_argument("-k", type=_positive, default=None, help="how many passages at most")
+    ask_cmd.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask_cmd.set_defaults(run=_ask)
+
+    chat_cmd = commands.add_parser("chat", help="an interactive chat in the terminal")
+    chat_cmd.add_argument("-k", type=_positive, default=None, help="passages per answer")
+    chat_cmd.set_defaults(run=_chat)
+
+    run_cmd = commands.add_parser("run", help="update the index, then start the chat (make run)")
+    run_cmd.set_defaults(run=_run)
+
+    eval_cmd = commands.add_parser("eval", help="hit@k and MRR on a question file")
+    eval_cmd.add_argument("file", type=Path, help="JSON lines: id, lang, question, gold")
+    eval_cmd.add_argument("--json", action="store_true", help="print one JSON object")
+    eval_cmd.set_defaults(run=_eval)
+    return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 50:
+        raise argparse.ArgumentTypeError("must be a whole number from 1 to 50")
+    return int(text)
+
+
+def _build(settings: Settings, args: argparse.Namespace) -> int:
+    from index.builder import build
+    from index.terminal import format_build
+
+    show = not args.quiet and sys.stderr.isatty()
+    report = build(settings, full=args.full, show_progress=show)
+    print(format_build(report), file=sys.stderr)
+    if args.strict and report.skipped:
+        print(f"citebot: error: {len(report.skipped)} file(s) skipped (--strict)", file=sys.stderr)
+        return EXIT_ERROR
+    return 0
+
+
+def _status(settings: Settings, args: argparse.Namespace) -> int:
+    from index.builder import status
+    from index.terminal import format_table
+
+    try:
+        found = status(settings)
+    except IndexStateError as error:
+        if not args.json:
+            raise
+        print(json.dumps({"built": False, "error": str(error)}))
+        return EXIT_ERROR
+    if args.json:
+        print(json.dumps({"built": True, **asdict(found)}, ensure_ascii=False))
+        return 0
+    stale = (
+        f"yes: {found.pending_changes} new or changed, {found.pending_removals} removed; "
+        "run `citebot index build`"
+        if found.corpus_changed
+        else "no"
+    )
+    print(
+        format_table(
+            [
+                ("index", found.index_dir),
+                ("corpus", found.corpus_dir),
+                ("articles", found.articles),
+                ("passages", found.passages),
+                ("model", found.model_id),
+                ("index type", found.index_type),
+                ("built", found.built_at),
+                ("built by", f"citebot {found.code_version}"),
+                ("corpus changed since", stale),
+                ("skipped files", len(found.skipped)),
+            ]
+        )
+    )
+    for skipped in found.skipped:
+        print(f"  {skipped}")
+    return 0
+
+
+def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    from index.engine import Engine
+    from index.records import Answer
+    from index.terminal import Style, format_answer
+
+    engine = Engine.open(settings)
+    style = Style(sys.stdout.isatty())
+    if args.question is not None:
+        answer = engine.ask(args.question, args.k)
+        print(
+            json.dumps(answer.to_json(), ensure_ascii=False)
+            if args.json
+            else format_answer(answer, style)
+        )
+        return 0
+    failed = 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            answer = engine.ask(line, args.k)
+        except QuestionError as error:
+            failed += 1
+            if args.json:
+                print(
+                    json.dumps(
+                        {**Answer(line.strip()).to_json(), "error": str(error)}, ensure_ascii=False
+                    ),
+                    flush=True,
+                )
+            else:
+                print(f"citebot: error: {error}", file=sys.stderr)
+            continue
+        print(
+            json.dumps(answer.to_json(), ensure_ascii=False)
+            if args.json
+            else f"» {answer.question}\n{format_answer(answer, style)}\n",
+            flush=True,
+        )
+    return EXIT_ERROR if failed else 0
+
+
+def _chat(settings: Settings, args: argparse.Namespace, banner: str = "") -> int:
+    from index.chat import chat
+    from index.engine import Engine
+    from index.terminal import Style
+
+    engine = Engine.open(settings)
+    chat(
+        engine,
+        k=args.k or settings.top_k,
+        out=sys.stdout,
+        style=Style(sys.stdout.isatty()),
+        banner=banner,
+    )
+    return 0
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from index.builder import build
+    from index.terminal import format_build
+
+    print(format_build(build(settings, show_progress=sys.stderr.isatty())), file=sys.stderr)
+    if os.environ.get("TELEGRAM_BOT_TOKEN"):
+        banner = (
+            "TELEGRAM_BOT_TOKEN is set, but this version has no Telegram bot yet: "
+            "starting the terminal chat instead."
+        )
+    else:
+        banner = (
+            "No Telegram bot token configured: this is the terminal chat. To run the "
+            "Telegram bot, set TELEGRAM_BOT_TOKEN (see README, 'Telegram')."
+        )
+    args.k = None
+    return _chat(settings, args, banner)
+
+
+def _eval(settings: Settings, args: argparse.Namespace) -> int:
+    from index.engine import Engine
+    from index.evaluate import evaluate, load_questions
+    from index.terminal import format_eval
+
+    questions = load_questions(args.file)
+    report = evaluate(Engine.open(settings), questions)
+    if args.json:
+        print(json.dumps(asdict(report), ensure_ascii=False))
+    else:
+        print(format_eval(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Plain-text rendering of answers, reports and status for the terminal."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable, Sequence
+
+from index.builder import BuildReport
+from index.evaluate import EvalReport
+from index.records import Answer, Hit
+
+NOTHING_FOUND = (
+    "The corpus has nothing on that. Try rephrasing, or ask about Azerbaijan–China relations: "
+    "trade, transport, energy, diplomacy, culture."
+)
+
+
+class Style:
+    """ANSI emphasis when writing to a terminal, nothing otherwise."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def bold(self, text: str) -> str:
+        return f"\033[1m{text}\033[0m" if self.color else text
+
+    def dim(self, text: str) -> str:
+        return f"\033[2m{text}\033[0m" if self.color else text
+
+
+def width() -> int:
+    return max(40, min(100, shutil.get_terminal_size((88, 24)).columns))
+
+
+def format_answer(answer: Answer, style: Style) -> str:
+    """Each hit as a quoted passage under its citation; a plain notice when there is none."""
+    if not answer.answered:
+        return NOTHING_FOUND
+    return "\n\n".join(format_hit(hit, style) for hit in answer.hits)
+
+
+def format_hit(hit: Hit, style: Style) -> str:
+    cols = width()
+    header = style.bold(f"{hit.rank}. {hit.citation}") + style.dim(f"  (score {hit.score:.2f})")
+    lines = [header]
+    if hit.context:
+        lines += _wrap(f"[{hit.context}]", cols, style.dim)
+    for paragraph in hit.text.split("\n\n"):
+        lines += _wrap(paragraph, cols)
+    return "\n".join(lines)
+
+
+def _wrap(text: str, cols: int, paint: Callable[[str], str] = str) -> list[str]:
+    wrapped = textwrap.wrap(text, cols - 4, break_long_words=True) or [""]
+    return [f"    {paint(line)}" for line in wrapped]
+
+
+def format_build(report: BuildReport) -> str:
+    lines = [f"note: {note}" for note in report.notes]
+    lines += [f"warning: skipped {skipped}" for skipped in report.skipped]
+    lines += [f"warning: duplicate {dup}" for dup in report.duplicates]
+    if not report.changed:
+        lines.append(
+            f"index is up to date: {report.articles} articles, {report.passages} passages "
+            f"({report.seconds:.2f}s)"
+        )
+        return "\n".join(lines)
+    kind = "full build" if report.full else "incremental build"
+    changes = ", ".join(
+        f"{len(ids)} {label}"
+        for ids, label in (
+            (report.added, "added"),
+            (report.updated, "updated"),
+            (report.removed, "removed"),
+        )
+        if ids
+    )
+    lines.append(
+        f"{kind}: {report.articles} articles, {report.passages} passages"
+        f"{' (' + changes + ')' if changes else ''}; embedded {report.embedded}, "
+        f"reused {report.reused} cached; {report.seconds:.1f}s"
+    )
+    return "\n".join(lines)
+
+
+def format_eval(report: EvalReport) -> str:
+    header = f"{'group':<6} {'n':>4} {'hit@1':>6} {'hit@3':>6} {'hit@5':>6} {'MRR@10':>7}"
+    rows = [header, "-" * len(header)]
+    rows += [
+        f"{s.group:<6} {s.questions:>4} {s.hit_at_1:>6.3f} {s.hit_at_3:>6.3f} "
+        f"{s.hit_at_5:>6.3f} {s.mrr_at_10:>7.3f}"
+        for s in report.scores
+    ]
+    if report.out_of_scope:
+        rows.append(
+            f"out of scope: {report.out_of_scope} questions, "
+            f"{report.out_of_scope_silent:.3f} answered with nothing"
+        )
+    if report.misses:
+        rows.append("not in the top 3:")
+        rows += [
+            f"  {m.id} [{m.lang}] {m.question}  (first right passage: "
+            f"{m.rank if m.rank is not None else 'none'})"
+            for m in report.misses
+        ]
+    return "\n".join(rows)
+
+
+def format_table(pairs: Sequence[tuple[str, object]]) -> str:
+    key_width = max(len(key) for key, _ in pairs)
+    return "\n".join(f"{key:<{key_width}}  {value}" for key, value in pairs)

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from index.builder import build
+from index.embedder import Embedder, minilm
+from index.engine import Engine
+from index.settings import Settings
+from tests.fakes import FakeEmbedder
+
+REPO = Path(__file__).resolve().parent.parent
+REAL_CORPUS = REPO / "corpus" / "articles"
+SHARED = REPO.parent / "shared"
+PUBLIC_QUESTIONS = SHARED / "eval" / "questions.jsonl"
+
+TRADE = """---
+title: Trade between China and Azerbaijan grows
+source: Example Wire
+published: 2024-03-01
+url: https://example.com/trade
+---
+
+Trade between China and Azerbaijan grew by a fifth in 2023, officials in Baku said on Monday.
+
+Exports of crude oil dominated, while imports of electric buses and solar panels rose sharply.
+"""
+
+RAIL = """---
+title: A new freight train reaches Baku
+source: Example Wire
+---
+
+The first container train from Xi'an reached the port of Alat after twelve days on the Middle
+Corridor route across Kazakhstan and the Caspian Sea.
+"""
+
+CULTURE = """Confucius Institutes in Baku
+
+Two Confucius Institutes teach Chinese to hundreds of students in Baku every year.
+"""
+
+
+def write_article(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    write_article(folder, "trade.md", TRADE)
+    write_article(folder, "rail.md", RAIL)
+    write_article(folder, "culture.txt", CULTURE)
+    return folder
+
+
+def settings_for(corpus_dir: Path, index_dir: Path, **env: str) -> Settings:
+    environ = {
+        "CITEBOT_CORPUS_DIR": str(corpus_dir),
+        "CITEBOT_INDEX_DIR": str(index_dir),
+        "CITEBOT_MIN_SCORE": "0.2",
+        **env,
+    }
+    return Settings.from_env(environ)
+
+
+@pytest.fixture
+def settings(corpus: Path, tmp_path: Path) -> Settings:
+    return settings_for(corpus, tmp_path / "index")
+
+
+@pytest.fixture
+def fake() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def engine(settings: Settings, fake: FakeEmbedder) -> Iterator[Engine]:
+    build(settings, embedder=fake, show_progress=False)
+    opened = Engine.open(settings, embedder=fake)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def real_model() -> Embedder:
+    """The packaged all-MiniLM-L6-v2, loaded once for the whole session."""
+    return minilm()
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory: pytest.TempPathFactory, real_model: Embedder) -> Settings:
+    """The repository's corpus, copied and built with the real model into a scratch index."""
+    root = tmp_path_factory.mktemp("real")
+    shutil.copytree(REAL_CORPUS, root / "corpus")
+    settings = Settings.from_env(
+        {"CITEBOT_CORPUS_DIR": str(root / "corpus"), "CITEBOT_INDEX_DIR": str(root / "index")}
+    )
+    build(settings, embedder=real_model, show_progress=False)
+    return settings

@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index import layout
+from index.builder import build, status
+from index.engine import Engine
+from index.errors import BuildInProgress, CorpusError
+from index.settings import Settings
+from tests.conftest import RAIL, TRADE, settings_for, write_article
+from tests.fakes import FakeEmbedder
+
+
+def versions(settings: Settings) -> list[str]:
+    return sorted(p.name for p in layout.versions_dir(settings.index_dir).iterdir())
+
+
+def answer_sources(settings: Settings, fake: FakeEmbedder, question: str) -> list[str]:
+    engine = Engine.open(settings, embedder=fake)
+    try:
+        return [hit.article.id for hit in engine.search(question, 10)]
+    finally:
+        engine.close()
+
+
+def test_build_first_time_embeds_every_passage(settings: Settings, fake: FakeEmbedder) -> None:
+    report = build(settings, embedder=fake, show_progress=False)
+    assert (report.changed, report.full, report.articles) == (True, True, 3)
+    assert report.embedded == report.passages == len(fake.embedded) == 3
+    assert report.added == ("culture", "rail", "trade")
+
+
+def test_build_with_nothing_changed_embeds_nothing_and_writes_nothing(
+    settings: Settings, fake: FakeEmbedder
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    before = versions(settings)
+    report = build(settings, embedder=fake, show_progress=False)
+    assert not report.changed
+    assert len(fake.embedded) == 3
+    assert versions(settings) == before
+
+
+def test_build_after_touching_a_file_reembeds_nothing(
+    settings: Settings, fake: FakeEmbedder, corpus: Path
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    os.utime(corpus / "trade.md", ns=(1, 1))
+    report = build(settings, embedder=fake, show_progress=False)
+    assert report.embedded == 0 and report.updated == ()
+    assert not build(settings, embedder=fake, show_progress=False).changed
+
+
+def test_build_edited_article_costs_only_its_changed_passages(
+    settings: Settings, fake: FakeEmbedder, corpus: Path
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    write_article(corpus, "rail.md", RAIL.replace("twelve days", "eleven days"))
+    report = build(settings, embedder=fake, show_progress=False)
+    assert report.updated == ("rail",) and report.added == ()
+    assert report.embedded == 1 and report.reused == 0
+    assert "eleven days" in fake.embedded[-1]
+    assert "rail" in answer_sources(settings, fake, "eleven days train")
+
+
+def test_build_deleted_article_disappears_from_answers(
+    settings: Settings, fake: FakeEmbedder, corpus: Path
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    assert "trade" in answer_sources(settings, fake, "crude oil exports trade")
+    (corpus / "trade.md").unlink()
+    report = build(settings, embedder=fake, show_progress=False)
+    assert report.removed == ("trade",) and report.articles == 2
+    assert "trade" not in answer_sources(settings, fake, "crude oil exports trade")
+
+
+def test_build_same_article_twice_is_indexed_once_with_a_warning(
+    settings: Settings, fake: FakeEmbedder, corpus: Path
+) -> None:
+    shutil.copy(corpus / "trade.md", corpus / "trade-copy.md")
+    report = build(settings, embedder=fake, show_progress=False)
+    assert report.articles == 3
+    assert [str(d) for d in report.duplicates] == [
+        "trade.md: same text as trade-copy.md; indexed once"
+    ]
+    (corpus / "trade-copy.md").unlink()  # the copy that was indexed goes; the other takes over
+    report = build(settings, embedder=fake, show_progress=False)
+    assert (report.articles, report.added, report.removed) == (3, ("trade",), ("trade-copy",))
+    assert report.embedded == 0  # same text: the cached vectors serve
+
+
+def test_build_skips_bad_files_and_indexes_the_rest(
+    settings: Settings, fake: FakeEmbedder, corpus: Path
+) -> None:
+    write_article(corpus, "broken.md", "---\ntitle: [oops\n---\ntext")
+    (corpus / "latin1.txt").write_bytes(b"Title\n\ncaf\xe9")
+    (corpus / "empty.md").write_text("---\ntitle: Empty\n---\n\n  \n")
+    report = build(settings, embedder=fake, show_progress=False)
+    assert report.articles == 3
+    assert {s.relpath for s in report.skipped} == {"broken.md", "latin1.txt", "empty.md"}
+    again = build(settings, embedder=fake, show_progress=False)
+    assert not again.changed and len(again.skipped) == 3  # still reported, nothing rebuilt
+
+
+def test_build_empty_corpus_fails_and_keeps_the_previous_index(
+    settings: Settings, fake: FakeEmbedder, corpus: Path
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    for path in corpus.iterdir():
+        path.unlink()
+    with pytest.raises(CorpusError, match="has no articles"):
+        build(settings, embedder=fake, show_progress=False)
+    assert "trade" in answer_sources(settings, fake, "crude oil exports trade")
+
+
+def test_build_only_unreadable_files_fails_clearly(tmp_path: Path, fake: FakeEmbedder) -> None:
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "x.md").write_bytes(b"\x00\x01")
+    with pytest.raises(CorpusError, match=r"none of the files.*binary"):
+        build(settings_for(tmp_path / "c", tmp_path / "i"), embedder=fake, show_progress=False)
+
+
+def test_build_missing_corpus_folder_fails_clearly(tmp_path: Path, fake: FakeEmbedder) -> None:
+    with pytest.raises(CorpusError, match="does not exist"):
+        build(settings_for(tmp_path / "nope", tmp_path / "i"), embedder=fake)
+
+
+def test_build_that_fails_midway_leaves_the_previous_index_serving(
+    settings: Settings, fake: FakeEmbedder, corpus: Path
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    before = versions(settings)
+    write_article(corpus, "new.md", TRADE.replace("a fifth", "a third"))
+    fake.fail_after = len(fake.embedded)
+    with pytest.raises(RuntimeError, match="broke down"):
+        build(settings, embedder=fake, show_progress=False)
+    assert versions(settings) == before  # no half-built version left behind
+    assert "new" not in answer_sources(settings, fake, "grew by a third")
+    fake.fail_after = None
+    assert build(settings, embedder=fake, show_progress=False).added == ("new",)
+
+
+def test_build_refuses_to_run_twice_at_once(settings: Settings, fake: FakeEmbedder) -> None:
+    with layout.build_lock(settings.index_dir), pytest.raises(BuildInProgress):
+        build(settings, embedder=fake, show_progress=False)
+
+
+def test_build_full_embeds_everything_again(settings: Settings, fake: FakeEmbedder) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    report = build(settings, full=True, embedder=fake, show_progress=False)
+    assert report.full and report.embedded == 3 and len(fake.embedded) == 6
+
+
+def test_build_with_another_model_starts_from_scratch(
+    settings: Settings, fake: FakeEmbedder
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    other = FakeEmbedder(model_id="fake/other")
+    report = build(settings, embedder=other, show_progress=False)
+    assert report.full and report.embedded == 3
+    assert "fake/bag-of-words" in report.notes[0]
+
+
+def test_build_new_chunk_sizes_rechunk_but_reuse_unchanged_vectors(
+    settings: Settings, fake: FakeEmbedder, corpus: Path, tmp_path: Path
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    resized = settings_for(corpus, tmp_path / "index", CITEBOT_MIN_WORDS="5")
+    report = build(resized, embedder=fake, show_progress=False)
+    assert report.changed and report.updated == ("culture", "rail", "trade")
+    assert report.embedded + report.reused == report.passages
+    assert report.reused > 0
+
+
+def test_build_recovers_from_a_half_deleted_index(settings: Settings, fake: FakeEmbedder) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    current = layout.current_version(settings.index_dir)
+    (current / layout.FAISS_FILE).unlink()
+    report = build(settings, embedder=fake, show_progress=False)
+    assert report.full and "missing passages.faiss" in report.notes[0]
+    assert "trade" in answer_sources(settings, fake, "crude oil exports trade")
+
+
+def test_build_keeps_two_versions_and_cleans_dead_builds(
+    settings: Settings, fake: FakeEmbedder, corpus: Path
+) -> None:
+    (settings.index_dir / "versions" / ".building-dead").mkdir(parents=True)
+    for n in range(4):
+        write_article(corpus, f"extra{n}.md", TRADE.replace("a fifth", f"{n} percent"))
+        build(settings, embedder=fake, show_progress=False)
+    assert len(versions(settings)) == 2
+
+
+def test_status_says_when_the_corpus_changed(
+    settings: Settings, fake: FakeEmbedder, corpus: Path
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    assert not status(settings).corpus_changed
+    write_article(corpus, "more.md", RAIL.replace("Xi'an", "Chongqing"))
+    (corpus / "trade.md").unlink()
+    found = status(settings)
+    assert (found.corpus_changed, found.pending_changes, found.pending_removals) == (True, 1, 1)
+    assert (found.articles, found.passages) == (3, 3)
