@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+from index.chat import chat
+from index.engine import Engine
+from index.terminal import NOTHING_FOUND, Style
+
+
+def scripted(*lines: str) -> Callable[[str], str]:
+    queue = list(lines)
+
+    def read(prompt: str) -> str:
+        if not queue:
+            raise EOFError
+        return queue.pop(0)
+
+    return read
+
+
+def run_chat(engine: Engine, *lines: str, k: int = 1) -> str:
+    out = io.StringIO()
+    chat(engine, k=k, read=scripted(*lines), out=out, style=Style(False), banner="hello")
+    return out.getvalue()
+
+
+def test_chat_answers_with_citations_and_pages_with_more(engine: Engine) -> None:
+    text = run_chat(engine, "China and Azerbaijan in Baku", "/more", "/more", "/more", "/quit")
+    assert text.startswith("hello\ncitebot — 3 articles, 3 passages.")
+    assert "1. Trade between China and Azerbaijan grows, Example Wire" in text
+    assert "2. " in text  # /more continues the numbering
+    assert "no more relevant passages" in text
+
+
+def test_chat_says_plainly_when_nothing_is_relevant(engine: Engine) -> None:
+    assert NOTHING_FOUND in run_chat(engine, "Kilimanjaro altitude")
+
+
+def test_chat_commands_and_bad_input(engine: Engine) -> None:
+    text = run_chat(engine, "/help", "/k 0", "/k 2", "/more", "/sources", "/nope", "x" * 5000)
+    assert "/more" in text and "usage: /k N" in text and "showing 2 passages" in text
+    assert "ask a question first" in text
+    assert "- A new freight train reaches Baku — Example Wire" in text
+    assert "unknown command /nope" in text
+    assert "the limit is 1,000" in text

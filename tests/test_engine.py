@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from index import layout
+from index.builder import build
+from index.engine import Engine
+from index.errors import IndexCorrupt, IndexIncompatible, IndexNotBuilt, QuestionError
+from index.settings import Settings
+from tests.fakes import FakeEmbedder
+
+
+def test_search_returns_cited_hits_best_first(engine: Engine) -> None:
+    hits = engine.search("Confucius Institutes teach Chinese in Baku", 3)
+    assert hits[0].article.id == "culture"
+    assert [hit.rank for hit in hits] == list(range(1, len(hits) + 1))
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
+    assert hits[0].citation == "Confucius Institutes in Baku, ¶1"
+
+
+def test_hit_citation_names_outlet_date_paragraphs_and_link(engine: Engine) -> None:
+    hit = engine.search("crude oil exports trade grew", 1)[0]
+    assert hit.citation == (
+        "Trade between China and Azerbaijan grows, Example Wire, 2024-03-01, ¶1–2, "
+        "https://example.com/trade"
+    )
+
+
+def test_search_below_threshold_returns_nothing(engine: Engine) -> None:
+    assert engine.search("tallest mountain Kilimanjaro", 5) == []
+    assert engine.ask("tallest mountain Kilimanjaro").answered is False
+
+
+def test_search_k_limits_the_number_of_hits(engine: Engine) -> None:
+    assert len(engine.rank("Baku China", 2)) == 2
+    assert len(engine.rank("Baku China", 50)) == 3  # the whole corpus
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t "])
+def test_search_empty_question_is_refused(engine: Engine, question: str) -> None:
+    with pytest.raises(QuestionError, match="empty"):
+        engine.search(question)
+
+
+def test_search_overlong_question_is_refused_with_the_limit(engine: Engine) -> None:
+    with pytest.raises(QuestionError, match="10,000 characters long and the limit is 1,000"):
+        engine.search("x" * 10_000)
+
+
+def test_answer_json_has_the_documented_shape(engine: Engine) -> None:
+    data = json.loads(json.dumps(engine.ask("  container   train from Xi'an ", 1).to_json()))
+    assert data["question"] == "container train from Xi'an" and data["answered"] is True
+    (result,) = data["results"]
+    assert set(result) == {"rank", "score", "text", "article", "paragraphs"}
+    assert set(result["article"]) == {"id", "title", "source", "published", "url"}
+    assert result["article"]["id"] == "rail" and result["paragraphs"] == [1, 1]
+
+
+def test_article_returns_every_paragraph(engine: Engine) -> None:
+    article = engine.article("trade")
+    assert article is not None and len(article.paragraphs) == 2
+    assert engine.article("nope") is None
+
+
+def test_open_before_any_build_says_how_to_build(settings: Settings) -> None:
+    with pytest.raises(IndexNotBuilt, match="citebot index build"):
+        Engine.open(settings, embedder=FakeEmbedder())
+
+
+def test_open_with_another_model_says_how_to_rebuild(
+    settings: Settings, fake: FakeEmbedder
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    with pytest.raises(IndexIncompatible, match=r"built with fake/bag-of-words.*--full"):
+        Engine.open(settings, embedder=FakeEmbedder(model_id="fake/other"))
+
+
+def test_open_older_format_says_how_to_rebuild(settings: Settings, fake: FakeEmbedder) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    manifest = layout.current_version(settings.index_dir) / layout.MANIFEST
+    data = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**data, "format": 0}))
+    with pytest.raises(IndexIncompatible, match=r"format 0.*--full"):
+        Engine.open(settings, embedder=fake)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda v: (v / layout.FAISS_FILE).write_bytes(b"garbage"), "damaged"),
+        (lambda v: (v / layout.STORE_FILE).write_bytes(b"garbage" * 100), "damaged"),
+        (lambda v: (v / layout.MANIFEST).write_text("{"), "unreadable"),
+        (lambda v: (v / layout.STORE_FILE).unlink(), "missing store.sqlite"),
+        (lambda v: shutil.rmtree(v), "missing version"),
+    ],
+)
+def test_open_damaged_index_is_a_clear_error(
+    settings: Settings, fake: FakeEmbedder, damage: object, message: str
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    damage(layout.current_version(settings.index_dir))  # type: ignore[operator]
+    with pytest.raises(IndexCorrupt, match=message):
+        Engine.open(settings, embedder=fake)
+
+
+def test_open_keeps_serving_its_version_while_a_build_switches(
+    settings: Settings, fake: FakeEmbedder, corpus: object
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    engine = Engine.open(settings, embedder=fake)
+    for path in sorted(settings.corpus_dir.iterdir())[:2]:
+        path.unlink()
+    build(settings, embedder=fake, show_progress=False)
+    build(settings, full=True, embedder=fake, show_progress=False)  # the old version is gone now
+    assert len(engine.rank("Baku", 10)) == 3
+    engine.close()

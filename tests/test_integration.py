@@ -1,0 +1,54 @@
+"""The real packaged model over the real corpus, answering the public questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.embedder import Embedder
+from index.engine import Engine
+from index.evaluate import evaluate, first_hit, load_questions, normalise
+from index.settings import Settings
+from tests.conftest import PUBLIC_QUESTIONS
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def real_engine(real_index: Settings, real_model: Embedder) -> Engine:
+    return Engine.open(real_index, embedder=real_model)
+
+
+def test_real_corpus_english_hit_at_3_meets_the_target(real_engine: Engine) -> None:
+    report = evaluate(real_engine, load_questions(PUBLIC_QUESTIONS))
+    english = next(score for score in report.scores if score.group == "en")
+    assert english.questions == 20
+    assert english.hit_at_3 >= 0.85, report.misses
+
+
+def test_real_corpus_off_topic_questions_get_nothing(real_engine: Engine) -> None:
+    for question in ("What is the tallest mountain in Africa?", "How do I bake sourdough bread?"):
+        assert real_engine.search(question) == [], question
+
+
+def test_real_corpus_answer_cites_the_interview(real_engine: Engine) -> None:
+    hits = real_engine.search("When did China send doctors to help Azerbaijan fight the pandemic?")
+    assert first_hit((hit.text for hit in hits[:1]), ("In August 2020",)) == 1
+    top = hits[0]
+    assert top.article.source == "Azeri Observer"
+    assert top.citation.startswith("China-Azerbaijan: 2,000 Year History of Bilateral Connections")
+    assert "Q.: Tell us about the work of the Chinese doctors" in top.text
+
+
+def test_real_corpus_every_passage_is_verbatim_article_text(real_engine: Engine) -> None:
+    for summary in real_engine.articles():
+        article = real_engine.article(summary.id)
+        assert article is not None
+        body = normalise(" ".join(article.paragraphs))
+        for hit in real_engine.rank(article.title, 50):
+            if hit.article.id == article.id:
+                assert normalise(hit.text) in body
+
+
+def test_gold_matching_ignores_case_quotes_and_whitespace() -> None:
+    assert first_hit(["a  ‘Sip   OF” Tea"], ("sip of tea",)) == 1
+    assert first_hit(["nothing here", "x"], ("tea",)) is None
