@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 
@@ -17,7 +18,7 @@ def test_search_returns_cited_hits_best_first(engine: Engine) -> None:
     hits = engine.search("Confucius Institutes teach Chinese in Baku", 3)
     assert hits[0].article.id == "culture"
     assert [hit.rank for hit in hits] == list(range(1, len(hits) + 1))
-    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
+    assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
     assert hits[0].citation == "Confucius Institutes in Baku, ¶1"
 
 

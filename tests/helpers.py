@@ -1,0 +1,39 @@
+"""Running the real `citebot` command in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from index.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CITEBOT_")}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    env.update(
+        CITEBOT_CORPUS_DIR=str(settings.corpus_dir),
+        CITEBOT_INDEX_DIR=str(settings.index_dir),
+        **extra,
+    )
+    return env
+
+
+def citebot(
+    settings: Settings, *args: str, stdin: str | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `citebot ARGS` against ``settings``' corpus and index; never raises on failure."""
+    return subprocess.run(
+        [sys.executable, "-m", "index.cli", *args],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        env=cli_env(settings, **env),
+        cwd=REPO,
+        timeout=300,
+        check=False,
+    )

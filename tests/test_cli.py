@@ -1,0 +1,152 @@
+"""The `citebot` command end to end: real processes, the real model, the real corpus."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from index.settings import Settings
+from tests.conftest import PUBLIC_QUESTIONS, settings_for, write_article
+from tests.helpers import REPO, citebot, cli_env
+
+pytestmark = pytest.mark.slow
+
+
+def test_cli_help_answers_without_importing_torch(real_index: Settings) -> None:
+    code = (
+        "import sys\nfrom index.cli import main\n"
+        "try:\n    main(['ask', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print('torch' in sys.modules, 'faiss' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+        env=cli_env(real_index),
+    )
+    assert "--json" in done.stdout
+    assert done.stdout.strip().endswith("False False")
+
+
+def test_cli_build_with_nothing_changed_loads_no_model(real_index: Settings) -> None:
+    code = (
+        "import sys\nfrom index.cli import main\nrc = main(['index', 'build'])\n"
+        "print(rc, 'torch' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+        env=cli_env(real_index),
+    )
+    assert done.stdout.strip() == "0 False"
+    assert "index is up to date: 2 articles" in done.stderr
+
+
+def test_cli_ask_json_prints_one_documented_object(real_index: Settings) -> None:
+    done = citebot(
+        real_index, "ask", "--json", "-k", "3", "Who is China's ambassador to Azerbaijan?"
+    )
+    assert done.returncode == 0, done.stderr
+    (line,) = done.stdout.splitlines()
+    answer = json.loads(line)
+    assert answer["answered"] is True and len(answer["results"]) <= 3
+    assert any("Guo Min" in r["text"] for r in answer["results"])
+    first = answer["results"][0]
+    assert first["rank"] == 1 and isinstance(first["score"], float)
+    assert first["article"]["source"] in ("Azeri Observer", "OC Media")
+    assert first["article"]["published"] is None  # not invented
+    assert len(first["paragraphs"]) == 2
+
+
+def test_cli_ask_reads_questions_from_stdin_one_json_line_each(real_index: Settings) -> None:
+    questions = (
+        "What did Aliyev and the CGTN reporter drink together?\n\n"
+        + "x" * 10_000
+        + ("\nHow do I change a flat bicycle tyre?\n")
+    )
+    done = citebot(real_index, "ask", "--json", stdin=questions)
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [a["answered"] for a in answers] == [True, False, False]
+    assert "sip of tea" in answers[0]["results"][0]["text"] or any(
+        "sip of tea" in r["text"] for r in answers[0]["results"]
+    )
+    assert "limit is 1,000" in answers[1]["error"]
+    assert done.returncode == 1  # one question failed
+
+
+def test_cli_ask_readable_output_cites_sources(real_index: Settings) -> None:
+    done = citebot(
+        real_index, "ask", "-k", "1", "What plan does China begin to implement in 2021?"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(
+        "1. China-Azerbaijan: 2,000 Year History of Bilateral Connections, Azeri Observer, ¶"
+    )
+    assert "14th Five-Year Plan" in done.stdout
+
+
+def test_cli_ask_empty_question_fails_with_a_message(real_index: Settings) -> None:
+    done = citebot(real_index, "ask", "   ")
+    assert done.returncode == 1
+    assert done.stderr.startswith("citebot: error: the question is empty")
+
+
+def test_cli_status_json_reports_the_index(real_index: Settings) -> None:
+    done = citebot(real_index, "index", "status", "--json")
+    status = json.loads(done.stdout)
+    assert status["built"] is True and status["articles"] == 2 and status["passages"] > 20
+    assert status["model_id"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert status["corpus_changed"] is False
+
+
+def test_cli_eval_prints_scores_per_language(real_index: Settings) -> None:
+    done = citebot(real_index, "eval", str(PUBLIC_QUESTIONS), "--json")
+    report = json.loads(done.stdout)
+    groups = {score["group"]: score for score in report["scores"]}
+    assert set(groups) >= {"en", "ru", "zh", "all"}
+    assert groups["en"]["hit_at_3"] >= 0.85
+    assert report["out_of_scope"] == 2
+
+
+def test_cli_errors_are_one_line_and_exit_non_zero(tmp_path: Path) -> None:
+    missing = settings_for(tmp_path / "nowhere", tmp_path / "index")
+    done = citebot(missing, "index", "build")
+    assert done.returncode == 1
+    assert done.stderr.startswith("citebot: error: the corpus folder")
+    assert "Traceback" not in done.stderr
+    done = citebot(missing, "ask", "anything")
+    assert done.returncode == 1 and "citebot index build" in done.stderr
+    done = citebot(missing, "index", "status", "--json")
+    assert done.returncode == 1 and json.loads(done.stdout)["built"] is False
+    bad = citebot(missing, "ask", "x", CITEBOT_TOP_K="lots")
+    assert bad.returncode == 1 and "CITEBOT_TOP_K" in bad.stderr
+    (tmp_path / "bad.jsonl").write_text('{"question": "q", "gold": "not a list"}\n')
+    done = citebot(missing, "eval", str(tmp_path / "bad.jsonl"))
+    assert done.returncode == 1 and "line 1: `gold` must be a list" in done.stderr
+
+
+def test_cli_build_strict_fails_on_skipped_files(real_index: Settings, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "good.txt", "A title\n\nChina and Azerbaijan signed a treaty.")
+    (corpus / "bad.md").write_bytes(b"\xff\xfe bad")
+    settings = settings_for(corpus, tmp_path / "index")
+    done = citebot(settings, "index", "build", "--strict")
+    assert done.returncode == 1
+    assert "warning: skipped bad.md: not UTF-8" in done.stderr
+    assert "full build: 1 articles" in done.stderr  # the good file is indexed all the same
+
+
+def test_cli_run_builds_then_chats_until_end_of_input(real_index: Settings) -> None:
+    done = citebot(real_index, "run", stdin="Which principles did Aliyev associate with NAM?\n")
+    assert done.returncode == 0, done.stderr
+    assert "TELEGRAM_BOT_TOKEN" in done.stdout
+    assert "¶" in done.stdout

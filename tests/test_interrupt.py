@@ -1,0 +1,117 @@
+"""Killing a real build process at any moment leaves the previous index serving."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from index import layout
+from index.builder import build
+from index.embedder import Embedder
+from index.engine import Engine
+from index.settings import Settings
+from tests.conftest import REAL_CORPUS, settings_for, write_article
+from tests.helpers import REPO, cli_env
+
+pytestmark = pytest.mark.slow
+
+TOPICS = ["railway", "oil", "wine", "solar panels", "students", "tea", "buses", "visas"]
+
+
+def grow(corpus: Path, count: int, seed: int) -> None:
+    """Add ``count`` new articles, so the next build has real embedding work to do."""
+    rng = random.Random(seed)
+    for n in range(count):
+        topic = rng.choice(TOPICS)
+        sentences = [
+            f"Report {seed}-{n} says trade in {topic} between China and Azerbaijan changed "
+            f"by {rng.randint(2, 90)} percent in {rng.randint(2000, 2025)}."
+            for _ in range(12)
+        ]
+        write_article(
+            corpus,
+            f"grown/{seed}-{n}.md",
+            f"---\ntitle: {topic.title()} report {n}\n---\n\n" + " ".join(sentences),
+        )
+
+
+def start_build(settings: Settings) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "index.cli", "index", "build"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=cli_env(settings),
+        cwd=REPO,
+    )
+
+
+def wait_for_embedding(process: subprocess.Popen[str]) -> None:
+    assert process.stderr is not None
+    for line in process.stderr:
+        if line.startswith("embedding"):
+            return
+    raise AssertionError("the build finished without embedding anything")
+
+
+def assert_serves(settings: Settings, model: Embedder, passages: int) -> None:
+    engine = Engine.open(settings, embedder=model)
+    try:
+        assert engine.manifest.passages == passages
+        hits = engine.search("Who is China's ambassador to Azerbaijan?", 3)
+        assert any("Guo Min" in hit.text for hit in hits)
+    finally:
+        engine.close()
+
+
+@pytest.fixture
+def served(tmp_path: Path, real_model: Embedder) -> tuple[Settings, int]:
+    shutil.copytree(REAL_CORPUS, tmp_path / "corpus")
+    settings = settings_for(tmp_path / "corpus", tmp_path / "index")
+    report = build(settings, embedder=real_model, show_progress=False)
+    return settings, report.passages
+
+
+def test_build_killed_at_random_moments_leaves_the_previous_index_serving(
+    served: tuple[Settings, int], real_model: Embedder
+) -> None:
+    settings, passages = served
+    grow(settings.corpus_dir, 12, seed=1)
+    rng = random.Random(7)
+    for attempt in range(3):
+        process = start_build(settings)
+        if attempt == 0:
+            time.sleep(rng.uniform(0.2, 1.5))  # while starting up and reading the corpus
+        else:
+            wait_for_embedding(process)
+            time.sleep(rng.uniform(0.0, 2.0))  # in the middle of embedding
+        process.kill()  # SIGKILL: no cleanup code runs
+        process.wait()
+        assert process.returncode == -signal.SIGKILL, "the build ended before it was killed"
+        assert_serves(settings, real_model, passages)
+    report = build(settings, embedder=real_model, show_progress=False)
+    assert report.changed and len(report.added) == 12
+    assert_serves(settings, real_model, report.passages)
+    assert not list(layout.versions_dir(settings.index_dir).glob(".building-*"))
+
+
+def test_build_interrupted_with_ctrl_c_exits_cleanly(
+    served: tuple[Settings, int], real_model: Embedder
+) -> None:
+    settings, passages = served
+    grow(settings.corpus_dir, 8, seed=2)
+    process = start_build(settings)
+    wait_for_embedding(process)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert "interrupted; the index being served is untouched" in stderr
+    assert_serves(settings, real_model, passages)
+    assert not list(layout.versions_dir(settings.index_dir).glob(".building-*"))
