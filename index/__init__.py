@@ -1,0 +1,28 @@
+"""citebot's engine: articles in, cited passages out. Never imports Telegram.
+
+    from index import Engine, Settings
+    engine = Engine.open(Settings.from_env())
+    hits = engine.search("Who is China's ambassador to Azerbaijan?", k=3)
+
+or simply ``index.search(question, k)`` with the settings from the environment.
+"""
+
+from index.builder import BuildReport, build
+from index.engine import Engine, search
+from index.errors import CitebotError
+from index.records import Answer, Article, ArticleRef, Hit, Passage
+from index.settings import Settings
+
+__all__ = [
+    "Answer",
+    "Article",
+    "ArticleRef",
+    "BuildReport",
+    "CitebotError",
+    "Engine",
+    "Hit",
+    "Passage",
+    "Settings",
+    "build",
+    "search",
+]

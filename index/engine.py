@@ -151,3 +151,28 @@ def _hit(row: StoredPassage, score: float, rank: int) -> Hit:
     article = ArticleRef(row.article_id, row.title, row.source, row.published, row.url)
     paragraphs = (row.first_paragraph, row.last_paragraph)
     return Hit(rank, score, row.text, article, paragraphs, row.id, row.context)
+
+
+_default: Engine | None = None
+_default_lock = threading.Lock()
+
+
+def search(question: str, k: int | None = None) -> list[Hit]:
+    """Search the index the environment configures, opened on first use.
+
+    Args:
+        question: free text.
+        k: how many passages at most (default: CITEBOT_TOP_K).
+
+    Returns:
+        Hits best first; empty when nothing passes the relevance threshold.
+
+    Raises:
+        QuestionError: the question is empty or too long.
+        IndexStateError: the index is missing, damaged or incompatible.
+    """
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Engine.open(Settings.from_env())
+    return _default.search(question, k)

@@ -52,3 +52,17 @@ def test_real_corpus_every_passage_is_verbatim_article_text(real_engine: Engine)
 def test_gold_matching_ignores_case_quotes_and_whitespace() -> None:
     assert first_hit(["a  ‘Sip   OF” Tea"], ("sip of tea",)) == 1
     assert first_hit(["nothing here", "x"], ("tea",)) is None
+
+
+def test_library_search_uses_the_environment(
+    real_index: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index
+    from index import engine as engine_module
+
+    monkeypatch.setenv("CITEBOT_CORPUS_DIR", str(real_index.corpus_dir))
+    monkeypatch.setenv("CITEBOT_INDEX_DIR", str(real_index.index_dir))
+    monkeypatch.setattr(engine_module, "_default", None)
+    hits = index.search("Who is China's ambassador to Azerbaijan?", 3)
+    assert any("Guo Min" in hit.text for hit in hits)
+    assert all(isinstance(hit, index.Hit) for hit in hits)
