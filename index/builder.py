@@ -115,7 +115,8 @@ def build(
         plan = make_plan(
             settings, previous.store if previous else None, rechunk=_rechunk(settings, previous)
         )
-        if previous is not None and not plan.changed:
+        same_type = previous is not None and previous.manifest.index_type == settings.index_type
+        if previous is not None and same_type and not plan.changed:
             articles, passages = previous.store.counts()
             return BuildReport(
                 changed=False,

@@ -33,7 +33,6 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 FAISS_FILE = "passages.faiss"
 STORE_FILE = "store.sqlite"
-_KEEP_VERSIONS = 2  # the current one and its predecessor, which a slow reader may still open
 
 
 @dataclass(frozen=True)
@@ -137,26 +136,24 @@ def publish(index_dir: Path, build_dir: Path, manifest: Manifest) -> Path:
     version = versions_dir(index_dir) / f"{stamp}-{secrets.token_hex(2)}"
     build_dir.rename(version)
     _fsync(versions_dir(index_dir))
+    current = index_dir / "current"
+    previous = current.resolve().name if current.is_symlink() else ""
     link = index_dir / f".current-{secrets.token_hex(4)}"
     link.symlink_to(version.relative_to(index_dir))
-    link.replace(index_dir / "current")  # rename(2) is atomic: readers see old or new
+    link.replace(current)  # rename(2) is atomic: readers see the old version or the new one
     _fsync(index_dir)
-    _drop_old_versions(index_dir, version)
+    _drop_versions(index_dir, keep={version.name, previous})
     return version
 
 
-def _drop_old_versions(index_dir: Path, current: Path) -> None:
-    versions = sorted(
-        (
-            p
-            for p in versions_dir(index_dir).iterdir()
-            if p.is_dir() and not p.name.startswith(".")
-        ),
-        key=lambda p: p.name,
-    )
-    keep = {current.name} | {p.name for p in versions[-_KEEP_VERSIONS:]}
-    for path in versions:
-        if path.name not in keep:
+def _drop_versions(index_dir: Path, keep: set[str]) -> None:
+    """Remove all versions but ``keep``: the new one, and the one a slow reader may still open.
+
+    This also removes a complete version that never became current (a build killed between
+    its rename and the switch).
+    """
+    for path in versions_dir(index_dir).iterdir():
+        if path.is_dir() and not path.name.startswith(".") and path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)
 
 

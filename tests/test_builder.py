@@ -9,7 +9,7 @@ import pytest
 from index import layout
 from index.builder import build, status
 from index.engine import Engine
-from index.errors import BuildInProgress, CorpusError
+from index.errors import BuildInProgress, ConfigError, CorpusError
 from index.settings import Settings
 from tests.conftest import RAIL, TRADE, settings_for, write_article
 from tests.fakes import FakeEmbedder
@@ -205,3 +205,38 @@ def test_status_says_when_the_corpus_changed(
     found = status(settings)
     assert (found.corpus_changed, found.pending_changes, found.pending_removals) == (True, 1, 1)
     assert (found.articles, found.passages) == (3, 3)
+
+
+def test_build_with_a_new_index_type_rebuilds_vectors_without_embedding(
+    settings: Settings, fake: FakeEmbedder, corpus: Path, tmp_path: Path
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    hnsw = settings_for(corpus, tmp_path / "index", CITEBOT_INDEX_TYPE="HNSW16")
+    report = build(hnsw, embedder=fake, show_progress=False)
+    assert report.changed and report.embedded == 0
+    engine = Engine.open(hnsw, embedder=fake)
+    assert engine.manifest.index_type == "HNSW16"
+    assert engine.search("crude oil exports trade")[0].article.id == "trade"
+    engine.close()
+    write_article(corpus, "more.md", RAIL.replace("Xi'an", "Chongqing"))
+    assert build(hnsw, embedder=fake, show_progress=False).added == ("more",)
+
+
+def test_build_with_an_unknown_index_type_fails_clearly(
+    corpus: Path, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    bad = settings_for(corpus, tmp_path / "index", CITEBOT_INDEX_TYPE="Nonsense99")
+    with pytest.raises(ConfigError, match="CITEBOT_INDEX_TYPE='Nonsense99'"):
+        build(bad, embedder=fake, show_progress=False)
+
+
+def test_build_skips_a_huge_file_and_indexes_the_rest(
+    settings: Settings, fake: FakeEmbedder, corpus: Path
+) -> None:
+    with (corpus / "huge.md").open("wb") as handle:
+        handle.truncate(50_000_000)  # 50 MB, sparse
+    report = build(settings, embedder=fake, show_progress=False)
+    assert report.articles == 3
+    assert [str(s) for s in report.skipped] == [
+        "huge.md: 50.0 MB is over the 5 MB limit for one article (CITEBOT_MAX_ARTICLE_BYTES)"
+    ]
