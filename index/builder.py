@@ -159,14 +159,11 @@ def make_plan(settings: Settings, store: Store | None, *, rechunk: bool = False)
     rows = _mark_duplicates(rows)
     indexed = store.article_ids() if store is not None else set()
     wanted = {row.article_id: row for row in rows if row.status == "indexed" and row.article_id}
-    insert = [
-        row.relpath
-        for article_id, row in wanted.items()
-        if article_id not in indexed or row.relpath in parsed
-    ]
-    reinserted = {rows_id for rows_id, row in wanted.items() if row.relpath in insert}
-    delete = sorted(i for i in indexed if i not in wanted or i in reinserted)
-    return Plan(rows, parsed, sorted(insert), delete, skipped, previous_rows)
+    # A changed file's article is deleted and inserted anew; its unchanged text keeps its vectors.
+    changed = {article_id for article_id, row in wanted.items() if row.relpath in parsed}
+    insert = sorted(row.relpath for i, row in wanted.items() if i not in indexed or i in changed)
+    delete = sorted(i for i in indexed if i not in wanted or i in changed)
+    return Plan(rows, parsed, insert, delete, skipped, previous_rows)
 
 
 def _examine(
