@@ -62,7 +62,8 @@ def format_build(report: BuildReport) -> str:
     lines += [f"warning: duplicate {dup}" for dup in report.duplicates]
     if not report.changed:
         lines.append(
-            f"index is up to date: {report.articles} articles, {report.passages} passages "
+            f"index is up to date: {plural(report.articles, 'article')}, "
+            f"{plural(report.passages, 'passage')} "
             f"({report.seconds:.2f}s)"
         )
         return "\n".join(lines)
@@ -77,11 +78,15 @@ def format_build(report: BuildReport) -> str:
         if ids
     )
     lines.append(
-        f"{kind}: {report.articles} articles, {report.passages} passages"
+        f"{kind}: {plural(report.articles, 'article')}, {plural(report.passages, 'passage')}"
         f"{' (' + changes + ')' if changes else ''}; embedded {report.embedded}, "
         f"reused {report.reused} cached; {report.seconds:.1f}s"
     )
     return "\n".join(lines)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def format_eval(report: EvalReport) -> str:

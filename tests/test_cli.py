@@ -142,7 +142,9 @@ def test_cli_build_strict_fails_on_skipped_files(real_index: Settings, tmp_path:
     done = citebot(settings, "index", "build", "--strict")
     assert done.returncode == 1
     assert "warning: skipped bad.md: not UTF-8" in done.stderr
-    assert "full build: 1 articles" in done.stderr  # the good file is indexed all the same
+    assert (
+        "full build: 1 article, 1 passage" in done.stderr
+    )  # the good file is indexed all the same
 
 
 def test_cli_run_builds_then_chats_until_end_of_input(real_index: Settings) -> None:
