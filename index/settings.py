@@ -7,8 +7,9 @@ elsewhere can be used without touching the repository.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,6 +28,42 @@ class ChunkerSettings:
     max_words: int = 160
 
 
+class Secret:
+    """A value that never shows itself in a repr, a log line or a traceback."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    """The Telegram front end's settings; the engine never reads them."""
+
+    token: Secret | None = None
+    api_url: str | None = None  # a self-hosted (or, in tests, fake) Bot API server
+    admins: frozenset[int] = frozenset()
+    rate_limit: int = 20  # questions per user per minute
+    max_concurrent: int = 4  # searches running at once
+    state_dir: Path = Path("var/state")
+    log_level: str = "INFO"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything citebot can be configured with; see README for the variables."""
@@ -41,6 +78,7 @@ class Settings:
     max_article_bytes: int = 5_000_000
     max_question_chars: int = 1000
     batch_size: int = 32
+    bot: BotSettings = BotSettings()
 
     @classmethod
     def from_env(
@@ -76,11 +114,55 @@ class Settings:
             ),
             max_question_chars=reader.integer("CITEBOT_MAX_QUESTION_CHARS", 1000, 10, 100_000),
             batch_size=reader.integer("CITEBOT_BATCH_SIZE", 32, 1, 4096),
+            bot=_bot_settings(env, reader, base),
         )
 
-    def describe(self) -> dict[str, str]:
-        """The settings as strings, for `citebot index status`."""
-        return {f.name: str(getattr(self, f.name)) for f in fields(self)}
+
+def _bot_settings(env: Mapping[str, str], reader: _Reader, base: Path) -> BotSettings:
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if token and not re.fullmatch(r"\d+:[\w-]+", token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (digits:letters)")
+    api_url = env.get("TELEGRAM_API_URL", "").strip().rstrip("/") or None
+    if api_url and not re.match(r"https?://", api_url):
+        raise ConfigError(f"TELEGRAM_API_URL must be an http(s) address, got {api_url!r}")
+    admins = env.get("CITEBOT_ADMINS", "").replace(";", ",")
+    if not re.fullmatch(r"[\d,\s]*", admins):
+        raise ConfigError("CITEBOT_ADMINS must be Telegram user ids separated by commas")
+    level = env.get("CITEBOT_LOG_LEVEL", "INFO").strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(
+            f"CITEBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}"
+        )
+    return BotSettings(
+        token=Secret(token) if token else None,
+        api_url=api_url,
+        admins=frozenset(int(a) for a in admins.split(",") if a.strip()),
+        rate_limit=reader.integer("CITEBOT_RATE_LIMIT", 20, 1, 10_000),
+        max_concurrent=reader.integer("CITEBOT_MAX_CONCURRENT", 4, 1, 64),
+        state_dir=(base / env.get("CITEBOT_STATE_DIR", "var/state")).resolve(),
+        log_level=level,
+    )
+
+
+def load_dotenv(path: Path) -> None:
+    """Copy ``KEY=value`` lines of a ``.env`` file into the environment, without overriding.
+
+    Raises:
+        ConfigError: a line is neither blank, a comment, nor ``KEY=value``.
+    """
+    if not path.is_file():
+        return
+    for number, raw in enumerate(path.read_text("utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = re.fullmatch(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)", line)
+        if match is None:
+            raise ConfigError(f"{path}, line {number}: expected KEY=value")
+        key, value = match.groups()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        os.environ.setdefault(key, value)
 
 
 class _Reader:

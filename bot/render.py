@@ -1,0 +1,158 @@
+"""Turning answers into Telegram HTML: every piece of text escaped, every message in bounds.
+
+A message's HTML never exceeds `LIMIT` UTF-16 code units (the unit Telegram counts), so it
+stays under Telegram's 4096 characters however entities are counted, and a split never falls
+inside a tag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from html import escape
+
+from telegram.constants import MessageLimit
+
+from index.highlight import best_sentence
+from index.records import Article, Hit, paragraph_label
+
+LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
+INLINE_TITLE_LIMIT = 120
+
+
+def size(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def citation(hit: Hit) -> str:
+    """Title — outlet, date, ¶N, link; as HTML."""
+    details = [escape(x) for x in (hit.article.source, hit.article.published) if x]
+    details.append(paragraph_label(hit.paragraphs))
+    line = f"<i>{escape(hit.article.title)}</i> — {', '.join(details)}"
+    if hit.article.url:
+        line += f' · <a href="{escape(hit.article.url, quote=True)}">link</a>'
+    return line
+
+
+def plain_citation(hit: Hit) -> str:
+    parts = [hit.article.title, *(x for x in (hit.article.source, hit.article.published) if x)]
+    parts.append(paragraph_label(hit.paragraphs))
+    if hit.article.url:
+        parts.append(hit.article.url)
+    return ", ".join(parts)
+
+
+def passage_html(question: str, text: str) -> str:
+    """The passage escaped, with the sentence that best answers ``question`` in bold."""
+    span = best_sentence(question, text)
+    if span is None:
+        return escape(text, quote=False)
+    start, end = span
+    return (
+        escape(text[:start], quote=False)
+        + "<b>"
+        + escape(text[start:end], quote=False)
+        + "</b>"
+        + escape(text[end:], quote=False)
+    )
+
+
+def card(hit: Hit, question: str, number: int) -> str:
+    """One evidence card: number, optional context, the passage, the citation."""
+    lines = [f"<b>{number}.</b> " + passage_html(question, hit.text)]
+    if hit.context:
+        lines.insert(0, f"<i>{escape(_shorten(hit.context, 300), quote=False)}</i>")
+    lines.append(citation(hit))
+    return "\n".join(lines)
+
+
+def pack(blocks: Iterable[str], limit: int = LIMIT) -> list[str]:
+    """Join HTML blocks into as few messages as fit; each block must itself fit."""
+    messages: list[str] = []
+    for block in blocks:
+        if size(block) > limit:
+            raise ValueError("block over the message limit")
+        if messages and size(messages[-1]) + 2 + size(block) <= limit:
+            messages[-1] += "\n\n" + block
+        else:
+            messages.append(block)
+    return messages
+
+
+def plain_blocks(text: str, limit: int = LIMIT, prefix: str = "") -> list[str]:
+    """Escape plain ``text`` into blocks that fit ``limit``, split between words if need be."""
+    escaped = prefix + escape(text, quote=False)
+    if size(escaped) <= limit:
+        return [escaped]
+    blocks: list[str] = []
+    current = prefix
+    for word in text.split(" "):
+        piece = escape(word, quote=False)
+        glue = "" if current in ("", prefix) else " "
+        if size(current) + len(glue) + size(piece) <= limit:
+            current += glue + piece
+            continue
+        if current not in ("", prefix):
+            blocks.append(current)
+        while size(piece) > limit:  # one "word" longer than a message: cut between characters
+            cut = _fit(piece, limit)
+            blocks.append(piece[:cut])
+            piece = piece[cut:]
+        current = piece
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _fit(piece: str, limit: int) -> int:
+    """The longest prefix of escaped ``piece`` within ``limit`` that doesn't cut an entity."""
+    cut = limit
+    while size(piece[:cut]) > limit:
+        cut -= 1
+    amp = piece.rfind("&", max(0, cut - 8), cut)
+    if amp != -1 and ";" not in piece[amp:cut]:
+        cut = amp
+    return cut
+
+
+def answer_messages(question: str, hits: Sequence[Hit], first_number: int = 1) -> list[str]:
+    """Evidence cards for ``hits``, packed into messages."""
+    blocks: list[str] = []
+    for number, hit in enumerate(hits, first_number):
+        block = card(hit, question, number)
+        if size(block) <= LIMIT:
+            blocks.append(block)
+        else:  # a giant passage: plain text in parts, then its citation
+            blocks += plain_blocks(hit.text, LIMIT, prefix=f"<b>{number}.</b> ")
+            blocks.append(citation(hit))
+    return pack(blocks)
+
+
+def article_messages(article: Article, first: int = 1, last: int | None = None) -> list[str]:
+    """Paragraphs ``first``..``last`` of an article under its title, numbered, as messages."""
+    end = len(article.paragraphs) if last is None else last
+    details = ", ".join(escape(x) for x in (article.source, article.published) if x)
+    header = f"<b>{escape(article.title)}</b>" + (f"\n{details}" if details else "")
+    if article.url:
+        header += f'\n<a href="{escape(article.url, quote=True)}">{escape(article.url)}</a>'
+    blocks = [header]
+    for number in range(max(1, first), min(end, len(article.paragraphs)) + 1):
+        blocks += plain_blocks(article.paragraphs[number - 1], LIMIT, prefix=f"¶{number} ")
+    return pack(blocks)
+
+
+def inline_title(hit: Hit) -> str:
+    return _shorten(hit.text, INLINE_TITLE_LIMIT)
+
+
+def quote_message(hit: Hit) -> str:
+    """What picking an inline result posts: the quote (cut short if need be) and its citation."""
+    source = citation(hit)
+    parts = plain_blocks(" ".join(hit.text.split()), LIMIT - size(source) - 8)
+    quote = parts[0] + ("…" if len(parts) > 1 else "")
+    return f"«{quote}»\n— {source}"
+
+
+def _shorten(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"

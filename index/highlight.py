@@ -1,0 +1,50 @@
+"""Which sentence of a passage answers the question best (the one a reader sees in bold)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from index.chunker import sentence_spans
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_STOPWORDS = frozenset(
+    "a an and are as at be by did do does for from had has have how in is it its of on or "
+    "the their this to was were what when where which who why will with".split()
+)
+
+
+def best_sentence(question: str, text: str) -> tuple[int, int] | None:
+    """The span of the sentence in ``text`` that shares the most question words.
+
+    Rare words count more than common ones (a word's weight falls with how many sentences
+    of the passage contain it). None when no sentence shares a content word.
+    """
+    wanted = _terms(question)
+    spans = [span for paragraph in _paragraph_spans(text) for span in _offset(paragraph, text)]
+    if not wanted or not spans:
+        return None
+    sentences = [_terms(text[start:end]) for start, end in spans]
+    frequency = {term: sum(term in s for s in sentences) for term in wanted}
+    scores = [
+        sum(math.log(1 + len(spans) / frequency[t]) for t in wanted if t in s) for s in sentences
+    ]
+    best = max(range(len(spans)), key=lambda i: (scores[i], -i))
+    return spans[best] if scores[best] > 0 else None
+
+
+def _terms(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.casefold()) if w not in _STOPWORDS and len(w) > 1}
+
+
+def _paragraph_spans(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for part in text.split("\n\n"):
+        spans.append((start, start + len(part)))
+        start += len(part) + 2
+    return spans
+
+
+def _offset(paragraph: tuple[int, int], text: str) -> list[tuple[int, int]]:
+    start, end = paragraph
+    return [(start + a, start + b) for a, b in sentence_spans(text[start:end])]
