@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import TypeAlias
 
 from index.errors import CitebotError, IndexStateError, QuestionError
 from index.settings import Settings
@@ -23,7 +23,13 @@ EXIT_INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    """The engine's commands; `bot.cli` adds the Telegram ones to the same parser."""
+    parser, _ = build_parser()
+    return run_parsed(parser, argv)
+
+
+def run_parsed(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the chosen command, turning errors into messages and exit codes."""
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
@@ -39,7 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def _parser() -> argparse.ArgumentParser:
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, Commands]:
+    """The parser with the engine's commands, and its subcommand table for more."""
     parser = argparse.ArgumentParser(
         prog="citebot",
         description="Cited answers about Azerbaijan–China relations from a news corpus.",
@@ -70,16 +80,16 @@ def _parser() -> argparse.ArgumentParser:
 
     chat_cmd = commands.add_parser("chat", help="an interactive chat in the terminal")
     chat_cmd.add_argument("-k", type=_positive, default=None, help="passages per answer")
-    chat_cmd.set_defaults(run=_chat)
+    chat_cmd.set_defaults(run=chat_command)
 
     run_cmd = commands.add_parser("run", help="update the index, then start the chat (make run)")
-    run_cmd.set_defaults(run=_run)
+    run_cmd.set_defaults(run=_run)  # `bot.cli` replaces it: with a token, `run` starts the bot
 
     eval_cmd = commands.add_parser("eval", help="hit@k and MRR on a question file")
     eval_cmd.add_argument("file", type=Path, help="JSON lines: id, lang, question, gold")
     eval_cmd.add_argument("--json", action="store_true", help="print one JSON object")
     eval_cmd.set_defaults(run=_eval)
-    return parser
+    return parser, commands
 
 
 def _positive(text: str) -> int:
@@ -184,7 +194,7 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_ERROR if failed else 0
 
 
-def _chat(settings: Settings, args: argparse.Namespace, banner: str = "") -> int:
+def chat_command(settings: Settings, args: argparse.Namespace, banner: str = "") -> int:
     from index.chat import chat
     from index.engine import Engine
     from index.terminal import Style
@@ -200,23 +210,24 @@ def _chat(settings: Settings, args: argparse.Namespace, banner: str = "") -> int
     return 0
 
 
-def _run(settings: Settings, args: argparse.Namespace) -> int:
+NO_TOKEN_BANNER = (
+    "No Telegram bot token configured: this is the terminal chat. To run the Telegram bot, "
+    "set TELEGRAM_BOT_TOKEN in the environment or in .env (see README, 'Telegram')."
+)
+
+
+def update_index(settings: Settings) -> None:
+    """Bring the index up to date before serving, reporting what changed on stderr."""
     from index.builder import build
     from index.terminal import format_build
 
     print(format_build(build(settings, show_progress=sys.stderr.isatty())), file=sys.stderr)
-    if os.environ.get("TELEGRAM_BOT_TOKEN"):
-        banner = (
-            "TELEGRAM_BOT_TOKEN is set, but this version has no Telegram bot yet: "
-            "starting the terminal chat instead."
-        )
-    else:
-        banner = (
-            "No Telegram bot token configured: this is the terminal chat. To run the "
-            "Telegram bot, set TELEGRAM_BOT_TOKEN (see README, 'Telegram')."
-        )
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    update_index(settings)
     args.k = None
-    return _chat(settings, args, banner)
+    return chat_command(settings, args, NO_TOKEN_BANNER)
 
 
 def _eval(settings: Settings, args: argparse.Namespace) -> int:

@@ -103,6 +103,12 @@ class Engine:
         """The top ``k`` passages regardless of the threshold (for evaluation and calibration)."""
         return self._search(question, k, None)
 
+    def passage(self, passage_id: int) -> Hit | None:
+        """A passage by id as a hit without a score (for buttons that name a passage)."""
+        with self._lock:
+            row = self._store.passages([passage_id]).get(passage_id)
+        return None if row is None else _hit(row, 0.0, 0)
+
     def article(self, article_id: str) -> Article | None:
         """A whole article with its paragraphs, or None if the index has no such article."""
         with self._lock:

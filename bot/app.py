@@ -1,0 +1,496 @@
+"""The Telegram bot: handlers shaped like PTB's examples, all registered in `build_application`.
+
+Retrieval is CPU-bound, so it runs in worker threads (`asyncio.to_thread`), at most
+`CITEBOT_MAX_CONCURRENT` at once. Button callback data carries what it needs (a passage id,
+or a question id kept in SQLite), so buttons keep working after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import html
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import render, texts
+from bot.state import BotState
+from index.builder import BuildReport, build
+from index.engine import Engine
+from index.errors import CitebotError, QuestionError
+from index.records import Hit
+from index.settings import Settings
+from index.terminal import format_build
+
+log = logging.getLogger("citebot.bot")
+
+PAGE = 3  # evidence cards per answer; More shows the next page
+INLINE_RESULTS = 10
+SEND_ATTEMPTS = 4
+
+
+@dataclass
+class Services:
+    """What the handlers share; kept in ``application.bot_data``."""
+
+    settings: Settings
+    engine: Engine
+    state: BotState
+    searches: asyncio.Semaphore
+    limiter: RateLimiter
+    reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def search(self, question: str, k: int) -> list[Hit]:
+        async with self.searches:
+            return await asyncio.to_thread(self.engine.search, question, k)
+
+    async def reload(self) -> BuildReport:
+        """Rebuild incrementally and swap the new index in; searches go on meanwhile."""
+        async with self.reload_lock:
+            model = self.engine.embedder
+            report = await asyncio.to_thread(
+                build, self.settings, embedder=model, show_progress=False
+            )
+            if report.changed:
+                self.engine = await asyncio.to_thread(Engine.open, self.settings, model)
+            return report
+
+
+class RateLimiter:
+    """At most ``limit`` questions per user in any 60 seconds."""
+
+    def __init__(self, limit: int, window: float = 60.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._asked: dict[int, collections.deque[float]] = collections.defaultdict(
+            collections.deque
+        )
+
+    def wait(self, user_id: int, now: float | None = None) -> float:
+        """0 if the user may ask now (and counts the question), else seconds to wait."""
+        moment = time.monotonic() if now is None else now
+        asked = self._asked[user_id]
+        while asked and moment - asked[0] >= self.window:
+            asked.popleft()
+        if len(asked) >= self.limit:
+            return self.window - (moment - asked[0])
+        asked.append(moment)
+        return 0.0
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    found: Services = context.application.bot_data["services"]
+    return found
+
+
+async def send(message: Message, text: str, **kwargs: Any) -> Message | None:
+    """Reply, retrying network failures with backoff (429s are the rate limiter's job)."""
+    for attempt in range(SEND_ATTEMPTS):
+        try:
+            return await message.reply_text(text, **kwargs)
+        except RetryAfter as error:
+            await asyncio.sleep(_seconds(error.retry_after))
+        except (NetworkError, TimedOut):
+            if attempt == SEND_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
+    return None
+
+
+def _seconds(value: object) -> float:
+    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)  # type: ignore[arg-type]
+
+
+# -- what everyone sees ---------------------------------------------------------------------
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Welcome the user, say what the corpus holds, offer example questions."""
+    if update.effective_message is None:
+        return
+    engine = services(context).engine
+    articles = engine.articles()
+    dates = sorted(a.published for a in articles if a.published)
+    text = texts.WELCOME.format(
+        articles=len(articles),
+        outlets=html.escape(_outlets(engine)),
+        until=f", up to {dates[-1]}" if dates else "",
+    )
+    buttons = [
+        [InlineKeyboardButton(q, callback_data=f"x:{i}")] for i, q in enumerate(texts.EXAMPLES)
+    ]
+    await send(update.effective_message, text, reply_markup=InlineKeyboardMarkup(buttons))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain how to ask."""
+    if update.effective_message is not None:
+        await send(update.effective_message, texts.HELP.format(username=context.bot.username))
+
+
+async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say what the bot is."""
+    if update.effective_message is not None:
+        await send(update.effective_message, texts.ABOUT)
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List every article: outlet, title, date, link."""
+    if update.effective_message is None:
+        return
+    lines = []
+    for article in services(context).engine.articles():
+        details = ", ".join(html.escape(x) for x in (article.source, article.published) if x)
+        line = f"• <i>{html.escape(article.title)}</i>" + (f" — {details}" if details else "")
+        if article.url:
+            line += f' · <a href="{html.escape(article.url, quote=True)}">link</a>'
+        lines.append(line)
+    for text in render.pack(["<b>Sources</b>", *lines]):
+        await send(update.effective_message, text)
+
+
+async def ask_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer any text in a private chat as a question."""
+    message = update.effective_message
+    if message is not None and message.text:
+        await answer(update, context, message.text)
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer /ask QUESTION, in any chat."""
+    message = update.effective_message
+    if message is None:
+        return
+    question = " ".join(context.args or [])
+    if not question.strip():
+        await send(message, texts.ASK_USAGE)
+        return
+    await answer(update, context, question)
+
+
+async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In groups, answer only a mention of the bot or a reply to it."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    mention = f"@{context.bot.username}".lower()
+    replied = message.reply_to_message
+    to_bot = (
+        replied is not None
+        and replied.from_user is not None
+        and (replied.from_user.id == context.bot.id)
+    )
+    if mention in message.text.lower():
+        start_at = message.text.lower().index(mention)
+        question = message.text[:start_at] + message.text[start_at + len(mention) :]
+    elif to_bot:
+        question = message.text
+    else:
+        return
+    await answer(update, context, question)
+
+
+async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """Search, then reply with evidence cards and their buttons, or say plainly there's none."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None:
+        return
+    shared = services(context)
+    wait = shared.limiter.wait(user.id) if user is not None else 0.0
+    if wait:
+        await send(message, texts.RATE_LIMITED.format(seconds=max(1, round(wait))))
+        return
+    await message.chat.send_action(ChatAction.TYPING)
+    started = time.perf_counter()
+    try:
+        hits = await shared.search(question, PAGE)
+    except QuestionError as error:
+        await send(message, html.escape(str(error)).capitalize())
+        return
+    ms = (time.perf_counter() - started) * 1000
+    question_id = shared.state.record_question(
+        user.id if user else None, message.chat_id, question.strip(), bool(hits), ms
+    )
+    if not hits:
+        await send(
+            message, texts.NOTHING_FOUND.format(outlets=html.escape(_outlets(shared.engine)))
+        )
+        return
+    await _send_cards(message, question, hits, 1, question_id)
+
+
+async def _send_cards(
+    message: Message, question: str, hits: list[Hit], first: int, question_id: int
+) -> None:
+    messages = render.answer_messages(question, hits, first)
+    more = len(hits) == PAGE
+    keyboard = _keyboard(hits, first, question_id, more)
+    for i, text in enumerate(messages):
+        last = i == len(messages) - 1
+        await send(message, text, reply_markup=keyboard if last else None)
+
+
+def _keyboard(hits: list[Hit], first: int, question_id: int, more: bool) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(f"Context {n}", callback_data=f"c:{hit.passage_id}"),
+            InlineKeyboardButton(f"Article {n}", callback_data=f"a:{hit.passage_id}"),
+        ]
+        for n, hit in enumerate(hits, first)
+    ]
+    last = [
+        InlineKeyboardButton("👍", callback_data=f"f:{question_id}:1"),
+        InlineKeyboardButton("👎", callback_data=f"f:{question_id}:-1"),
+    ]
+    if more:
+        last.insert(
+            0,
+            InlineKeyboardButton(
+                "More ▸", callback_data=f"m:{question_id}:{first + len(hits) - 1}"
+            ),
+        )
+    rows.append(last)
+    return InlineKeyboardMarkup(rows)
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Handle a button under an answer or the welcome: More, Context, Article, feedback."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    kind, _, rest = query.data.partition(":")
+    shared = services(context)
+    message = query.message if isinstance(query.message, Message) else None
+    if kind == "f":
+        question_id, _, vote = rest.partition(":")
+        user_id = update.effective_user.id if update.effective_user else 0
+        shared.state.record_feedback(int(question_id), user_id, int(vote))
+        await query.answer(texts.THANKS)
+        return
+    await query.answer()
+    if message is None:
+        return
+    if kind == "x":
+        await answer(update, context, texts.EXAMPLES[int(rest) % len(texts.EXAMPLES)])
+    elif kind == "m":
+        await _more(message, shared, rest)
+    elif kind in ("c", "a"):
+        await _around(message, shared, int(rest), whole=kind == "a")
+
+
+async def _more(message: Message, shared: Services, rest: str) -> None:
+    question_id, _, shown = rest.partition(":")
+    question = shared.state.question(int(question_id))
+    if question is None:
+        await send(message, texts.GONE)
+        return
+    offset = int(shown)
+    hits = (await shared.search(question, offset + PAGE))[offset:]
+    if not hits:
+        await send(message, texts.NO_MORE)
+        return
+    await _send_cards(message, question, hits, offset + 1, int(question_id))
+
+
+async def _around(message: Message, shared: Services, passage_id: int, whole: bool) -> None:
+    hit = shared.engine.passage(passage_id)
+    article = shared.engine.article(hit.article.id) if hit is not None else None
+    if hit is None or article is None:
+        await send(message, texts.GONE)
+        return
+    first, last = hit.paragraphs
+    pages = (
+        render.article_messages(article)
+        if whole
+        else render.article_messages(article, first - 1, last + 1)
+    )
+    for text in pages:
+        await send(message, text)
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Offer up to 10 cited excerpts; picking one posts the quote with its citation."""
+    query = update.inline_query
+    if query is None:
+        return
+    results = []
+    if len(query.query.strip()) >= 3:
+        try:
+            hits = await services(context).search(query.query, INLINE_RESULTS)
+        except QuestionError:
+            hits = []
+        results = [
+            InlineQueryResultArticle(
+                id=str(hit.passage_id),
+                title=render.inline_title(hit),
+                description=render.plain_citation(hit),
+                input_message_content=InputTextMessageContent(
+                    render.quote_message(hit), parse_mode=ParseMode.HTML
+                ),
+            )
+            for hit in hits
+        ]
+    await query.answer(results, cache_time=30)
+
+
+# -- maintainers ----------------------------------------------------------------------------
+
+
+def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str) -> bool:
+    user = update.effective_user
+    if user is not None and user.id in services(context).settings.bot.admins:
+        return True
+    log.warning("refused /%s from user %s", command, user.id if user else "unknown")
+    return False
+
+
+async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Rebuild the index from the corpus folder and swap it in (admins only)."""
+    message = update.effective_message
+    if message is None:
+        return
+    if not _is_admin(update, context, "reload"):
+        await send(message, texts.NOT_ADMIN)
+        return
+    await send(message, texts.RELOADING)
+    try:
+        report = await services(context).reload()
+    except CitebotError as error:
+        await send(message, texts.RELOAD_FAILED.format(error=html.escape(str(error))))
+        return
+    summary = html.escape(format_build(report).splitlines()[-1])
+    await send(message, texts.RELOADED.format(summary=summary))
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Questions served, unanswered share, latency, index size (admins only)."""
+    message = update.effective_message
+    if message is None:
+        return
+    if not _is_admin(update, context, "stats"):
+        await send(message, texts.NOT_ADMIN)
+        return
+    shared = services(context)
+    found = shared.state.stats()
+    manifest = shared.engine.manifest
+    await send(
+        message,
+        texts.STATS.format(
+            questions=found.questions,
+            unanswered_share=found.unanswered / found.questions if found.questions else 0.0,
+            p50=found.p50_ms,
+            p95=found.p95_ms,
+            up=found.thumbs_up,
+            down=found.thumbs_down,
+            articles=manifest.articles,
+            passages=manifest.passages,
+            built=manifest.built_at,
+        ),
+    )
+
+
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error (never the token) and apologise to the user."""
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message is not None:
+        try:
+            await update.effective_message.reply_text(texts.ERROR)
+        except Exception:  # the apology itself failed; the error above is logged already
+            log.warning("could not send the apology", exc_info=True)
+
+
+# -- wiring ---------------------------------------------------------------------------------
+
+
+def _outlets(engine: Engine) -> str:
+    names = sorted({a.source for a in engine.articles() if a.source})
+    return ", ".join(names) if names else "several outlets"
+
+
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    await application.bot.set_my_commands(
+        [
+            BotCommand("start", "what I know, with examples"),
+            BotCommand("ask", "ask a question (in groups)"),
+            BotCommand("sources", "every article I quote from"),
+            BotCommand("help", "how to ask"),
+            BotCommand("about", "what I am"),
+        ]
+    )
+
+
+def build_application(
+    settings: Settings, engine: Engine, state: BotState
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The bot, with every handler registered; dependencies come in as arguments."""
+    if settings.bot.token is None:
+        raise CitebotError("TELEGRAM_BOT_TOKEN is not set")
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        ApplicationBuilder()
+        .token(settings.bot.token.reveal())
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(settings.bot.max_concurrent * 4)
+        .post_init(_post_init)
+    )
+    if settings.bot.api_url:
+        builder = builder.base_url(f"{settings.bot.api_url}/bot").base_file_url(
+            f"{settings.bot.api_url}/file/bot"
+        )
+    application = builder.build()
+    application.bot_data["services"] = Services(
+        settings=settings,
+        engine=engine,
+        state=state,
+        searches=asyncio.Semaphore(settings.bot.max_concurrent),
+        limiter=RateLimiter(settings.bot.rate_limit),
+    )
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("about", about))
+    application.add_handler(CommandHandler("sources", sources))
+    application.add_handler(CommandHandler("ask", ask_command))
+    application.add_handler(CommandHandler("reload", reload))
+    application.add_handler(CommandHandler("stats", stats))
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, ask_private))
+    application.add_handler(
+        MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, group_message)
+    )
+    application.add_handler(CallbackQueryHandler(button))
+    application.add_handler(InlineQueryHandler(inline_query))
+    application.add_error_handler(error_handler)
+    return application

@@ -1,0 +1,371 @@
+"""A fake Telegram Bot API server over real HTTP on 127.0.0.1, for end-to-end tests.
+
+It speaks the JSON shapes of the real API for the methods citebot uses, long-polls
+`getUpdates` with offsets, and parses HTML into entities the way Telegram does, refusing
+what Telegram refuses (unknown or unbalanced tags, text over 4096 characters). Tests play
+users: they push updates and read what the bot sent.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+TOKEN = "123456:TEST-token_for-the-fake-api"
+BOT = {
+    "id": 999,
+    "is_bot": True,
+    "first_name": "Citebot",
+    "username": "citebot_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": True,
+}
+ENTITY = {
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
+    "tg-spoiler": "spoiler",
+}
+JSON_FIELDS = {
+    "reply_markup",
+    "results",
+    "commands",
+    "link_preview_options",
+    "reply_parameters",
+    "allowed_updates",
+    "entities",
+}
+MAX_TEXT = 4096
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+
+
+def utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class _Entities(HTMLParser):
+    """Telegram's HTML mode: text plus entities with UTF-16 offsets."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text = ""
+        self.entities: list[dict[str, Any]] = []
+        self.open: list[tuple[str, int, dict[str, Any]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "span" and ("class", "tg-spoiler") in attrs:
+            tag = "tg-spoiler"
+        if tag not in ENTITY:
+            raise ApiError(
+                400, f'Bad Request: can\'t parse entities: unsupported start tag "{tag}"'
+            )
+        extra: dict[str, Any] = {}
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if not href:
+                raise ApiError(400, "Bad Request: can't parse entities: a without href")
+            extra["url"] = href
+        self.open.append((tag, utf16(self.text), extra))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "span":
+            tag = "tg-spoiler"
+        if not self.open or self.open[-1][0] != tag:
+            raise ApiError(400, f'Bad Request: can\'t parse entities: unexpected end tag "{tag}"')
+        name, start, extra = self.open.pop()
+        length = utf16(self.text) - start
+        if length:
+            self.entities.append(
+                {"type": ENTITY[name], "offset": start, "length": length, **extra}
+            )
+
+    def handle_data(self, data: str) -> None:
+        if "<" in data:
+            raise ApiError(400, "Bad Request: can't parse entities: unsupported start tag")
+        self.text += data
+
+
+def parse_html(html: str) -> tuple[str, list[dict[str, Any]]]:
+    parser = _Entities()
+    parser.feed(html)
+    parser.close()
+    if parser.open:
+        raise ApiError(
+            400, f'Bad Request: can\'t parse entities: unclosed tag "{parser.open[-1][0]}"'
+        )
+    parser.entities.sort(key=lambda e: (e["offset"], -e["length"]))
+    return parser.text, parser.entities
+
+
+class FakeBotAPI:
+    """The server and the world it simulates: users, chats, messages."""
+
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.updates: list[dict[str, Any]] = []
+        self.sent: list[dict[str, Any]] = []  # messages the bot sent or edited, in order
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.callback_answers: list[dict[str, Any]] = []
+        self.inline_answers: list[dict[str, Any]] = []
+        self.rejected: list[tuple[str, str]] = []  # (method, description) the API refused
+        self._ids = itertools.count(1)
+        self._update_ids = itertools.count(1)
+        self._condition = threading.Condition()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> FakeBotAPI:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self._condition:
+            self._condition.notify_all()
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- the simulated world ------------------------------------------------------------------
+
+    def send_text(
+        self,
+        user: dict[str, Any],
+        text: str,
+        chat: dict[str, Any] | None = None,
+        reply_to: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A user sends ``text`` (in private unless ``chat`` is given)."""
+        where = chat or {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        message: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": where,
+            "from": user,
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16(command)}]
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        self._push({"message": message})
+        return message
+
+    def press(self, user: dict[str, Any], message: dict[str, Any], data: str) -> None:
+        """A user presses the inline button with callback ``data`` under ``message``."""
+        buttons = [
+            b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row
+        ]
+        if data not in [b.get("callback_data") for b in buttons]:
+            raise AssertionError(f"no button {data!r} under that message")
+        self._push(
+            {
+                "callback_query": {
+                    "id": str(next(self._ids)),
+                    "from": user,
+                    "message": message,
+                    "chat_instance": "1",
+                    "data": data,
+                }
+            }
+        )
+
+    def inline(self, user: dict[str, Any], query: str) -> str:
+        """A user types ``@bot query`` in some chat; returns the inline query id."""
+        query_id = str(next(self._ids))
+        self._push({"inline_query": {"id": query_id, "from": user, "query": query, "offset": ""}})
+        return query_id
+
+    def wait(self, predicate: Callable[[], Any], timeout: float = 60.0) -> Any:
+        """Wait until ``predicate()`` is truthy (re-checked on every API call); return it."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while True:
+                found = predicate()
+                if found:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("timed out waiting for the bot")
+                self._condition.wait(min(left, 0.2))
+
+    def sent_to(self, chat_id: int) -> list[dict[str, Any]]:
+        return [m for m in self.sent if m["chat"]["id"] == chat_id]
+
+    def _push(self, update: dict[str, Any]) -> None:
+        with self._condition:
+            self.updates.append({"update_id": next(self._update_ids), **update})
+            self._condition.notify_all()
+
+    # -- the API --------------------------------------------------------------------------------
+
+    def call(self, method: str, params: dict[str, Any]) -> Any:
+        with self._condition:
+            self.calls.append((method, params))
+            self._condition.notify_all()
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            raise ApiError(404, "Not Found")
+        return handler(params)
+
+    def _api_getMe(self, params: dict[str, Any]) -> Any:  # noqa: N802 - Bot API names
+        return BOT
+
+    def _api_deleteWebhook(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        return True
+
+    def _api_setMyCommands(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        return True
+
+    def _api_sendChatAction(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        return True
+
+    def _api_getUpdates(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        offset = int(params.get("offset", 0) or 0)
+        timeout = min(float(params.get("timeout", 0) or 0), 5.0)
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]  # confirmed
+            while not self.updates and time.monotonic() < deadline:
+                self._condition.wait(deadline - time.monotonic())
+            return list(self.updates[: int(params.get("limit", 100) or 100)])
+
+    def _api_sendMessage(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        chat_id = int(params["chat_id"])
+        message = self._message(params, chat_id, next(self._ids))
+        with self._condition:
+            self.sent.append(message)
+            self._condition.notify_all()
+        return message
+
+    def _api_editMessageText(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        message = self._message(params, int(params["chat_id"]), int(params["message_id"]))
+        with self._condition:
+            self.sent.append({**message, "edited": True})
+            self._condition.notify_all()
+        return message
+
+    def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        with self._condition:
+            self.callback_answers.append(params)
+            self._condition.notify_all()
+        return True
+
+    def _api_answerInlineQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        results = params.get("results", [])
+        if len(results) > 50:
+            raise ApiError(400, "Bad Request: too many inline query results")
+        for result in results:
+            content = result["input_message_content"]
+            if content.get("parse_mode") == "HTML":
+                text, _ = parse_html(content["message_text"])
+                if utf16(text) > MAX_TEXT:
+                    raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        with self._condition:
+            self.inline_answers.append(params)
+            self._condition.notify_all()
+        return True
+
+    def _message(self, params: dict[str, Any], chat_id: int, message_id: int) -> dict[str, Any]:
+        raw = str(params.get("text", ""))
+        if params.get("parse_mode") == "HTML":
+            text, entities = parse_html(raw)
+        else:
+            text, entities = raw, []
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if utf16(text) > MAX_TEXT:
+            raise ApiError(400, "Bad Request: message is too long")
+        chat = {"id": chat_id, "type": "private" if chat_id > 0 else "group"}
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": BOT,
+            "text": text,
+            "html": raw,
+        }
+        if entities:
+            message["entities"] = entities
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self._serve(parse_qs(urlparse(self.path).query))
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8")
+                kind = self.headers.get("Content-Type", "")
+                if kind.startswith("application/json"):
+                    self._serve({k: [v] for k, v in json.loads(body or "{}").items()}, raw=True)
+                else:
+                    self._serve(parse_qs(body, keep_blank_values=True))
+
+            def _serve(self, query: dict[str, list[Any]], raw: bool = False) -> None:
+                parts = urlparse(self.path).path.strip("/").split("/")
+                if len(parts) != 2 or parts[0] != f"bot{api.token}":
+                    self._reply(
+                        401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+                    )
+                    return
+                params = {k: v[-1] if raw else _decode(k, v[-1]) for k, v in query.items()}
+                try:
+                    result = api.call(parts[1], params)
+                except ApiError as error:
+                    api.rejected.append((parts[1], error.description))
+                    self._reply(
+                        error.code,
+                        {"ok": False, "error_code": error.code, "description": error.description},
+                    )
+                    return
+                self._reply(200, {"ok": True, "result": result})
+
+            def _reply(self, status: int, payload: dict[str, Any]) -> None:
+                body = json.dumps(payload).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
+
+
+def _decode(name: str, value: str) -> Any:
+    if name in JSON_FIELDS:
+        return json.loads(value)
+    return value
