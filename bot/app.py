@@ -460,6 +460,7 @@ def build_application(
             Defaults(
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                do_quote=True,  # every reply points at what it answers, in groups above all
             )
         )
         .rate_limiter(AIORateLimiter(max_retries=3))

@@ -314,6 +314,9 @@ class FakeBotAPI:
             message["entities"] = entities
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+        replied = (params.get("reply_parameters") or {}).get("message_id")
+        if replied:
+            message["reply_to_message_id"] = int(replied)
         return message
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

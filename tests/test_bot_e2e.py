@@ -1,0 +1,224 @@
+"""The real bot process against the fake Bot API over real HTTP, played by test users."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from index.builder import build
+from index.embedder import Embedder
+from index.settings import Settings
+from tests.conftest import REAL_CORPUS, settings_for, write_article
+from tests.fakebotapi import BOT, TOKEN, FakeBotAPI, parse_html, utf16
+from tests.helpers import REPO, cli_env
+
+pytestmark = pytest.mark.slow
+
+ADMIN = {"id": 1, "is_bot": False, "first_name": "Ada"}
+USER = {"id": 2, "is_bot": False, "first_name": "Bo"}
+GROUP = {"id": -100, "type": "group", "title": "Newsroom"}
+NEW_ARTICLE = """---
+title: Azerbaijan and China open a joint tea research centre
+source: Caspian Wire
+published: 2025-06-02
+url: https://caspian.example/tea-centre
+---
+
+Azerbaijan and China opened a joint tea research centre in Lankaran on Monday, where botanists
+from Hangzhou will breed frost-resistant tea bushes for the Caspian coast.
+"""
+
+
+class World:
+    def __init__(self, api: FakeBotAPI, settings: Settings, log: Path) -> None:
+        self.api = api
+        self.settings = settings
+        self.log = log
+
+    def ask(self, user: dict[str, Any], text: str, **kwargs: Any) -> list[dict[str, Any]]:
+        """Send ``text``; return the bot's replies to it once the last one carries buttons."""
+        sent = self.api.send_text(user, text, **kwargs)
+        return self.replies(sent)
+
+    def replies(self, message: dict[str, Any], count: int = 1) -> list[dict[str, Any]]:
+        def found() -> list[dict[str, Any]]:
+            mine = [
+                m
+                for m in self.api.sent
+                if m.get("reply_to_message_id") == message["message_id"]
+                and m["chat"]["id"] == message["chat"]["id"]
+            ]
+            return mine if len(mine) >= count else []
+
+        return list(self.api.wait(found))
+
+    def after(self, mark: int, chat_id: int, count: int = 1) -> list[dict[str, Any]]:
+        """The bot's messages to ``chat_id`` sent after ``mark`` messages in all."""
+
+        def found() -> list[dict[str, Any]]:
+            new = [m for m in self.api.sent[mark:] if m["chat"]["id"] == chat_id]
+            return new if len(new) >= count else []
+
+        return list(self.api.wait(found))
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    return {
+        b["text"]: b["callback_data"]
+        for row in message["reply_markup"]["inline_keyboard"]
+        for b in row
+    }
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory, real_model: Embedder) -> Iterator[World]:
+    root = tmp_path_factory.mktemp("bot")
+    shutil.copytree(REAL_CORPUS, root / "corpus")
+    settings = settings_for(root / "corpus", root / "index")
+    build(settings, embedder=real_model, show_progress=False)
+    api = FakeBotAPI().start()
+    log = root / "bot.log"
+    env = cli_env(
+        settings,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=api.url,
+        CITEBOT_ADMINS="1",
+        CITEBOT_STATE_DIR=str(root / "state"),
+        CITEBOT_MIN_SCORE="0.3",
+        CITEBOT_LOG_LEVEL="DEBUG",
+    )
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve"],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        api.wait(lambda: any(m == "getUpdates" for m, _ in api.calls) or process.poll(), 120)
+        assert process.poll() is None, log.read_text()
+        yield World(api, settings, log)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        api.stop()
+
+
+def test_bot_start_welcomes_with_corpus_facts_and_examples(world: World) -> None:
+    (welcome,) = world.ask(USER, "/start")
+    assert "2 news articles" in welcome["text"]
+    assert "Azeri Observer, OC Media" in welcome["text"]
+    examples = buttons(welcome)
+    assert len(examples) == 3
+    mark = len(world.api.sent)
+    world.api.press(USER, welcome, next(iter(examples.values())))
+    (answer,) = world.after(mark, USER["id"])
+    assert "Guo Min" in answer["text"]
+
+
+def test_bot_answers_with_cited_evidence_cards(world: World) -> None:
+    (answer,) = world.ask(
+        USER, "When did China send doctors to help Azerbaijan fight the pandemic?"
+    )
+    text = answer["text"]
+    assert text.startswith("1. ")
+    assert "In August 2020" in text
+    assert (
+        "China-Azerbaijan: 2,000 Year History of Bilateral Connections — Azeri Observer, ¶" in text
+    )
+    bold = [
+        text[e["offset"] : e["offset"] + e["length"]]
+        for e in answer["entities"]
+        if e["type"] == "bold"
+    ]
+    assert any("August 2020" in b for b in bold)  # the answering sentence is in bold
+    assert {"More ▸", "Context 1", "Article 1", "👍", "👎"} <= set(buttons(answer))
+    assert any(m == "sendChatAction" for m, _ in world.api.calls)
+
+
+def test_bot_buttons_more_context_article_and_feedback(world: World) -> None:
+    (answer,) = world.ask(USER, "What does China buy from Azerbaijan?")
+    keys = buttons(answer)
+    mark = len(world.api.sent)
+    world.api.press(USER, answer, keys["More ▸"])
+    (more,) = world.after(mark, USER["id"])
+    assert more["text"].startswith("4. ")
+
+    mark = len(world.api.sent)
+    world.api.press(USER, answer, keys["Context 1"])
+    (context,) = world.after(mark, USER["id"])
+    assert context["text"].count("¶") >= 2
+
+    mark = len(world.api.sent)
+    world.api.press(USER, answer, keys["Article 1"])
+    pages = world.after(mark, USER["id"], count=2)
+    assert all(utf16(page["text"]) <= 4096 for page in pages)
+    assert "¶1 " in pages[0]["text"]
+
+    world.api.press(USER, answer, keys["👍"])
+    world.api.wait(
+        lambda: any("Thank you" in a.get("text", "") for a in world.api.callback_answers)
+    )
+
+
+def test_bot_says_plainly_when_nothing_is_relevant(world: World) -> None:
+    (reply,) = world.ask(USER, "How do I change a flat bicycle tyre?")
+    assert reply["text"].startswith("I found nothing in the corpus on that.")
+    assert "Azeri Observer" in reply["text"]
+
+
+def test_bot_in_groups_answers_only_when_addressed(world: World) -> None:
+    ignored = world.api.send_text(USER, "When did Aliyev speak to Xinhua?", chat=GROUP)
+    (answer,) = world.ask(USER, f"@{BOT['username']} When did Aliyev speak to Xinhua?", chat=GROUP)
+    assert "Xinhua" in answer["text"]
+    (by_command,) = world.ask(USER, "/ask What did Aliyev and the reporter drink?", chat=GROUP)
+    assert "tea" in by_command["text"]
+    (by_reply,) = world.ask(USER, "Which principles did Aliyev name?", chat=GROUP, reply_to=answer)
+    assert "¶" in by_reply["text"]
+    assert not [m for m in world.api.sent if m.get("reply_to_message_id") == ignored["message_id"]]
+
+
+def test_bot_inline_mode_offers_cited_excerpts(world: World) -> None:
+    query_id = world.api.inline(USER, "Chinese electric buses in Azerbaijan")
+    answer = world.api.wait(
+        lambda: next(
+            (a for a in world.api.inline_answers if a["inline_query_id"] == query_id), None
+        )
+    )
+    results = answer["results"]
+    assert 1 <= len(results) <= 10
+    posted, _ = parse_html(results[0]["input_message_content"]["message_text"])
+    assert posted.startswith("«") and "— " in posted and "¶" in posted
+
+
+def test_bot_admin_commands_refuse_others_and_reload_for_admins(world: World) -> None:
+    (refusal,) = world.ask(USER, "/reload")
+    assert "only for the maintainers" in refusal["text"]
+    (refusal,) = world.ask(USER, "/stats")
+    assert "only for the maintainers" in refusal["text"]
+    write_article(world.settings.corpus_dir, "caspian-tea-centre.md", NEW_ARTICLE)
+    done = world.replies(world.api.send_text(ADMIN, "/reload"), count=2)
+    assert "Updating the index" in done[0]["text"]
+    assert "Index updated" in done[-1]["text"] and "1 added" in done[-1]["text"]
+    (answer,) = world.ask(USER, "Where did Azerbaijan and China open a tea research centre?")
+    assert "Lankaran" in answer["text"] and "Caspian Wire" in answer["text"]
+    (stats,) = world.ask(ADMIN, "/stats")
+    assert "Questions served" in stats["text"] and "3 articles" in stats["text"]
+
+
+def test_bot_never_logs_the_token(world: World) -> None:
+    text = world.log.read_text()
+    assert "refused /reload from user 2" in text
+    assert TOKEN not in text
+    assert TOKEN.split(":")[1] not in text
