@@ -21,9 +21,9 @@ from tests.helpers import REPO, cli_env
 
 pytestmark = pytest.mark.slow
 
-ADMIN = {"id": 1, "is_bot": False, "first_name": "Ada"}
-USER = {"id": 2, "is_bot": False, "first_name": "Bo"}
-GROUP = {"id": -100, "type": "group", "title": "Newsroom"}
+ADMIN: dict[str, Any] = {"id": 1, "is_bot": False, "first_name": "Ada"}
+USER: dict[str, Any] = {"id": 2, "is_bot": False, "first_name": "Bo"}
+GROUP: dict[str, Any] = {"id": -100, "type": "group", "title": "Newsroom"}
 NEW_ARTICLE = """---
 title: Azerbaijan and China open a joint tea research centre
 source: Caspian Wire
