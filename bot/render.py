@@ -7,6 +7,7 @@ inside a tag.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from html import escape
 
@@ -16,6 +17,7 @@ from index.highlight import best_sentence
 from index.records import Article, Hit, paragraph_label
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
+_TOKEN = re.compile(r"&(?:[a-z]+|#\d+);|[^&]|&")  # escaped text, one character or entity each
 INLINE_TITLE_LIMIT = 120
 
 
@@ -80,28 +82,24 @@ def pack(blocks: Iterable[str], limit: int = LIMIT) -> list[str]:
 
 
 def plain_blocks(text: str, limit: int = LIMIT, prefix: str = "") -> list[str]:
-    """Escape plain ``text`` into blocks that fit ``limit``, split between words if need be."""
-    escaped = prefix + escape(text, quote=False)
-    if size(escaped) <= limit:
-        return [escaped]
+    """Escape plain ``text`` into blocks within ``limit``, the first one led by ``prefix``.
+
+    Blocks break at spaces where possible, else between characters, never inside ``&amp;``.
+    """
     blocks: list[str] = []
-    current = prefix
-    for word in text.split(" "):
-        piece = escape(word, quote=False)
-        glue = "" if current in ("", prefix) else " "
-        if size(current) + len(glue) + size(piece) <= limit:
-            current += glue + piece
-            continue
-        if current not in ("", prefix):
-            blocks.append(current)
-        while size(piece) > limit:  # one "word" longer than a message: cut between characters
-            cut = _fit(piece, limit)
-            blocks.append(piece[:cut])
-            piece = piece[cut:]
-        current = piece
-    if current:
+    current, floor = prefix, len(prefix)  # never break inside the prefix (it may be HTML)
+    for token in _TOKEN.findall(escape(text, quote=False)):
+        current += token
+        while size(current) > limit:
+            space = current.rfind(" ", floor, len(current) - len(token))
+            cut = space if space > floor else len(current) - len(token)
+            if cut <= floor:  # a single token after the prefix: cut at the limit
+                cut = _fit(current, limit)
+            blocks.append(current[:cut].rstrip())
+            current, floor = current[cut:].lstrip(" "), 0
+    if (current.strip() and current != prefix) or not blocks:
         blocks.append(current)
-    return blocks
+    return [block for block in blocks if block.strip()]
 
 
 def _fit(piece: str, limit: int) -> int:

@@ -71,7 +71,7 @@ class _Entities(HTMLParser):
     """Telegram's HTML mode: text plus entities with UTF-16 offsets."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__(convert_charrefs=False)
         self.text = ""
         self.entities: list[dict[str, Any]] = []
         self.open: list[tuple[str, int, dict[str, Any]]] = []
@@ -104,9 +104,19 @@ class _Entities(HTMLParser):
             )
 
     def handle_data(self, data: str) -> None:
-        if "<" in data:
-            raise ApiError(400, "Bad Request: can't parse entities: unsupported start tag")
+        # Telegram: every <, > and & outside a tag or an entity must be escaped.
+        if any(char in data for char in "<>&"):
+            raise ApiError(400, "Bad Request: can't parse entities: unescaped <, > or &")
         self.text += data
+
+    def handle_entityref(self, name: str) -> None:
+        named = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+        if name not in named:
+            raise ApiError(400, f"Bad Request: can't parse entities: unsupported entity &{name};")
+        self.text += named[name]
+
+    def handle_charref(self, name: str) -> None:
+        self.text += chr(int(name[1:], 16) if name[:1] in "xX" else int(name))
 
 
 def parse_html(html: str) -> tuple[str, list[dict[str, Any]]]:

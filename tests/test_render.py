@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.render import LIMIT, answer_messages, article_messages, quote_message, size
+from index.records import Article, ArticleRef, Hit
+from tests.fakebotapi import parse_html
+
+REF = ArticleRef("a", "Trade <deal> & more", "Wire & Co", "2025-01-02", "https://x.org/?a=1&b=<2>")
+HOSTILE = st.lists(
+    st.one_of(
+        st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20),
+        st.sampled_from(["<", ">", "&", "&amp;", "<b>", "</i>", "\u200b", "\u202e", "👍🏽", " "]),
+    ),
+    min_size=1,
+    max_size=40,
+).map("".join)
+
+
+def hit(text: str, context: str | None = None) -> Hit:
+    return Hit(1, 0.5, text, REF, (3, 4), 7, context)
+
+
+def visible(messages: list[str]) -> str:
+    return "\n".join(parse_html(m)[0] for m in messages)
+
+
+def test_card_escapes_text_and_bolds_the_answering_sentence() -> None:
+    messages = answer_messages(
+        "When did doctors arrive?",
+        [hit("Intro <x>. Doctors arrived in August & stayed. The end.")],
+    )
+    (html,) = messages
+    assert "<b>Doctors arrived in August &amp; stayed.</b>" in html
+    text, entities = parse_html(html)
+    assert "Intro <x>." in text
+    assert "Trade <deal> & more — Wire & Co, 2025-01-02, ¶3–4 · link" in text
+    link = next(e for e in entities if e["type"] == "text_link")
+    assert link["url"] == "https://x.org/?a=1&b=<2>"
+
+
+def test_long_passages_split_into_messages_under_the_limit() -> None:
+    words = " ".join(f"w{i}&" for i in range(3000))
+    messages = answer_messages("q", [hit(words), hit("short one.")])
+    assert len(messages) >= 3
+    assert all(size(m) <= LIMIT for m in messages)
+    assert words in visible(messages).replace("\n", " ")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(HOSTILE, min_size=1, max_size=6), HOSTILE, st.booleans())
+def test_any_text_renders_to_valid_html_within_the_limit(
+    texts: list[str], question: str, context: bool
+) -> None:
+    hits = [hit(t, t[:50] if context else None) for t in texts]
+    messages = answer_messages(question, hits)
+    assert all(size(m) <= LIMIT for m in messages)
+    shown = visible(messages)  # raises where Telegram would refuse to parse
+    for text in texts:
+        assert all(part in shown for part in text.split("\n\n") if part.strip())
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(HOSTILE, min_size=1, max_size=4), st.integers(0, 12_000))
+def test_article_messages_keep_every_paragraph_once(paragraphs: list[str], extra: int) -> None:
+    long = "x<&" * (extra // 3)
+    body = tuple(p for p in [*paragraphs, long] if p.strip())
+    if not body:
+        return
+    messages = article_messages(Article("a", "T & <t>", body, source="S"))
+    assert all(size(m) <= LIMIT for m in messages)
+    shown = visible(messages)
+    for number, paragraph in enumerate(body, 1):
+        assert f"¶{number} " in shown
+        assert "".join(paragraph.split()) in "".join(shown.split())
+
+
+def test_quote_message_fits_even_for_a_huge_passage() -> None:
+    message = quote_message(hit("&" * 20_000))
+    text, _ = parse_html(message)
+    assert size(message) <= LIMIT and text.startswith("«&&&") and "…»" in text
