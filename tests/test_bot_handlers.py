@@ -1,0 +1,191 @@
+"""Real `Update`s through the real application, a real engine over a tiny corpus (fake model),
+and the bot's HTTP calls going to the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+
+from bot.app import RateLimiter, Services, build_application
+from bot.state import BotState
+from index.builder import build
+from index.engine import Engine
+from index.settings import Settings
+from tests.conftest import settings_for
+from tests.fakebotapi import TOKEN, FakeBotAPI, parse_html
+from tests.fakes import FakeEmbedder
+
+USER: dict[str, Any] = {"id": 2, "is_bot": False, "first_name": "Bo"}
+ADMIN: dict[str, Any] = {"id": 1, "is_bot": False, "first_name": "Ada"}
+
+
+class Harness:
+    def __init__(self, settings: Settings, engine: Engine, api: FakeBotAPI, tmp: Path) -> None:
+        self.api = api
+        self.state = BotState(tmp / "state.sqlite")
+        self.app = build_application(settings, engine, self.state)
+        self._ids = iter(range(1000, 100000))
+        self.loop = asyncio.new_event_loop()  # one loop for the app's whole life, as in serving
+        self.loop.run_until_complete(self.app.initialize())
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.app.shutdown())
+        self.loop.close()
+        self.state.close()
+
+    def services(self) -> Services:
+        found: Services = self.app.bot_data["services"]
+        return found
+
+    def run(self, *updates: dict[str, Any]) -> list[dict[str, Any]]:
+        """Process updates one after another; return what the bot sent meanwhile."""
+        mark = len(self.api.sent)
+
+        for data in updates:
+            update = Update.de_json(data, self.app.bot)
+            self.loop.run_until_complete(self.app.process_update(update))
+        return self.api.sent[mark:]
+
+    def text(self, text: str, user: dict[str, Any] = USER, **extra: Any) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "date": 0,
+            "text": text,
+            "from": user,
+            "chat": {"id": user["id"], "type": "private"},
+            **extra,
+        }
+        if text.startswith("/"):
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
+        return {"update_id": next(self._ids), "message": message}
+
+    def press(self, message: dict[str, Any], data: str) -> dict[str, Any]:
+        return {
+            "update_id": next(self._ids),
+            "callback_query": {
+                "id": "cb",
+                "from": USER,
+                "chat_instance": "1",
+                "data": data,
+                "message": message,
+            },
+        }
+
+
+@pytest.fixture
+def harness(corpus: Path, tmp_path: Path) -> Iterator[Harness]:
+    api = FakeBotAPI().start()
+    settings = settings_for(
+        corpus,
+        tmp_path / "index",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=api.url,
+        CITEBOT_ADMINS="1",
+        CITEBOT_RATE_LIMIT="3",
+    )
+    fake = FakeEmbedder()
+    build(settings, embedder=fake, show_progress=False)
+    engine = Engine.open(settings, embedder=fake)
+    harness = Harness(settings, engine, api, tmp_path)
+    yield harness
+    harness.close()
+    api.stop()
+
+
+def test_handler_answer_cards_are_valid_html_with_buttons(harness: Harness) -> None:
+    (reply,) = harness.run(harness.text("crude oil exports trade"))
+    assert reply["text"].startswith("1. Trade between China and Azerbaijan grew")
+    assert "Example Wire, 2024-03-01, ¶1–2 · link" in reply["text"]
+    assert not harness.api.rejected
+
+
+def test_handler_hostile_question_is_answered_without_breaking_html(harness: Harness) -> None:
+    sent = harness.run(harness.text("<b>unclosed & trade <i>"), harness.text("x" * 5000))
+    assert len(sent) == 2 and not harness.api.rejected
+    assert sent[1]["text"].startswith("The question is 5,000 characters long")
+
+
+def test_handler_rate_limit_replies_politely(harness: Harness) -> None:
+    sent = harness.run(*[harness.text("Baku trade") for _ in range(4)])
+    assert sent[-1]["text"].startswith("You are asking faster than I can keep up")
+
+
+def test_rate_limiter_frees_up_after_the_window() -> None:
+    limiter = RateLimiter(2, window=60)
+    assert [limiter.wait(1, now=t) for t in (0, 1)] == [0, 0]
+    assert limiter.wait(1, now=2) == pytest.approx(58)
+    assert limiter.wait(2, now=2) == 0  # other users are not affected
+    assert limiter.wait(1, now=60.5) == 0
+
+
+def test_handler_feedback_and_unanswered_questions_are_stored(harness: Harness) -> None:
+    (reply,) = harness.run(harness.text("crude oil exports trade"))
+    vote = next(
+        b["callback_data"]
+        for row in reply["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == "👎"
+    )
+    harness.run(harness.press(reply, vote), harness.text("Kilimanjaro altitude"))
+    gaps = harness.state.gaps()
+    assert [(g.text, g.answered, g.down_votes) for g in gaps] == [
+        ("Kilimanjaro altitude", False, 0),
+        ("crude oil exports trade", True, 1),
+    ]
+    stats = harness.state.stats()
+    assert (stats.questions, stats.unanswered, stats.thumbs_down) == (2, 1, 1)
+
+
+def test_handler_buttons_for_a_passage_gone_after_reindexing_say_so(harness: Harness) -> None:
+    (reply,) = harness.run(harness.text("crude oil exports trade"))
+    fake_button = {
+        **reply,
+        "reply_markup": {"inline_keyboard": [[{"text": "x", "callback_data": "c:99999"}]]},
+    }
+    (gone,) = harness.run(harness.press(fake_button, "c:99999"))
+    assert "no longer in the corpus" in gone["text"]
+
+
+def test_handler_admin_commands_refuse_and_log_strangers(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="citebot.bot"):
+        sent = harness.run(harness.text("/reload"), harness.text("/stats"))
+    assert all("only for the maintainers" in m["text"] for m in sent)
+    assert "refused /reload from user 2" in caplog.text
+    (stats,) = harness.run(harness.text("/stats", user=ADMIN))
+    assert "Questions served" in stats["text"]
+
+
+def test_handler_errors_get_a_polite_reply_and_a_log_line(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(question: str, k: int) -> list[Any]:
+        raise RuntimeError("disk on fire")
+
+    harness.services().search = broken  # type: ignore[method-assign,assignment]
+    with caplog.at_level(logging.ERROR):
+        (reply,) = harness.run(harness.text("trade"))
+    assert reply["text"].startswith("Sorry, something went wrong")
+    assert "disk on fire" in caplog.text
+
+
+def test_handler_sources_lists_every_article(harness: Harness) -> None:
+    (reply,) = harness.run(harness.text("/sources"))
+    text, entities = parse_html(reply["html"])
+    assert text.count("•") == 3
+    assert "Trade between China and Azerbaijan grows — Example Wire, 2024-03-01 · link" in text
+    assert any(e.get("url") == "https://example.com/trade" for e in entities)
+
+
+def test_handler_ask_without_a_question_shows_usage(harness: Harness) -> None:
+    (reply,) = harness.run(harness.text("/ask"))
+    assert reply["text"].startswith("Ask like this: /ask")
