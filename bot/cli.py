@@ -54,8 +54,10 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.bot.token is None:
         args.k = None
         return chat_command(settings, args, NO_TOKEN_BANNER)
-    args.webhook = None
-    return _serve(settings, args)
+    from bot.serve import serve
+
+    serve(settings)  # long polling
+    return 0
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:

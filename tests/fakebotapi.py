@@ -142,6 +142,7 @@ class FakeBotAPI:
         self.callback_answers: list[dict[str, Any]] = []
         self.inline_answers: list[dict[str, Any]] = []
         self.rejected: list[tuple[str, str]] = []  # (method, description) the API refused
+        self.webhook: dict[str, Any] = {}
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
         self._condition = threading.Condition()
@@ -250,6 +251,12 @@ class FakeBotAPI:
         return True
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        return True
+
+    def _api_setWebhook(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        if not str(params.get("url", "")).startswith(("https://", "http://127.0.0.1")):
+            raise ApiError(400, "Bad Request: bad webhook: HTTPS url must be provided")
+        self.webhook = dict(params)
         return True
 
     def _api_sendChatAction(self, params: dict[str, Any]) -> Any:  # noqa: N802

@@ -96,7 +96,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, real_model: Embedder) -> Ite
     )
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"],
+            [sys.executable, "-m", "bot.cli", "run"],  # as `make run`: update index, serve
             cwd=REPO,
             env=env,
             stdout=out,

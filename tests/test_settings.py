@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from index.errors import ConfigError
-from index.settings import ChunkerSettings, Settings
+from index.settings import ChunkerSettings, Settings, load_dotenv
 
 
 def test_settings_defaults_resolve_against_the_current_directory(tmp_path: Path) -> None:
@@ -47,3 +47,47 @@ def test_settings_bad_value_names_the_variable(name: str, value: str) -> None:
 def test_settings_min_words_above_max_words_is_refused() -> None:
     with pytest.raises(ConfigError, match="CITEBOT_MIN_WORDS"):
         Settings.from_env({"CITEBOT_MIN_WORDS": "300", "CITEBOT_MAX_WORDS": "100"})
+
+
+def test_bot_settings_read_token_admins_and_api_url() -> None:
+    settings = Settings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": "123:abc-DEF",
+            "CITEBOT_ADMINS": "1, 22,333",
+            "TELEGRAM_API_URL": "http://127.0.0.1:8081/",
+            "CITEBOT_RATE_LIMIT": "5",
+        }
+    )
+    assert settings.bot.token is not None and settings.bot.token.reveal() == "123:abc-DEF"
+    assert settings.bot.admins == frozenset({1, 22, 333})
+    assert settings.bot.api_url == "http://127.0.0.1:8081"
+    assert "abc-DEF" not in repr(settings)  # the token never shows in a repr or a log
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TELEGRAM_BOT_TOKEN", "not a token"),
+        ("CITEBOT_ADMINS", "alice"),
+        ("TELEGRAM_API_URL", "ftp://x"),
+        ("CITEBOT_LOG_LEVEL", "LOUD"),
+    ],
+)
+def test_bot_settings_bad_value_names_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_load_dotenv_fills_only_unset_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("# comment\nexport CITEBOT_TOP_K=7\nCITEBOT_MIN_SCORE='0.4'\n\n")
+    monkeypatch.setenv("CITEBOT_TOP_K", "3")
+    monkeypatch.delenv("CITEBOT_MIN_SCORE", raising=False)
+    load_dotenv(env_file)
+    settings = Settings.from_env()
+    assert (settings.top_k, settings.min_score) == (3, 0.4)
+    env_file.write_text("this is not an assignment\n")
+    with pytest.raises(ConfigError, match="line 1: expected KEY=value"):
+        load_dotenv(env_file)

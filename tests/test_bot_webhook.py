@@ -1,0 +1,106 @@
+"""`citebot serve --webhook`: the real bot process receiving updates over HTTP."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from index.builder import build
+from index.embedder import Embedder
+from tests.conftest import REAL_CORPUS, settings_for
+from tests.fakebotapi import TOKEN, FakeBotAPI
+from tests.helpers import REPO, cli_env
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def post(url: str, update: dict[str, object], secret: str | None) -> int:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(update).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    if secret:
+        request.add_header("X-Telegram-Bot-Api-Secret-Token", secret)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_webhook_mode_answers_updates_posted_with_the_secret(
+    tmp_path: Path, real_model: Embedder
+) -> None:
+    shutil.copytree(REAL_CORPUS, tmp_path / "corpus")
+    settings = settings_for(tmp_path / "corpus", tmp_path / "index")
+    build(settings, embedder=real_model, show_progress=False)
+    api = FakeBotAPI().start()
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/hook-path"
+    env = cli_env(
+        settings,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=api.url,
+        CITEBOT_STATE_DIR=str(tmp_path / "state"),
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "serve",
+            "--webhook",
+            hook,
+            "--listen",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--secret",
+            "s3cret-Value",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        api.wait(lambda: api.webhook or process.poll() is not None, 120)
+        assert api.webhook["url"] == hook and api.webhook["secret_token"] == "s3cret-Value"
+        user = {"id": 5, "is_bot": False, "first_name": "Cy"}
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "from": user,
+                "chat": {"id": 5, "type": "private"},
+                "text": "Which train came from Turkey to China through Azerbaijan?",
+            },
+        }
+        assert post(hook, update, None) == 403  # without the secret: refused
+        assert post(hook, update, "s3cret-Value") == 200
+        reply = api.wait(lambda: api.sent_to(5))[0]
+        assert "Istanbul" in reply["text"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+        api.stop()
+    assert "s3cret-Value" not in output and TOKEN not in output
