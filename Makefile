@@ -43,6 +43,7 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/bot.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
