@@ -26,7 +26,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -110,18 +110,21 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return found
 
 
-async def send(message: Message, text: str, **kwargs: Any) -> Message | None:
-    """Reply, retrying network failures with backoff (429s are the rate limiter's job)."""
-    for attempt in range(SEND_ATTEMPTS):
+async def send(message: Message, text: str, **kwargs: Any) -> Message:
+    """Reply, retrying 429s after the time Telegram asks for and network failures with backoff.
+
+    A refused request (BadRequest, Forbidden) is not retried: sending it again can't help.
+    """
+    for attempt in range(SEND_ATTEMPTS - 1):
         try:
             return await message.reply_text(text, **kwargs)
+        except BadRequest:
+            raise
         except RetryAfter as error:
             await asyncio.sleep(_seconds(error.retry_after))
         except (NetworkError, TimedOut):
-            if attempt == SEND_ATTEMPTS - 1:
-                raise
             await asyncio.sleep(0.5 * 2**attempt)
-    return None
+    return await message.reply_text(text, **kwargs)
 
 
 def _seconds(value: object) -> float:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ from index.settings import Settings
 from tests.conftest import settings_for
 from tests.fakebotapi import TOKEN, FakeBotAPI, parse_html
 from tests.fakes import FakeEmbedder
+from tests.helpers import REPO
 
 USER: dict[str, Any] = {"id": 2, "is_bot": False, "first_name": "Bo"}
 ADMIN: dict[str, Any] = {"id": 1, "is_bot": False, "first_name": "Ada"}
@@ -189,3 +193,23 @@ def test_handler_sources_lists_every_article(harness: Harness) -> None:
 def test_handler_ask_without_a_question_shows_usage(harness: Harness) -> None:
     (reply,) = harness.run(harness.text("/ask"))
     assert reply["text"].startswith("Ask like this: /ask")
+
+
+def test_feedback_command_lists_what_the_corpus_lacks(tmp_path: Path) -> None:
+    env = {"CITEBOT_STATE_DIR": str(tmp_path / "cli-state")}
+    state = BotState(tmp_path / "cli-state" / "bot.sqlite")
+    state.record_question(2, 2, "Kilimanjaro altitude", False, 12.0)
+    voted = state.record_question(2, 2, "crude oil", True, 12.0)
+    state.record_feedback(voted, 2, -1)
+    state.close()
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "feedback"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        cwd=REPO,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert "👎 ×1" in lines[0] and lines[0].endswith(" crude oil")  # newest first
+    assert lines[1].endswith("unanswered  Kilimanjaro altitude")
