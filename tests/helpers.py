@@ -10,6 +10,9 @@ from pathlib import Path
 from index.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
+# Processes under test run here, not in the repository root, so that a developer's own .env
+# (which `citebot` reads from the current directory) can't leak a token or settings into tests.
+RUN_DIR = REPO / "tests"
 
 
 def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -28,12 +31,12 @@ def citebot(
 ) -> subprocess.CompletedProcess[str]:
     """Run `citebot ARGS` against ``settings``' corpus and index; never raises on failure."""
     return subprocess.run(
-        [sys.executable, "-m", "index.cli", *args],
+        [sys.executable, "-m", "bot.cli", *args],
         input=stdin if stdin is not None else "",
         capture_output=True,
         text=True,
         env=cli_env(settings, **env),
-        cwd=REPO,
+        cwd=RUN_DIR,
         timeout=300,
         check=False,
     )

@@ -17,7 +17,7 @@ from index.embedder import Embedder
 from index.settings import Settings
 from tests.conftest import REAL_CORPUS, settings_for, write_article
 from tests.fakebotapi import BOT, TOKEN, FakeBotAPI, parse_html, utf16
-from tests.helpers import REPO, cli_env
+from tests.helpers import RUN_DIR, cli_env
 
 pytestmark = pytest.mark.slow
 
@@ -97,7 +97,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, real_model: Embedder) -> Ite
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "run"],  # as `make run`: update index, serve
-            cwd=REPO,
+            cwd=RUN_DIR,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -23,7 +23,7 @@ from index.settings import Settings
 from tests.conftest import settings_for
 from tests.fakebotapi import TOKEN, FakeBotAPI, parse_html
 from tests.fakes import FakeEmbedder
-from tests.helpers import REPO
+from tests.helpers import RUN_DIR
 
 USER: dict[str, Any] = {"id": 2, "is_bot": False, "first_name": "Bo"}
 ADMIN: dict[str, Any] = {"id": 1, "is_bot": False, "first_name": "Ada"}
@@ -207,7 +207,7 @@ def test_feedback_command_lists_what_the_corpus_lacks(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         env={**os.environ, **env},
-        cwd=REPO,
+        cwd=RUN_DIR,
         check=True,
     )
     lines = done.stdout.splitlines()

@@ -18,7 +18,7 @@ from index.builder import build
 from index.embedder import Embedder
 from tests.conftest import REAL_CORPUS, settings_for
 from tests.fakebotapi import TOKEN, FakeBotAPI
-from tests.helpers import REPO, cli_env
+from tests.helpers import RUN_DIR, cli_env
 
 pytestmark = pytest.mark.slow
 
@@ -75,7 +75,7 @@ def test_webhook_mode_answers_updates_posted_with_the_secret(
             "--secret",
             "s3cret-Value",
         ],
-        cwd=REPO,
+        cwd=RUN_DIR,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

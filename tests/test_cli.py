@@ -11,39 +11,39 @@ import pytest
 
 from index.settings import Settings
 from tests.conftest import PUBLIC_QUESTIONS, settings_for, write_article
-from tests.helpers import REPO, citebot, cli_env
+from tests.helpers import RUN_DIR, citebot, cli_env
 
 pytestmark = pytest.mark.slow
 
 
 def test_cli_help_answers_without_importing_torch(real_index: Settings) -> None:
     code = (
-        "import sys\nfrom index.cli import main\n"
+        "import sys\nfrom bot.cli import main\n"
         "try:\n    main(['ask', '--help'])\nexcept SystemExit:\n    pass\n"
-        "print('torch' in sys.modules, 'faiss' in sys.modules)"
+        "print('torch' in sys.modules, 'faiss' in sys.modules, 'telegram' in sys.modules)"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
-        cwd=REPO,
+        cwd=RUN_DIR,
         check=True,
         env=cli_env(real_index),
     )
     assert "--json" in done.stdout
-    assert done.stdout.strip().endswith("False False")
+    assert done.stdout.strip().endswith("False False False")
 
 
 def test_cli_build_with_nothing_changed_loads_no_model(real_index: Settings) -> None:
     code = (
-        "import sys\nfrom index.cli import main\nrc = main(['index', 'build'])\n"
+        "import sys\nfrom bot.cli import main\nrc = main(['index', 'build'])\n"
         "print(rc, 'torch' in sys.modules)"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
-        cwd=REPO,
+        cwd=RUN_DIR,
         check=True,
         env=cli_env(real_index),
     )

@@ -18,7 +18,7 @@ from index.embedder import Embedder
 from index.engine import Engine
 from index.settings import Settings
 from tests.conftest import REAL_CORPUS, settings_for, write_article
-from tests.helpers import REPO, cli_env
+from tests.helpers import RUN_DIR, cli_env
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +49,7 @@ def start_build(settings: Settings) -> subprocess.Popen[str]:
         stdout=subprocess.DEVNULL,
         text=True,
         env=cli_env(settings),
-        cwd=REPO,
+        cwd=RUN_DIR,
     )
 
 
