@@ -39,6 +39,8 @@ class Harness:
         self.loop.run_until_complete(self.app.initialize())
 
     def close(self) -> None:
+        if self.loop.is_closed():
+            return
         self.loop.run_until_complete(self.app.shutdown())
         self.loop.close()
         self.state.close()
@@ -213,3 +215,27 @@ def test_feedback_command_lists_what_the_corpus_lacks(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert "👎 ×1" in lines[0] and lines[0].endswith(" crude oil")  # newest first
     assert lines[1].endswith("unanswered  Kilimanjaro altitude")
+
+
+def test_buttons_keep_working_after_a_restart(
+    corpus: Path, tmp_path: Path, harness: Harness
+) -> None:
+    (reply,) = harness.run(harness.text("China and Azerbaijan in Baku"))
+    keys = {
+        b["text"]: b["callback_data"]
+        for row in reply["reply_markup"]["inline_keyboard"]
+        for b in row
+    }
+    harness.close()
+    restarted = Harness(
+        harness.app.bot_data["services"].settings, harness.services().engine, harness.api, tmp_path
+    )  # same state file
+    try:
+        (context,) = restarted.run(restarted.press(reply, keys["Context 1"]))
+        assert "¶1" in context["text"]
+        (article,) = restarted.run(restarted.press(reply, keys["Article 1"]))
+        assert article["text"].startswith("Trade between China and Azerbaijan grows")
+        restarted.run(restarted.press(reply, keys["👍"]))
+        assert restarted.state.stats().thumbs_up == 1  # the question id survived the restart
+    finally:
+        restarted.close()
