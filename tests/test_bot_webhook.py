@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -38,11 +39,18 @@ def post(url: str, update: dict[str, object], secret: str | None) -> int:
     )
     if secret:
         request.add_header("X-Telegram-Bot-Api-Secret-Token", secret)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+        except urllib.error.URLError:
+            # PTB may register the webhook a moment before its server listens.
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def test_webhook_mode_answers_updates_posted_with_the_secret(
