@@ -61,11 +61,8 @@ def passage_html(question: str, text: str) -> str:
 
 def card(hit: Hit, question: str, number: int) -> str:
     """One evidence card: number, optional context, the passage, the citation."""
-    lines = [f"<b>{number}.</b> " + passage_html(question, hit.text)]
-    if hit.context:
-        lines.insert(0, f"<i>{escape(_shorten(hit.context, 300), quote=False)}</i>")
-    lines.append(citation(hit))
-    return "\n".join(lines)
+    context = f"<i>{escape(_shorten(hit.context, 300), quote=False)}</i>\n" if hit.context else ""
+    return f"<b>{number}.</b> {context}{passage_html(question, hit.text)}\n{citation(hit)}"
 
 
 def pack(blocks: Iterable[str], limit: int = LIMIT) -> list[str]:

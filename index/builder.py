@@ -36,7 +36,7 @@ from index.embedder import Embedder, Vectors, make_embedder
 from index.errors import ArticleError, CitebotError, CorpusError, IndexStateError
 from index.records import Article
 from index.settings import Settings
-from index.store import FileRow, Store
+from index.store import FileRow, Store, text_hash
 
 
 @dataclass(frozen=True)
@@ -366,9 +366,9 @@ def _insert(
         article = plan.parsed.get(relpath) or _reread(settings, relpath, _id_of(plan, relpath))
         passages = chunk(article, settings.chunker)
         embedded = [embedding_text(article, p) for p in passages]
-        article_shas = [digest(text.encode("utf-8")) for text in embedded]
+        article_shas = [text_hash(text) for text in embedded]
         texts.update(zip(article_shas, embedded, strict=True))
-        ids.extend(store.add_article(article, passages, article_shas))
+        ids.extend(store.add_article(article, passages, embedded))
         shas.extend(article_shas)
     return ids, shas, texts
 

@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from index import layout, vectors
-from index.embedder import Embedder, make_embedder
+from index.embedder import Embedder, Vectors, make_embedder
 from index.errors import REBUILD_HINT, IndexCorrupt, IndexIncompatible, QuestionError
+from index.fusion import reciprocal_rank_fusion
 from index.records import Answer, Article, ArticleRef, Hit
 from index.settings import Settings
 from index.store import Store, StoredPassage
 
 _SPACES = re.compile(r"\s+")
+CANDIDATES = 50  # passages each retriever proposes before fusion
 
 
 class Engine:
@@ -125,13 +127,33 @@ class Engine:
         if limit < 1:
             raise QuestionError("ask for at least one passage")
         query = self.embedder.embed_queries([text])[0]
-        found = vectors.search(self._index, query, limit)
+        found = self._candidates(text, query, limit)
         if threshold is not None:
             found = [(pid, score) for pid, score in found if score >= threshold]
+        found = found[:limit]
         with self._lock:
             rows = self._store.passages([pid for pid, _ in found])
         kept = [(rows[pid], score) for pid, score in found if pid in rows]
         return [_hit(row, score, rank) for rank, (row, score) in enumerate(kept, 1)]
+
+    def _candidates(self, text: str, query: Vectors, limit: int) -> list[tuple[int, float]]:
+        """(passage id, cosine) in final order: dense alone, or dense and BM25 fused by RRF.
+
+        The cosine is kept beside the fused order because the relevance threshold is a
+        cosine: a passage that only matches words still has to be about the question.
+        """
+        if self.settings.retrieval == "dense":
+            return vectors.search(self._index, query, limit)
+        pool = max(limit * 4, CANDIDATES)
+        dense = vectors.search(self._index, query, pool)
+        with self._lock:
+            keyword = self._store.keyword_search(text, pool)
+        fused = reciprocal_rank_fusion([[pid for pid, _ in dense], [pid for pid, _ in keyword]])
+        cosine = dict(dense)
+        return [
+            (pid, cosine[pid] if pid in cosine else vectors.similarity(self._index, query, pid))
+            for pid, _ in fused
+        ]
 
 
 def clean_question(question: str, max_chars: int) -> str:

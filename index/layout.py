@@ -29,7 +29,7 @@ from typing import Any
 from index.errors import REBUILD_HINT, BuildInProgress, IndexCorrupt, IndexNotBuilt
 from index.settings import ChunkerSettings
 
-FORMAT = 1
+FORMAT = 2  # 2: the store has a full-text (BM25) table
 MANIFEST = "manifest.json"
 FAISS_FILE = "passages.faiss"
 STORE_FILE = "store.sqlite"

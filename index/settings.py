@@ -71,6 +71,7 @@ class Settings:
     corpus_dir: Path
     index_dir: Path
     model: str = "minilm"
+    retrieval: str = "hybrid"
     index_type: str = "Flat"
     top_k: int = 5
     min_score: float = 0.3
@@ -101,7 +102,11 @@ class Settings:
         model = env.get("CITEBOT_MODEL", "minilm").strip().lower()
         if model not in MODELS:
             raise ConfigError(f"CITEBOT_MODEL must be one of {', '.join(MODELS)}, got {model!r}")
+        retrieval = env.get("CITEBOT_RETRIEVAL", "hybrid").strip().lower()
+        if retrieval not in ("hybrid", "dense"):
+            raise ConfigError(f"CITEBOT_RETRIEVAL must be hybrid or dense, got {retrieval!r}")
         return cls(
+            retrieval=retrieval,
             corpus_dir=(base / env.get("CITEBOT_CORPUS_DIR", "corpus/articles")).resolve(),
             index_dir=(base / env.get("CITEBOT_INDEX_DIR", "var/index")).resolve(),
             model=model,

@@ -8,7 +8,9 @@ embedded again.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +24,7 @@ from index.embedder import Vectors
 from index.errors import IndexCorrupt
 from index.records import Article, Passage
 
+_WORD = re.compile(r"\w+")
 _IN_CHUNK = 500  # SQLite limits the number of bound parameters in one statement
 
 SCHEMA = """
@@ -62,6 +65,10 @@ CREATE TABLE passages (
     embed_sha TEXT NOT NULL
 );
 CREATE INDEX passages_by_article ON passages (article_id, seq);
+CREATE VIRTUAL TABLE passages_fts USING fts5 (
+    text,
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
 CREATE TABLE embeddings (
     sha TEXT PRIMARY KEY,
     vector BLOB NOT NULL
@@ -98,6 +105,11 @@ class StoredPassage:
     source: str | None
     published: str | None
     url: str | None
+
+
+def text_hash(text: str) -> str:
+    """The key of a text's vector in the embedding cache."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class Store:
@@ -185,9 +197,14 @@ class Store:
         return {row[0] for row in self._db.execute("SELECT id FROM articles")}
 
     def add_article(
-        self, article: Article, passages: Sequence[Passage], embed_shas: Sequence[str]
+        self, article: Article, passages: Sequence[Passage], embedded: Sequence[str]
     ) -> list[int]:
-        """Insert an article with its paragraphs and passages; returns the new passage ids."""
+        """Insert an article with its paragraphs and passages; returns the new passage ids.
+
+        ``embedded`` is the text embedded for each passage; it is also what keyword search
+        matches, and its hash keys the vector cache.
+        """
+        embed_shas = [text_hash(text) for text in embedded]
         self._db.execute(
             "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -206,7 +223,7 @@ class Store:
             [(article.id, n, text) for n, text in enumerate(article.paragraphs, 1)],
         )
         ids = []
-        for passage, sha in zip(passages, embed_shas, strict=True):
+        for passage, sha, text in zip(passages, embed_shas, embedded, strict=True):
             cursor = self._db.execute(
                 "INSERT INTO passages (article_id, seq, first_paragraph, last_paragraph, text, "
                 "context, embed_sha) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -221,6 +238,9 @@ class Store:
                 ),
             )
             ids.append(int(cursor.lastrowid or 0))
+            self._db.execute(
+                "INSERT INTO passages_fts (rowid, text) VALUES (?, ?)", (ids[-1], text)
+            )
         return ids
 
     def remove_article(self, article_id: str) -> list[int]:
@@ -232,7 +252,24 @@ class Store:
             )
         ]
         self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        self._db.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(i,) for i in ids])
         return ids
+
+    def keyword_search(self, query: str, limit: int) -> list[tuple[int, float]]:
+        """(passage id, BM25 score) for passages sharing words with ``query``, best first.
+
+        Each word is quoted, so no character of the question can be FTS5 syntax.
+        """
+        words = _WORD.findall(query)
+        if not words:
+            return []
+        match = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
+        rows = self._db.execute(
+            "SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ? "
+            "ORDER BY bm25(passages_fts) LIMIT ?",
+            (match, limit),
+        )
+        return [(int(row[0]), float(row[1])) for row in rows]
 
     def passages(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
         """Passages by id, with their article's citation fields; unknown ids are left out."""

@@ -78,6 +78,11 @@ def search(index: Any, query: Vectors, k: int) -> list[tuple[int, float]]:
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
 
 
+def similarity(index: Any, query: Vectors, passage_id: int) -> float:
+    """Cosine between the query and one stored passage vector."""
+    return float(np.dot(index.reconstruct(passage_id), query))
+
+
 def _first_line(error: Exception) -> str:
     lines = [line for line in str(error).splitlines() if line.strip()]
     return lines[-1].strip() if lines else type(error).__name__

@@ -69,16 +69,14 @@ def test_cli_ask_json_prints_one_documented_object(real_index: Settings) -> None
 
 def test_cli_ask_reads_questions_from_stdin_one_json_line_each(real_index: Settings) -> None:
     questions = (
-        "What did Aliyev and the CGTN reporter drink together?\n\n"
+        "Who is China's ambassador to Azerbaijan?\n\n"
         + "x" * 10_000
         + ("\nHow do I change a flat bicycle tyre?\n")
     )
     done = citebot(real_index, "ask", "--json", stdin=questions)
     answers = [json.loads(line) for line in done.stdout.splitlines()]
     assert [a["answered"] for a in answers] == [True, False, False]
-    assert "sip of tea" in answers[0]["results"][0]["text"] or any(
-        "sip of tea" in r["text"] for r in answers[0]["results"]
-    )
+    assert any("Guo Min" in r["text"] for r in answers[0]["results"])
     assert "limit is 1,000" in answers[1]["error"]
     assert done.returncode == 1  # one question failed
 

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from index import layout
+from index.builder import build
+from index.engine import Engine
+from index.fusion import reciprocal_rank_fusion
+from index.settings import Settings
+from index.store import Store
+from tests.conftest import RAIL, write_article
+from tests.fakes import FakeEmbedder
+
+
+def test_rrf_rewards_agreement_between_rankings() -> None:
+    fused = reciprocal_rank_fusion([[1, 2, 3], [3, 1, 4]])
+    assert [item for item, _ in fused] == [1, 3, 2, 4]
+    assert fused[0][1] == 1 / 61 + 1 / 62
+
+
+def test_rrf_breaks_ties_by_best_rank_then_id() -> None:
+    fused = reciprocal_rank_fusion([[7, 5], [5, 7], [9]])
+    assert [item for item, _ in fused] == [5, 7, 9]  # 5 and 7 tie; 5 has the smaller id
+    assert reciprocal_rank_fusion([[2], [1]]) == reciprocal_rank_fusion([[1], [2]])
+
+
+def test_keyword_side_takes_any_question_text_literally(engine: Engine) -> None:
+    for question in ['"unbalanced', "NEAR(a b) AND OR NOT *", "trade) OR (", "¿¡ 中国 ?!", "---"]:
+        engine.rank(question, 3)  # no FTS5 syntax error escapes
+
+
+def keyword_hits(settings: Settings, question: str) -> list[str]:
+    store = Store.open(layout.current_version(settings.index_dir) / layout.STORE_FILE)
+    try:
+        found = store.keyword_search(question, 10)
+        return sorted({p.article_id for p in store.passages([pid for pid, _ in found]).values()})
+    finally:
+        store.close()
+
+
+def test_keyword_index_follows_edits_and_deletions(
+    settings: Settings, fake: FakeEmbedder, corpus: Path
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    assert keyword_hits(settings, "Alat") == ["rail"]
+    write_article(corpus, "rail.md", RAIL.replace("Alat", "Baku"))
+    build(settings, embedder=fake, show_progress=False)
+    assert keyword_hits(settings, "Alat") == []
+    (corpus / "trade.md").unlink()
+    build(settings, embedder=fake, show_progress=False)
+    assert keyword_hits(settings, "crude oil") == []  # never back through the keyword side
