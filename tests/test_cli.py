@@ -150,3 +150,12 @@ def test_cli_run_builds_then_chats_until_end_of_input(real_index: Settings) -> N
     assert done.returncode == 0, done.stderr
     assert "TELEGRAM_BOT_TOKEN" in done.stdout
     assert "¶" in done.stdout
+
+
+def test_cli_status_says_whether_other_languages_are_served(real_index: Settings) -> None:
+    on = json.loads(citebot(real_index, "index", "status", "--json").stdout)
+    off = json.loads(
+        citebot(real_index, "index", "status", "--json", CITEBOT_MULTILINGUAL="off").stdout
+    )
+    assert on["multilingual"].startswith(("intfloat/multilingual-e5-small", "not installed"))
+    assert off["multilingual"] == "off (CITEBOT_MULTILINGUAL=off)"
