@@ -45,6 +45,7 @@ from bot.state import BotState
 from index.builder import BuildReport, build
 from index.engine import Engine
 from index.errors import CitebotError, QuestionError
+from index.language import detect
 from index.records import Hit
 from index.settings import Settings
 from index.terminal import format_build
@@ -227,9 +228,10 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
     if message is None:
         return
     shared = services(context)
+    words = texts.framing(detect(question))
     wait = shared.limiter.wait(user.id) if user is not None else 0.0
     if wait:
-        await send(message, texts.RATE_LIMITED.format(seconds=max(1, round(wait))))
+        await send(message, words["rate_limited"].format(seconds=max(1, round(wait))))
         return
     await message.chat.send_action(ChatAction.TYPING)
     started = time.perf_counter()
@@ -243,9 +245,8 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
         user.id if user else None, message.chat_id, question.strip(), bool(hits), ms
     )
     if not hits:
-        await send(
-            message, texts.NOTHING_FOUND.format(outlets=html.escape(_outlets(shared.engine)))
-        )
+        outlets = html.escape(_outlets(shared.engine))
+        await send(message, words["nothing_found"].format(outlets=outlets))
         return
     await _send_cards(message, question, hits, 1, question_id)
 
@@ -255,17 +256,23 @@ async def _send_cards(
 ) -> None:
     messages = render.answer_messages(question, hits, first)
     more = len(hits) == PAGE
-    keyboard = _keyboard(hits, first, question_id, more)
+    keyboard = _keyboard(hits, first, question_id, more, texts.framing(detect(question)))
     for i, text in enumerate(messages):
         last = i == len(messages) - 1
         await send(message, text, reply_markup=keyboard if last else None)
 
 
-def _keyboard(hits: list[Hit], first: int, question_id: int, more: bool) -> InlineKeyboardMarkup:
+def _keyboard(
+    hits: list[Hit], first: int, question_id: int, more: bool, words: dict[str, str]
+) -> InlineKeyboardMarkup:
     rows = [
         [
-            InlineKeyboardButton(f"Context {n}", callback_data=f"c:{hit.passage_id}"),
-            InlineKeyboardButton(f"Article {n}", callback_data=f"a:{hit.passage_id}"),
+            InlineKeyboardButton(
+                words["context"].format(n=n), callback_data=f"c:{hit.passage_id}"
+            ),
+            InlineKeyboardButton(
+                words["article"].format(n=n), callback_data=f"a:{hit.passage_id}"
+            ),
         ]
         for n, hit in enumerate(hits, first)
     ]
@@ -277,7 +284,7 @@ def _keyboard(hits: list[Hit], first: int, question_id: int, more: bool) -> Inli
         last.insert(
             0,
             InlineKeyboardButton(
-                "More ▸", callback_data=f"m:{question_id}:{first + len(hits) - 1}"
+                words["more"], callback_data=f"m:{question_id}:{first + len(hits) - 1}"
             ),
         )
     rows.append(last)
@@ -292,11 +299,11 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind, _, rest = query.data.partition(":")
     shared = services(context)
     message = query.message if isinstance(query.message, Message) else None
+    words = texts.framing(query.from_user.language_code)
     if kind == "f":
         question_id, _, vote = rest.partition(":")
-        user_id = update.effective_user.id if update.effective_user else 0
-        shared.state.record_feedback(int(question_id), user_id, int(vote))
-        await query.answer(texts.THANKS)
+        shared.state.record_feedback(int(question_id), query.from_user.id, int(vote))
+        await query.answer(words["thanks"])
         return
     await query.answer()
     if message is None:
@@ -306,7 +313,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif kind == "m":
         await _more(message, shared, rest)
     elif kind in ("c", "a"):
-        await _around(message, shared, int(rest), whole=kind == "a")
+        await _around(message, shared, int(rest), kind == "a", words)
 
 
 async def _more(message: Message, shared: Services, rest: str) -> None:
@@ -318,16 +325,18 @@ async def _more(message: Message, shared: Services, rest: str) -> None:
     offset = int(shown)
     hits = (await shared.search(question, offset + PAGE))[offset:]
     if not hits:
-        await send(message, texts.NO_MORE)
+        await send(message, texts.framing(detect(question))["no_more"])
         return
     await _send_cards(message, question, hits, offset + 1, int(question_id))
 
 
-async def _around(message: Message, shared: Services, passage_id: int, whole: bool) -> None:
+async def _around(
+    message: Message, shared: Services, passage_id: int, whole: bool, words: dict[str, str]
+) -> None:
     hit = shared.engine.passage(passage_id)
     article = shared.engine.article(hit.article.id) if hit is not None else None
     if hit is None or article is None:
-        await send(message, texts.GONE)
+        await send(message, words["gone"])
         return
     first, last = hit.paragraphs
     pages = (
@@ -424,8 +433,11 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     """Log the error (never the token) and apologise to the user."""
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
+        user = update.effective_user
         try:
-            await update.effective_message.reply_text(texts.ERROR)
+            await update.effective_message.reply_text(
+                texts.framing(user.language_code if user else None)["error"]
+            )
         except Exception:  # the apology itself failed; the error above is logged already
             log.warning("could not send the apology", exc_info=True)
 

@@ -20,7 +20,7 @@ from bot.state import BotState
 from index.builder import build
 from index.engine import Engine
 from index.settings import Settings
-from tests.conftest import settings_for
+from tests.conftest import settings_for, write_article
 from tests.fakebotapi import TOKEN, FakeBotAPI, parse_html
 from tests.fakes import FakeEmbedder
 from tests.helpers import RUN_DIR
@@ -239,3 +239,39 @@ def test_buttons_keep_working_after_a_restart(
         assert restarted.state.stats().thumbs_up == 1  # the question id survived the restart
     finally:
         restarted.close()
+
+
+def test_answer_framing_speaks_the_questions_language(harness: Harness) -> None:
+    (nothing,) = harness.run(harness.text("Какая самая высокая гора в Африке?"))
+    assert nothing["text"].startswith("В корпусе ничего об этом не нашлось.")
+    (nothing,) = harness.run(harness.text("非洲最高的山是哪座？"))
+    assert nothing["text"].startswith("语料库中没有找到相关内容。")
+    (nothing,) = harness.run(harness.text("Afrikanın ən hündür dağı hansıdır?"))
+    assert nothing["text"].startswith("Korpusda bu barədə heç nə tapmadım.")
+
+
+def test_articles_in_russian_are_indexed_and_cited_with_russian_buttons(
+    corpus: Path, tmp_path: Path
+) -> None:
+    write_article(
+        corpus,
+        "ru-poezd.md",
+        "---\ntitle: Поезд из Сианя прибыл в Баку\nsource: "
+        "Вестник\nlanguage: ru\n---\n\nГрузовой поезд из Сианя прибыл в порт Алят "
+        "через двенадцать дней пути.\n",
+    )
+    api = FakeBotAPI().start()
+    settings = settings_for(
+        corpus, tmp_path / "index", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url
+    )
+    fake = FakeEmbedder()
+    build(settings, embedder=fake, show_progress=False)
+    russian = Harness(settings, Engine.open(settings, embedder=fake), api, tmp_path)
+    try:
+        (reply,) = russian.run(russian.text("Когда поезд из Сианя прибыл в порт Алят?"))
+        assert "Поезд из Сианя прибыл в Баку — Вестник, ¶1" in reply["text"]
+        labels = {b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row}
+        assert {"Контекст 1", "Статья 1"} <= labels
+    finally:
+        russian.close()
+        api.stop()
