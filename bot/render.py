@@ -33,6 +33,12 @@ def citation(hit: Hit) -> str:
     line = f"<i>{escape(hit.article.title)}</i> — {', '.join(details)}"
     if hit.article.url:
         line += f' · <a href="{escape(hit.article.url, quote=True)}">link</a>'
+    if hit.also_in:
+        others = "; ".join(
+            f"<i>{escape(a.title)}</i>" + (f" — {escape(a.source)}" if a.source else "")
+            for a in hit.also_in
+        )
+        line += f"\nalso in: {others}"
     return line
 
 

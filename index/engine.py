@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from index import layout, vectors
+from index.diversify import merge_near_duplicates, spread_articles
 from index.embedder import Embedder, extra_embedders, make_embedder
 from index.errors import REBUILD_HINT, IndexCorrupt, IndexIncompatible, QuestionError
 from index.fusion import reciprocal_rank_fusion
@@ -19,6 +20,7 @@ from index.store import Store, StoredPassage
 
 _SPACES = re.compile(r"\s+")
 CANDIDATES = 50  # passages each retriever proposes before fusion
+SPARE = 5
 
 
 class Engine:
@@ -148,11 +150,12 @@ class Engine:
         found, least = self._candidates(text, limit)
         if threshold:
             found = [(pid, score) for pid, score in found if score >= least]
-        found = found[:limit]
+        found = found[: limit * 2 + SPARE]  # spare candidates for what merging takes away
         with self._lock:
             rows = self._store.passages([pid for pid, _ in found])
         kept = [(rows[pid], score) for pid, score in found if pid in rows]
-        return [_hit(row, score, rank) for rank, (row, score) in enumerate(kept, 1)]
+        hits = merge_near_duplicates([_hit(row, score, 0) for row, score in kept])
+        return spread_articles(text, hits)[:limit]
 
     def _candidates(self, text: str, limit: int) -> tuple[list[tuple[int, float]], float]:
         """(passage id, cosine) in final order, and the cosine a passage needs to be shown.

@@ -59,6 +59,7 @@ class Hit:
     paragraphs: tuple[int, int]
     passage_id: int
     context: str | None = None
+    also_in: tuple[ArticleRef, ...] = ()  # articles that carry the same text
 
     @property
     def citation(self) -> str:

@@ -44,6 +44,9 @@ def format_hit(hit: Hit, style: Style) -> str:
     cols = width()
     header = style.bold(f"{hit.rank}. {hit.citation}") + style.dim(f"  (score {hit.score:.2f})")
     lines = [header]
+    if hit.also_in:
+        others = "; ".join(", ".join(x for x in (a.title, a.source) if x) for a in hit.also_in)
+        lines += _wrap(f"also in: {others}", cols, style.dim)
     if hit.context:
         lines += _wrap(f"[{hit.context}]", cols, style.dim)
     for paragraph in hit.text.split("\n\n"):

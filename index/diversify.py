@@ -1,0 +1,78 @@
+"""Making a result list worth reading: each text once, and more than one article at the top.
+
+The same wire text often runs in several outlets. Such near-duplicates are shown once, the
+first (best-ranked) copy carrying the others' articles as "also in". And unless the question
+is about one article, the top three never hold three passages of the same article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from index.records import Hit
+
+_WORD = re.compile(r"\w+")
+SHINGLE = 5  # words per shingle
+NEAR_DUPLICATE = 0.7  # Jaccard similarity of shingle sets above which two texts are one
+TOP = 3
+PER_ARTICLE_IN_TOP = 2
+ABOUT_ARTICLE = 0.6  # share of a title's words a question must use to be "about" it
+
+
+def merge_near_duplicates(hits: Sequence[Hit]) -> list[Hit]:
+    """Drop later copies of a text, recording their articles on the first copy."""
+    kept: list[Hit] = []
+    shingles: list[set[tuple[str, ...]]] = []
+    for hit in hits:
+        mine = _shingles(hit.text)
+        twin = next(
+            (i for i, theirs in enumerate(shingles) if _jaccard(mine, theirs) >= NEAR_DUPLICATE),
+            None,
+        )
+        if twin is None:
+            kept.append(hit)
+            shingles.append(mine)
+        elif hit.article.id != kept[twin].article.id and hit.article not in kept[twin].also_in:
+            kept[twin] = replace(kept[twin], also_in=(*kept[twin].also_in, hit.article))
+    return kept
+
+
+def spread_articles(question: str, hits: Sequence[Hit]) -> list[Hit]:
+    """Reorder so the top three hold at most two passages of one article; ranks renumbered.
+
+    A third passage of the same article waits until after the top three, unless the
+    question names the article (uses most of its title's words). When no other article has
+    anything to offer, the waiting passages still come next, so they fill the top anyway.
+    """
+    top: list[Hit] = []
+    waiting: list[Hit] = []
+    rest = list(hits)
+    while rest and len(top) < TOP:
+        hit = rest.pop(0)
+        same = sum(1 for h in top if h.article.id == hit.article.id)
+        if same < PER_ARTICLE_IN_TOP or _about(question, hit.article.title):
+            top.append(hit)
+        else:
+            waiting.append(hit)
+    return [replace(hit, rank=rank) for rank, hit in enumerate(top + waiting + rest, 1)]
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.casefold())
+    if len(words) < SHINGLE:
+        return {tuple(words)}
+    return {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+
+
+def _jaccard(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def _about(question: str, title: str) -> bool:
+    title_words = {w for w in _WORD.findall(title.casefold()) if len(w) > 3}
+    if not title_words:
+        return False
+    asked = set(_WORD.findall(question.casefold()))
+    return len(title_words & asked) / len(title_words) >= ABOUT_ARTICLE

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.render import answer_messages
+from index.builder import build
+from index.diversify import merge_near_duplicates, spread_articles
+from index.engine import Engine
+from index.records import ArticleRef, Hit
+from index.settings import Settings
+from tests.conftest import TRADE, write_article
+from tests.fakebotapi import parse_html
+from tests.fakes import FakeEmbedder
+
+WIRE = "Trade between China and Azerbaijan grew by a fifth in 2023, officials in Baku said."
+
+
+def hit(passage_id: int, article: str, text: str, title: str = "Some title") -> Hit:
+    return Hit(0, 0.5, text, ArticleRef(article, title, "Wire", None, None), (1, 1), passage_id)
+
+
+def test_near_duplicates_are_shown_once_with_also_in() -> None:
+    hits = [
+        hit(1, "a", WIRE),
+        hit(2, "b", "Something else entirely about rail freight."),
+        hit(3, "c", WIRE.replace("said.", "said on Monday.")),
+    ]
+    merged = merge_near_duplicates(hits)
+    assert [h.passage_id for h in merged] == [1, 2]
+    assert [a.id for a in merged[0].also_in] == ["c"]
+
+
+def test_top_three_hold_at_most_two_passages_of_one_article() -> None:
+    hits = [hit(1, "a", "x"), hit(2, "a", "y"), hit(3, "a", "z"), hit(4, "b", "w")]
+    spread = spread_articles("what happened?", hits)
+    assert [h.passage_id for h in spread] == [1, 2, 4, 3]
+    assert [h.rank for h in spread] == [1, 2, 3, 4]
+
+
+def test_a_question_about_one_article_may_fill_the_top_with_it() -> None:
+    hits = [hit(i, "a", str(i), title="Tea research centre opens in Lankaran") for i in (1, 2, 3)]
+    hits.append(hit(4, "b", "w"))
+    spread = spread_articles("What does the tea research centre in Lankaran do?", hits)
+    assert [h.passage_id for h in spread] == [1, 2, 3, 4]
+
+
+def test_one_article_alone_still_fills_the_top() -> None:
+    hits = [hit(i, "a", str(i)) for i in (1, 2, 3)]
+    assert [h.passage_id for h in spread_articles("q", hits)] == [1, 2, 3]
+
+
+def test_the_same_wire_text_in_two_outlets_is_answered_once(
+    settings: Settings, fake: FakeEmbedder, corpus: Path
+) -> None:
+    write_article(
+        corpus,
+        "reprint.md",
+        TRADE.replace("Example Wire", "Reprint Daily")
+        .replace("title: Trade between China and Azerbaijan grows", "title: China trade up")
+        .replace("rose sharply.", "rose sharply, the agency reported."),  # same wire story
+    )
+    build(settings, embedder=fake, show_progress=False)
+    engine = Engine.open(settings, embedder=fake)
+    hits = engine.search("crude oil exports trade grew by a fifth", 5)
+    engine.close()
+    trade = [h for h in hits if h.article.id in ("trade", "reprint")]
+    assert len(trade) == 1 and len(trade[0].also_in) == 1
+    text, _ = parse_html(answer_messages("crude oil", trade)[0])
+    assert "also in: " in text
