@@ -72,6 +72,10 @@ class Services:
         async with self.searches:
             return await asyncio.to_thread(self.engine.search, question, k)
 
+    async def highlights(self, question: str, hits: list[Hit]) -> list[tuple[int, int] | None]:
+        async with self.searches:
+            return await asyncio.to_thread(self.engine.highlights, question, hits)
+
     async def reload(self) -> BuildReport:
         """Rebuild incrementally and swap the new index in; searches go on meanwhile."""
         async with self.reload_lock:
@@ -248,13 +252,19 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
         outlets = html.escape(_outlets(shared.engine))
         await send(message, words["nothing_found"].format(outlets=outlets))
         return
-    await _send_cards(message, question, hits, 1, question_id)
+    await _send_cards(message, shared, question, hits, 1, question_id)
 
 
 async def _send_cards(
-    message: Message, question: str, hits: list[Hit], first: int, question_id: int
+    message: Message,
+    shared: Services,
+    question: str,
+    hits: list[Hit],
+    first: int,
+    question_id: int,
 ) -> None:
-    messages = render.answer_messages(question, hits, first)
+    spans = await shared.highlights(question, hits)
+    messages = render.answer_messages(question, hits, first, spans)
     more = len(hits) == PAGE
     keyboard = _keyboard(hits, first, question_id, more, texts.framing(detect(question)))
     for i, text in enumerate(messages):
@@ -327,7 +337,7 @@ async def _more(message: Message, shared: Services, rest: str) -> None:
     if not hits:
         await send(message, texts.framing(detect(question))["no_more"])
         return
-    await _send_cards(message, question, hits, offset + 1, int(question_id))
+    await _send_cards(message, shared, question, hits, offset + 1, int(question_id))
 
 
 async def _around(

@@ -50,9 +50,12 @@ def plain_citation(hit: Hit) -> str:
     return ", ".join(parts)
 
 
-def passage_html(question: str, text: str) -> str:
-    """The passage escaped, with the sentence that best answers ``question`` in bold."""
-    span = best_sentence(question, text)
+def passage_html(question: str, text: str, span: tuple[int, int] | None = None) -> str:
+    """The passage escaped, with the sentence that best answers ``question`` in bold.
+
+    ``span`` is that sentence where the engine found it; else the one sharing most words.
+    """
+    span = span or best_sentence(question, text)
     if span is None:
         return escape(text, quote=False)
     start, end = span
@@ -65,10 +68,10 @@ def passage_html(question: str, text: str) -> str:
     )
 
 
-def card(hit: Hit, question: str, number: int) -> str:
+def card(hit: Hit, question: str, number: int, span: tuple[int, int] | None = None) -> str:
     """One evidence card: number, optional context, the passage, the citation."""
     context = f"<i>{escape(_shorten(hit.context, 300), quote=False)}</i>\n" if hit.context else ""
-    return f"<b>{number}.</b> {context}{passage_html(question, hit.text)}\n{citation(hit)}"
+    return f"<b>{number}.</b> {context}{passage_html(question, hit.text, span)}\n{citation(hit)}"
 
 
 def pack(blocks: Iterable[str], limit: int = LIMIT) -> list[str]:
@@ -116,11 +119,17 @@ def _fit(piece: str, limit: int) -> int:
     return cut
 
 
-def answer_messages(question: str, hits: Sequence[Hit], first_number: int = 1) -> list[str]:
-    """Evidence cards for ``hits``, packed into messages."""
+def answer_messages(
+    question: str,
+    hits: Sequence[Hit],
+    first_number: int = 1,
+    spans: Sequence[tuple[int, int] | None] | None = None,
+) -> list[str]:
+    """Evidence cards for ``hits``, packed into messages; ``spans`` are the sentences to bold."""
     blocks: list[str] = []
-    for number, hit in enumerate(hits, first_number):
-        block = card(hit, question, number)
+    marks = list(spans) if spans is not None else [None] * len(hits)
+    for number, (hit, span) in enumerate(zip(hits, marks, strict=True), first_number):
+        block = card(hit, question, number, span)
         if size(block) <= LIMIT:
             blocks.append(block)
         else:  # a giant passage: plain text in parts, then its citation

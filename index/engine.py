@@ -13,6 +13,7 @@ from index.diversify import merge_near_duplicates, spread_articles
 from index.embedder import Embedder, extra_embedders, make_embedder
 from index.errors import REBUILD_HINT, IndexCorrupt, IndexIncompatible, QuestionError
 from index.fusion import reciprocal_rank_fusion
+from index.highlight import passage_sentences
 from index.language import detect
 from index.records import Answer, Article, ArticleRef, Hit
 from index.settings import Settings
@@ -125,6 +126,33 @@ class Engine:
     def rank(self, question: str, k: int) -> list[Hit]:
         """The top ``k`` passages regardless of the threshold (for evaluation and calibration)."""
         return self._search(question, k, threshold=False)
+
+    def highlights(self, question: str, hits: Sequence[Hit]) -> list[tuple[int, int] | None]:
+        """For each hit, the span of its sentence closest in meaning to the question.
+
+        The sentences are embedded now, with the model the question is routed to (so a
+        Russian question finds its sentence in an English passage); this is for the few
+        passages a reader is shown, not for ranking: used for ranking, it measured worse
+        (see CHANGELOG.md).
+        """
+        text = clean_question(question, self.settings.max_question_chars)
+        model = self.embedder
+        if self._multilingual is not None and detect(text) != "en":
+            model = self._multilingual[0]
+        spans = [passage_sentences(hit.text) for hit in hits]
+        sentences = [
+            hit.text[a:b] for hit, found in zip(hits, spans, strict=True) for a, b in found
+        ]
+        if not sentences:
+            return [None for _ in hits]
+        scores = model.embed_passages(sentences) @ model.embed_queries([text])[0]
+        best: list[tuple[int, int] | None] = []
+        start = 0
+        for found in spans:
+            mine = scores[start : start + len(found)]
+            best.append(found[int(mine.argmax())] if len(found) else None)
+            start += len(found)
+        return best
 
     def passage(self, passage_id: int) -> Hit | None:
         """A passage by id as a hit without a score (for buttons that name a passage)."""

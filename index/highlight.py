@@ -21,7 +21,7 @@ def best_sentence(question: str, text: str) -> tuple[int, int] | None:
     of the passage contain it). None when no sentence shares a content word.
     """
     wanted = _terms(question)
-    spans = [span for paragraph in _paragraph_spans(text) for span in _offset(paragraph, text)]
+    spans = passage_sentences(text)
     if not wanted or not spans:
         return None
     sentences = [_terms(text[start:end]) for start, end in spans]
@@ -31,6 +31,11 @@ def best_sentence(question: str, text: str) -> tuple[int, int] | None:
     ]
     best = max(range(len(spans)), key=lambda i: (scores[i], -i))
     return spans[best] if scores[best] > 0 else None
+
+
+def passage_sentences(text: str) -> list[tuple[int, int]]:
+    """Where each sentence of a passage (paragraphs joined by blank lines) starts and ends."""
+    return [span for paragraph in _paragraph_spans(text) for span in _offset(paragraph, text)]
 
 
 def _terms(text: str) -> set[str]:

@@ -100,3 +100,21 @@ def test_real_corpus_off_topic_questions_in_other_languages_get_nothing(
     real_engine: Engine, question: str
 ) -> None:
     assert real_engine.search(question) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        ("When did China send doctors to help Azerbaijan fight the pandemic?", "In August 2020"),
+        ("Сколько дней шёл первый поезд из Цзиньхуа в Баку?", "after 18 days"),
+    ],
+)
+def test_highlight_picks_the_sentence_that_answers(
+    real_engine: Engine, real_extra: list[Embedder], question: str, sentence: str
+) -> None:
+    if not question.isascii() and not real_extra:
+        pytest.skip("the multilingual model is not installed on this platform")
+    hits = real_engine.search(question, 3)
+    spans = real_engine.highlights(question, hits)
+    shown = [hit.text[s[0] : s[1]] for hit, s in zip(hits, spans, strict=True) if s]
+    assert any(sentence in text for text in shown), shown
