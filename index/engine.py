@@ -16,6 +16,8 @@ from index.fusion import reciprocal_rank_fusion
 from index.highlight import passage_sentences
 from index.language import detect
 from index.records import Answer, Article, ArticleRef, Hit
+from index.rerank import DEPTH as RERANK_DEPTH
+from index.rerank import CrossEncoderReranker
 from index.settings import Settings
 from index.store import Store, StoredPassage
 
@@ -48,6 +50,7 @@ class Engine:
         self._store = store
         self._lock = threading.Lock()
         self._multilingual: tuple[Embedder, Any] | None = None
+        self.reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
 
     @classmethod
     def open(
@@ -178,11 +181,15 @@ class Engine:
         found, least = self._candidates(text, limit)
         if threshold:
             found = [(pid, score) for pid, score in found if score >= least]
-        found = found[: limit * 2 + SPARE]  # spare candidates for what merging takes away
+        # Spare candidates for what merging takes away, and enough for a reranker to read.
+        found = found[: max(limit * 2 + SPARE, RERANK_DEPTH if self.reranker else 0)]
         with self._lock:
             rows = self._store.passages([pid for pid, _ in found])
         kept = [(rows[pid], score) for pid, score in found if pid in rows]
-        hits = merge_near_duplicates([_hit(row, score, 0) for row, score in kept])
+        hits = [_hit(row, score, 0) for row, score in kept]
+        if self.reranker is not None:
+            hits = self.reranker.rerank(text, hits)
+        hits = merge_near_duplicates(hits)
         return spread_articles(text, hits)[:limit]
 
     def _candidates(self, text: str, limit: int) -> tuple[list[tuple[int, float]], float]:

@@ -74,6 +74,7 @@ class Settings:
     retrieval: str = "hybrid"
     multilingual: str = "auto"
     min_score_multilingual: float = 0.79
+    reranker: Path | None = None
     index_type: str = "Flat"
     top_k: int = 5
     min_score: float = 0.3
@@ -110,7 +111,14 @@ class Settings:
         multilingual = env.get("CITEBOT_MULTILINGUAL", "auto").strip().lower()
         if multilingual not in ("auto", "off"):
             raise ConfigError(f"CITEBOT_MULTILINGUAL must be auto or off, got {multilingual!r}")
+        reranker = env.get("CITEBOT_RERANKER", "").strip()
+        reranker_dir = (base / reranker).resolve() if reranker else None
+        if reranker_dir is not None and not reranker_dir.is_dir():
+            raise ConfigError(
+                f"CITEBOT_RERANKER must be a local model folder; {reranker_dir} is not"
+            )
         return cls(
+            reranker=reranker_dir,
             retrieval=retrieval,
             multilingual=multilingual,
             min_score_multilingual=reader.number(
