@@ -386,21 +386,24 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 # -- maintainers ----------------------------------------------------------------------------
 
 
-def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str) -> bool:
-    user = update.effective_user
+async def _admin_message(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, command: str
+) -> Message | None:
+    """The command's message if an admin sent it; anyone else is refused, and that is logged."""
+    message, user = update.effective_message, update.effective_user
+    if message is None:
+        return None
     if user is not None and user.id in services(context).settings.bot.admins:
-        return True
+        return message
     log.warning("refused /%s from user %s", command, user.id if user else "unknown")
-    return False
+    await send(message, texts.NOT_ADMIN)
+    return None
 
 
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Rebuild the index from the corpus folder and swap it in (admins only)."""
-    message = update.effective_message
+    message = await _admin_message(update, context, "reload")
     if message is None:
-        return
-    if not _is_admin(update, context, "reload"):
-        await send(message, texts.NOT_ADMIN)
         return
     await send(message, texts.RELOADING)
     try:
@@ -414,11 +417,8 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Questions served, unanswered share, latency, index size (admins only)."""
-    message = update.effective_message
+    message = await _admin_message(update, context, "stats")
     if message is None:
-        return
-    if not _is_admin(update, context, "stats"):
-        await send(message, texts.NOT_ADMIN)
         return
     shared = services(context)
     found = shared.state.stats()

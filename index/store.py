@@ -26,6 +26,7 @@ from index.records import Article, Passage
 
 _WORD = re.compile(r"\w+")
 _IN_CHUNK = 500  # SQLite limits the number of bound parameters in one statement
+ARTICLE_COLUMNS = "id, relpath, title, source, published, url, language, authors"
 
 SCHEMA = """
 CREATE TABLE files (
@@ -112,6 +113,21 @@ class StoredPassage:
 def text_hash(text: str) -> str:
     """The key of a text's vector in the embedding cache."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _article(row: Sequence[Any], paragraphs: tuple[str, ...]) -> Article:
+    """An article from a row of ARTICLE_COLUMNS."""
+    return Article(
+        id=row[0],
+        path=row[1],
+        title=row[2],
+        source=row[3],
+        published=row[4],
+        url=row[5],
+        language=row[6],
+        authors=tuple(json.loads(row[7])),
+        paragraphs=paragraphs,
+    )
 
 
 class Store:
@@ -285,8 +301,7 @@ class Store:
 
     def article(self, article_id: str) -> Article | None:
         row = self._db.execute(
-            "SELECT id, relpath, title, source, published, url, language, authors "
-            "FROM articles WHERE id = ?",
+            f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?",
             (article_id,),
         ).fetchone()
         if row is None:
@@ -297,38 +312,12 @@ class Store:
                 "SELECT text FROM paragraphs WHERE article_id = ? ORDER BY number", (article_id,)
             )
         )
-        return Article(
-            id=row[0],
-            path=row[1],
-            title=row[2],
-            source=row[3],
-            published=row[4],
-            url=row[5],
-            language=row[6],
-            authors=tuple(json.loads(row[7])),
-            paragraphs=paragraphs,
-        )
+        return _article(row, paragraphs)
 
     def articles(self) -> list[Article]:
         """Every article (without paragraphs), by id."""
-        rows = self._db.execute(
-            "SELECT id, relpath, title, source, published, url, language, authors "
-            "FROM articles ORDER BY id"
-        )
-        return [
-            Article(
-                id=r[0],
-                path=r[1],
-                title=r[2],
-                source=r[3],
-                published=r[4],
-                url=r[5],
-                language=r[6],
-                authors=tuple(json.loads(r[7])),
-                paragraphs=(),
-            )
-            for r in rows
-        ]
+        rows = self._db.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles ORDER BY id")
+        return [_article(row, ()) for row in rows]
 
     def counts(self) -> tuple[int, int]:
         """(articles, passages)."""
