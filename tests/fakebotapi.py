@@ -57,10 +57,11 @@ MAX_TEXT = 4096
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
+        self.retry_after = retry_after
 
 
 def utf16(text: str) -> int:
@@ -143,6 +144,7 @@ class FakeBotAPI:
         self.inline_answers: list[dict[str, Any]] = []
         self.rejected: list[tuple[str, str]] = []  # (method, description) the API refused
         self.webhook: dict[str, Any] = {}
+        self._faults: dict[str, list[ApiError]] = {}
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
         self._condition = threading.Condition()
@@ -150,6 +152,11 @@ class FakeBotAPI:
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def fail_next(self, method: str, *errors: ApiError) -> None:
+        """Answer the next calls of ``method`` with ``errors``, one each, then normally."""
+        with self._condition:
+            self._faults.setdefault(method, []).extend(errors)
 
     def start(self) -> FakeBotAPI:
         self._thread.start()
@@ -239,6 +246,11 @@ class FakeBotAPI:
         with self._condition:
             self.calls.append((method, params))
             self._condition.notify_all()
+        with self._condition:
+            faults = self._faults.get(method)
+            fault = faults.pop(0) if faults else None
+        if fault is not None:
+            raise fault
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             raise ApiError(404, "Not Found")
@@ -367,10 +379,14 @@ class FakeBotAPI:
                     result = api.call(parts[1], params)
                 except ApiError as error:
                     api.rejected.append((parts[1], error.description))
-                    self._reply(
-                        error.code,
-                        {"ok": False, "error_code": error.code, "description": error.description},
-                    )
+                    payload: dict[str, Any] = {
+                        "ok": False,
+                        "error_code": error.code,
+                        "description": error.description,
+                    }
+                    if error.retry_after is not None:
+                        payload["parameters"] = {"retry_after": error.retry_after}
+                    self._reply(error.code, payload)
                     return
                 self._reply(200, {"ok": True, "result": result})
 

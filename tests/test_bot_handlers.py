@@ -21,7 +21,7 @@ from index.builder import build
 from index.engine import Engine
 from index.settings import Settings
 from tests.conftest import settings_for, write_article
-from tests.fakebotapi import TOKEN, FakeBotAPI, parse_html
+from tests.fakebotapi import TOKEN, ApiError, FakeBotAPI, parse_html
 from tests.fakes import FakeEmbedder
 from tests.helpers import RUN_DIR
 
@@ -275,3 +275,21 @@ def test_articles_in_russian_are_indexed_and_cited_with_russian_buttons(
     finally:
         russian.close()
         api.stop()
+
+
+def test_replies_survive_429s_and_server_errors_without_duplicates(harness: Harness) -> None:
+    harness.api.fail_next(
+        "sendMessage",
+        ApiError(429, "Too Many Requests: retry after 1", retry_after=1),
+        ApiError(502, "Bad Gateway"),
+    )
+    sent = harness.run(harness.text("crude oil exports trade"))
+    assert len(sent) == 1 and sent[0]["text"].startswith("1. Trade between")
+    assert [m for m, _ in harness.api.rejected] == ["sendMessage", "sendMessage"]
+
+
+def test_a_refused_message_is_not_retried(harness: Harness) -> None:
+    harness.api.fail_next("sendMessage", ApiError(400, "Bad Request: chat not found"))
+    harness.run(harness.text("crude oil exports trade"))
+    attempts = [m for m, _ in harness.api.calls if m == "sendMessage"]
+    assert len(attempts) == 2  # the refused answer once, then the error handler's apology
