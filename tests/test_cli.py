@@ -16,20 +16,25 @@ from tests.helpers import RUN_DIR, citebot, cli_env
 pytestmark = pytest.mark.slow
 
 
+def python(code: str, settings: Settings) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter against ``settings``' corpus and index."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=RUN_DIR,
+        check=True,
+        env=cli_env(settings),
+    )
+
+
 def test_cli_help_answers_without_importing_torch(real_index: Settings) -> None:
     code = (
         "import sys\nfrom bot.cli import main\n"
         "try:\n    main(['ask', '--help'])\nexcept SystemExit:\n    pass\n"
         "print('torch' in sys.modules, 'faiss' in sys.modules, 'telegram' in sys.modules)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=RUN_DIR,
-        check=True,
-        env=cli_env(real_index),
-    )
+    done = python(code, real_index)
     assert "--json" in done.stdout
     assert done.stdout.strip().endswith("False False False")
 
@@ -39,14 +44,7 @@ def test_cli_build_with_nothing_changed_loads_no_model(real_index: Settings) -> 
         "import sys\nfrom bot.cli import main\nrc = main(['index', 'build'])\n"
         "print(rc, 'torch' in sys.modules)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=RUN_DIR,
-        check=True,
-        env=cli_env(real_index),
-    )
+    done = python(code, real_index)
     assert done.stdout.strip() == "0 False"
     assert "index is up to date: 2 articles" in done.stderr
 
