@@ -427,14 +427,8 @@ def _vector_index(
 ) -> Any:
     """Update the previous FAISS index in place where it exists and its type allows, else
     build it anew from the stored vectors."""
-    built_before = (
-        previous is not None
-        and (previous.version / name).is_file()
-        and (
-            name == layout.FAISS_FILE
-            or any(m.file == name for m in previous.manifest.extra_models)
-        )
-    )
+    # The file name says which model built it, so its presence is enough.
+    built_before = previous is not None and (previous.version / name).is_file()
     same_type = previous is not None and previous.manifest.index_type == settings.index_type
     if (
         previous is not None
