@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from index.records import Article, Passage
@@ -18,6 +19,17 @@ _QUESTION = re.compile(r"^[*_]*(?:Q\.?|[Qq]uestion|Вопрос|Sual|问)\s*[:�
 _BOUNDARY = re.compile(r"([.!?…]+)([\"'”’»)\]]*)\s+|([。！？]+[”」』）]*)\s*")
 _LAST_TOKEN = re.compile(r"(\S+)$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_WORDS = re.compile(r"\w{3,}")
+_STOPWORDS = frozenset(
+    " ".join(
+        (
+            "the and for that with this from was were are has have had his her its their they",
+            "she him them who what which when where how why will would could should also not but",
+            "about into than then there these those our your you all any can been being more",
+            "most other some such only over said says very just one two after before while",
+        )
+    ).split()
+)
 _ABBREVIATIONS = frozenset(
     " ".join(
         (
@@ -103,14 +115,17 @@ def chunk(article: Article, settings: ChunkerSettings) -> list[Passage]:
         The passages, each knowing its first and last paragraph number.
     """
     passages: list[Passage] = []
+    weight = _word_weights(article.paragraphs)
     for question, body in _blocks(article.paragraphs):
         if question is None:
-            pieces = _pack(body, article.paragraphs, settings.min_words, settings.max_words)
+            pieces = _pack(
+                body, article.paragraphs, settings.min_words, settings.max_words, weight
+            )
             passages.extend(_passage(article.id, len(passages), piece) for piece in pieces)
             continue
         asked = _piece(question, article.paragraphs[question - 1])
         budget = max(settings.max_words - asked.words, settings.min_words)
-        pieces = _pack(body, article.paragraphs, settings.min_words, budget)
+        pieces = _pack(body, article.paragraphs, settings.min_words, budget, weight)
         if not pieces:
             passages.append(_passage(article.id, len(passages), asked))
             continue
@@ -143,18 +158,61 @@ def _blocks(paragraphs: tuple[str, ...]) -> list[tuple[int | None, list[int]]]:
     return [block for block in blocks if block[0] is not None or block[1]]
 
 
-def _pack(numbers: list[int], paragraphs: tuple[str, ...], low: int, high: int) -> list[_Piece]:
-    """Merge short paragraphs and split long ones so pieces land between ``low`` and ``high``."""
-    pieces: list[_Piece] = []
-    for number in numbers:
-        for piece in _split(number, paragraphs[number - 1], high):
-            if pieces and pieces[-1].words < low and pieces[-1].words + piece.words <= high:
-                pieces[-1] = pieces[-1].join(piece)
-            else:
-                pieces.append(piece)
-    if len(pieces) > 1 and pieces[-1].words < low and pieces[-2].words + pieces[-1].words <= high:
-        pieces[-2:] = [pieces[-2].join(pieces[-1])]
-    return pieces
+def _pack(
+    numbers: list[int],
+    paragraphs: tuple[str, ...],
+    low: int,
+    high: int,
+    weight: dict[str, float],
+) -> list[_Piece]:
+    """Merge short paragraphs and split long ones so pieces land between ``low`` and ``high``.
+
+    The shortest piece under ``low`` is merged first, with whichever neighbour it shares more
+    of its subject with (lexical cohesion, as in TextTiling): the closing line of a quote
+    stays with the quote, a one-line aside with what it introduces. Ties go to the shorter
+    neighbour, then to the next one, so the result is deterministic.
+    """
+    pieces = [
+        piece for number in numbers for piece in _split(number, paragraphs[number - 1], high)
+    ]
+    words = [_content_words(piece.text) for piece in pieces]
+    while True:
+        choice: tuple[tuple[int, int, float, int], int, int] | None = None
+        for i, piece in enumerate(pieces):
+            if piece.words >= low:
+                continue
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(pieces) and piece.words + pieces[j].words <= high:
+                    key = (
+                        piece.words,
+                        i,
+                        -_cohesion(words[i], words[j], weight),
+                        pieces[j].words,
+                    )
+                    if choice is None or key < choice[0]:
+                        choice = (key, min(i, j), max(i, j))
+        if choice is None:
+            return pieces
+        _, a, b = choice
+        pieces[a : b + 1] = [pieces[a].join(pieces[b])]
+        words[a : b + 1] = [words[a] | words[b]]
+
+
+def _content_words(text: str) -> frozenset[str]:
+    """The words that carry a paragraph's subject, crudely stemmed (first five letters)."""
+    return frozenset(word[:5] for word in _WORDS.findall(text.lower()) if word not in _STOPWORDS)
+
+
+def _word_weights(paragraphs: tuple[str, ...]) -> dict[str, float]:
+    """Each content word's weight in an article: rare words say more than its usual subject."""
+    counts = Counter(word for paragraph in paragraphs for word in _content_words(paragraph))
+    return {word: math.log(1 + len(paragraphs) / count) ** 2 for word, count in counts.items()}
+
+
+def _cohesion(a: frozenset[str], b: frozenset[str], weight: dict[str, float]) -> float:
+    """How much two pieces share their subject: 0 (nothing) to 1 (the same words)."""
+    total = math.sqrt(sum(weight.get(w, 1.0) for w in a) * sum(weight.get(w, 1.0) for w in b))
+    return sum(weight.get(w, 1.0) for w in a & b) / total if total else 0.0
 
 
 def _split(number: int, paragraph: str, high: int) -> list[_Piece]:

@@ -73,7 +73,8 @@ class Manifest:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
         fields = dict(data)
-        fields["chunker"] = ChunkerSettings(**fields["chunker"])
+        # Manifests from before the chunker had versions were cut by algorithm 1.
+        fields["chunker"] = ChunkerSettings(**{"algorithm": 1, **fields["chunker"]})
         fields["extra_models"] = tuple(ModelEntry(**m) for m in fields.get("extra_models", ()))
         return cls(**fields)
 

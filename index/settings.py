@@ -26,6 +26,9 @@ class ChunkerSettings:
 
     min_words: int = 40
     max_words: int = 160
+    # Bumped when the chunker cuts differently, so the next build re-chunks every article.
+    # 2: short paragraphs join the neighbour they share their subject with.
+    algorithm: int = 2
 
 
 class Secret:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -174,6 +175,19 @@ def test_build_new_chunk_sizes_rechunk_but_reuse_unchanged_vectors(
     assert report.changed and report.updated == ("culture", "rail", "trade")
     assert report.embedded + report.reused == report.passages
     assert report.reused > 0
+
+
+def test_build_rechunks_an_index_cut_by_an_older_chunker(
+    settings: Settings, fake: FakeEmbedder
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    manifest_file = layout.current_version(settings.index_dir) / layout.MANIFEST
+    manifest = json.loads(manifest_file.read_text())
+    del manifest["chunker"]["algorithm"]  # as written before the chunker had versions
+    manifest_file.write_text(json.dumps(manifest))
+    report = build(settings, embedder=fake, show_progress=False)
+    assert report.changed and report.updated == ("culture", "rail", "trade")
+    assert report.embedded == 0  # the same passages: their vectors come from the cache
 
 
 def test_build_recovers_from_a_half_deleted_index(settings: Settings, fake: FakeEmbedder) -> None:

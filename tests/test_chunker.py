@@ -47,6 +47,19 @@ def test_chunk_merges_short_paragraphs_and_records_their_numbers() -> None:
     assert passages[0].text == "\n\n".join([sentence(10), sentence(12), sentence(50)])
 
 
+def test_chunk_joins_a_short_paragraph_to_the_neighbour_it_shares_its_subject_with() -> None:
+    # Reading forward would glue the tea line to the buses; it belongs with the teacups.
+    buses = "He said Azerbaijan will make electric buses with BYD, five hundred buses a year, " + (
+        sentence(14, "factory")
+    )
+    tea = "Halfway through, the interviewer was thirsty and suggested a sip of tea. " + sentence(8)
+    teacups = "Aliyev laughed and they clinked their tea cups, talking about tea customs. " + (
+        sentence(118, "visa")
+    )
+    passages = chunk(article(buses, tea, teacups), SETTINGS)
+    assert [(p.first_paragraph, p.last_paragraph) for p in passages] == [(1, 1), (2, 3)]
+
+
 def test_chunk_splits_long_paragraph_between_sentences_into_balanced_parts() -> None:
     long = " ".join(sentence(20, f"w{i}") for i in range(20))  # 400 words
     passages = chunk(article(long), SETTINGS)
