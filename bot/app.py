@@ -144,15 +144,17 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_message is None:
         return
     engine = services(context).engine
+    language = _user_language(update)
     articles = engine.articles()
     dates = sorted(a.published for a in articles if a.published)
-    text = texts.WELCOME.format(
+    text = texts.WELCOME[language].format(
         articles=len(articles),
         outlets=html.escape(_outlets(engine)),
-        until=f", up to {dates[-1]}" if dates else "",
+        until=texts.UNTIL[language].format(date=dates[-1]) if dates else "",
     )
     buttons = [
-        [InlineKeyboardButton(q, callback_data=f"x:{i}")] for i, q in enumerate(texts.EXAMPLES)
+        [InlineKeyboardButton(q, callback_data=f"x:{language}:{i}")]
+        for i, q in enumerate(texts.EXAMPLES[language])
     ]
     await send(update.effective_message, text, reply_markup=InlineKeyboardMarkup(buttons))
 
@@ -160,13 +162,19 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain how to ask."""
     if update.effective_message is not None:
-        await send(update.effective_message, texts.HELP.format(username=context.bot.username))
+        text = texts.HELP[_user_language(update)].format(username=context.bot.username)
+        await send(update.effective_message, text)
+
+
+def _user_language(update: Update) -> str:
+    user = update.effective_user
+    return texts.language_of(user.language_code if user else None)
 
 
 async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Say what the bot is."""
     if update.effective_message is not None:
-        await send(update.effective_message, texts.ABOUT)
+        await send(update.effective_message, texts.ABOUT[_user_language(update)])
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -319,7 +327,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None:
         return
     if kind == "x":
-        await answer(update, context, texts.EXAMPLES[int(rest) % len(texts.EXAMPLES)])
+        # "x:LANG:I"; buttons sent before /start spoke other languages say "x:I".
+        language, _, index = rest.rpartition(":")
+        examples = texts.EXAMPLES[texts.language_of(language)]
+        await answer(update, context, examples[int(index) % len(examples)])
     elif kind == "m":
         await _more(message, shared, rest)
     elif kind in ("c", "a"):

@@ -2,32 +2,6 @@
 
 from __future__ import annotations
 
-EXAMPLES = (
-    "Who is China's ambassador to Azerbaijan?",
-    "How much renewable energy will Chinese investment bring to Azerbaijan?",
-    "When did Azerbaijan drop visas for Chinese citizens?",
-)
-
-WELCOME = (
-    "<b>Hello!</b> I answer questions about <b>Azerbaijan–China relations</b> with quotes "
-    "from {articles} news articles ({outlets}{until}), each with its source.\n\n"
-    "Ask me anything in your own words, or try one of these:"
-)
-HELP = (
-    "<b>How to use me</b>\n"
-    "• Private chat: just send a question.\n"
-    "• Groups: <code>/ask your question</code>, mention me, or reply to one of my messages.\n"
-    "• Any chat: type <code>@{username} your question</code> and pick a quote to post.\n\n"
-    "Under each answer: <b>More</b> shows further passages, <b>Context</b> the paragraphs "
-    "around a passage, <b>Article</b> the whole article; 👍/👎 tell us how we did.\n\n"
-    "/sources lists every article I quote from; /about says what I am."
-)
-ABOUT = (
-    "I am citebot: I search a curated corpus of news articles on Azerbaijan–China relations "
-    "and quote the passages that answer your question, with outlet, title, date and "
-    "paragraph. I never write facts of my own: if the corpus has nothing on a question, "
-    "I say so."
-)
 NOTHING_FOUND = (
     "I found nothing in the corpus on that. Try rephrasing it, or ask about what the articles "
     "cover: trade, transport, energy, diplomacy, visas, culture and education.\n\n"
@@ -48,6 +22,132 @@ STATS = (
     "<b>Latency:</b> p50 {p50:.0f} ms, p95 {p95:.0f} ms\n<b>Feedback:</b> 👍 {up}, 👎 {down}\n"
     "<b>Index:</b> {articles} articles, {passages} passages, built {built}"
 )
+
+# /start, /help and /about speak the user's Telegram language (en, ru, az, zh; else English).
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "en": (
+        "Who is China's ambassador to Azerbaijan?",
+        "How much renewable energy will Chinese investment bring to Azerbaijan?",
+        "When did Azerbaijan drop visas for Chinese citizens?",
+    ),
+    "ru": (
+        "Кто посол Китая в Азербайджане?",
+        "Сколько дней шёл первый поезд из Цзиньхуа в Баку?",
+        "Когда Азербайджан отменил визы для граждан Китая?",
+    ),
+    "az": (
+        "Çinin Azərbaycandakı səfiri kimdir?",
+        "Çin investisiyaları Azərbaycana nə qədər bərpa olunan enerji gətirəcək?",
+        "Azərbaycan Çin vətəndaşları üçün vizanı nə vaxt ləğv etdi?",
+    ),
+    "zh": (
+        "中国驻阿塞拜疆大使是谁？",
+        "中国的投资将为阿塞拜疆带来多少可再生能源？",
+        "阿塞拜疆什么时候对中国公民免签？",
+    ),
+}
+WELCOME = {
+    "en": (
+        "<b>Hello!</b> I answer questions about <b>Azerbaijan–China relations</b> with quotes "
+        "from {articles} news articles ({outlets}{until}), each with its source.\n\n"
+        "Ask me anything in your own words, or try one of these:"
+    ),
+    "ru": (
+        "<b>Здравствуйте!</b> Я отвечаю на вопросы об <b>отношениях Азербайджана и Китая</b> "
+        "цитатами из новостных статей (всего {articles}: {outlets}{until}), каждая — "
+        "с источником.\n\n"
+        "Спросите своими словами на русском, азербайджанском, китайском или английском "
+        "или попробуйте один из вопросов:"
+    ),
+    "az": (
+        "<b>Salam!</b> <b>Azərbaycan–Çin münasibətləri</b> barədə suallara xəbər "
+        "məqalələrindən (cəmi {articles}: {outlets}{until}) sitatlarla, mənbəyi ilə cavab verirəm."
+        "\n\nAzərbaycan, rus, çin və ya ingilis dilində öz sözlərinizlə soruşun, yaxud "
+        "bunlardan birini sınayın:"
+    ),
+    "zh": (
+        "<b>您好！</b>我用新闻文章（共 {articles} 篇：{outlets}{until}）中的原文引语回答关于"
+        "<b>阿塞拜疆与中国关系</b>的问题，并注明出处。\n\n"
+        "请用中文、俄语、阿塞拜疆语或英语提问，或试试以下问题："
+    ),
+}
+UNTIL = {
+    "en": ", up to {date}",
+    "ru": ", по {date}",
+    "az": ", {date} tarixinədək",
+    "zh": "，截至 {date}",
+}
+HELP = {
+    "en": (
+        "<b>How to use me</b>\n"
+        "• Private chat: just send a question.\n"
+        "• Groups: <code>/ask your question</code>, mention me, or reply to one of my "
+        "messages.\n"
+        "• Any chat: type <code>@{username} your question</code> and pick a quote to post.\n\n"
+        "Under each answer: <b>More</b> shows further passages, <b>Context</b> the paragraphs "
+        "around a passage, <b>Article</b> the whole article; 👍/👎 tell us how we did.\n\n"
+        "/sources lists every article I quote from; /about says what I am."
+    ),
+    "ru": (
+        "<b>Как мной пользоваться</b>\n"
+        "• В личном чате: просто отправьте вопрос.\n"
+        "• В группах: <code>/ask ваш вопрос</code>, упомяните меня или ответьте на моё "
+        "сообщение.\n"
+        "• В любом чате: наберите <code>@{username} ваш вопрос</code> и выберите цитату.\n\n"
+        "Под каждым ответом: <b>Ещё</b> — другие фрагменты, <b>Контекст</b> — абзацы вокруг "
+        "фрагмента, <b>Статья</b> — статья целиком; 👍/👎 — ваша оценка.\n\n"
+        "/sources — список всех статей; /about — кто я."
+    ),
+    "az": (
+        "<b>Məndən necə istifadə etməli</b>\n"
+        "• Şəxsi çatda: sadəcə sual göndərin.\n"
+        "• Qruplarda: <code>/ask sualınız</code>, məni qeyd edin və ya mesajlarımdan birinə "
+        "cavab yazın.\n"
+        "• İstənilən çatda: <code>@{username} sualınız</code> yazın və sitat seçin.\n\n"
+        "Hər cavabın altında: <b>Daha çox</b> başqa parçaları, <b>Kontekst</b> parçanın "
+        "ətrafındakı abzasları, <b>Məqalə</b> bütün məqaləni göstərir; 👍/👎 — rəyiniz.\n\n"
+        "/sources bütün məqalələrin siyahısı; /about mən kiməm."
+    ),
+    "zh": (
+        "<b>使用方法</b>\n"
+        "• 私聊：直接发送问题。\n"
+        "• 群组：<code>/ask 您的问题</code>，提及我，或回复我的消息。\n"
+        "• 任何聊天：输入 <code>@{username} 您的问题</code> 并选择要发送的引语。\n\n"
+        "每个回答下方：<b>更多</b>显示其他段落，<b>上下文</b>显示段落前后的内容，"
+        "<b>全文</b>显示整篇文章；👍/👎 告诉我们回答得如何。\n\n"
+        "/sources 列出我引用的所有文章；/about 介绍我自己。"
+    ),
+}
+ABOUT = {
+    "en": (
+        "I am citebot: I search a curated corpus of news articles on Azerbaijan–China "
+        "relations and quote the passages that answer your question, with outlet, title, date "
+        "and paragraph. I never write facts of my own: if the corpus has nothing on a "
+        "question, I say so."
+    ),
+    "ru": (
+        "Я citebot: ищу в подобранном корпусе новостных статей об отношениях Азербайджана и "
+        "Китая и цитирую фрагменты, отвечающие на ваш вопрос, с изданием, заголовком, датой и "
+        "абзацем. Я никогда не пишу фактов от себя: если в корпусе ничего нет, я так и скажу."
+    ),
+    "az": (
+        "Mən citebot-am: Azərbaycan–Çin münasibətlərinə dair seçilmiş xəbər məqalələri "
+        "korpusunda axtarır və sualınıza cavab verən parçaları nəşr, başlıq, tarix və abzasla "
+        "sitat gətirirəm. Heç vaxt özümdən fakt yazmıram: korpusda heç nə yoxdursa, bunu "
+        "deyirəm."
+    ),
+    "zh": (
+        "我是 citebot：我在精选的阿塞拜疆—中国关系新闻文章语料库中检索，引用回答您问题的段落，"
+        "并注明媒体、标题、日期和段落。我从不自行编写事实：如果语料库中没有相关内容，我会直说。"
+    ),
+}
+
+
+def language_of(code: str | None) -> str:
+    """The language we speak for a Telegram ``language_code`` such as ``ru`` or ``pt-br``."""
+    language = (code or "en").split("-")[0].lower()
+    return language if language in EXAMPLES else "en"
+
 
 # The framing of an answer speaks the question's language (see index.language.detect).
 FRAMING: dict[str, dict[str, str]] = {
@@ -117,5 +217,4 @@ FRAMING: dict[str, dict[str, str]] = {
 
 def framing(language: str | None) -> dict[str, str]:
     """The framing texts for ``language`` (an ISO code such as ``ru`` or ``ru-RU``)."""
-    code = (language or "en").split("-")[0].lower()
-    return FRAMING.get(code, FRAMING["en"])
+    return FRAMING[language_of(language)]

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from telegram import Update
 
+from bot import texts
 from bot.app import RateLimiter, Services, build_application
 from bot.state import BotState
 from index.builder import build
@@ -248,6 +249,35 @@ def test_answer_framing_speaks_the_questions_language(harness: Harness) -> None:
     assert nothing["text"].startswith("语料库中没有找到相关内容。")
     (nothing,) = harness.run(harness.text("Afrikanın ən hündür dağı hansıdır?"))
     assert nothing["text"].startswith("Korpusda bu barədə heç nə tapmadım.")
+
+
+@pytest.mark.parametrize(
+    ("code", "hello", "help_title"),
+    [
+        ("ru", "Здравствуйте!", "Как мной пользоваться"),
+        ("az", "Salam!", "Məndən necə istifadə etməli"),
+        ("zh-hans", "您好！", "使用方法"),
+        ("en-GB", "Hello!", "How to use me"),
+        ("pt-br", "Hello!", "How to use me"),  # a language we don't speak: English
+    ],
+)
+def test_start_and_help_speak_the_users_language(
+    harness: Harness, code: str, hello: str, help_title: str
+) -> None:
+    user = {**USER, "language_code": code}
+    welcome, help_reply = harness.run(harness.text("/start", user), harness.text("/help", user))
+    assert welcome["text"].startswith(hello)
+    assert help_reply["text"].startswith(help_title)
+    parse_html(welcome["text"])
+    parse_html(help_reply["text"])
+    buttons = [row[0] for row in welcome["reply_markup"]["inline_keyboard"]]
+    assert len(buttons) == 3
+    # An example pressed is asked in the language it is written in, and the framing follows.
+    example = {"message_id": 9, "date": 0, "chat": {"id": 2, "type": "private"}, "text": "x"}
+    replies = harness.run(harness.press(example, buttons[2]["callback_data"]))
+    words = texts.framing(code)
+    said = replies[-1]["text"] + str(replies[-1].get("reply_markup", ""))
+    assert said.startswith(words["nothing_found"][:25]) or words["more"] in said
 
 
 def test_articles_in_russian_are_indexed_and_cited_with_russian_buttons(
