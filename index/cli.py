@@ -89,6 +89,14 @@ def build_parser() -> tuple[argparse.ArgumentParser, Commands]:
     eval_cmd.add_argument("file", type=Path, help="JSON lines: id, lang, question, gold")
     eval_cmd.add_argument("--json", action="store_true", help="print one JSON object")
     eval_cmd.set_defaults(run=_eval)
+
+    calibrate_cmd = commands.add_parser(
+        "calibrate", help="suggest relevance thresholds from in-scope and off-topic questions"
+    )
+    calibrate_cmd.add_argument(
+        "files", type=Path, nargs="+", help="JSON lines as for eval; empty gold = off-topic"
+    )
+    calibrate_cmd.set_defaults(run=_calibrate)
     return parser, commands
 
 
@@ -242,6 +250,17 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(asdict(report), ensure_ascii=False))
     else:
         print(format_eval(report))
+    return 0
+
+
+def _calibrate(settings: Settings, args: argparse.Namespace) -> int:
+    from index.calibrate import calibrate
+    from index.engine import Engine
+    from index.evaluate import load_questions
+    from index.terminal import format_calibration
+
+    questions = [q for path in args.files for q in load_questions(path)]
+    print(format_calibration(calibrate(Engine.open(settings), questions)))
     return 0
 
 

@@ -130,6 +130,16 @@ class Engine:
         """The top ``k`` passages regardless of the threshold (for evaluation and calibration)."""
         return self._search(question, k, threshold=False)
 
+    def threshold(self, question: str) -> tuple[str, float]:
+        """The setting that holds the relevance threshold for ``question``, and its value.
+
+        English questions are held to the main model's cosine; others, where the multilingual
+        model is installed, to its cosine, which runs on another scale.
+        """
+        if self._multilingual is not None and detect(question) != "en":
+            return "CITEBOT_MIN_SCORE_MULTILINGUAL", self.settings.min_score_multilingual
+        return "CITEBOT_MIN_SCORE", self.settings.min_score
+
     def highlights(self, question: str, hits: Sequence[Hit]) -> list[tuple[int, int] | None]:
         """For each hit, the span of its sentence closest in meaning to the question.
 
@@ -203,16 +213,15 @@ class Engine:
         to be about it.
         """
         pool = max(limit * 4, CANDIDATES)
+        _, least = self.threshold(text)
         if self._multilingual is not None and detect(text) != "en":
             model, index = self._multilingual
             query = model.embed_queries([text])[0]
             rankings = [vectors.search(index, query, pool)]
-            least = self.settings.min_score_multilingual
         else:
             model, index = self.embedder, self._index
             query = model.embed_queries([text])[0]
             rankings = [vectors.search(index, query, pool)]
-            least = self.settings.min_score
             if self._multilingual is not None and self.settings.retrieval == "hybrid":
                 other, other_index = self._multilingual
                 rankings.append(vectors.search(other_index, other.embed_queries([text])[0], pool))

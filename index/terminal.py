@@ -7,6 +7,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 
 from index.builder import BuildReport
+from index.calibrate import Calibration
 from index.evaluate import EvalReport
 from index.records import Answer, Hit
 
@@ -112,6 +113,28 @@ def format_eval(report: EvalReport) -> str:
             f"{m.rank if m.rank is not None else 'none'})"
             for m in report.misses
         ]
+    return "\n".join(rows)
+
+
+def format_calibration(calibrations: Sequence[Calibration]) -> str:
+    header = (
+        f"{'setting':<31} {'right':>5} {'off':>4} {'threshold':>9} {'answered':>8} {'silent':>7}"
+    )
+    rows = [header, "-" * len(header)]
+    for c in calibrations:
+        in_scope = len(c.right) + c.unreachable
+        for label, value in (("now", c.current), ("suggested", c.suggested)):
+            name = c.setting if label == "now" else "  suggested"
+            rows.append(
+                f"{name:<31} {in_scope:>5} {len(c.off_topic):>4} {value:>9.3f} "
+                f"{c.answered(value):>8.3f} {c.silent(value):>7.3f}"
+            )
+        lowest = f"{min(c.right):.3f}" if c.right else "-"
+        highest = f"{max(c.off_topic):.3f}" if c.off_topic else "-"
+        rows.append(
+            f"  lowest right-passage score {lowest}, highest off-topic score {highest}"
+            + (f"; {c.unreachable} with no right passage in the top 10" if c.unreachable else "")
+        )
     return "\n".join(rows)
 
 

@@ -15,6 +15,7 @@ from tests.fakes import FakeEmbedder
 REPO = Path(__file__).resolve().parent.parent
 REAL_CORPUS = REPO / "corpus" / "articles"
 SHARED = REPO.parent / "shared"
+CALIBRATION_QUESTIONS = REPO / "bench" / "calibration.jsonl"
 PUBLIC_QUESTIONS = SHARED / "eval" / "questions.jsonl"
 
 TRADE = """---

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from index.settings import Settings
-from tests.conftest import PUBLIC_QUESTIONS, settings_for, write_article
+from tests.conftest import CALIBRATION_QUESTIONS, PUBLIC_QUESTIONS, settings_for, write_article
 from tests.helpers import RUN_DIR, citebot, cli_env
 
 pytestmark = pytest.mark.slow
@@ -111,6 +111,16 @@ def test_cli_eval_prints_scores_per_language(real_index: Settings) -> None:
     assert set(groups) >= {"en", "ru", "zh", "all"}
     assert groups["en"]["hit_at_3"] >= 0.85
     assert report["out_of_scope"] == 2
+
+
+def test_cli_calibrate_prints_each_threshold_now_and_suggested(real_index: Settings) -> None:
+    done = citebot(real_index, "calibrate", str(PUBLIC_QUESTIONS), str(CALIBRATION_QUESTIONS))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    row = next(line for line in lines if line.startswith("CITEBOT_MIN_SCORE "))
+    assert row.split()[1:4] == ["25", "9", "0.300"]  # in-scope, off-topic, the current value
+    assert any(line.strip().startswith("suggested") for line in lines)
+    assert "highest off-topic score" in done.stdout
 
 
 def test_cli_errors_are_one_line_and_exit_non_zero(tmp_path: Path) -> None:

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from index.calibrate import Calibration, best_threshold
+
+
+def test_threshold_sits_in_the_middle_of_the_gap() -> None:
+    assert best_threshold([0.5, 0.6, 0.9], [0.1, 0.3]) == 0.4
+
+
+def test_threshold_trades_off_answered_and_silent_evenly() -> None:
+    # 0.45 is an off-topic score above a right one: no cut separates all; the best keeps 3/4
+    # right and 2/2 silent (mean 0.875) rather than 4/4 and 1/2 (0.75).
+    assert (
+        best_threshold([0.4, 0.6, 0.7, 0.8], [0.1, 0.45]) == 0.53
+    )  # the midpoint, 0.525, rounded
+
+
+def test_threshold_with_one_side_only_stays_outside_it() -> None:
+    assert best_threshold([0.5, 0.7], []) < 0.5
+    assert best_threshold([], [0.2, 0.3]) > 0.3
+    assert best_threshold([], []) == 0.0
+
+
+def test_threshold_is_not_rounded_across_a_score() -> None:
+    assert best_threshold([0.792], [0.791]) == 0.792
+
+
+def test_calibration_shares_count_unreachable_questions_as_unanswered() -> None:
+    c = Calibration("CITEBOT_MIN_SCORE", 0.3, 0.3, (0.8, 0.2), (0.4, 0.1), unreachable=2)
+    assert c.answered(0.3) == 0.25
+    assert c.silent(0.3) == 0.5
