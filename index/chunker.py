@@ -14,19 +14,20 @@ from dataclasses import dataclass
 
 from index.records import Article, Passage
 from index.settings import ChunkerSettings
+from index.words import STOPWORDS
 
 _QUESTION = re.compile(r"^[*_]*(?:Q\.?|[Qq]uestion|Вопрос|Sual|问)\s*[:：]")
 _BOUNDARY = re.compile(r"([.!?…]+)([\"'”’»)\]]*)\s+|([。！？]+[”」』）]*)\s*")
 _LAST_TOKEN = re.compile(r"(\S+)$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _WORDS = re.compile(r"\w{3,}")
-_STOPWORDS = frozenset(
+# Words that say nothing of a paragraph's subject, for telling which neighbour it belongs with.
+_STOPWORDS = STOPWORDS | frozenset(
     " ".join(
         (
-            "the and for that with this from was were are has have had his her its their they",
-            "she him them who what which when where how why will would could should also not but",
-            "about into than then there these those our your you all any can been being more",
-            "most other some such only over said says very just one two after before while",
+            "from were has have had his her its she him them who what which when where how why",
+            "would could should also about than your you all any can been being more most other",
+            "some only over said says very just one two after before while our those",
         )
     ).split()
 )

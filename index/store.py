@@ -23,6 +23,7 @@ import numpy as np
 from index.embedder import Vectors
 from index.errors import IndexCorrupt
 from index.records import Article, Passage
+from index.words import STOPWORDS
 
 _WORD = re.compile(r"\w+")
 _IN_CHUNK = 500  # SQLite limits the number of bound parameters in one statement
@@ -278,7 +279,9 @@ class Store:
 
         Each word is quoted, so no character of the question can be FTS5 syntax.
         """
-        words = _WORD.findall(query)
+        found = _WORD.findall(query)
+        # Stopwords match nearly every passage: they slow the search and add nothing to it.
+        words = [word for word in found if word.lower() not in STOPWORDS] or found
         if not words:
             return []
         match = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)

@@ -49,3 +49,11 @@ def test_keyword_index_follows_edits_and_deletions(
     (corpus / "trade.md").unlink()
     build(settings, embedder=fake, show_progress=False)
     assert keyword_hits(settings, "crude oil") == []  # never back through the keyword side
+
+
+def test_keyword_side_ignores_stopwords_unless_there_is_nothing_else(
+    settings: Settings, fake: FakeEmbedder
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    assert keyword_hits(settings, "the Alat of") == keyword_hits(settings, "Alat") == ["rail"]
+    assert keyword_hits(settings, "the") != []  # a question of stopwords only still searches
