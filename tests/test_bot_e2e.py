@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ import pytest
 from index.builder import build
 from index.embedder import Embedder
 from index.settings import Settings
-from tests.conftest import REAL_CORPUS, settings_for, write_article
+from tests.conftest import PUBLIC_QUESTIONS, REAL_CORPUS, settings_for, write_article
 from tests.fakebotapi import BOT, TOKEN, FakeBotAPI, parse_html, utf16
 from tests.helpers import RUN_DIR, cli_env
 
@@ -215,6 +217,46 @@ def test_bot_admin_commands_refuse_others_and_reload_for_admins(world: World) ->
     assert "Lankaran" in answer["text"] and "Caspian Wire" in answer["text"]
     (stats,) = world.ask(ADMIN, "/stats")
     assert "Questions served" in stats["text"] and "3 articles" in stats["text"]
+
+
+SILK_ARTICLE = """---
+title: Baku hosts a Silk Road silk weaving exhibition
+source: Caspian Wire
+published: 2025-07-01
+---
+
+Weavers from Suzhou and Shaki showed silk carpets side by side at an exhibition in Baku, where
+the two towns agreed to exchange apprentices every summer.
+"""
+
+
+def test_reload_while_ten_users_keep_asking_loses_and_breaks_nothing(world: World) -> None:
+    questions = [json.loads(line)["question"] for line in PUBLIC_QUESTIONS.open()][:10]
+    users = [{"id": 100 + n, "is_bot": False, "first_name": f"U{n}"} for n in range(10)]
+    asked = [world.api.send_text(user, questions[n]) for n, user in enumerate(users)]
+    write_article(world.settings.corpus_dir, "silk-exhibition.md", SILK_ARTICLE)
+    reload = world.api.send_text(ADMIN, "/reload")
+    for round_ in range(4):  # the users keep asking while the index is rebuilt and swapped
+        asked += [
+            world.api.send_text(user, questions[(n + round_ + 1) % 10])
+            for n, user in enumerate(users)
+        ]
+    done = world.replies(reload, count=2)
+    assert "Index updated" in done[-1]["text"] and "1 added" in done[-1]["text"]
+    for message in asked:
+        world.replies(message)  # every question is answered...
+    time.sleep(1.0)
+    for message in asked:
+        replies = [
+            m
+            for m in world.api.sent
+            if m.get("reply_to_message_id") == message["message_id"]
+            and m["chat"]["id"] == message["chat"]["id"]
+        ]
+        assert len(replies) == 1, replies  # ...exactly once
+        assert "went wrong" not in replies[0]["text"]
+    (answer,) = world.ask(USER, "Which towns showed silk carpets at the exhibition in Baku?")
+    assert "Suzhou" in answer["text"]
 
 
 def test_bot_never_logs_the_token(world: World) -> None:

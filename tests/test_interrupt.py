@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,7 +19,8 @@ from index.embedder import Embedder
 from index.engine import Engine
 from index.settings import Settings
 from tests.conftest import REAL_CORPUS, settings_for, write_article
-from tests.helpers import RUN_DIR, cli_env
+from tests.fakes import FakeEmbedder
+from tests.helpers import REPO, RUN_DIR, cli_env
 
 pytestmark = pytest.mark.slow
 
@@ -114,4 +116,62 @@ def test_build_interrupted_with_ctrl_c_exits_cleanly(
     assert process.returncode == 130
     assert "interrupted; the index being served is untouched" in stderr
     assert_serves(settings, real_model, passages)
+    assert not list(layout.versions_dir(settings.index_dir).glob(".building-*"))
+
+
+def start_slow_build(settings: Settings) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.slowbuild"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**cli_env(settings), "PYTHONPATH": str(REPO)},
+        cwd=RUN_DIR,
+    )
+
+
+def check_served(settings: Settings) -> int:
+    """The current version opens, answers, and its store passes SQLite's integrity check."""
+    engine = Engine.open(settings, embedder=FakeEmbedder())
+    try:
+        assert any("Guo Min" in hit.text for hit in engine.rank("ambassador Guo Min", 5))
+    finally:
+        engine.close()
+    store = layout.current_version(settings.index_dir) / layout.STORE_FILE
+    connection = sqlite3.connect(f"{store.as_uri()}?mode=ro", uri=True)
+    try:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        count = connection.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        connection.close()
+    return int(count)
+
+
+def test_build_killed_at_20_random_moments_always_leaves_a_whole_index(tmp_path: Path) -> None:
+    shutil.copytree(REAL_CORPUS, tmp_path / "corpus")
+    settings = settings_for(tmp_path / "corpus", tmp_path / "index")
+    build(settings, embedder=FakeEmbedder(), show_progress=False)
+    served = {check_served(settings)}  # article counts of every version that was complete
+    grow(settings.corpus_dir, 6, seed=100)
+    started = time.perf_counter()
+    process = start_slow_build(settings)
+    assert process.wait(timeout=120) == 0
+    duration = time.perf_counter() - started  # a whole build: startup, scan, embed, publish
+    served.add(check_served(settings))
+    rng = random.Random(20)
+    killed = 0
+    for attempt in range(20):
+        grow(settings.corpus_dir, 3, seed=attempt)  # new work for every build
+        victim = sorted((settings.corpus_dir / "grown").glob("*.md"))[attempt]
+        victim.unlink()  # and a removal
+        process = start_slow_build(settings)
+        time.sleep(rng.uniform(0.0, duration))
+        process.kill()
+        killed += process.wait() == -signal.SIGKILL
+        count = check_served(settings)
+        assert count in served or count == len(list(settings.corpus_dir.rglob("*.md")))
+        served.add(count)
+    assert killed >= 15, "most builds must really be cut short for this test to mean anything"
+    report = build(settings, embedder=FakeEmbedder(), show_progress=False)
+    assert check_served(settings) == len(list(settings.corpus_dir.rglob("*.md")))
+    assert report.passages > 0
     assert not list(layout.versions_dir(settings.index_dir).glob(".building-*"))
