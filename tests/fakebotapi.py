@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -62,6 +63,11 @@ class ApiError(Exception):
         self.code = code
         self.description = description
         self.retry_after = retry_after
+
+
+def dropped() -> ApiError:
+    """A fault that closes the connection without an answer, as a failing network does."""
+    return ApiError(0, "connection dropped")
 
 
 def utf16(text: str) -> int:
@@ -379,6 +385,10 @@ class FakeBotAPI:
                     result = api.call(parts[1], params)
                 except ApiError as error:
                     api.rejected.append((parts[1], error.description))
+                    if error.code == 0:  # dropped: no status line, no body, just gone
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
                     payload: dict[str, Any] = {
                         "ok": False,
                         "error_code": error.code,

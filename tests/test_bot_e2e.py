@@ -18,7 +18,7 @@ from index.builder import build
 from index.embedder import Embedder
 from index.settings import Settings
 from tests.conftest import PUBLIC_QUESTIONS, REAL_CORPUS, settings_for, write_article
-from tests.fakebotapi import BOT, TOKEN, FakeBotAPI, parse_html, utf16
+from tests.fakebotapi import BOT, TOKEN, ApiError, FakeBotAPI, dropped, parse_html, utf16
 from tests.helpers import RUN_DIR, cli_env
 
 pytestmark = pytest.mark.slow
@@ -257,6 +257,28 @@ def test_reload_while_ten_users_keep_asking_loses_and_breaks_nothing(world: Worl
         assert "went wrong" not in replies[0]["text"]
     (answer,) = world.ask(USER, "Which towns showed silk carpets at the exhibition in Baku?")
     assert "Suzhou" in answer["text"]
+
+
+def test_polling_survives_api_faults_without_losing_or_repeating_updates(world: World) -> None:
+    world.api.fail_next(
+        "getUpdates",
+        ApiError(500, "Internal Server Error"),
+        ApiError(429, "Too Many Requests: retry after 1", retry_after=1),
+        dropped(),
+        ApiError(502, "Bad Gateway"),
+    )
+    users = [{"id": 200 + n, "is_bot": False, "first_name": f"F{n}"} for n in range(3)]
+    asked = []
+    for user in users:
+        asked.append(world.api.send_text(user, "Who is China's ambassador to Azerbaijan?"))
+        time.sleep(0.5)  # spread over the failing polls
+    for message in asked:
+        (answer,) = world.replies(message)
+        assert "Guo Min" in answer["text"]
+    time.sleep(1.0)
+    for user in users:
+        assert len(world.api.sent_to(user["id"])) == 1  # each answered once
+    assert len([m for m, _ in world.api.rejected if m == "getUpdates"]) == 4
 
 
 def test_bot_never_logs_the_token(world: World) -> None:
