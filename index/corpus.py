@@ -96,7 +96,10 @@ def _candidate(path: Path, root: Path) -> CorpusFile | Skipped:
     if path.suffix.lower() not in SUFFIXES:
         return Skipped(relpath, "not an article file (citebot reads .md, .txt and .html)")
     if path.is_symlink():
-        target = path.resolve()
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):  # a loop of links (RuntimeError before Python 3.13)
+            return Skipped(relpath, "a link that leads in a circle")
         if not target.exists():
             return Skipped(relpath, "a broken link")
         if not target.is_relative_to(root):
@@ -201,6 +204,8 @@ def _parse_markdown(text: str, relpath: str) -> tuple[dict[str, Any], list[str]]
             raise ArticleError(
                 relpath, f"malformed front matter: {_yaml_problem(error)}"
             ) from None
+        except (ValueError, TypeError, OverflowError) as error:  # e.g. a date like 2024-13-45
+            raise ArticleError(relpath, f"malformed front matter: {error}") from None
         if not isinstance(meta, dict):
             raise ArticleError(relpath, "front matter must be `key: value` lines (YAML mapping)")
         return meta, split_paragraphs("\n".join(lines[end + 1 :]))

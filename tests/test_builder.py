@@ -107,6 +107,43 @@ def test_build_skips_bad_files_and_indexes_the_rest(
     assert not again.changed and len(again.skipped) == 3  # still reported, nothing rebuilt
 
 
+def test_build_skips_hostile_files_with_a_warning_and_affects_nothing_else(
+    settings: Settings, fake: FakeEmbedder, corpus: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("---\ntitle: Secret\n---\n\nThe password is hunter2.\n")
+    (corpus / "binary.md").write_bytes(bytes(range(256)) * 40)
+    (corpus / "nul.txt").write_bytes(b"Title\n\nHello\x00world")
+    (corpus / "escape.md").symlink_to(outside / "secret.md")
+    (corpus / "escape-dir").symlink_to(outside, target_is_directory=True)
+    (corpus / "loop.md").symlink_to(corpus / "loop.md")
+    (corpus / "dangling.md").symlink_to(tmp_path / "nowhere.md")
+    os.mkfifo(corpus / "pipe.md")  # reading it would block forever
+    (corpus / "folder.md").mkdir()
+    write_article(corpus, "title-list.md", "---\ntitle: [a, b]\n---\n\nSome text here.\n")
+    write_article(corpus, "bad-date.md", "---\ntitle: T\npublished: 2024-13-45\n---\n\nText.\n")
+    write_article(corpus, "not-a-map.md", "---\n- just\n- a list\n---\n\nText.\n")
+    write_article(corpus, "long-line.md", "---\ntitle: Long\n---\n\n" + "word " * 10_000 + "\n")
+    report = build(settings, embedder=fake, show_progress=False)
+    skipped = {s.relpath: s.reason for s in report.skipped}
+    assert set(skipped) == {
+        *("binary.md", "nul.txt", "escape.md", "escape-dir", "loop.md", "dangling.md"),
+        *("pipe.md", "title-list.md", "bad-date.md", "not-a-map.md"),
+    }
+    assert "leads in a circle" in skipped["loop.md"]
+    assert "month must be in 1..12" in skipped["bad-date.md"]
+    assert report.articles == 4  # the three good ones and the long line
+    engine = Engine.open(settings, embedder=fake)
+    try:
+        titles = {a.title for a in engine.articles()}
+        assert titles >= {"Long"} and "Secret" not in titles
+        assert not any("hunter2" in hit.text for hit in engine.rank("password hunter2", 10))
+        assert "trade" in {hit.article.id for hit in engine.search("crude oil exports trade")}
+    finally:
+        engine.close()
+
+
 def test_build_empty_corpus_fails_and_keeps_the_previous_index(
     settings: Settings, fake: FakeEmbedder, corpus: Path
 ) -> None:
