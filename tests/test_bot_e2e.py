@@ -267,7 +267,9 @@ def test_polling_survives_api_faults_without_losing_or_repeating_updates(world: 
         dropped(),
         ApiError(502, "Bad Gateway"),
     )
-    users = [{"id": 200 + n, "is_bot": False, "first_name": f"F{n}"} for n in range(3)]
+    users: list[dict[str, Any]] = [
+        {"id": 200 + n, "is_bot": False, "first_name": f"F{n}"} for n in range(3)
+    ]
     asked = []
     for user in users:
         asked.append(world.api.send_text(user, "Who is China's ambassador to Azerbaijan?"))
