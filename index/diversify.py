@@ -7,6 +7,7 @@ is about one article, the top three never hold three passages of the same articl
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -22,18 +23,37 @@ ABOUT_ARTICLE = 0.6  # share of a title's words a question must use to be "about
 
 
 def merge_near_duplicates(hits: Sequence[Hit]) -> list[Hit]:
-    """Drop later copies of a text, recording their articles on the first copy."""
+    """Drop later copies of a text, recording their articles on the first copy.
+
+    Only kept hits that hold one of a few of this hit's shingles are compared with it, and
+    that loses no pair: if two sets are NEAR_DUPLICATE alike, at most 1 - NEAR_DUPLICATE of
+    one set's shingles are missing from the other, so any more than that include a shared one.
+    """
     kept: list[Hit] = []
-    shingles: list[set[tuple[str, ...]]] = []
+    kept_shingles: list[set[int]] = []
+    # shingle -> the kept hits that have it, as a bit set (plain ints keep the garbage
+    # collector out of it: a list per shingle made it the slowest step)
+    holders: dict[int, int] = {}
     for hit in hits:
         mine = _shingles(hit.text)
+        probes = itertools.islice(mine, int((1 - NEAR_DUPLICATE) * len(mine)) + 1)
+        candidates = 0
+        for shingle in probes:
+            candidates |= holders.get(shingle, 0)
         twin = next(
-            (i for i, theirs in enumerate(shingles) if _jaccard(mine, theirs) >= NEAR_DUPLICATE),
+            (
+                k
+                for k in range(candidates.bit_length())
+                if candidates >> k & 1 and _jaccard(mine, kept_shingles[k]) >= NEAR_DUPLICATE
+            ),
             None,
         )
         if twin is None:
+            bit = 1 << len(kept)
+            for shingle in mine:
+                holders[shingle] = holders.get(shingle, 0) | bit
             kept.append(hit)
-            shingles.append(mine)
+            kept_shingles.append(mine)
         elif hit.article.id != kept[twin].article.id and hit.article not in kept[twin].also_in:
             kept[twin] = replace(kept[twin], also_in=(*kept[twin].also_in, hit.article))
     return kept
@@ -59,15 +79,17 @@ def spread_articles(question: str, hits: Sequence[Hit]) -> list[Hit]:
     return [replace(hit, rank=rank) for rank, hit in enumerate(top + waiting + rest, 1)]
 
 
-def _shingles(text: str) -> set[tuple[str, ...]]:
+def _shingles(text: str) -> set[int]:
+    """The text's runs of SHINGLE words, hashed (within one process, equal runs hash equal)."""
     words = _WORD.findall(text.casefold())
     if len(words) < SHINGLE:
-        return {tuple(words)}
-    return {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+        return {hash(tuple(words))}
+    return set(map(hash, zip(*(words[i:] for i in range(SHINGLE)), strict=False)))
 
 
-def _jaccard(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
+def _jaccard(a: set[int], b: set[int]) -> float:
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared) if a or b else 0.0
 
 
 def _about(question: str, title: str) -> bool:

@@ -2,9 +2,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.render import answer_messages
 from index.builder import build
-from index.diversify import merge_near_duplicates, spread_articles
+from index.diversify import (
+    NEAR_DUPLICATE,
+    _jaccard,
+    _shingles,
+    merge_near_duplicates,
+    spread_articles,
+)
 from index.engine import Engine
 from index.records import ArticleRef, Hit
 from index.settings import Settings
@@ -28,6 +37,51 @@ def test_near_duplicates_are_shown_once_with_also_in() -> None:
     merged = merge_near_duplicates(hits)
     assert [h.passage_id for h in merged] == [1, 2]
     assert [a.id for a in merged[0].also_in] == ["c"]
+
+
+def merge_by_comparing_every_pair(hits: list[Hit]) -> list[tuple[int, tuple[str, ...]]]:
+    """The obvious quadratic merge, to check the indexed one against."""
+    kept: list[Hit] = []
+    also: list[list[str]] = []
+    for h in hits:
+        mine = _shingles(h.text)
+        twin = next(
+            (i for i, k in enumerate(kept) if _jaccard(mine, _shingles(k.text)) >= NEAR_DUPLICATE),
+            None,
+        )
+        if twin is None:
+            kept.append(h)
+            also.append([])
+        elif h.article.id != kept[twin].article.id and h.article.id not in also[twin]:
+            also[twin].append(h.article.id)
+    return [(k.passage_id, tuple(a)) for k, a in zip(kept, also, strict=True)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),  # which base text
+            st.lists(st.integers(0, 40), max_size=6),  # words of it replaced
+            st.sampled_from("abcd"),  # article
+        ),
+        max_size=12,
+    )
+)
+def test_indexed_merge_finds_exactly_the_pairs_comparing_all_would(
+    specs: list[tuple[int, list[int], str]],
+) -> None:
+    bases = [[f"w{b}x{i % (7 + b)}" for i in range(30 + 3 * b)] for b in range(4)]
+    hits = []
+    for n, (base, edits, article) in enumerate(specs):
+        words = list(bases[base])
+        for position in edits:
+            if position < len(words):
+                words[position] = f"edit{n}"
+        hits.append(hit(n, article, " ".join(words)))
+    merged = merge_near_duplicates(hits)
+    got = [(h.passage_id, tuple(a.id for a in h.also_in)) for h in merged]
+    assert got == merge_by_comparing_every_pair(hits)
 
 
 def test_top_three_hold_at_most_two_passages_of_one_article() -> None:
