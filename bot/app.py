@@ -41,9 +41,10 @@ from telegram.ext import (
 )
 
 from bot import render, texts
+from bot.batch import Batcher
 from bot.state import BotState
 from index.builder import BuildReport, build
-from index.engine import Engine
+from index.engine import Engine, clean_question
 from index.errors import CitebotError, QuestionError
 from index.language import detect
 from index.records import Hit
@@ -68,9 +69,20 @@ class Services:
     limiter: RateLimiter
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
+    batcher: Batcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.batcher = Batcher(lambda: self.engine.search_many)
+
     async def search(self, question: str, k: int) -> list[Hit]:
-        async with self.searches:
-            return await asyncio.to_thread(self.engine.search, question, k)
+        """The passages answering ``question``; questions asked meanwhile share one batch.
+
+        Raises:
+            QuestionError: the question is empty or too long (checked before batching, so
+                one bad question never fails the others).
+        """
+        clean_question(question, self.settings.max_question_chars)
+        return await self.batcher.search(question, k)  # one batch at a time
 
     async def highlights(self, question: str, hits: list[Hit]) -> list[tuple[int, int] | None]:
         async with self.searches:

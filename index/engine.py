@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from index.store import Store, StoredPassage
 _SPACES = re.compile(r"\s+")
 CANDIDATES = 50  # passages each retriever proposes before fusion
 SPARE = 5
+QUERY_CACHE = 512  # question vectors kept
 
 
 class Engine:
@@ -50,6 +52,9 @@ class Engine:
         self._store = store
         self._lock = threading.Lock()
         self._multilingual: tuple[Embedder, Any] | None = None
+        # Recent questions' vectors by (model, text): the bold sentence of an answer, "More"
+        # and a batch embedded together don't embed a question again.
+        self._queries: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self.reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
 
     @classmethod
@@ -119,6 +124,16 @@ class Engine:
         """
         return self._search(question, k, threshold=True)
 
+    def search_many(self, questions: Sequence[str], k: int | None = None) -> list[list[Hit]]:
+        """`search` for several questions at once: each model embeds them in one batch.
+
+        Raises:
+            QuestionError: one of the questions is empty or too long.
+        """
+        texts = [clean_question(q, self.settings.max_question_chars) for q in questions]
+        self._embed_queries(texts)
+        return [self._search(text, k, threshold=True) for text in texts]
+
     def ask(self, question: str, k: int | None = None) -> Answer:
         """`search`, wrapped with the question it answers."""
         return Answer(
@@ -158,7 +173,7 @@ class Engine:
         ]
         if not sentences:
             return [None for _ in hits]
-        scores = model.embed_passages(sentences) @ model.embed_queries([text])[0]
+        scores = model.embed_passages(sentences) @ self._query_vector(model, text)
         best: list[tuple[int, int] | None] = []
         start = 0
         for found in spans:
@@ -202,6 +217,43 @@ class Engine:
         hits = merge_near_duplicates(hits)
         return spread_articles(text, hits)[:limit]
 
+    def _models_for(self, text: str) -> list[Embedder]:
+        """The models that embed ``text`` as a question (see `_candidates`)."""
+        if self._multilingual is None:
+            return [self.embedder]
+        if detect(text) != "en":
+            return [self._multilingual[0]]
+        both = self.settings.retrieval == "hybrid"
+        return [self.embedder, self._multilingual[0]] if both else [self.embedder]
+
+    def _embed_queries(self, texts: Sequence[str]) -> None:
+        """Embed the questions not yet cached, one batch per model."""
+        wanted: dict[str, tuple[Embedder, list[str]]] = {}
+        for text in texts:
+            for model in self._models_for(text):
+                if (model.model_id, text) not in self._queries:
+                    wanted.setdefault(model.model_id, (model, []))[1].append(text)
+        for model, batch in wanted.values():
+            unique = list(dict.fromkeys(batch))
+            for text, vector in zip(unique, model.embed_queries(unique), strict=True):
+                self._remember((model.model_id, text), vector)
+
+    def _query_vector(self, model: Embedder, text: str) -> Any:
+        key = (model.model_id, text)
+        with self._lock:
+            found = self._queries.get(key)
+        if found is None:
+            found = model.embed_queries([text])[0]
+            self._remember(key, found)
+        return found
+
+    def _remember(self, key: tuple[str, str], vector: Any) -> None:
+        with self._lock:
+            self._queries[key] = vector
+            self._queries.move_to_end(key)
+            while len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+
     def _candidates(self, text: str, limit: int) -> tuple[list[tuple[int, float]], float]:
         """(passage id, cosine) in final order, and the cosine a passage needs to be shown.
 
@@ -216,15 +268,15 @@ class Engine:
         _, least = self.threshold(text)
         if self._multilingual is not None and detect(text) != "en":
             model, index = self._multilingual
-            query = model.embed_queries([text])[0]
+            query = self._query_vector(model, text)
             rankings = [vectors.search(index, query, pool)]
         else:
             model, index = self.embedder, self._index
-            query = model.embed_queries([text])[0]
+            query = self._query_vector(model, text)
             rankings = [vectors.search(index, query, pool)]
             if self._multilingual is not None and self.settings.retrieval == "hybrid":
                 other, other_index = self._multilingual
-                rankings.append(vectors.search(other_index, other.embed_queries([text])[0], pool))
+                rankings.append(vectors.search(other_index, self._query_vector(other, text), pool))
         if self.settings.retrieval == "dense":
             return rankings[0][:limit], least
         with self._lock:

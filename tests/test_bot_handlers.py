@@ -59,6 +59,18 @@ class Harness:
             self.loop.run_until_complete(self.app.process_update(update))
         return self.api.sent[mark:]
 
+    def run_together(self, *updates: dict[str, Any]) -> list[dict[str, Any]]:
+        """Process updates concurrently, as the bot does with updates that arrive together."""
+        mark = len(self.api.sent)
+
+        async def all_of_them() -> None:
+            await asyncio.gather(
+                *(self.app.process_update(Update.de_json(u, self.app.bot)) for u in updates)
+            )
+
+        self.loop.run_until_complete(all_of_them())
+        return self.api.sent[mark:]
+
     def text(self, text: str, user: dict[str, Any] = USER, **extra: Any) -> dict[str, Any]:
         message: dict[str, Any] = {
             "message_id": next(self._ids),
@@ -112,6 +124,15 @@ def test_handler_answer_cards_are_valid_html_with_buttons(harness: Harness) -> N
     assert reply["text"].startswith("1. Trade between China and Azerbaijan grew")
     assert "Example Wire, 2024-03-01, ¶1–2 · link" in reply["text"]
     assert not harness.api.rejected
+
+
+def test_questions_arriving_together_are_searched_in_batches(harness: Harness) -> None:
+    users = [{"id": 50 + n, "is_bot": False, "first_name": f"U{n}"} for n in range(10)]
+    sent = harness.run_together(*(harness.text("crude oil exports trade", u) for u in users))
+    assert sorted(m["chat"]["id"] for m in sent) == [u["id"] for u in users]
+    assert all(m["text"].startswith("1. Trade between") for m in sent)
+    batches = harness.services().batcher.batches
+    assert sum(batches) == 10 and max(batches) > 1
 
 
 def test_handler_hostile_question_is_answered_without_breaking_html(harness: Harness) -> None:
