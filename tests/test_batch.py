@@ -47,7 +47,7 @@ def test_questions_arriving_during_a_search_go_together_in_the_next_batch() -> N
         recorder.release.set()
         results = await asyncio.gather(first, *rest)
         assert [r[0].text for r in results] == [f"q{n}" for n in range(8)]  # each its own
-        assert batcher.batches == [1, 7]
+        assert list(batcher.batches) == [1, 7]
         assert recorder.calls[1] == ([f"q{n}" for n in range(1, 8)], 3)
 
     asyncio.run(scenario())
