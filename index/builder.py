@@ -120,7 +120,9 @@ def build(
         plan = make_plan(
             settings, previous.store if previous else None, rechunk=_rechunk(settings, previous)
         )
-        same_type = previous is not None and previous.manifest.index_type == settings.index_type
+        same_type = previous is not None and previous.manifest.index_type == vectors.resolve_type(
+            settings.index_type, previous.manifest.passages, settings.approximate_above
+        )
         same_models = previous is not None and [m.id for m in previous.manifest.extra_models] == [
             m.model_id for m in extra
         ]
@@ -317,10 +319,13 @@ def _write(
                 store.prune_embeddings()
             store.replace_files(plan.rows)
         articles, passages = store.counts()
+        index_type = vectors.resolve_type(
+            settings.index_type, passages, settings.approximate_above
+        )
         entries = []
         for position, model in enumerate(models):
             name = layout.FAISS_FILE if position == 0 else layout.faiss_file(model.model_id)
-            index = _vector_index(settings, model, name, previous, store, removed, added)
+            index = _vector_index(index_type, model, name, previous, store, removed, added)
             if index.ntotal != passages:
                 raise CitebotError(
                     f"internal error: {index.ntotal} {model.model_id} vectors for {passages} "
@@ -336,7 +341,7 @@ def _write(
         format=layout.FORMAT,
         model_id=main.model_id,
         dimension=main.dimension,
-        index_type=settings.index_type,
+        index_type=index_type,
         chunker=settings.chunker,
         articles=articles,
         passages=passages,
@@ -417,7 +422,7 @@ def _embed(model: Embedder, texts: list[str], show_progress: bool) -> Vectors:
 
 
 def _vector_index(
-    settings: Settings,
+    index_type: str,
     model: Embedder,
     name: str,
     previous: _Previous | None,
@@ -425,16 +430,15 @@ def _vector_index(
     removed: list[int],
     added: list[int],
 ) -> Any:
-    """Update the previous FAISS index in place where it exists and its type allows, else
-    build it anew from the stored vectors."""
+    """Update the previous FAISS index in place where it exists and its type allows (HNSW
+    takes additions but not removals), else build it anew from the stored vectors: a new
+    index type never embeds anything again."""
     # The file name says which model built it, so its presence is enough.
-    built_before = previous is not None and (previous.version / name).is_file()
-    same_type = previous is not None and previous.manifest.index_type == settings.index_type
     if (
         previous is not None
-        and built_before
-        and same_type
-        and vectors.supports_removal(settings.index_type)
+        and (previous.version / name).is_file()
+        and previous.manifest.index_type == index_type
+        and (not removed or vectors.supports_removal(index_type))
     ):
         index = vectors.read(previous.version / name)
         vectors.remove(index, removed)
@@ -442,7 +446,7 @@ def _vector_index(
         vectors.add(index, matrix, ids)
         return index
     ids, matrix = store.vectors(model.model_id, None, model.dimension)
-    return vectors.new_index(model.dimension, settings.index_type, matrix, ids)
+    return vectors.new_index(model.dimension, index_type, matrix, ids)
 
 
 def _code_version() -> str:

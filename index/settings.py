@@ -78,7 +78,8 @@ class Settings:
     multilingual: str = "auto"
     min_score_multilingual: float = 0.79
     reranker: Path | None = None
-    index_type: str = "Flat"
+    index_type: str = "auto"
+    approximate_above: int = 200_000
     top_k: int = 5
     min_score: float = 0.3
     chunker: ChunkerSettings = ChunkerSettings()
@@ -130,7 +131,10 @@ class Settings:
             corpus_dir=(base / env.get("CITEBOT_CORPUS_DIR", "corpus/articles")).resolve(),
             index_dir=(base / env.get("CITEBOT_INDEX_DIR", "var/index")).resolve(),
             model=model,
-            index_type=env.get("CITEBOT_INDEX_TYPE", "Flat").strip() or "Flat",
+            index_type=env.get("CITEBOT_INDEX_TYPE", "auto").strip() or "auto",
+            approximate_above=reader.integer(
+                "CITEBOT_APPROXIMATE_ABOVE", 200_000, 0, 1_000_000_000
+            ),
             top_k=reader.integer("CITEBOT_TOP_K", 5, 1, 50),
             min_score=reader.number("CITEBOT_MIN_SCORE", 0.3, -1.0, 1.0),
             chunker=chunker,

@@ -273,6 +273,30 @@ def test_build_with_a_new_index_type_rebuilds_vectors_without_embedding(
     assert build(hnsw, embedder=fake, show_progress=False).added == ("more",)
 
 
+def test_auto_index_type_turns_approximate_past_the_size_limit_without_embedding(
+    fake: FakeEmbedder, corpus: Path, tmp_path: Path
+) -> None:
+    settings = settings_for(corpus, tmp_path / "index", CITEBOT_APPROXIMATE_ABOVE="3")
+    first = build(settings, embedder=fake, show_progress=False)
+    assert first.passages == 3 and Engine.open(settings, embedder=fake).manifest.index_type == (
+        "Flat"
+    )
+    write_article(corpus, "more.md", RAIL.replace("Xi'an", "Chongqing"))
+    grown = build(settings, embedder=fake, show_progress=False)
+    assert grown.passages == 4 and grown.embedded == 1  # only the new article is embedded
+    engine = Engine.open(settings, embedder=fake)
+    assert engine.manifest.index_type == "HNSW32"
+    assert engine.search("crude oil exports trade")[0].article.id == "trade"
+    engine.close()
+    write_article(corpus, "tea.md", RAIL.replace("Xi'an", "Lankaran tea"))
+    build(settings, embedder=fake, show_progress=False)  # HNSW takes additions in place
+    assert "tea" in answer_sources(settings, fake, "Lankaran tea")
+    (corpus / "trade.md").unlink()  # but not removals: rebuilt from the stored vectors
+    removed = build(settings, embedder=fake, show_progress=False)
+    assert removed.embedded == 0
+    assert "trade" not in answer_sources(settings, fake, "crude oil exports trade")
+
+
 def test_build_with_an_unknown_index_type_fails_clearly(
     corpus: Path, tmp_path: Path, fake: FakeEmbedder
 ) -> None:
