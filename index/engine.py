@@ -15,7 +15,7 @@ from index.embedder import Embedder, extra_embedders, make_embedder
 from index.errors import REBUILD_HINT, IndexCorrupt, IndexIncompatible, QuestionError
 from index.fusion import reciprocal_rank_fusion
 from index.highlight import passage_sentences
-from index.language import detect
+from index.language import detect, text_language
 from index.records import Answer, Article, ArticleRef, Hit
 from index.rerank import DEPTH as RERANK_DEPTH
 from index.rerank import CrossEncoderReranker
@@ -55,6 +55,7 @@ class Engine:
         # Recent questions' vectors by (model, text): the bold sentence of an answer, "More"
         # and a batch embedded together don't embed a question again.
         self._queries: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._languages: dict[int, bool] = {}  # passage id -> not in English
         self.reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
 
     @classmethod
@@ -203,9 +204,8 @@ class Engine:
         limit = k if k is not None else self.settings.top_k
         if limit < 1:
             raise QuestionError("ask for at least one passage")
-        found, least = self._candidates(text, limit)
-        if threshold:
-            found = [(pid, score) for pid, score in found if score >= least]
+        candidates = self._candidates(text, limit)
+        found = [(pid, score) for pid, score, relevant in candidates if relevant or not threshold]
         # Spare candidates for what merging takes away, and enough for a reranker to read.
         found = found[: max(limit * 2 + SPARE, RERANK_DEPTH if self.reranker else 0)]
         with self._lock:
@@ -254,18 +254,22 @@ class Engine:
             while len(self._queries) > QUERY_CACHE:
                 self._queries.popitem(last=False)
 
-    def _candidates(self, text: str, limit: int) -> tuple[list[tuple[int, float]], float]:
-        """(passage id, cosine) in final order, and the cosine a passage needs to be shown.
+    def _candidates(self, text: str, limit: int) -> list[tuple[int, float, bool]]:
+        """(passage id, cosine, relevant) in final order.
 
         English goes to the main model, BM25 and (where installed) the multilingual model,
         fused by RRF; other languages to the multilingual model and BM25, since the main
         model and BM25 only understand English text. The measurements behind this choice
         are in CHANGELOG.md. The cosine is kept beside the fused order because the relevance
         threshold is a cosine: a passage that only shares words with the question still has
-        to be about it.
+        to be about it. A passage in another language, found for an English question, is
+        judged by the multilingual model alone: the others can't read it, so where they
+        missed it they vote with its multilingual rank, and its multilingual cosine must
+        pass that model's threshold.
         """
         pool = max(limit * 4, CANDIDATES)
         _, least = self.threshold(text)
+        other: list[tuple[int, float]] = []
         if self._multilingual is not None and detect(text) != "en":
             model, index = self._multilingual
             query = self._query_vector(model, text)
@@ -275,18 +279,39 @@ class Engine:
             query = self._query_vector(model, text)
             rankings = [vectors.search(index, query, pool)]
             if self._multilingual is not None and self.settings.retrieval == "hybrid":
-                other, other_index = self._multilingual
-                rankings.append(vectors.search(other_index, self._query_vector(other, text), pool))
+                reader, reader_index = self._multilingual
+                other = vectors.search(reader_index, self._query_vector(reader, text), pool)
+                rankings.append(other)
         if self.settings.retrieval == "dense":
-            return rankings[0][:limit], least
+            return [(pid, score, score >= least) for pid, score in rankings[0][:limit]]
         with self._lock:
             rankings.append(self._store.keyword_search(text, pool))
-        fused = reciprocal_rank_fusion([[pid for pid, _ in ranking] for ranking in rankings])
+        ids: list[list[int | None]] = [[pid for pid, _ in ranking] for ranking in rankings]
+        foreign = {pid: score for pid, score in other if self._foreign(pid)}
+        if foreign:
+            for blind in (ids[0], ids[-1]):  # the main model's and BM25's rankings
+                missed = set(foreign) - set(blind)
+                ids.append([pid if pid in missed else None for pid, _ in other])
         cosine = dict(rankings[0])
-        return [
-            (pid, cosine[pid] if pid in cosine else vectors.similarity(index, query, pid))
-            for pid, _ in fused
-        ], least
+        found = []
+        for pid, _ in reciprocal_rank_fusion(ids):
+            if pid in foreign:
+                score = foreign[pid]
+                found.append((pid, score, score >= self.settings.min_score_multilingual))
+            else:
+                score = cosine[pid] if pid in cosine else vectors.similarity(index, query, pid)
+                found.append((pid, score, score >= least))
+        return found
+
+    def _foreign(self, passage_id: int) -> bool:
+        """Whether a passage is in a language other than English (remembered per passage)."""
+        with self._lock:
+            known = self._languages.get(passage_id)
+            if known is None:
+                row = self._store.passages([passage_id]).get(passage_id)
+                known = row is not None and text_language(row.text) != "en"
+                self._languages[passage_id] = known
+        return known
 
 
 def clean_question(question: str, max_chars: int) -> str:

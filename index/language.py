@@ -24,3 +24,19 @@ def detect(text: str) -> str:
     if _AZERBAIJANI.search(text):
         return "az"
     return "en"
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def text_language(text: str) -> str:
+    """The language of a longer text (a passage), by the share of its letters in each script,
+    so that an English passage quoting a Chinese name or a Turkish word stays English."""
+    letters = len(_LETTER.findall(text)) or 1
+    if len(_CJK.findall(text)) / letters > 0.2:
+        return "zh"
+    if len(_CYRILLIC.findall(text)) / letters > 0.3:
+        return "ru"
+    if len(_AZERBAIJANI.findall(text)) / letters > 0.03:
+        return "az"
+    return "en"

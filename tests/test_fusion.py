@@ -6,6 +6,7 @@ from index import layout
 from index.builder import build
 from index.engine import Engine
 from index.fusion import reciprocal_rank_fusion
+from index.language import text_language
 from index.settings import Settings
 from index.store import Store
 from tests.conftest import RAIL, write_article
@@ -22,6 +23,23 @@ def test_rrf_breaks_ties_by_best_rank_then_id() -> None:
     fused = reciprocal_rank_fusion([[7, 5], [5, 7], [9]])
     assert [item for item, _ in fused] == [5, 7, 9]  # 5 and 7 tie; 5 has the smaller id
     assert reciprocal_rank_fusion([[2], [1]]) == reciprocal_rank_fusion([[1], [2]])
+
+
+def test_rrf_placeholders_hold_a_rank_without_an_id() -> None:
+    fused = dict(reciprocal_rank_fusion([[None, None, 7], [7]]))
+    assert fused == {7: 1 / 63 + 1 / 61}
+
+
+def test_text_language_goes_by_the_share_of_each_script() -> None:
+    assert text_language("Aliyev met Xi Jinping (习近平) in Beijing on Tuesday.") == "en"
+    assert text_language("中国能源建设集团与阿塞拜疆签署协议") == "zh"
+    assert text_language("Поезд из Сианя прибыл в порт Алят") == "ru"
+    assert text_language("Bakıda Çin mədəniyyəti günləri keçirildi") == "az"
+    english = (
+        "The ambassador visited Şuşa and Gəncə last year with a group of students from the "
+        "university, and said she hoped to come back to both cities soon."
+    )
+    assert text_language(english) == "en"
 
 
 def test_keyword_side_takes_any_question_text_literally(engine: Engine) -> None:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
+from index.builder import build
 from index.calibrate import calibrate
 from index.embedder import Embedder
 from index.engine import Engine
 from index.evaluate import evaluate, first_hit, load_questions, normalise
 from index.settings import Settings
-from tests.conftest import CALIBRATION_QUESTIONS, PUBLIC_QUESTIONS
+from tests.conftest import (
+    CALIBRATION_QUESTIONS,
+    PUBLIC_QUESTIONS,
+    REAL_CORPUS,
+    settings_for,
+    write_article,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -137,3 +147,60 @@ def test_default_thresholds_are_calibrated_on_our_questions_in_four_languages(
         assert c.answered(c.current) >= 0.9, c
         assert c.silent(c.current) >= 0.9, c
         assert abs(c.suggested - c.current) <= 0.05, c  # the default is the calibrated one
+
+
+ZH_ARTICLE = """---
+title: 中阿合作建设光伏电站
+source: 新华丝路
+language: zh
+published: 2025-05-12
+---
+
+中国能源建设集团与阿塞拜疆签署协议，将在比拉苏瓦尔建设一座装机容量为445兆瓦的光伏电站。
+
+项目建成后，每年可减少约四十万吨二氧化碳排放，并为当地创造数百个就业岗位。
+"""
+
+AZ_ARTICLE = """---
+title: Bakıda Çin mədəniyyəti günləri keçirildi
+source: Bakı Xəbər
+language: az
+published: 2025-03-03
+---
+
+Bakıda keçirilən Çin mədəniyyəti günlərində Pekin operasının artistləri çıxış etdi və çay
+mərasimi nümayiş olundu.
+
+Tədbirə iki mindən çox tamaşaçı qatıldı, təşkilatçılar festivalın hər il
+keçiriləcəyini bildirdilər.
+"""
+
+
+def test_articles_in_chinese_and_azerbaijani_are_indexed_and_cited(
+    tmp_path: Path, real_model: Embedder, real_extra: list[Embedder]
+) -> None:
+    if not real_extra:
+        pytest.skip("the multilingual model is not installed on this platform")
+    shutil.copytree(REAL_CORPUS, tmp_path / "corpus")
+    write_article(tmp_path / "corpus", "zh-solar.md", ZH_ARTICLE)
+    write_article(tmp_path / "corpus", "az-culture.md", AZ_ARTICLE)
+    settings = settings_for(tmp_path / "corpus", tmp_path / "index")
+    build(settings, embedder=real_model, extra=real_extra, show_progress=False)
+    engine = Engine.open(settings, embedder=real_model, extra=real_extra)
+    try:
+        for question, article, sentence in [
+            ("比拉苏瓦尔光伏电站的装机容量是多少？", "zh-solar", "445兆瓦"),
+            ("Bakıda Çin mədəniyyəti günlərində kim çıxış etdi?", "az-culture", "Pekin operası"),
+        ]:
+            top = engine.search(question, 3)[0]
+            assert top.article.id == article and sentence in top.text, (question, top)
+        assert engine.search("比拉苏瓦尔光伏电站的装机容量是多少？")[0].citation.startswith(
+            "中阿合作建设光伏电站, 新华丝路, 2025-05-12, ¶1"
+        )
+        # An English question reaches the Chinese article too, judged by the model that
+        # reads Chinese (the English model and BM25 can't).
+        hits = engine.search("How big is the solar plant China will build in Bilasuvar?", 3)
+        chinese = next(hit for hit in hits if hit.article.id == "zh-solar")
+        assert chinese.score >= engine.settings.min_score_multilingual
+    finally:
+        engine.close()
