@@ -37,6 +37,6 @@ def text_language(text: str) -> str:
         return "zh"
     if len(_CYRILLIC.findall(text)) / letters > 0.3:
         return "ru"
-    if len(_AZERBAIJANI.findall(text)) / letters > 0.03:
+    if len(_AZERBAIJANI.findall(text)) / letters > 0.05:
         return "az"
     return "en"
