@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -91,6 +92,7 @@ def build(
     embedder: Embedder | None = None,
     extra: Sequence[Embedder] | None = None,
     show_progress: bool = True,
+    stop: threading.Event | None = None,
 ) -> BuildReport:
     """Bring the index up to date with the corpus folder.
 
@@ -102,6 +104,8 @@ def build(
         extra: models for further vector indexes (the multilingual one); by default the
             configured ones when ``embedder`` is not given, else none.
         show_progress: draw a progress bar on stderr while embedding.
+        stop: once set, the build gives up after the current embedding batch, and in any case
+            before it publishes (the CLI sets it on Ctrl-C, see `index.cli`).
 
     Returns:
         A report of what changed; ``changed`` is False when the index was already current.
@@ -110,6 +114,7 @@ def build(
         CorpusError: the corpus folder is missing or has no usable article.
         BuildInProgress: another build is running.
         ConfigError: the configured index type can't be built.
+        KeyboardInterrupt: ``stop`` was set; nothing was published.
     """
     started = time.monotonic()
     model = embedder or make_embedder(settings.model, settings.batch_size)
@@ -140,7 +145,9 @@ def build(
         _require_articles(settings, plan)
         build_dir = layout.new_build_dir(settings.index_dir)
         try:
-            report = _write(settings, [model, *extra], previous, plan, build_dir, show_progress)
+            report = _write(
+                settings, [model, *extra], previous, plan, build_dir, show_progress, stop
+            )
         except BaseException:
             shutil.rmtree(build_dir, ignore_errors=True)
             raise
@@ -299,6 +306,7 @@ def _write(
     plan: Plan,
     build_dir: Path,
     show_progress: bool,
+    stop: threading.Event | None,
 ) -> BuildReport:
     """Write a whole new version into ``build_dir`` and publish it; ``models[0]`` is the main."""
     store_path = build_dir / layout.STORE_FILE
@@ -314,7 +322,7 @@ def _write(
             ]
             added = _insert(store, settings, plan)
             for model in models:
-                embedded[model.model_id] = _embed_missing(store, model, show_progress)
+                embedded[model.model_id] = _embed_missing(store, model, show_progress, stop)
             if removed:
                 store.prune_embeddings()
             store.replace_files(plan.rows)
@@ -351,6 +359,7 @@ def _write(
         code_version=_code_version(),
         extra_models=tuple(entries),
     )
+    _check(stop)
     version = layout.publish(settings.index_dir, build_dir, manifest)
     old_ids = {row.article_id for row in plan.previous_rows.values() if row.status == "indexed"}
     inserted = [plan.parsed[p].id if p in plan.parsed else _id_of(plan, p) for p in plan.insert]
@@ -394,18 +403,29 @@ def _reread(settings: Settings, relpath: str, article_id: str) -> Article:
     return parse_article(read_bytes(file, settings.max_article_bytes), relpath, article_id)
 
 
-def _embed_missing(store: Store, model: Embedder, show_progress: bool) -> int:
+def _check(stop: threading.Event | None) -> None:
+    if stop is not None and stop.is_set():
+        raise KeyboardInterrupt
+
+
+def _embed_missing(
+    store: Store, model: Embedder, show_progress: bool, stop: threading.Event | None
+) -> int:
     """Embed every passage text ``model`` has no vector for yet; returns how many."""
     missing = sorted(store.missing_embeddings(model.model_id))
     if missing:
         texts = store.embedded_texts(missing)
         store.put_embeddings(
-            model.model_id, missing, _embed(model, [texts[s] for s in missing], show_progress)
+            model.model_id,
+            missing,
+            _embed(model, [texts[s] for s in missing], show_progress, stop),
         )
     return len(missing)
 
 
-def _embed(model: Embedder, texts: list[str], show_progress: bool) -> Vectors:
+def _embed(
+    model: Embedder, texts: list[str], show_progress: bool, stop: threading.Event | None
+) -> Vectors:
     print(f"embedding {len(texts)} passages with {model.model_id}", file=sys.stderr, flush=True)
     with tqdm(
         total=len(texts),
@@ -417,6 +437,7 @@ def _embed(model: Embedder, texts: list[str], show_progress: bool) -> Vectors:
 
         def advance(count: int) -> None:
             bar.update(count)
+            _check(stop)
 
         return model.embed_passages(texts, progress=advance)
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from types import FrameType
 from typing import TypeAlias
 
 from index.errors import CitebotError, IndexStateError, QuestionError
@@ -20,6 +23,10 @@ from index.settings import Settings
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
+# Set on Ctrl-C. Python drops a KeyboardInterrupt raised while a finalizer runs (it only
+# prints "Exception ignored"), and loading torch runs many; a build checks this before it
+# publishes, so a Ctrl-C is never lost.
+INTERRUPTED = threading.Event()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,6 +41,9 @@ def run_parsed(parser: argparse.ArgumentParser, argv: Sequence[str] | None = Non
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
+    INTERRUPTED.clear()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _interrupt)
     try:
         settings = Settings.from_env()
         return int(args.run(settings, args))
@@ -43,6 +53,11 @@ def run_parsed(parser: argparse.ArgumentParser, argv: Sequence[str] | None = Non
     except KeyboardInterrupt:
         print("\ncitebot: interrupted; the index being served is untouched", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    INTERRUPTED.set()
+    raise KeyboardInterrupt
 
 
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -111,7 +126,7 @@ def _build(settings: Settings, args: argparse.Namespace) -> int:
     from index.terminal import format_build
 
     show = not args.quiet and sys.stderr.isatty()
-    report = build(settings, full=args.full, show_progress=show)
+    report = build(settings, full=args.full, show_progress=show, stop=INTERRUPTED)
     print(format_build(report), file=sys.stderr)
     if args.strict and report.skipped:
         print(f"citebot: error: {len(report.skipped)} file(s) skipped (--strict)", file=sys.stderr)
@@ -230,7 +245,8 @@ def update_index(settings: Settings) -> None:
     from index.builder import build
     from index.terminal import format_build
 
-    print(format_build(build(settings, show_progress=sys.stderr.isatty())), file=sys.stderr)
+    report = build(settings, show_progress=sys.stderr.isatty(), stop=INTERRUPTED)
+    print(format_build(report), file=sys.stderr)
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:

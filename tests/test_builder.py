@@ -3,12 +3,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from index import layout
 from index.builder import build, status
+from index.embedder import Progress, Vectors
 from index.engine import Engine
 from index.errors import BuildInProgress, ConfigError, CorpusError
 from index.settings import Settings
@@ -179,6 +182,47 @@ def test_build_that_fails_midway_leaves_the_previous_index_serving(
     assert versions(settings) == before  # no half-built version left behind
     assert "new" not in answer_sources(settings, fake, "grew by a third")
     fake.fail_after = None
+    assert build(settings, embedder=fake, show_progress=False).added == ("new",)
+
+
+class StopAfterFirstBatch(FakeEmbedder):
+    """Sets ``stop`` once it has embedded something, as Ctrl-C during embedding would."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        super().__init__()
+        self.stop = stop
+
+    def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
+        self.stop.set()
+        return super().embed_passages(texts, progress)
+
+
+def test_build_told_to_stop_while_embedding_publishes_nothing(
+    settings: Settings, corpus: Path
+) -> None:
+    stop = threading.Event()
+    model = StopAfterFirstBatch(stop)
+    build(settings, embedder=FakeEmbedder(model_id=model.model_id), show_progress=False)
+    before = versions(settings)
+    write_article(corpus, "new.md", TRADE.replace("a fifth", "a third"))
+    with pytest.raises(KeyboardInterrupt):
+        build(settings, embedder=model, show_progress=False, stop=stop)
+    assert versions(settings) == before
+    assert "new" not in answer_sources(settings, model, "grew by a third")
+
+
+def test_build_stopped_after_a_lost_ctrl_c_publishes_nothing(
+    settings: Settings, fake: FakeEmbedder, corpus: Path
+) -> None:
+    """The flag alone stops a build: a KeyboardInterrupt can be dropped by Python."""
+    build(settings, embedder=fake, show_progress=False)
+    before = versions(settings)
+    write_article(corpus, "new.md", TRADE.replace("a fifth", "a third"))
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(KeyboardInterrupt):
+        build(settings, embedder=fake, show_progress=False, stop=stop)
+    assert versions(settings) == before
     assert build(settings, embedder=fake, show_progress=False).added == ("new",)
 
 
