@@ -99,7 +99,14 @@ def test_chunk_real_interview_pairs_every_answer_with_its_question() -> None:
         assert "Q.:" in shown or "Question:" in shown or passage.first_paragraph == 1
 
 
-words = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12)
+words = st.one_of(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12),
+    st.sampled_from(["<b>", "&amp;", "\u200b", "\u202e", "שלום", "👍🏽", "Q.:", "A.:", "?!"]),
+    # a 10k-character line with no space or sentence end to split at
+    st.tuples(st.sampled_from("x<&\u200b😀"), st.integers(2_000, 10_000)).map(
+        lambda t: t[0] * t[1]
+    ),
+)
 paragraph_text = st.lists(words, min_size=1, max_size=120).map(lambda w: " ".join(w) + ".")
 
 
