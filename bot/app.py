@@ -91,12 +91,12 @@ class Services:
     async def reload(self) -> BuildReport:
         """Rebuild incrementally and swap the new index in; searches go on meanwhile."""
         async with self.reload_lock:
-            model = self.engine.embedder
+            model, extra = self.engine.embedder, self.engine.extra
             report = await asyncio.to_thread(
-                build, self.settings, embedder=model, show_progress=False
+                build, self.settings, embedder=model, extra=extra, show_progress=False
             )
             if report.changed:
-                self.engine = await asyncio.to_thread(Engine.open, self.settings, model)
+                self.engine = await asyncio.to_thread(Engine.open, self.settings, model, extra)
             return report
 
 

@@ -28,7 +28,7 @@ def serve(
     token = settings.bot.token.reveal() if settings.bot.token else ""
     setup_logging(settings.bot.log_level, [token, secret or ""])
     engine = Engine.open(settings)
-    engine.embedder.embed_queries(["warm up"])  # load the model now, not on the first question
+    engine.warm_up()
     state = BotState(settings.bot.state_dir / "bot.sqlite")
     application = build_application(settings, engine, state)
     log.info(

@@ -52,6 +52,8 @@ class Engine:
         self._store = store
         self._lock = threading.Lock()
         self._multilingual: tuple[Embedder, Any] | None = None
+        # The further models this engine was opened with, used or not (a rebuild embeds with them).
+        self.extra: tuple[Embedder, ...] = ()
         # Recent questions' vectors by (model, text): the bold sentence of an answer, "More"
         # and a batch embedded together don't embed a question again.
         self._queries: OrderedDict[tuple[str, str], Any] = OrderedDict()
@@ -100,6 +102,7 @@ class Engine:
         engine = cls(settings, model, version, manifest, faiss_index, store)
         if extra is None:
             extra = extra_embedders(settings.multilingual) if embedder is None else []
+        engine.extra = tuple(extra)
         for other in extra:
             entry = next((m for m in manifest.extra_models if m.id == other.model_id), None)
             if entry is not None:
@@ -108,6 +111,11 @@ class Engine:
 
     def close(self) -> None:
         self._store.close()
+
+    def warm_up(self) -> None:
+        """Load every model questions are routed to now, not on the first question."""
+        for model in [self.embedder] + ([self._multilingual[0]] if self._multilingual else []):
+            model.embed_queries(["warm up"])
 
     def search(self, question: str, k: int | None = None) -> list[Hit]:
         """The passages that best answer ``question``, best first.

@@ -214,6 +214,26 @@ def test_handler_sources_lists_every_article(harness: Harness) -> None:
     assert any(e.get("url") == "https://example.com/trade" for e in entities)
 
 
+def test_reload_keeps_the_multilingual_index(corpus: Path, tmp_path: Path) -> None:
+    api = FakeBotAPI().start()
+    settings = settings_for(
+        corpus, tmp_path / "index", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url
+    )
+    main, multilingual = FakeEmbedder(), FakeEmbedder(model_id="fake/multilingual")
+    build(settings, embedder=main, extra=[multilingual], show_progress=False)
+    harness = Harness(settings, Engine.open(settings, main, [multilingual]), api, tmp_path)
+    try:
+        write_article(corpus, "tea.txt", "Tea in Lankaran\n\nLankaran grows tea for Baku.")
+        report = harness.loop.run_until_complete(harness.services().reload())
+        engine = harness.services().engine
+        assert report.added == ("tea",)
+        assert [m.id for m in engine.manifest.extra_models] == ["fake/multilingual"]
+        assert "Lankaran" in multilingual.embedded[-1]  # the new text was embedded by both
+    finally:
+        harness.close()
+        api.stop()
+
+
 def test_handler_ask_without_a_question_shows_usage(harness: Harness) -> None:
     (reply,) = harness.run(harness.text("/ask"))
     assert reply["text"].startswith("Ask like this: /ask")

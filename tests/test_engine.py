@@ -3,11 +3,13 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+from collections.abc import Sequence
 
 import pytest
 
 from index import layout
 from index.builder import build
+from index.embedder import Vectors
 from index.engine import Engine
 from index.errors import IndexCorrupt, IndexIncompatible, IndexNotBuilt, QuestionError
 from index.settings import Settings
@@ -118,3 +120,23 @@ def test_open_keeps_serving_its_version_while_a_build_switches(
     build(settings, full=True, embedder=fake, show_progress=False)  # the old version is gone now
     assert len(engine.rank("Baku", 10)) == 3
     engine.close()
+
+
+class Asked(FakeEmbedder):
+    """Remembers the questions it embedded."""
+
+    def __init__(self, model_id: str) -> None:
+        super().__init__(model_id=model_id)
+        self.asked: list[str] = []
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        self.asked += texts
+        return super().embed_queries(texts)
+
+
+def test_warm_up_loads_every_model_questions_are_routed_to(settings: Settings) -> None:
+    main, multilingual = Asked("fake/main"), Asked("fake/multilingual")
+    build(settings, embedder=main, extra=[multilingual], show_progress=False)
+    engine = Engine.open(settings, main, [multilingual])
+    engine.warm_up()
+    assert main.asked and multilingual.asked
