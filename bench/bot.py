@@ -5,12 +5,16 @@
 Starts the fake Bot API (tests/fakebotapi.py) and the real bot process over the real corpus,
 then `--users` simulated users each ask their share of `--questions`, one at a time, waiting for
 each answer. Prints answers per second and p50/p95 latency from the user's message to the
-bot's reply. Not a test: the figures are from one run on a shared machine.
+bot's reply. First, start-up: `make run` is launched as a user would, a question is sent at
+once, and the time to its answer is measured, with the index up to date (a restart) and
+with none built yet (the first run ever, which builds it). Not a test: the figures are from
+one run on a shared machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import signal
 import statistics
@@ -27,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.engine import CORPUS, percentile, questions, settings_for  # noqa: E402
-from index.builder import build  # noqa: E402
+from index.settings import Settings  # noqa: E402
 from tests.fakebotapi import TOKEN, FakeBotAPI  # noqa: E402
 from tests.helpers import cli_env  # noqa: E402
 
@@ -41,7 +45,8 @@ def main() -> None:
         work = Path(scratch)
         shutil.copytree(CORPUS, work / "corpus")
         settings = settings_for(work / "corpus", work / "index")
-        build(settings, show_progress=False)
+        first_ever = _first_answer_s(settings, work)  # builds the index
+        restart = statistics.median(_first_answer_s(settings, work) for _ in range(3))
         api = FakeBotAPI().start()
         env = cli_env(
             settings,
@@ -60,6 +65,8 @@ def main() -> None:
             process.wait(timeout=30)
             api.stop()
     rows = [
+        ("`make run` to first answer, index current (median of 3)", f"{restart:.1f} s"),
+        ("`make run` to first answer, first run ever (builds)", f"{first_ever:.1f} s"),
         ("simulated users", str(args.users)),
         ("questions answered", str(len(latencies))),
         ("answers per second", f"{len(latencies) / seconds:.1f}"),
@@ -71,6 +78,36 @@ def main() -> None:
     print(f"{'measure':<{width}}  value\n{'-' * (width + 20)}")
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
+
+
+def _first_answer_s(settings: Settings, work: Path) -> float:
+    """Seconds from launching `make run` to the answer to a question sent right then."""
+    api = FakeBotAPI().start()
+    env = cli_env(
+        settings,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=api.url,
+        CITEBOT_STATE_DIR=str(work / "state"),
+        CITEBOT_LOG_LEVEL="WARNING",
+    )
+    person = {"id": 999, "is_bot": False, "first_name": "First"}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # make and the bot it starts are stopped together
+    )
+    try:
+        sent = api.send_text(person, "Who is China's ambassador to Azerbaijan?")
+        api.wait(_reply_to(api, sent), 300)
+        return time.perf_counter() - started
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=60)
+        api.stop()
 
 
 def _reply_to(api: FakeBotAPI, sent: dict[str, Any]) -> Callable[[], list[dict[str, Any]]]:
