@@ -23,8 +23,14 @@ if TYPE_CHECKING:
 Vectors = npt.NDArray[np.float32]
 Progress = Callable[[int], None]
 
-# Hugging Face libraries must never reach for the network; set before they are imported.
-OFFLINE_FLAGS = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+# Set before Hugging Face libraries are imported: they must never reach for the network, and
+# their "Loading weights" bar would land in every command's output.
+HF_FLAGS = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+}
 
 
 class Embedder(Protocol):
@@ -97,7 +103,7 @@ class SentenceTransformerEmbedder:
     def _load(self) -> SentenceTransformer:
         with self._lock:
             if self._model is None:
-                for name, value in OFFLINE_FLAGS.items():
+                for name, value in HF_FLAGS.items():
                     os.environ.setdefault(name, value)
                 from sentence_transformers import SentenceTransformer
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from index.embedder import OFFLINE_FLAGS
+from index.embedder import HF_FLAGS
 from index.errors import ConfigError
 from index.records import Hit
 
@@ -45,7 +45,7 @@ class CrossEncoderReranker:
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
-                for name, value in OFFLINE_FLAGS.items():
+                for name, value in HF_FLAGS.items():
                     os.environ.setdefault(name, value)
                 from sentence_transformers import CrossEncoder
 

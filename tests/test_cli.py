@@ -88,6 +88,7 @@ def test_cli_ask_readable_output_cites_sources(real_index: Settings) -> None:
         "1. China-Azerbaijan: 2,000 Year History of Bilateral Connections, Azeri Observer, ¶"
     )
     assert "14th Five-Year Plan" in done.stdout
+    assert done.stderr == ""  # no library's progress bars or warnings
 
 
 def test_cli_ask_empty_question_fails_with_a_message(real_index: Settings) -> None:
