@@ -56,6 +56,9 @@ log = logging.getLogger("citebot.bot")
 PAGE = 3  # evidence cards per answer; More shows the next page
 INLINE_RESULTS = 10
 SEND_ATTEMPTS = 4
+# "typing…" is shown only for a search slower than this: a quick answer needs no sign of
+# life, and Telegram's rate limits count chat actions like messages.
+TYPING_AFTER = 0.3
 
 
 @dataclass
@@ -257,10 +260,13 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
     if wait:
         await send(message, words["rate_limited"].format(seconds=max(1, round(wait))))
         return
-    await message.chat.send_action(ChatAction.TYPING)
     started = time.perf_counter()
+    search = asyncio.ensure_future(shared.search(question, PAGE))
+    done, _ = await asyncio.wait({search}, timeout=TYPING_AFTER)
+    if not done:
+        await message.chat.send_action(ChatAction.TYPING)
     try:
-        hits = await shared.search(question, PAGE)
+        hits = await search
     except QuestionError as error:
         await send(message, html.escape(str(error)).capitalize())
         return

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot import texts
+from bot import app, texts
 from bot.app import RateLimiter, Services, build_application
 from bot.state import BotState
 from index.builder import build
@@ -204,6 +204,23 @@ def test_handler_errors_get_a_polite_reply_and_a_log_line(
         (reply,) = harness.run(harness.text("trade"))
     assert reply["text"].startswith("Sorry, something went wrong")
     assert "disk on fire" in caplog.text
+
+
+def test_typing_is_shown_only_while_a_search_is_slow(harness: Harness) -> None:
+    fast = harness.services().search
+
+    async def slow(question: str, k: int) -> list[Any]:
+        await asyncio.sleep(app.TYPING_AFTER + 0.2)
+        return await fast(question, k)
+
+    def actions() -> list[str]:
+        return [m for m, _ in harness.api.calls if m in ("sendChatAction", "sendMessage")]
+
+    harness.run(harness.text("Confucius Institutes teach Chinese in Baku"))
+    assert actions() == ["sendMessage"]
+    harness.services().search = slow  # type: ignore[method-assign]
+    harness.run(harness.text("Confucius Institutes teach Chinese in Baku"))
+    assert actions()[1:] == ["sendChatAction", "sendMessage"]
 
 
 def test_handler_sources_lists_every_article(harness: Harness) -> None:
