@@ -128,9 +128,10 @@ def build(
         same_type = previous is not None and previous.manifest.index_type == vectors.resolve_type(
             settings.index_type, previous.manifest.passages, settings.approximate_above
         )
-        same_models = previous is not None and [m.id for m in previous.manifest.extra_models] == [
-            m.model_id for m in extra
-        ]
+        same_models = previous is not None and [
+            previous.manifest.model_id,
+            *(m.id for m in previous.manifest.extra_models),
+        ] == [m.model_id for m in (model, *extra)]
         if previous is not None and same_type and same_models and not plan.changed:
             articles, passages = previous.store.counts()
             return BuildReport(
@@ -264,10 +265,18 @@ def _previous(
         try:
             version = layout.current_version(settings.index_dir)
             manifest = layout.read_manifest(version)
-            reason = _incompatibility(manifest, model)
-            if reason:
-                notes.append(f"{reason}; rebuilding from scratch")
+            if manifest.format != layout.FORMAT:
+                notes.append(
+                    f"the index has format {manifest.format}, this citebot writes "
+                    f"{layout.FORMAT}; rebuilding from scratch"
+                )
             else:
+                if manifest.model_id != model.model_id:
+                    notes.append(
+                        f"the index was built with {manifest.model_id}, the configured model "
+                        f"is {model.model_id}: embedding with it (other models' vectors are "
+                        "kept)"
+                    )
                 previous = _Previous(version, manifest, Store.open(version / layout.STORE_FILE))
         except IndexStateError as error:
             if layout_exists(settings.index_dir):
@@ -282,17 +291,6 @@ def _previous(
 def layout_exists(index_dir: Path) -> bool:
     link = index_dir / "current"
     return link.is_symlink() or link.exists()
-
-
-def _incompatibility(manifest: layout.Manifest, model: Embedder) -> str | None:
-    if manifest.format != layout.FORMAT:
-        return f"the index has format {manifest.format}, this citebot writes {layout.FORMAT}"
-    if manifest.model_id != model.model_id or manifest.dimension != model.dimension:
-        return (
-            f"the index was built with {manifest.model_id}, "
-            f"the configured model is {model.model_id}"
-        )
-    return None
 
 
 def _rechunk(settings: Settings, previous: _Previous | None) -> bool:
@@ -325,6 +323,11 @@ def _write(
                 embedded[model.model_id] = _embed_missing(store, model, show_progress, stop)
             if removed:
                 store.prune_embeddings()
+            if previous is not None:  # vectors of models no longer configured
+                store.drop_embeddings(
+                    {previous.manifest.model_id, *(m.id for m in previous.manifest.extra_models)}
+                    - {m.model_id for m in models}
+                )
             store.replace_files(plan.rows)
         articles, passages = store.counts()
         index_type = vectors.resolve_type(
@@ -333,7 +336,7 @@ def _write(
         entries = []
         for position, model in enumerate(models):
             name = layout.FAISS_FILE if position == 0 else layout.faiss_file(model.model_id)
-            index = _vector_index(index_type, model, name, previous, store, removed, added)
+            index = _vector_index(index_type, model, previous, store, removed, added)
             if index.ntotal != passages:
                 raise CitebotError(
                     f"internal error: {index.ntotal} {model.model_id} vectors for {passages} "
@@ -445,7 +448,6 @@ def _embed(
 def _vector_index(
     index_type: str,
     model: Embedder,
-    name: str,
     previous: _Previous | None,
     store: Store,
     removed: list[int],
@@ -454,20 +456,29 @@ def _vector_index(
     """Update the previous FAISS index in place where it exists and its type allows (HNSW
     takes additions but not removals), else build it anew from the stored vectors: a new
     index type never embeds anything again."""
-    # The file name says which model built it, so its presence is enough.
+    found = _faiss_file(previous, model) if previous is not None else None
     if (
         previous is not None
-        and (previous.version / name).is_file()
+        and found is not None
+        and found.is_file()
         and previous.manifest.index_type == index_type
         and (not removed or vectors.supports_removal(index_type))
     ):
-        index = vectors.read(previous.version / name)
+        index = vectors.read(found)
         vectors.remove(index, removed)
         ids, matrix = store.vectors(model.model_id, added, model.dimension)
         vectors.add(index, matrix, ids)
         return index
     ids, matrix = store.vectors(model.model_id, None, model.dimension)
     return vectors.new_index(model.dimension, index_type, matrix, ids)
+
+
+def _faiss_file(previous: _Previous, model: Embedder) -> Path | None:
+    """The previous version's FAISS file of ``model``, if it had one."""
+    if previous.manifest.model_id == model.model_id:
+        return previous.version / layout.FAISS_FILE
+    entry = next((m for m in previous.manifest.extra_models if m.id == model.model_id), None)
+    return previous.version / entry.file if entry is not None else None
 
 
 def _code_version() -> str:

@@ -17,7 +17,7 @@ Every message says what happened and, where there is one, what to do about it.
 
 from __future__ import annotations
 
-REBUILD_HINT = "rebuild it with `citebot index build --full`"
+REBUILD_HINT = "bring it up to date with `citebot index build`"
 
 
 class CitebotError(Exception):

@@ -383,6 +383,10 @@ class Store:
         )
         return cursor.rowcount
 
+    def drop_embeddings(self, models: Iterable[str]) -> None:
+        """Drop every cached vector of ``models``."""
+        self._db.executemany("DELETE FROM embeddings WHERE model = ?", [(m,) for m in models])
+
     def _select_in(self, sql: str, values: Sequence[Any], fixed: int = 0) -> list[Any]:
         """Run ``sql``, whose ``{marks}`` is an IN list, over ``values`` in bounded chunks.
 

@@ -15,6 +15,7 @@ from index.embedder import Progress, Vectors
 from index.engine import Engine
 from index.errors import BuildInProgress, ConfigError, CorpusError
 from index.settings import Settings
+from index.store import Store
 from tests.conftest import RAIL, TRADE, settings_for, write_article
 from tests.fakes import FakeEmbedder
 
@@ -237,14 +238,27 @@ def test_build_full_embeds_everything_again(settings: Settings, fake: FakeEmbedd
     assert report.full and report.embedded == 3 and len(fake.embedded) == 6
 
 
-def test_build_with_another_model_starts_from_scratch(
+def test_build_with_another_main_model_embeds_with_it_and_keeps_the_others_vectors(
     settings: Settings, fake: FakeEmbedder
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
-    other = FakeEmbedder(model_id="fake/other")
-    report = build(settings, embedder=other, show_progress=False)
-    assert report.full and report.embedded == 3
+    multilingual = FakeEmbedder(model_id="fake/multilingual")
+    build(settings, embedder=fake, extra=[multilingual], show_progress=False)
+    other = FakeEmbedder(dimension=128, model_id="fake/other")
+    report = build(settings, embedder=other, extra=[multilingual], show_progress=False)
+    assert report.changed and report.embedded == 3
+    assert len(multilingual.embedded) == 3  # not embedded again
     assert "fake/bag-of-words" in report.notes[0]
+    engine = Engine.open(settings, other, [multilingual])  # a 128-d index, not the old one
+    assert engine.manifest.model_id == "fake/other"
+    assert (
+        engine.search("Confucius Institutes teach Chinese in Baku", 1)[0].article.id == "culture"
+    )
+    engine.close()
+    build(settings, embedder=other, extra=[], show_progress=False)
+    store = Store.open(layout.current_version(settings.index_dir) / layout.STORE_FILE)
+    assert len(store.missing_embeddings("fake/multilingual")) == 3  # dropped with the model
+    assert not store.missing_embeddings("fake/other")
+    store.close()
 
 
 def test_build_new_chunk_sizes_rechunk_but_reuse_unchanged_vectors(

@@ -77,7 +77,9 @@ def test_open_with_another_model_says_how_to_rebuild(
     settings: Settings, fake: FakeEmbedder
 ) -> None:
     build(settings, embedder=fake, show_progress=False)
-    with pytest.raises(IndexIncompatible, match=r"built with fake/bag-of-words.*--full"):
+    with pytest.raises(
+        IndexIncompatible, match=r"built with fake/bag-of-words.*`citebot index build`"
+    ):
         Engine.open(settings, embedder=FakeEmbedder(model_id="fake/other"))
 
 
@@ -86,7 +88,7 @@ def test_open_older_format_says_how_to_rebuild(settings: Settings, fake: FakeEmb
     manifest = layout.current_version(settings.index_dir) / layout.MANIFEST
     data = json.loads(manifest.read_text())
     manifest.write_text(json.dumps({**data, "format": 0}))
-    with pytest.raises(IndexIncompatible, match=r"format 0.*--full"):
+    with pytest.raises(IndexIncompatible, match=r"format 0.*`citebot index build`"):
         Engine.open(settings, embedder=fake)
 
 
