@@ -117,7 +117,7 @@ def build(
         KeyboardInterrupt: ``stop`` was set; nothing was published.
     """
     started = time.monotonic()
-    model = embedder or make_embedder(settings.model, settings.batch_size)
+    model = embedder or make_embedder(settings.model, settings.batch_size, settings.models_dir)
     if extra is None:
         extra = extra_embedders(settings.multilingual) if embedder is None else []
     with layout.build_lock(settings.index_dir), _previous(settings, model, full) as found:
@@ -375,7 +375,7 @@ def _write(
         updated=tuple(sorted(i for i in inserted if i in old_ids)),
         removed=tuple(sorted(i for i in plan.delete if i not in inserted)),
         embedded=embedded[main.model_id],
-        reused=len(added) - embedded[main.model_id],
+        reused=max(0, len(added) - embedded[main.model_id]),  # all embedded on a new model
         skipped=tuple(plan.skipped),
         duplicates=_duplicates(plan.rows),
         version=version,

@@ -78,7 +78,7 @@ class Engine:
             IndexCorrupt: the version is damaged or half-deleted.
             IndexIncompatible: built with another model or an older format.
         """
-        model = embedder or make_embedder(settings.model, settings.batch_size)
+        model = embedder or make_embedder(settings.model, settings.batch_size, settings.models_dir)
         version = layout.current_version(settings.index_dir)
         manifest = layout.read_manifest(version)
         if manifest.format != layout.FORMAT:

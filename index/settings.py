@@ -17,7 +17,7 @@ from index.errors import ConfigError
 
 T = TypeVar("T")
 
-MODELS = ("minilm",)
+MODELS = ("minilm", "minilm-torch")
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,7 @@ class Settings:
     corpus_dir: Path
     index_dir: Path
     model: str = "minilm"
+    models_dir: Path = Path("var/models")
     retrieval: str = "hybrid"
     multilingual: str = "auto"
     min_score_multilingual: float = 0.79
@@ -131,6 +132,7 @@ class Settings:
             corpus_dir=(base / env.get("CITEBOT_CORPUS_DIR", "corpus/articles")).resolve(),
             index_dir=(base / env.get("CITEBOT_INDEX_DIR", "var/index")).resolve(),
             model=model,
+            models_dir=(base / env.get("CITEBOT_MODELS_DIR", "var/models")).resolve(),
             index_type=env.get("CITEBOT_INDEX_TYPE", "auto").strip() or "auto",
             approximate_above=reader.integer(
                 "CITEBOT_APPROXIMATE_ABOVE", 200_000, 0, 1_000_000_000

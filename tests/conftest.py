@@ -17,6 +17,8 @@ REAL_CORPUS = REPO / "corpus" / "articles"
 SHARED = REPO.parent / "shared"
 CALIBRATION_QUESTIONS = REPO / "bench" / "calibration.jsonl"
 PUBLIC_QUESTIONS = SHARED / "eval" / "questions.jsonl"
+# The int8 ONNX model is made here once per checkout and shared by every test and test process.
+MODELS_DIR = REPO / "var" / "models"
 
 TRADE = """---
 title: Trade between China and Azerbaijan grows
@@ -65,6 +67,7 @@ def settings_for(corpus_dir: Path, index_dir: Path, **env: str) -> Settings:
     environ = {
         "CITEBOT_CORPUS_DIR": str(corpus_dir),
         "CITEBOT_INDEX_DIR": str(index_dir),
+        "CITEBOT_MODELS_DIR": str(MODELS_DIR),
         "CITEBOT_MIN_SCORE": "0.2",
         **env,
     }
@@ -91,8 +94,8 @@ def engine(settings: Settings, fake: FakeEmbedder) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def real_model() -> Embedder:
-    """The packaged all-MiniLM-L6-v2, loaded once for the whole session."""
-    return minilm()
+    """The packaged all-MiniLM-L6-v2 as citebot runs it (int8 ONNX), loaded once."""
+    return minilm(models_dir=MODELS_DIR)
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +112,11 @@ def real_index(
     root = tmp_path_factory.mktemp("real")
     shutil.copytree(REAL_CORPUS, root / "corpus")
     settings = Settings.from_env(
-        {"CITEBOT_CORPUS_DIR": str(root / "corpus"), "CITEBOT_INDEX_DIR": str(root / "index")}
+        {
+            "CITEBOT_CORPUS_DIR": str(root / "corpus"),
+            "CITEBOT_INDEX_DIR": str(root / "index"),
+            "CITEBOT_MODELS_DIR": str(MODELS_DIR),
+        }
     )
     build(settings, embedder=real_model, extra=real_extra, show_progress=False)
     return settings

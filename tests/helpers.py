@@ -21,6 +21,7 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
     env.update(
         CITEBOT_CORPUS_DIR=str(settings.corpus_dir),
         CITEBOT_INDEX_DIR=str(settings.index_dir),
+        CITEBOT_MODELS_DIR=str(settings.models_dir),
         **extra,
     )
     return env
