@@ -323,11 +323,10 @@ def _write(
                 embedded[model.model_id] = _embed_missing(store, model, show_progress, stop)
             if removed:
                 store.prune_embeddings()
-            if previous is not None:  # vectors of models no longer configured
-                store.drop_embeddings(
-                    {previous.manifest.model_id, *(m.id for m in previous.manifest.extra_models)}
-                    - {m.model_id for m in models}
-                )
+            if previous is not None and previous.manifest.model_id != models[0].model_id:
+                # A replaced main model's vectors go; a multilingual model's stay even while
+                # it is off, since they are the slow ones to make again.
+                store.drop_embeddings([previous.manifest.model_id])
             store.replace_files(plan.rows)
         articles, passages = store.counts()
         index_type = vectors.resolve_type(

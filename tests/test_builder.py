@@ -254,11 +254,13 @@ def test_build_with_another_main_model_embeds_with_it_and_keeps_the_others_vecto
         engine.search("Confucius Institutes teach Chinese in Baku", 1)[0].article.id == "culture"
     )
     engine.close()
-    build(settings, embedder=other, extra=[], show_progress=False)
+    build(settings, embedder=other, extra=[], show_progress=False)  # multilingual off
     store = Store.open(layout.current_version(settings.index_dir) / layout.STORE_FILE)
-    assert len(store.missing_embeddings("fake/multilingual")) == 3  # dropped with the model
-    assert not store.missing_embeddings("fake/other")
+    assert len(store.missing_embeddings("fake/bag-of-words")) == 3  # replaced: dropped
+    assert not store.missing_embeddings("fake/multilingual")  # off, but kept for later
     store.close()
+    report = build(settings, embedder=other, extra=[multilingual], show_progress=False)
+    assert report.changed and len(multilingual.embedded) == 3  # on again: nothing embedded
 
 
 def test_build_new_chunk_sizes_rechunk_but_reuse_unchanged_vectors(
