@@ -1,15 +1,18 @@
 """MiniLM through sentence-transformers' ONNX backend (int8, citebot's default) against torch.
 
-    make bench-onnx        # or: .venv/bin/python bench/onnx_backend.py
+    make bench-onnx        # or: .venv/bin/python bench/onnx_backend.py [--speed-only]
 
 In one run: encoding throughput on SciFact abstracts and on the real corpus's passages
 (medians of 3, the two backends alternating so background load hits both alike), the latency
 of embedding one question (p50 of 200), and SciFact dense nDCG@10 / Recall@100 for both.
-citebot keeps the int8 model while its nDCG@10 stays within 0.005 of torch's.
+citebot keeps the int8 model while its nDCG@10 stays within 0.005 of torch's. Quality takes
+the longest (every abstract embedded by both); `--speed-only` leaves it out (bench/beir.py's
+"dense MiniLM alone" row measures the configured backend's).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import sys
@@ -59,6 +62,9 @@ def quality(model: SentenceTransformerEmbedder) -> tuple[float, float]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--speed-only", action="store_true", help="no SciFact quality")
+    args = parser.parse_args()
     backends = {"torch": minilm(backend="torch"), "onnx int8": minilm(backend="onnx")}
     for model in backends.values():
         model.embed_queries(["warm up"])  # loaded (and the ONNX copy made) before timing
@@ -81,7 +87,7 @@ def main() -> None:
     medians = {}
     for name, model in backends.items():
         medians[name] = [statistics.median(speed[name][kind]) for kind in ("a", "p")]
-        ndcg, recall = quality(model)
+        ndcg, recall = (float("nan"), float("nan")) if args.speed_only else quality(model)
         print(
             f"{name:<10} {medians[name][0]:>11.1f} {medians[name][1]:>10.1f} "
             f"{question_ms(model, asked):>11.1f} {ndcg:>8.3f} {recall:>6.3f}",
