@@ -131,7 +131,7 @@ class SentenceTransformerEmbedder:
 
                     folder = prepare(Path(self._path), self._onnx_dir)
                     # Idle threads that spin steal the cores from e5, which embeds every
-                    # English question right after: both took 33 ms (p50) spinning, 16 not.
+                    # English question right after: both took 31 ms p50 spinning, 19 not.
                     options = onnxruntime.SessionOptions()
                     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                     self._model = SentenceTransformer(
