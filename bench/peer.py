@@ -128,7 +128,8 @@ def run_txtai(system: str, asked: list[str], scifact: bool) -> dict[str, float]:
 
 
 def child(system: str, count: int, scifact: bool) -> None:
-    asked = questions(count)
+    # Distinct questions, so that citebot's question-vector cache never helps.
+    asked = [f"{question} ({n})" for n, question in enumerate(questions(count))]
     run = run_txtai if system.startswith("txtai") else run_citebot
     result = run(system, asked, scifact)
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
