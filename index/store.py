@@ -116,6 +116,11 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _quoted(word: str) -> str:
+    """``word`` as one FTS5 string, so none of its characters is query syntax."""
+    return '"' + word.replace('"', '""') + '"'
+
+
 def _article(row: Sequence[Any], paragraphs: tuple[str, ...]) -> Article:
     """An article from a row of ARTICLE_COLUMNS."""
     return Article(
@@ -137,6 +142,7 @@ class Store:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
         self._db.execute("PRAGMA foreign_keys = ON")
+        self._common: dict[str, bool] = {}  # word -> in half the passages or more
 
     @classmethod
     def create(cls, path: Path) -> Store:
@@ -277,20 +283,39 @@ class Store:
     def keyword_search(self, query: str, limit: int) -> list[tuple[int, float]]:
         """(passage id, BM25 score) for passages sharing words with ``query``, best first.
 
-        Each word is quoted, so no character of the question can be FTS5 syntax.
+        Each word is quoted, so no character of the question can be FTS5 syntax. Words found
+        in half the passages or more are left out: BM25 gives them no weight (FTS5 clamps
+        their IDF to 1e-6), yet every passage holding one had to be scored, which made a
+        search over 100,000 passages take 100 ms. How common a word is, is counted once per
+        store, so this is for a store that no longer changes (a published version).
         """
         found = _WORD.findall(query)
         # Stopwords match nearly every passage: they slow the search and add nothing to it.
         words = [word for word in found if word.lower() not in STOPWORDS] or found
+        words = [word for word in dict.fromkeys(words) if not self._is_common(word)]
         if not words:
             return []
-        match = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
+        match = " OR ".join(_quoted(word) for word in words)
         rows = self._db.execute(
             "SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ? "
             "ORDER BY bm25(passages_fts) LIMIT ?",
             (match, limit),
         )
         return [(int(row[0]), float(row[1])) for row in rows]
+
+    def _is_common(self, word: str) -> bool:
+        key = word.casefold()
+        common = self._common.get(key)
+        if common is None:
+            total = self._db.execute("SELECT count(*) FROM passages").fetchone()[0]
+            half = (total + 1) // 2  # FTS5's IDF is <= 0 from n >= total / 2 on
+            holding = self._db.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? "
+                "LIMIT ?)",  # stops counting at half: a common word costs no full scan
+                (_quoted(word), half),
+            ).fetchone()[0]
+            common = self._common[key] = total > 0 and holding >= half
+        return common
 
     def passages(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
         """Passages by id, with their article's citation fields; unknown ids are left out."""

@@ -9,7 +9,7 @@ from index.fusion import reciprocal_rank_fusion
 from index.language import text_language
 from index.settings import Settings
 from index.store import Store
-from tests.conftest import RAIL, write_article
+from tests.conftest import RAIL, settings_for, write_article
 from tests.fakes import FakeEmbedder
 
 
@@ -75,3 +75,16 @@ def test_keyword_side_ignores_stopwords_unless_there_is_nothing_else(
     build(settings, embedder=fake, show_progress=False)
     assert keyword_hits(settings, "the Alat of") == keyword_hits(settings, "Alat") == ["rail"]
     assert keyword_hits(settings, "the") != []  # a question of stopwords only still searches
+
+
+def test_keyword_side_leaves_out_words_in_half_the_passages(tmp_path: Path) -> None:
+    """BM25 gives such words no weight; they only made every passage one to score."""
+    corpus = tmp_path / "corpus"
+    for n, topic in enumerate(["oil", "wine", "rail", "solar", "visas"]):
+        write_article(corpus, f"{topic}.txt", f"{topic.title()} {n}\n\nBaku talks on {topic}.")
+    write_article(corpus, "tea.txt", "Tea\n\nLankaran grows tea for Baku.")
+    settings = settings_for(corpus, tmp_path / "index")
+    build(settings, embedder=FakeEmbedder(), show_progress=False)
+    assert keyword_hits(settings, "tea in Baku") == ["tea"]  # not every article with Baku
+    assert keyword_hits(settings, "Baku") == []
+    assert keyword_hits(settings, "Lankaran") == ["tea"]
