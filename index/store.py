@@ -67,6 +67,7 @@ CREATE TABLE passages (
     embed_sha TEXT NOT NULL
 );
 CREATE INDEX passages_by_article ON passages (article_id, seq);
+CREATE INDEX passages_by_embed_sha ON passages (embed_sha);
 CREATE VIRTUAL TABLE passages_fts USING fts5 (
     text,
     tokenize = 'porter unicode61 remove_diacritics 2'
@@ -160,6 +161,9 @@ class Store:
             original._db.backup(target)
         finally:
             original.close()
+        # Stores written before this index existed get it now (without it, finding the text
+        # of k passages by hash scanned every passage per chunk: quadratic at a million).
+        target.execute("CREATE INDEX IF NOT EXISTS passages_by_embed_sha ON passages (embed_sha)")
         return cls(target)
 
     @classmethod
