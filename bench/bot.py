@@ -48,14 +48,7 @@ def main() -> None:
         first_ever = _first_answer_s(settings, work)  # builds the index
         restart = statistics.median(_first_answer_s(settings, work) for _ in range(3))
         api = FakeBotAPI().start()
-        env = cli_env(
-            settings,
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_URL=api.url,
-            CITEBOT_STATE_DIR=str(work / "state"),
-            CITEBOT_RATE_LIMIT="10000",
-            CITEBOT_LOG_LEVEL="WARNING",
-        )
+        env = _bot_env(settings, api, work, CITEBOT_RATE_LIMIT="10000")
         process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, env=env)
         try:
             api.wait(lambda: any(m == "getUpdates" for m, _ in api.calls), 120)
@@ -80,16 +73,22 @@ def main() -> None:
         print(f"{name:<{width}}  {value}")
 
 
-def _first_answer_s(settings: Settings, work: Path) -> float:
-    """Seconds from launching `make run` to the answer to a question sent right then."""
-    api = FakeBotAPI().start()
-    env = cli_env(
+def _bot_env(settings: Settings, api: FakeBotAPI, work: Path, **extra: str) -> dict[str, str]:
+    """The environment of a bot process that talks to ``api`` and keeps its state in ``work``."""
+    return cli_env(
         settings,
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_URL=api.url,
         CITEBOT_STATE_DIR=str(work / "state"),
         CITEBOT_LOG_LEVEL="WARNING",
+        **extra,
     )
+
+
+def _first_answer_s(settings: Settings, work: Path) -> float:
+    """Seconds from launching `make run` to the answer to a question sent right then."""
+    api = FakeBotAPI().start()
+    env = _bot_env(settings, api, work)
     person = {"id": 999, "is_bot": False, "first_name": "First"}
     started = time.perf_counter()
     process = subprocess.Popen(
