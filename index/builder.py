@@ -455,29 +455,21 @@ def _vector_index(
     """Update the previous FAISS index in place where it exists and its type allows (HNSW
     takes additions but not removals), else build it anew from the stored vectors: a new
     index type never embeds anything again."""
-    found = _faiss_file(previous, model) if previous is not None else None
+    name = previous.manifest.faiss_file(model.model_id) if previous is not None else None
     if (
         previous is not None
-        and found is not None
-        and found.is_file()
+        and name is not None
+        and (previous.version / name).is_file()
         and previous.manifest.index_type == index_type
         and (not removed or vectors.supports_removal(index_type))
     ):
-        index = vectors.read(found)
+        index = vectors.read(previous.version / name)
         vectors.remove(index, removed)
         ids, matrix = store.vectors(model.model_id, added, model.dimension)
         vectors.add(index, matrix, ids)
         return index
     ids, matrix = store.vectors(model.model_id, None, model.dimension)
     return vectors.new_index(model.dimension, index_type, matrix, ids)
-
-
-def _faiss_file(previous: _Previous, model: Embedder) -> Path | None:
-    """The previous version's FAISS file of ``model``, if it had one."""
-    if previous.manifest.model_id == model.model_id:
-        return previous.version / layout.FAISS_FILE
-    entry = next((m for m in previous.manifest.extra_models if m.id == model.model_id), None)
-    return previous.version / entry.file if entry is not None else None
 
 
 def _code_version() -> str:

@@ -104,9 +104,9 @@ class Engine:
             extra = extra_embedders(settings.multilingual) if embedder is None else []
         engine.extra = tuple(extra)
         for other in extra:
-            entry = next((m for m in manifest.extra_models if m.id == other.model_id), None)
-            if entry is not None:
-                engine._multilingual = (other, vectors.read(version / entry.file))
+            name = manifest.faiss_file(other.model_id)
+            if name is not None:
+                engine._multilingual = (other, vectors.read(version / name))
         return engine
 
     def close(self) -> None:

@@ -67,6 +67,12 @@ class Manifest:
     code_version: str
     extra_models: tuple[ModelEntry, ...] = ()
 
+    def faiss_file(self, model_id: str) -> str | None:
+        """The name of the FAISS file holding ``model_id``'s vectors, if this version has one."""
+        if model_id == self.model_id:
+            return FAISS_FILE
+        return next((m.file for m in self.extra_models if m.id == model_id), None)
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
