@@ -144,6 +144,7 @@ class Store:
         self._db = connection
         self._db.execute("PRAGMA foreign_keys = ON")
         self._common: dict[str, bool] = {}  # word -> in half the passages or more
+        self._passage_count: int | None = None  # for `_is_common`, counted once
 
     @classmethod
     def create(cls, path: Path) -> Store:
@@ -311,7 +312,11 @@ class Store:
         key = word.casefold()
         common = self._common.get(key)
         if common is None:
-            total = self._db.execute("SELECT count(*) FROM passages").fetchone()[0]
+            if self._passage_count is None:
+                (self._passage_count,) = self._db.execute(
+                    "SELECT count(*) FROM passages"
+                ).fetchone()
+            total = self._passage_count
             half = (total + 1) // 2  # FTS5's IDF is <= 0 from n >= total / 2 on
             holding = self._db.execute(
                 "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? "
