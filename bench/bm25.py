@@ -42,7 +42,8 @@ def fts5(documents: list[tuple[str, str]], folder: Path) -> Callable[[str], list
     with store.transaction():
         for doc_id, text in documents:
             article = Article(id=doc_id, title="", paragraphs=(text,))
-            (pid,) = store.add_article(article, [Passage(doc_id, 0, 1, 1, text, None)], [text])
+            passage = Passage(doc_id, 0, 1, 1, text, None)
+            (pid,) = store.add_article(article, [passage], [text], [[]])
             ids[pid] = doc_id
     return lambda query: [ids[pid] for pid, _ in store.keyword_search(query, 100)]
 

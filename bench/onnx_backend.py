@@ -73,7 +73,7 @@ def main() -> None:
         " ".join(json.loads(line)["text"].split())
         for line in (SCIFACT / "corpus.jsonl").read_text().splitlines()[:SAMPLE]
     ]
-    passages = embedded_texts(settings_for(ROOT / "corpus" / "articles", Path("-")))
+    passages, _ = embedded_texts(settings_for(ROOT / "corpus" / "articles", Path("-")))
     asked = questions(200)
     speed: dict[str, dict[str, list[float]]] = {name: {"a": [], "p": []} for name in backends}
     for _ in range(3):

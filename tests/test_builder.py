@@ -19,6 +19,8 @@ from index.store import Store
 from tests.conftest import RAIL, TRADE, settings_for, write_article
 from tests.fakes import FakeEmbedder
 
+TEXTS = 3 + 4  # what the fixture corpus has to embed: 3 passages, 4 sentences
+
 
 def versions(settings: Settings) -> list[str]:
     return sorted(p.name for p in layout.versions_dir(settings.index_dir).iterdir())
@@ -35,7 +37,8 @@ def answer_sources(settings: Settings, fake: FakeEmbedder, question: str) -> lis
 def test_build_first_time_embeds_every_passage(settings: Settings, fake: FakeEmbedder) -> None:
     report = build(settings, embedder=fake, show_progress=False)
     assert (report.changed, report.full, report.articles) == (True, True, 3)
-    assert report.embedded == report.passages == len(fake.embedded) == 3
+    assert report.embedded == report.passages == 3
+    assert len(fake.embedded) == TEXTS  # with their sentences
     assert report.added == ("culture", "rail", "trade")
 
 
@@ -46,7 +49,7 @@ def test_build_with_nothing_changed_embeds_nothing_and_writes_nothing(
     before = versions(settings)
     report = build(settings, embedder=fake, show_progress=False)
     assert not report.changed
-    assert len(fake.embedded) == 3
+    assert len(fake.embedded) == TEXTS
     assert versions(settings) == before
 
 
@@ -235,7 +238,7 @@ def test_build_refuses_to_run_twice_at_once(settings: Settings, fake: FakeEmbedd
 def test_build_full_embeds_everything_again(settings: Settings, fake: FakeEmbedder) -> None:
     build(settings, embedder=fake, show_progress=False)
     report = build(settings, full=True, embedder=fake, show_progress=False)
-    assert report.full and report.embedded == 3 and len(fake.embedded) == 6
+    assert report.full and report.embedded == 3 and len(fake.embedded) == 2 * TEXTS
 
 
 def test_build_with_another_main_model_embeds_with_it_and_keeps_the_others_vectors(
@@ -246,7 +249,7 @@ def test_build_with_another_main_model_embeds_with_it_and_keeps_the_others_vecto
     other = FakeEmbedder(dimension=128, model_id="fake/other")
     report = build(settings, embedder=other, extra=[multilingual], show_progress=False)
     assert report.changed and report.embedded == 3
-    assert len(multilingual.embedded) == 3  # not embedded again
+    assert len(multilingual.embedded) == TEXTS  # not embedded again
     assert "fake/bag-of-words" in report.notes[0]
     engine = Engine.open(settings, other, [multilingual])  # a 128-d index, not the old one
     assert engine.manifest.model_id == "fake/other"
@@ -260,7 +263,7 @@ def test_build_with_another_main_model_embeds_with_it_and_keeps_the_others_vecto
     assert not store.missing_embeddings("fake/multilingual")  # off, but kept for later
     store.close()
     report = build(settings, embedder=other, extra=[multilingual], show_progress=False)
-    assert report.changed and len(multilingual.embedded) == 3  # on again: nothing embedded
+    assert report.changed and len(multilingual.embedded) == TEXTS  # on again: none embedded
 
 
 def test_build_new_chunk_sizes_rechunk_but_reuse_unchanged_vectors(

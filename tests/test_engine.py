@@ -3,6 +3,7 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+import sqlite3
 from collections.abc import Sequence
 
 import pytest
@@ -12,8 +13,12 @@ from index.builder import build
 from index.embedder import Vectors
 from index.engine import Engine
 from index.errors import IndexCorrupt, IndexIncompatible, IndexNotBuilt, QuestionError
+from index.highlight import passage_sentences
+from index.records import Hit
 from index.settings import Settings
 from tests.fakes import FakeEmbedder
+
+Span = tuple[int, int] | None
 
 
 def test_search_returns_cited_hits_best_first(engine: Engine) -> None:
@@ -142,3 +147,53 @@ def test_warm_up_loads_every_model_questions_are_routed_to(settings: Settings) -
     engine = Engine.open(settings, main, [multilingual])
     engine.warm_up()
     assert main.asked and multilingual.asked
+
+
+def expected_spans(fake: FakeEmbedder, question: str, hits: Sequence[Hit]) -> list[Span]:
+    """The bold sentences as found by embedding every sentence at question time."""
+    query = fake.embed_queries([question])[0]
+    found: list[Span] = []
+    for hit in hits:
+        spans = passage_sentences(hit.text)
+        scores = fake.embed_queries([hit.text[a:b] for a, b in spans]) @ query
+        found.append(spans[int(scores.argmax())])
+    return found
+
+
+QUESTION = "How many days did the container train from Xi'an take?"
+
+
+def test_highlights_use_the_sentence_vectors_of_the_build(
+    engine: Engine, fake: FakeEmbedder
+) -> None:
+    hits = engine.search("trade and the train and Confucius Institutes in Baku", 3)
+    assert len(hits) == 3
+    embedded = len(fake.embedded)
+    assert engine.highlights(QUESTION, hits) == expected_spans(fake, QUESTION, hits)
+    assert len(fake.embedded) == embedded  # no sentence embedded at question time
+
+
+def test_an_index_from_before_sentences_highlights_then_gets_them_on_the_next_build(
+    settings: Settings, fake: FakeEmbedder
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    store = layout.current_version(settings.index_dir) / layout.STORE_FILE
+    db = sqlite3.connect(store)  # as an index built before sentences had vectors
+    db.execute("DROP TABLE sentences")
+    db.execute("DELETE FROM embeddings WHERE sha NOT IN (SELECT embed_sha FROM passages)")
+    db.commit()
+    db.close()
+    engine = Engine.open(settings, embedder=fake)
+    hits = engine.search("trade and the train and Confucius Institutes in Baku", 3)
+    embedded = len(fake.embedded)
+    assert engine.highlights(QUESTION, hits) == expected_spans(fake, QUESTION, hits)
+    assert len(fake.embedded) > embedded  # embedded now, as before
+    engine.close()
+    report = build(settings, embedder=fake, show_progress=False)  # the corpus is unchanged
+    assert report.changed and report.embedded == 0 and "sentence vectors" in report.notes[0]
+    engine = Engine.open(settings, embedder=fake)
+    hits = engine.search("trade and the train and Confucius Institutes in Baku", 3)
+    embedded = len(fake.embedded)
+    assert engine.highlights(QUESTION, hits) == expected_spans(fake, QUESTION, hits)
+    assert len(fake.embedded) == embedded  # the build recorded and embedded the old ones
+    engine.close()

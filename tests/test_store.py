@@ -3,7 +3,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from index.store import Store
+import numpy as np
+
+from index.highlight import passage_sentences
+from index.records import Article, Passage
+from index.store import Store, text_hash
 
 
 def indexes(path: Path) -> set[str]:
@@ -24,3 +28,56 @@ def test_store_copy_gives_an_older_store_the_embedding_hash_index(tmp_path: Path
     Store.copy(tmp_path / "old.sqlite", tmp_path / "new.sqlite").close()
     assert "passages_by_embed_sha" in indexes(tmp_path / "new.sqlite")
     assert "passages_by_embed_sha" not in indexes(tmp_path / "old.sqlite")  # left as it was
+
+
+TEXT = "Баку и Пекин 🚄 подписали. 中阿关系很好。 Then <b>&amp; more</b>.\n\nA second paragraph."
+
+
+def store_with_one_passage(path: Path) -> tuple[Store, int]:
+    store = Store.create(path)
+    article = Article(id="a", title="T", paragraphs=tuple(TEXT.split("\n\n")))
+    passage = Passage("a", 0, 1, 2, TEXT, None)
+    with store.transaction():
+        (passage_id,) = store.add_article(article, [passage], [TEXT], [passage_sentences(TEXT)])
+    return store, passage_id
+
+
+def test_sentence_texts_are_cut_where_python_cuts_them(tmp_path: Path) -> None:
+    """SQLite's substr counts characters as Python does, emoji and CJK included."""
+    store, _ = store_with_one_passage(tmp_path / "s.sqlite")
+    spans = passage_sentences(TEXT)
+    assert len(spans) >= 3
+    wanted = {text_hash(TEXT[a:b]): TEXT[a:b] for a, b in spans}
+    assert store.embedded_texts(list(wanted), sentences=True) == wanted
+    assert store.missing_embeddings("m", sentences=True) == set(wanted)
+
+
+def test_sentence_vectors_come_back_in_order_only_when_all_are_embedded(tmp_path: Path) -> None:
+    store, passage_id = store_with_one_passage(tmp_path / "s.sqlite")
+    spans = passage_sentences(TEXT)
+    shas = [text_hash(TEXT[a:b]) for a, b in spans]
+    matrix = np.eye(len(spans), 4, dtype=np.float32)
+    store.put_embeddings("m", shas[:-1], matrix[:-1])
+    assert store.sentence_vectors("m", [passage_id], 4) == {}  # one missing: embed them all
+    store.put_embeddings("m", shas[-1:], matrix[-1:])
+    found, vectors = store.sentence_vectors("m", [passage_id], 4)[passage_id]
+    assert found == spans and np.array_equal(vectors, matrix)
+    assert store.prune_embeddings() == 0  # sentences keep their vectors
+    with store.transaction():
+        store.remove_article("a")
+    assert store.prune_embeddings() == len(set(shas))
+    store.close()
+
+
+def test_store_copy_of_a_store_without_sentences_adds_the_table_to_fill(tmp_path: Path) -> None:
+    old, _ = store_with_one_passage(tmp_path / "old.sqlite")
+    old.close()
+    db = sqlite3.connect(tmp_path / "old.sqlite")
+    db.execute("DROP TABLE sentences")  # as stores were written before sentences were kept
+    db.commit()
+    db.close()
+    assert not Store.open(tmp_path / "old.sqlite").has_sentences
+    copy = Store.copy(tmp_path / "old.sqlite", tmp_path / "new.sqlite")
+    assert copy.lacks_sentences and copy.has_sentences
+    assert list(copy.passages_without_sentences()) == [(1, TEXT)]
+    copy.close()
