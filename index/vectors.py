@@ -20,6 +20,10 @@ def _faiss() -> Any:
 
 APPROXIMATE = "HNSW32"  # what CITEBOT_INDEX_TYPE=auto switches to for large corpora
 EF_SEARCH = 128  # HNSW candidates per search: recall@10 ≥ 0.95 measured (bench/scale.py)
+# An index that can't drop vectors in place (HNSW) keeps a removed passage's vector and
+# searches skip it (`Exclusion`), until this share of its vectors is dead: then it is built
+# anew from the stored vectors.
+DEAD_SHARE = 0.1
 
 
 def resolve_type(setting: str, passages: int, approximate_above: int) -> str:
@@ -85,12 +89,46 @@ def read(path: Path) -> Any:
         ) from None
 
 
-def search(index: Any, query: Vectors, k: int) -> list[tuple[int, float]]:
-    """(passage id, score) pairs, best first."""
+class Exclusion:
+    """Passage ids a search must not return: removed passages whose vectors an index still
+    holds. Made once per index version (the id set is hashed when it is made)."""
+
+    def __init__(self, ids: Sequence[int]) -> None:
+        faiss = _faiss()
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self._batch = faiss.IDSelectorBatch(self.ids)  # referenced by _not: kept alive here
+        self._not = faiss.IDSelectorNot(self._batch)
+
+    def params(self, index: Any) -> Any:
+        """Search parameters for ``index`` that skip the ids (HNSW needs its own kind)."""
+        faiss = _faiss()
+        hnsw = getattr(faiss.downcast_index(getattr(index, "index", index)), "hnsw", None)
+        if hnsw is not None:
+            return faiss.SearchParametersHNSW(sel=self._not, efSearch=hnsw.efSearch)
+        return faiss.SearchParameters(sel=self._not)
+
+
+def search(
+    index: Any, query: Vectors, k: int, exclude: Exclusion | None = None
+) -> list[tuple[int, float]]:
+    """(passage id, score) pairs, best first, none of them in ``exclude``."""
     if index.ntotal == 0:
         return []
-    scores, ids = index.search(query.reshape(1, -1), min(k, index.ntotal))
+    params = exclude.params(index) if exclude is not None else None
+    scores, ids = index.search(query.reshape(1, -1), min(k, index.ntotal), params=params)
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
+
+
+def write_ids(ids: Sequence[int], path: Path) -> None:
+    np.save(path, np.asarray(ids, dtype=np.int64), allow_pickle=False)
+
+
+def read_ids(path: Path) -> list[int]:
+    """Raises IndexCorrupt where the file is missing or damaged."""
+    try:
+        return [int(i) for i in np.load(path, allow_pickle=False)]
+    except (OSError, ValueError) as error:
+        raise IndexCorrupt(f"the list of removed vectors {path} is damaged ({error})") from None
 
 
 def similarity(index: Any, query: Vectors, passage_id: int) -> float:

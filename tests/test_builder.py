@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from index import layout
+from index import layout, vectors
 from index.builder import build, status
 from index.embedder import Progress, Vectors
 from index.engine import Engine
-from index.errors import BuildInProgress, ConfigError, CorpusError
+from index.errors import BuildInProgress, ConfigError, CorpusError, IndexCorrupt
 from index.settings import Settings
 from index.store import Store
 from tests.conftest import RAIL, TRADE, settings_for, write_article
@@ -378,3 +378,55 @@ def test_build_skips_a_huge_file_and_indexes_the_rest(
     assert [str(s) for s in report.skipped] == [
         "huge.md: 50.0 MB is over the 5 MB limit for one article (CITEBOT_MAX_ARTICLE_BYTES)"
     ]
+
+
+def twenty_articles_in_hnsw(tmp_path: Path, **env: str) -> tuple[Path, Settings]:
+    corpus = tmp_path / "twenty"
+    for n in range(20):
+        write_article(corpus, f"a{n:02}.md", f"---\ntitle: T{n}\n---\n\nTopic{n} in Baku {n}.")
+    return corpus, settings_for(corpus, tmp_path / "index", CITEBOT_INDEX_TYPE="HNSW32", **env)
+
+
+def test_removing_from_an_hnsw_index_keeps_the_graph_and_its_searches_skip_the_removed(
+    tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    corpus, settings = twenty_articles_in_hnsw(tmp_path, CITEBOT_RETRIEVAL="dense")
+    build(settings, embedder=fake, show_progress=False)
+    engine = Engine.open(settings, embedder=fake)
+    (gone,) = [hit.passage_id for hit in engine.rank("Topic3", 20) if hit.article.id == "a03"]
+    engine.close()
+    (corpus / "a03.md").unlink()
+    assert build(settings, embedder=fake, show_progress=False).removed == ("a03",)
+    version = layout.current_version(settings.index_dir)
+    assert layout.read_manifest(version).removed == 1
+    index = vectors.read(version / layout.FAISS_FILE)
+    assert index.ntotal == 20  # the graph was kept, with the removed vector in it
+    assert gone in [i for i, _ in vectors.search(index, fake.embed_queries(["Topic3"])[0], 20)]
+    engine = Engine.open(settings, embedder=fake)
+    (best,) = engine.rank("T3 Topic3 in Baku 3", 1)  # the removed passage's very words
+    assert best.passage_id != gone  # skipped by the search, so the next one is found
+    assert len(engine.rank("Topic3", 20)) == 19
+    engine.close()
+    for name in ("a04.md", "a05.md"):  # 3 of 20 vectors dead: over the share, built anew
+        (corpus / name).unlink()
+    build(settings, embedder=fake, show_progress=False)
+    version = layout.current_version(settings.index_dir)
+    assert layout.read_manifest(version).removed == 0
+    assert vectors.read(version / layout.FAISS_FILE).ntotal == 17
+    assert not (version / layout.REMOVED_FILE).exists()
+
+
+def test_an_index_whose_list_of_removed_vectors_is_gone_is_reported_damaged(
+    tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    corpus, settings = twenty_articles_in_hnsw(tmp_path)
+    build(settings, embedder=fake, show_progress=False)
+    (corpus / "a03.md").unlink()
+    build(settings, embedder=fake, show_progress=False)
+    (layout.current_version(settings.index_dir) / layout.REMOVED_FILE).unlink()
+    with pytest.raises(IndexCorrupt, match="removed vectors"):
+        Engine.open(settings, embedder=fake)
+    write_article(corpus, "new.md", "---\ntitle: New\n---\n\nWind farms near Baku.")
+    report = build(settings, embedder=fake, show_progress=False)  # the next build recovers
+    assert report.added == ("new",)
+    Engine.open(settings, embedder=fake).close()
