@@ -37,6 +37,7 @@ def settings(**extra: str) -> Settings:
         "CITEBOT_INDEX_DIR": str(CACHE / "index"),
         "CITEBOT_MIN_WORDS": "1",  # chunking off: one passage per abstract
         "CITEBOT_MAX_WORDS": "2000",
+        "CITEBOT_SENTENCE_VECTORS": "off",  # ranking never reads them; they'd double the build
         **extra,
     }
     return Settings.from_env(env)

@@ -141,9 +141,18 @@ def build(
             previous.manifest.model_id,
             *(m.id for m in previous.manifest.extra_models),
         ] == [m.model_id for m in (model, *extra)]
-        if previous is not None and not previous.store.has_sentences:
+        same_sentences = previous is not None and (
+            previous.manifest.sentences == settings.sentence_vectors
+        )
+        if previous is not None and settings.sentence_vectors and not same_sentences:
             notes.append("the index has no sentence vectors yet: adding them")
-        elif previous is not None and same_type and same_models and not plan.changed:
+        if (
+            previous is not None
+            and same_type
+            and same_models
+            and same_sentences
+            and not plan.changed
+        ):
             articles, passages = previous.store.counts()
             return BuildReport(
                 changed=False,
@@ -329,13 +338,11 @@ def _write(
             removed = [
                 pid for article_id in plan.delete for pid in store.remove_article(article_id)
             ]
-            if store.lacks_sentences:  # a store from before sentences had vectors
-                for passage_id, text in store.passages_without_sentences():
-                    store.add_sentences(passage_id, text, passage_sentences(text))
+            dropped = _record_sentences(store, settings, previous)
             added = _insert(store, settings, plan)
             for model in models:
                 embedded[model.model_id] = _embed_missing(store, model, show_progress, stop)
-            if removed:
+            if removed or dropped:
                 store.prune_embeddings()
             if previous is not None and previous.manifest.model_id != models[0].model_id:
                 # A replaced main model's vectors go; a multilingual model's stay even while
@@ -379,6 +386,7 @@ def _write(
         code_version=_code_version(),
         extra_models=tuple(entries),
         removed=len(dead),
+        sentences=settings.sentence_vectors,
     )
     _check(stop)
     version = layout.publish(settings.index_dir, build_dir, manifest)
@@ -415,10 +423,24 @@ def _insert(store: Store, settings: Settings, plan: Plan) -> list[int]:
                 article,
                 passages,
                 [embedding_text(article, p) for p in passages],
-                [passage_sentences(p.text) for p in passages],
+                [passage_sentences(p.text) if settings.sentence_vectors else [] for p in passages],
             )
         )
     return ids
+
+
+def _record_sentences(store: Store, settings: Settings, previous: _Previous | None) -> bool:
+    """Bring the previous version's passages in line with CITEBOT_SENTENCE_VECTORS: record
+    their sentences where it was built without them, forget them where the setting is now
+    off. Returns whether sentences were forgotten (their vectors are then pruned)."""
+    if previous is None or previous.manifest.sentences == settings.sentence_vectors:
+        return False
+    if not settings.sentence_vectors:
+        store.drop_sentences()
+        return True
+    for passage_id, text in store.passages_without_sentences():
+        store.add_sentences(passage_id, text, passage_sentences(text))
+    return False
 
 
 def _reread(settings: Settings, relpath: str, article_id: str) -> Article:

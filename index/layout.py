@@ -72,6 +72,7 @@ class Manifest:
     # Vectors each FAISS file holds for removed passages (listed in REMOVED_FILE): an HNSW
     # index can't drop them in place, so searches skip them (see `vectors.DEAD_SHARE`).
     removed: int = 0
+    sentences: bool = False  # every passage's sentences have vectors (CITEBOT_SENTENCE_VECTORS)
 
     def faiss_file(self, model_id: str) -> str | None:
         """The name of the FAISS file holding ``model_id``'s vectors, if this version has one."""

@@ -81,6 +81,7 @@ class Settings:
     reranker: Path | None = None
     index_type: str = "auto"
     approximate_above: int = 200_000
+    sentence_vectors: bool = True
     top_k: int = 5
     min_score: float = 0.3
     chunker: ChunkerSettings = ChunkerSettings()
@@ -116,6 +117,11 @@ class Settings:
         multilingual = env.get("CITEBOT_MULTILINGUAL", "auto").strip().lower()
         if multilingual not in ("auto", "off"):
             raise ConfigError(f"CITEBOT_MULTILINGUAL must be auto or off, got {multilingual!r}")
+        sentence_vectors = env.get("CITEBOT_SENTENCE_VECTORS", "on").strip().lower()
+        if sentence_vectors not in ("on", "off"):
+            raise ConfigError(
+                f"CITEBOT_SENTENCE_VECTORS must be on or off, got {sentence_vectors!r}"
+            )
         reranker = env.get("CITEBOT_RERANKER", "").strip()
         reranker_dir = (base / reranker).resolve() if reranker else None
         if reranker_dir is not None and not reranker_dir.is_dir():
@@ -137,6 +143,7 @@ class Settings:
             approximate_above=reader.integer(
                 "CITEBOT_APPROXIMATE_ABOVE", 200_000, 0, 1_000_000_000
             ),
+            sentence_vectors=sentence_vectors == "on",
             top_k=reader.integer("CITEBOT_TOP_K", 5, 1, 50),
             min_score=reader.number("CITEBOT_MIN_SCORE", 0.3, -1.0, 1.0),
             chunker=chunker,

@@ -167,8 +167,6 @@ class Store:
         self._db.execute("PRAGMA foreign_keys = ON")
         self._common: dict[str, bool] = {}  # word -> in half the passages or more
         self._passage_count: int | None = None  # for `_is_common`, counted once
-        # True for a copy of such a store: its passages' sentences are still to be recorded.
-        self.lacks_sentences = False
         # False for a store written before sentences were kept (see `copy`).
         self.has_sentences: bool = (
             self._db.execute(
@@ -200,10 +198,9 @@ class Store:
         # of k passages by hash scanned every passage per chunk: quadratic at a million).
         target.execute("CREATE INDEX IF NOT EXISTS passages_by_embed_sha ON passages (embed_sha)")
         copied = cls(target)
-        if not copied.has_sentences:
-            # The builder records the copied passages' sentences (`passages_without_sentences`).
+        if not copied.has_sentences:  # the builder records them (`passages_without_sentences`)
             target.executescript(_SENTENCES_SCHEMA)
-            copied.has_sentences = copied.lacks_sentences = True
+            copied.has_sentences = True
         return copied
 
     @classmethod
@@ -326,8 +323,12 @@ class Store:
             [(passage_id, a, b, text_hash(text[a:b])) for a, b in spans],
         )
 
+    def drop_sentences(self) -> None:
+        """Forget every passage's sentences (their vectors go with `prune_embeddings`)."""
+        self._db.execute("DELETE FROM sentences")
+
     def passages_without_sentences(self) -> Iterator[tuple[int, str]]:
-        """(id, text) of passages with no sentence recorded: those of an older store."""
+        """(id, text) of passages with no sentence recorded (built without them)."""
         yield from self._db.execute(
             "SELECT id, text FROM passages p WHERE NOT EXISTS "
             "(SELECT 1 FROM sentences s WHERE s.passage_id = p.id)"

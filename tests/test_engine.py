@@ -5,6 +5,7 @@ import json
 import shutil
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -183,6 +184,9 @@ def test_an_index_from_before_sentences_highlights_then_gets_them_on_the_next_bu
     db.execute("DELETE FROM embeddings WHERE sha NOT IN (SELECT embed_sha FROM passages)")
     db.commit()
     db.close()
+    manifest = json.loads((store.parent / layout.MANIFEST).read_text())
+    del manifest["sentences"]
+    (store.parent / layout.MANIFEST).write_text(json.dumps(manifest))
     engine = Engine.open(settings, embedder=fake)
     hits = engine.search("trade and the train and Confucius Institutes in Baku", 3)
     embedded = len(fake.embedded)
@@ -196,4 +200,22 @@ def test_an_index_from_before_sentences_highlights_then_gets_them_on_the_next_bu
     embedded = len(fake.embedded)
     assert engine.highlights(QUESTION, hits) == expected_spans(fake, QUESTION, hits)
     assert len(fake.embedded) == embedded  # the build recorded and embedded the old ones
+    engine.close()
+
+
+def test_sentence_vectors_off_forgets_them_and_highlights_still_work(
+    settings: Settings, fake: FakeEmbedder
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    off = replace(settings, sentence_vectors=False)
+    assert build(off, embedder=fake, show_progress=False).changed
+    assert not build(off, embedder=fake, show_progress=False).changed
+    version = layout.current_version(settings.index_dir)
+    db = sqlite3.connect(version / layout.STORE_FILE)
+    assert db.execute("SELECT count(*) FROM sentences").fetchone() == (0,)
+    assert db.execute("SELECT count(*) FROM embeddings").fetchone() == (3,)  # passages only
+    db.close()
+    engine = Engine.open(off, embedder=fake)
+    hits = engine.search("trade and the train and Confucius Institutes in Baku", 3)
+    assert engine.highlights(QUESTION, hits) == expected_spans(fake, QUESTION, hits)
     engine.close()

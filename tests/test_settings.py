@@ -37,6 +37,8 @@ def test_settings_parse_numbers() -> None:
         ("CITEBOT_MIN_SCORE", "2"),
         ("CITEBOT_MAX_WORDS", "3.5"),
         ("CITEBOT_MODEL", "gpt"),
+        ("CITEBOT_SENTENCE_VECTORS", "maybe"),
+        ("CITEBOT_MULTILINGUAL", "yes"),
     ],
 )
 def test_settings_bad_value_names_the_variable(name: str, value: str) -> None:
