@@ -139,7 +139,7 @@ def build(
         )
         same_models = previous is not None and [
             previous.manifest.model_id,
-            *(m.id for m in previous.manifest.extra_models),
+            *previous.manifest.extra_ids,
         ] == [m.model_id for m in (model, *extra)]
         same_sentences = previous is not None and (
             previous.manifest.sentences == settings.sentence_vectors
@@ -335,15 +335,19 @@ def _write(
     embedded: dict[str, int] = {}
     try:
         with store.transaction():
+            orphans = store.hashes(plan.delete)  # vectors that may lose their last user
             removed = [
                 pid for article_id in plan.delete for pid in store.remove_article(article_id)
             ]
             dropped = _record_sentences(store, settings, previous)
             added = _insert(store, settings, plan)
             for model in models:
-                embedded[model.model_id] = _embed_missing(store, model, show_progress, stop)
-            if removed or dropped:
+                among = added if _complete(previous, model, settings) else None
+                embedded[model.model_id] = _embed_missing(store, model, among, show_progress, stop)
+            if dropped:
                 store.prune_embeddings()
+            elif orphans:
+                store.prune_embeddings(orphans)
             if previous is not None and previous.manifest.model_id != models[0].model_id:
                 # A replaced main model's vectors go; a multilingual model's stay even while
                 # it is off, since they are the slow ones to make again.
@@ -456,13 +460,31 @@ def _check(stop: threading.Event | None) -> None:
         raise KeyboardInterrupt
 
 
+def _complete(previous: _Previous | None, model: Embedder, settings: Settings) -> bool:
+    """Whether the previous version has vectors from ``model`` for all it holds (then only
+    new passages can lack them, and a million others need not be checked)."""
+    return (
+        previous is not None
+        and model.model_id in (previous.manifest.model_id, *previous.manifest.extra_ids)
+        and (previous.manifest.sentences or not settings.sentence_vectors)
+    )
+
+
 def _embed_missing(
-    store: Store, model: Embedder, show_progress: bool, stop: threading.Event | None
+    store: Store,
+    model: Embedder,
+    among: list[int] | None,
+    show_progress: bool,
+    stop: threading.Event | None,
 ) -> int:
-    """Embed every passage and sentence ``model`` has no vector for yet, a chunk at a time
-    (so a million texts never sit in memory at once); returns how many passages."""
-    passages = sorted(store.missing_embeddings(model.model_id))
-    sentences = sorted(store.missing_embeddings(model.model_id, sentences=True) - set(passages))
+    """Embed every passage and sentence ``model`` has no vector for yet (of the passages
+    ``among``, or all), a chunk at a time, so a million texts never sit in memory at once;
+    returns how many passages."""
+    model_id = model.model_id
+    passages = sorted(store.missing_embeddings(model_id, passage_ids=among))
+    sentences = sorted(
+        store.missing_embeddings(model_id, sentences=True, passage_ids=among) - set(passages)
+    )
     if not passages and not sentences:
         return 0
     print(

@@ -74,6 +74,11 @@ class Manifest:
     removed: int = 0
     sentences: bool = False  # every passage's sentences have vectors (CITEBOT_SENTENCE_VECTORS)
 
+    @property
+    def extra_ids(self) -> tuple[str, ...]:
+        """The further models' ids."""
+        return tuple(m.id for m in self.extra_models)
+
     def faiss_file(self, model_id: str) -> str | None:
         """The name of the FAISS file holding ``model_id``'s vectors, if this version has one."""
         if model_id == self.model_id:

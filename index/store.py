@@ -14,7 +14,7 @@ import json
 import re
 import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +29,10 @@ from index.words import STOPWORDS
 
 _WORD = re.compile(r"\w+")
 _IN_CHUNK = 500  # SQLite limits the number of bound parameters in one statement
+# A vector row (1.5 KB) is too big for a 4 KB page of a WITHOUT ROWID table, so each took an
+# overflow page of its own: 4.7 KB a vector. With 16 KB pages it is 1.6 KB (a 100k-passage
+# store 2.1 GB -> 0.86 GB).
+PAGE_SIZE = 16384
 ARTICLE_COLUMNS = "id, relpath, title, source, published, url, language, authors"
 
 SCHEMA = """
@@ -179,6 +183,7 @@ class Store:
     def create(cls, path: Path) -> Store:
         """A new, empty store at ``path``."""
         store = cls(sqlite3.connect(path))
+        store._db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the first table
         store._db.executescript(SCHEMA)
         store.has_sentences = True
         return store
@@ -197,6 +202,9 @@ class Store:
         # Stores written before this index existed get it now (without it, finding the text
         # of k passages by hash scanned every passage per chunk: quadratic at a million).
         target.execute("CREATE INDEX IF NOT EXISTS passages_by_embed_sha ON passages (embed_sha)")
+        if target.execute("PRAGMA page_size").fetchone()[0] < PAGE_SIZE:  # an older store
+            target.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+            target.execute("VACUUM")  # once: rewritten with the new page size
         copied = cls(target)
         if not copied.has_sentences:  # the builder records them (`passages_without_sentences`)
             target.executescript(_SENTENCES_SCHEMA)
@@ -425,15 +433,24 @@ class Store:
 
     # embeddings ----------------------------------------------------------------------------
 
-    def missing_embeddings(self, model: str, sentences: bool = False) -> set[str]:
+    def missing_embeddings(
+        self, model: str, sentences: bool = False, passage_ids: Sequence[int] | None = None
+    ) -> set[str]:
         """Hashes of passage texts (or, with ``sentences``, of sentences) that have no vector
-        from ``model`` yet."""
-        table, column = ("sentences", "sha") if sentences else ("passages", "embed_sha")
-        rows = self._db.execute(
-            f"SELECT DISTINCT t.{column} FROM {table} t WHERE NOT EXISTS "
-            f"(SELECT 1 FROM embeddings e WHERE e.model = ? AND e.sha = t.{column})",
-            (model,),
+        from ``model`` yet: among the given passages', or all when None."""
+        table, key, column = (
+            ("sentences", "passage_id", "sha") if sentences else ("passages", "id", "embed_sha")
         )
+        sql = (
+            f"SELECT DISTINCT t.{column} FROM {table} t WHERE NOT EXISTS "
+            f"(SELECT 1 FROM embeddings e WHERE e.model = ? AND e.sha = t.{column})"
+        )
+        if passage_ids is None:
+            rows = list(self._db.execute(sql, (model,)))
+        else:
+            rows = self._select_in(
+                sql + f" AND t.{key} IN ({{marks}})", [model, *passage_ids], fixed=1
+            )
         return {row[0] for row in rows}
 
     def sentence_vectors(
@@ -490,8 +507,8 @@ class Store:
         self, model: str, passage_ids: Sequence[int] | None, dimension: int
     ) -> tuple[list[int], Vectors]:
         """Passage ids with their ``model`` vectors: those given, or all when None."""
-        query = (
-            "SELECT p.id, e.vector FROM passages p JOIN embeddings e "
+        query = (  # CROSS JOIN: passages first (SQLite otherwise may scan every vector)
+            "SELECT p.id, e.vector FROM passages p CROSS JOIN embeddings e "
             "ON e.sha = p.embed_sha AND e.model = ?"
         )
         if passage_ids is None:
@@ -502,13 +519,44 @@ class Store:
             )
         return [int(row[0]) for row in rows], _matrix([blob for _, blob in rows], dimension)
 
-    def prune_embeddings(self) -> int:
-        """Drop cached vectors no passage or sentence uses any more; returns how many."""
-        cursor = self._db.execute(
-            "DELETE FROM embeddings WHERE sha NOT IN (SELECT embed_sha FROM passages) "
-            "AND sha NOT IN (SELECT sha FROM sentences)"
+    def prune_embeddings(self, candidates: Collection[str] | None = None) -> int:
+        """Drop cached vectors no passage or sentence uses any more; returns how many.
+
+        ``candidates``: the only hashes that may have lost their last user (see `hashes`),
+        so a million vectors are not all checked after one article went; None: check all.
+        """
+        unused = (
+            "NOT EXISTS (SELECT 1 FROM passages p WHERE p.embed_sha = embeddings.sha) AND "
+            "NOT EXISTS (SELECT 1 FROM sentences s WHERE s.sha = embeddings.sha)"
         )
-        return cursor.rowcount
+        if candidates is None:
+            return self._db.execute(f"DELETE FROM embeddings WHERE {unused}").rowcount
+        pruned = 0
+        for model in self._models():
+            sql = f"DELETE FROM embeddings WHERE model = ? AND sha IN ({{marks}}) AND {unused}"
+            pruned += self._run_in(sql, [model, *candidates], fixed=1)
+        return pruned
+
+    def hashes(self, article_ids: Sequence[str]) -> set[str]:
+        """The hashes of the passages and sentences of some articles: what keys their vectors."""
+        passages = self._select_in(
+            "SELECT embed_sha FROM passages WHERE article_id IN ({marks})", article_ids
+        )
+        sentences = self._select_in(
+            "SELECT s.sha FROM passages p JOIN sentences s ON s.passage_id = p.id "
+            "WHERE p.article_id IN ({marks})",
+            article_ids,
+        )
+        return {row[0] for row in passages + sentences}
+
+    def _models(self) -> list[str]:
+        """The models with cached vectors, one index probe each (not a scan of the vectors)."""
+        rows = self._db.execute(
+            "WITH RECURSIVE m(model) AS (SELECT min(model) FROM embeddings UNION ALL "
+            "SELECT (SELECT min(model) FROM embeddings WHERE model > m.model) FROM m "
+            "WHERE m.model IS NOT NULL) SELECT model FROM m WHERE model IS NOT NULL"
+        )
+        return [row[0] for row in rows]
 
     def drop_embeddings(self, models: Iterable[str]) -> None:
         """Drop every cached vector of ``models``."""
@@ -519,13 +567,21 @@ class Store:
 
         The first ``fixed`` values are parameters that come before the list, in every chunk.
         """
-        head, values = list(values[:fixed]), values[fixed:]
         rows: list[Any] = []
-        for start in range(0, len(values), _IN_CHUNK):
-            chunk = list(values[start : start + _IN_CHUNK])
-            marks = ",".join("?" * len(chunk))
-            rows.extend(self._db.execute(sql.format(marks=marks), head + chunk))
+        for cursor in self._chunks(sql, values, fixed):
+            rows.extend(cursor)
         return rows
+
+    def _run_in(self, sql: str, values: Sequence[Any], fixed: int = 0) -> int:
+        """`_select_in` for a statement that changes rows; returns how many it changed."""
+        return sum(cursor.rowcount for cursor in self._chunks(sql, values, fixed))
+
+    def _chunks(self, sql: str, values: Sequence[Any], fixed: int) -> Iterator[sqlite3.Cursor]:
+        head, values = list(values[:fixed]), list(values[fixed:])
+        for start in range(0, len(values), _IN_CHUNK):
+            chunk = values[start : start + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            yield self._db.execute(sql.format(marks=marks), head + chunk)
 
     def check(self) -> str:
         """SQLite's own integrity verdict: ``ok`` or what is wrong."""

@@ -7,7 +7,7 @@ import numpy as np
 
 from index.highlight import passage_sentences
 from index.records import Article, Passage
-from index.store import Store, text_hash
+from index.store import PAGE_SIZE, Store, text_hash
 
 
 def indexes(path: Path) -> set[str]:
@@ -80,4 +80,54 @@ def test_store_copy_of_a_store_without_sentences_adds_the_table(tmp_path: Path) 
     copy = Store.copy(tmp_path / "old.sqlite", tmp_path / "new.sqlite")
     assert copy.has_sentences
     assert list(copy.passages_without_sentences()) == [(1, TEXT)]
+    copy.close()
+
+
+def test_pruning_the_vectors_of_a_removed_article_keeps_those_still_used(tmp_path: Path) -> None:
+    store, _ = store_with_one_passage(tmp_path / "s.sqlite")
+    spans = passage_sentences(TEXT)
+    shas = [text_hash(TEXT[a:b]) for a, b in spans] + [text_hash(TEXT)]
+    for model in ("m1", "m2"):
+        store.put_embeddings(model, shas, np.eye(len(shas), 4, dtype=np.float32))
+    other = "A second paragraph. Nothing else."  # shares one sentence with the first article
+    with store.transaction():
+        (kept,) = store.add_article(
+            Article(id="b", title="B", paragraphs=(other,)),
+            [Passage("b", 0, 1, 1, other, None)],
+            [other],
+            [passage_sentences(other)],
+        )
+        orphans = store.hashes(["a"])
+        assert orphans == set(shas)
+        store.remove_article("a")
+    assert store.missing_embeddings("m1", passage_ids=[kept]) == {text_hash(other)}
+    assert store.prune_embeddings(orphans) == 2 * (len(shas) - 1)  # both models'
+    assert store.missing_embeddings("m1", sentences=True) == {text_hash("Nothing else.")}
+    store.close()
+
+
+def page_size(path: Path) -> int:
+    db = sqlite3.connect(path)
+    try:
+        return int(db.execute("PRAGMA page_size").fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_stores_have_pages_that_hold_a_vector_and_older_ones_get_them_on_copy(
+    tmp_path: Path,
+) -> None:
+    """With 4 KB pages every 1.5 KB vector took an overflow page: stores were 3x larger."""
+    store, _ = store_with_one_passage(tmp_path / "new.sqlite")
+    store.close()
+    assert page_size(tmp_path / "new.sqlite") == PAGE_SIZE
+    db = sqlite3.connect(tmp_path / "new.sqlite")
+    db.execute("PRAGMA page_size = 4096")
+    db.execute("VACUUM")  # as stores were written before
+    db.close()
+    assert page_size(tmp_path / "new.sqlite") == 4096
+    Store.copy(tmp_path / "new.sqlite", tmp_path / "copy.sqlite").close()
+    assert page_size(tmp_path / "copy.sqlite") == PAGE_SIZE
+    copy = Store.open(tmp_path / "copy.sqlite")
+    assert copy.article("a") is not None and copy.check() == "ok"
     copy.close()
