@@ -528,12 +528,15 @@ def _tombstones(
 
     A Flat index drops removed vectors in place. HNSW can't, so it keeps them and searches
     skip them, until more than `vectors.DEAD_SHARE` of its vectors would be dead: removing
-    an article from a million passages then costs seconds, not a rebuild of the graph.
+    an article from a million passages then costs seconds, not a rebuild of the graph. Any
+    other type is built anew after a removal.
     """
     if previous is None or previous.manifest.index_type != index_type:
         return [], False
     if vectors.supports_removal(index_type):
         return [], True
+    if not vectors.supports_skipping(index_type):
+        return [], not removed  # built anew after a removal
     files = [previous.manifest.faiss_file(model.model_id) for model in models]
     if not all(name and (previous.version / name).is_file() for name in files):
         return [], False  # a model's index is built anew: all are, so all agree

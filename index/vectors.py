@@ -80,6 +80,12 @@ def supports_removal(index_type: str) -> bool:
     return index_type.replace(" ", "").lower() == "flat"
 
 
+def supports_skipping(index_type: str) -> bool:
+    """Whether searches of an index of this type can skip removed vectors (`Exclusion`):
+    HNSW's can. Other types that can't drop vectors are built anew after a removal."""
+    return index_type.replace(" ", "").upper().startswith("HNSW")
+
+
 def write(index: Any, path: Path) -> None:
     _faiss().write_index(index, str(path))
 
@@ -105,12 +111,10 @@ class Exclusion:
         self._not = faiss.IDSelectorNot(self._batch)
 
     def params(self, index: Any) -> Any:
-        """Search parameters for ``index`` that skip the ids (HNSW needs its own kind)."""
+        """Search parameters for ``index`` (HNSW, see `supports_skipping`) that skip the ids."""
         faiss = _faiss()
-        hnsw = getattr(faiss.downcast_index(getattr(index, "index", index)), "hnsw", None)
-        if hnsw is not None:
-            return faiss.SearchParametersHNSW(sel=self._not, efSearch=hnsw.efSearch)
-        return faiss.SearchParameters(sel=self._not)
+        hnsw = faiss.downcast_index(index.index).hnsw
+        return faiss.SearchParametersHNSW(sel=self._not, efSearch=hnsw.efSearch)
 
 
 def search(

@@ -5,6 +5,7 @@ import os
 import shutil
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -442,3 +443,19 @@ def test_an_hnsw_index_is_built_for_recall(tmp_path: Path, fake: FakeEmbedder) -
     inner: Any = faiss.downcast_index(index.index)
     hnsw = inner.hnsw
     assert (hnsw.efConstruction, hnsw.efSearch) == (80, 128)
+
+
+def test_removing_from_an_index_that_cant_skip_vectors_builds_it_anew(
+    tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    corpus, hnsw = twenty_articles_in_hnsw(tmp_path)
+    settings = replace(hnsw, index_type="IVF2,Flat")
+    build(settings, embedder=fake, show_progress=False)
+    (corpus / "a03.md").unlink()
+    build(settings, embedder=fake, show_progress=False)
+    version = layout.current_version(settings.index_dir)
+    assert layout.read_manifest(version).removed == 0
+    assert vectors.read(version / layout.FAISS_FILE).ntotal == 19
+    engine = Engine.open(settings, embedder=fake)
+    assert [hit.article.id for hit in engine.search("Topic4 in Baku", 1)] == ["a04"]
+    engine.close()
