@@ -7,13 +7,12 @@ Nothing is fetched from a model hub.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from index.embedder import HF_FLAGS
+from index.embedder import set_runtime_flags
 from index.errors import ConfigError
 from index.records import Hit
 
@@ -45,8 +44,7 @@ class CrossEncoderReranker:
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
-                for name, value in HF_FLAGS.items():
-                    os.environ.setdefault(name, value)
+                set_runtime_flags()
                 from sentence_transformers import CrossEncoder
 
                 try:
