@@ -335,12 +335,14 @@ class Store:
         """Forget every passage's sentences (their vectors go with `prune_embeddings`)."""
         self._db.execute("DELETE FROM sentences")
 
-    def passages_without_sentences(self) -> Iterator[tuple[int, str]]:
-        """(id, text) of passages with no sentence recorded (built without them)."""
-        yield from self._db.execute(
+    def passages_without_sentences(self) -> list[tuple[int, str]]:
+        """(id, text) of passages with no sentence recorded (built without them); read whole,
+        as the caller records their sentences in the same connection."""
+        rows = self._db.execute(
             "SELECT id, text FROM passages p WHERE NOT EXISTS "
             "(SELECT 1 FROM sentences s WHERE s.passage_id = p.id)"
-        ).fetchall()
+        )
+        return [(int(row[0]), str(row[1])) for row in rows]
 
     def remove_article(self, article_id: str) -> list[int]:
         """Delete an article with its paragraphs and passages; returns the removed passage ids."""

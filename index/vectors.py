@@ -106,8 +106,7 @@ class Exclusion:
 
     def __init__(self, ids: Sequence[int]) -> None:
         faiss = _faiss()
-        self.ids = np.asarray(ids, dtype=np.int64)
-        self._batch = faiss.IDSelectorBatch(self.ids)  # referenced by _not: kept alive here
+        self._batch = faiss.IDSelectorBatch(np.asarray(ids, dtype=np.int64))  # _not's: kept
         self._not = faiss.IDSelectorNot(self._batch)
 
     def params(self, index: Any) -> Any:

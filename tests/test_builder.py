@@ -177,12 +177,20 @@ def test_build_missing_corpus_folder_fails_clearly(tmp_path: Path, fake: FakeEmb
         build(settings_for(tmp_path / "nope", tmp_path / "i"), embedder=fake)
 
 
+def built_with_one_more_article(
+    settings: Settings, model: FakeEmbedder, corpus: Path
+) -> list[str]:
+    """Build, then add an article to the corpus; returns the versions that build left."""
+    build(settings, embedder=model, show_progress=False)
+    before = versions(settings)
+    write_article(corpus, "new.md", TRADE.replace("a fifth", "a third"))
+    return before
+
+
 def test_build_that_fails_midway_leaves_the_previous_index_serving(
     settings: Settings, fake: FakeEmbedder, corpus: Path
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
-    before = versions(settings)
-    write_article(corpus, "new.md", TRADE.replace("a fifth", "a third"))
+    before = built_with_one_more_article(settings, fake, corpus)
     fake.fail_after = len(fake.embedded)
     with pytest.raises(RuntimeError, match="broke down"):
         build(settings, embedder=fake, show_progress=False)
@@ -209,9 +217,7 @@ def test_build_told_to_stop_while_embedding_publishes_nothing(
 ) -> None:
     stop = threading.Event()
     model = StopAfterFirstBatch(stop)
-    build(settings, embedder=FakeEmbedder(model_id=model.model_id), show_progress=False)
-    before = versions(settings)
-    write_article(corpus, "new.md", TRADE.replace("a fifth", "a third"))
+    before = built_with_one_more_article(settings, FakeEmbedder(model_id=model.model_id), corpus)
     with pytest.raises(KeyboardInterrupt):
         build(settings, embedder=model, show_progress=False, stop=stop)
     assert versions(settings) == before
@@ -222,9 +228,7 @@ def test_build_stopped_after_a_lost_ctrl_c_publishes_nothing(
     settings: Settings, fake: FakeEmbedder, corpus: Path
 ) -> None:
     """The flag alone stops a build: a KeyboardInterrupt can be dropped by Python."""
-    build(settings, embedder=fake, show_progress=False)
-    before = versions(settings)
-    write_article(corpus, "new.md", TRADE.replace("a fifth", "a third"))
+    before = built_with_one_more_article(settings, fake, corpus)
     stop = threading.Event()
     stop.set()
     with pytest.raises(KeyboardInterrupt):
