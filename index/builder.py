@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import shutil
+import sqlite3
 import sys
 import threading
 import time
@@ -36,6 +38,7 @@ from index.corpus import (
 from index.embedder import Embedder, extra_embedders, make_embedder
 from index.errors import (
     ArticleError,
+    BuildFailed,
     CitebotError,
     CorpusError,
     IndexCorrupt,
@@ -43,6 +46,7 @@ from index.errors import (
 )
 from index.highlight import passage_sentences
 from index.records import Article
+from index.sanitize import shorten
 from index.settings import Settings
 from index.store import FileRow, Store
 
@@ -131,6 +135,9 @@ def build(
         extra = extra_embedders(settings.multilingual) if embedder is None else []
     with layout.build_lock(settings.index_dir), _previous(settings, model, full) as found:
         previous, notes = found
+        damaged = damaged_vectors(previous.version, previous.manifest) if previous else None
+        if damaged:
+            notes.append(f"{damaged}; making the vector index anew from the stored vectors")
         plan = make_plan(
             settings, previous.store if previous else None, rechunk=_rechunk(settings, previous)
         )
@@ -151,6 +158,7 @@ def build(
             and same_type
             and same_models
             and same_sentences
+            and not damaged
             and not plan.changed
         ):
             articles, passages = previous.store.counts()
@@ -167,12 +175,33 @@ def build(
         build_dir = layout.new_build_dir(settings.index_dir)
         try:
             report = _write(
-                settings, [model, *extra], previous, plan, build_dir, show_progress, stop
+                settings,
+                [model, *extra],
+                previous,
+                plan,
+                build_dir,
+                show_progress,
+                stop,
+                reuse_vectors=not damaged,
             )
+        except (OSError, sqlite3.Error) as error:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise BuildFailed(
+                f"the build could not write the new index ({_why(error)}); the index being "
+                "served is unchanged"
+            ) from None
         except BaseException:
             shutil.rmtree(build_dir, ignore_errors=True)
             raise
     return replace(report, notes=tuple(notes), seconds=time.monotonic() - started)
+
+
+def _why(error: OSError | sqlite3.Error) -> str:
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return f"no space left for {error.filename or 'a file'}: free some disk space"
+    if isinstance(error, sqlite3.Error) and "full" in str(error):
+        return f"{error}: free some disk space"
+    return shorten(str(error)) or type(error).__name__
 
 
 def make_plan(settings: Settings, store: Store | None, *, rechunk: bool = False) -> Plan:
@@ -222,6 +251,9 @@ def _examine(
         article = parse_article(data, file.relpath, article_id)
     except ArticleError as error:
         return _row(file, sha, "skipped", message=error.reason), None
+    except Exception as error:  # one file never stops a build, whatever it holds
+        reason = f"could not be read ({type(error).__name__}: {shorten(str(error))})"
+        return _row(file, sha, "skipped", message=reason), None
     content_sha = digest("\n\n".join(article.paragraphs).encode("utf-8"))
     return _row(file, sha, "indexed", article_id, content_sha), article
 
@@ -283,7 +315,10 @@ def _previous(
     previous: _Previous | None = None
     if not full:
         try:
-            version = layout.current_version(settings.index_dir)
+            # The store is what a build starts from; damaged vector files are made anew.
+            version = layout.current_version(
+                settings.index_dir, (layout.MANIFEST, layout.STORE_FILE)
+            )
             manifest = layout.read_manifest(version)
             if manifest.format != layout.FORMAT:
                 notes.append(
@@ -297,7 +332,7 @@ def _previous(
                         f"is {model.model_id}: embedding with it (other models' vectors are "
                         "kept)"
                     )
-                previous = _Previous(version, manifest, Store.open(version / layout.STORE_FILE))
+                previous = _Previous(version, manifest, _open_store(version, manifest))
         except IndexStateError as error:
             if layout_exists(settings.index_dir):
                 notes.append(f"{error}; rebuilding from scratch")
@@ -306,6 +341,54 @@ def _previous(
     finally:
         if previous is not None:
             previous.store.close()
+
+
+def _open_store(version: Path, manifest: layout.Manifest) -> Store:
+    """The version's store, checked against the counts its manifest records.
+
+    Raises:
+        IndexCorrupt: the store is unreadable or holds other counts.
+    """
+    store = Store.open(version / layout.STORE_FILE)
+    try:
+        counts = store.counts()
+    except sqlite3.Error as error:
+        store.close()
+        raise IndexCorrupt(f"the index store in {version} is damaged ({error})") from None
+    if counts != (manifest.articles, manifest.passages):
+        store.close()
+        raise IndexCorrupt(
+            f"the index store in {version} holds {counts[0]} articles and {counts[1]} "
+            f"passages, its manifest says {manifest.articles} and {manifest.passages}"
+        )
+    return store
+
+
+def damaged_vectors(version: Path, manifest: layout.Manifest) -> str | None:
+    """What is wrong with a version's vector files, or None when every file its manifest
+    names reads back with the counts it records (the store is checked by `_open_store`)."""
+    expected = manifest.passages + manifest.removed
+    files = [(layout.FAISS_FILE, manifest.dimension)]
+    files += [(m.file, m.dimension) for m in manifest.extra_models]
+    names = [name for name, _ in files] + ([layout.REMOVED_FILE] if manifest.removed else [])
+    missing = [name for name in names if not (version / name).is_file()]
+    if missing:
+        return f"the index is missing {', '.join(missing)}"
+    try:
+        for name, dimension in files:
+            index = vectors.read(version / name)
+            if (index.ntotal, index.d) != (expected, dimension):
+                return (
+                    f"{name} holds {index.ntotal} vectors of dimension {index.d}, the manifest "
+                    f"says {expected} of dimension {dimension}"
+                )
+        if manifest.removed:
+            removed = vectors.read_ids(version / layout.REMOVED_FILE)
+            if len(removed) != manifest.removed:
+                return f"{layout.REMOVED_FILE} lists {len(removed)} ids, not {manifest.removed}"
+    except IndexCorrupt as error:
+        return str(error).split("; ")[0]
+    return None
 
 
 def layout_exists(index_dir: Path) -> bool:
@@ -325,8 +408,14 @@ def _write(
     build_dir: Path,
     show_progress: bool,
     stop: threading.Event | None,
+    *,
+    reuse_vectors: bool = True,
 ) -> BuildReport:
-    """Write a whole new version into ``build_dir`` and publish it; ``models[0]`` is the main."""
+    """Write a whole new version into ``build_dir`` and publish it; ``models[0]`` is the main.
+
+    The previous version's FAISS files are updated where ``reuse_vectors`` and the index
+    type allow; else they are made anew from the stored vectors (nothing is embedded again).
+    """
     store_path = build_dir / layout.STORE_FILE
     if previous is not None:
         store = Store.copy(previous.version / layout.STORE_FILE, store_path)
@@ -357,7 +446,11 @@ def _write(
         index_type = vectors.resolve_type(
             settings.index_type, passages, settings.approximate_above
         )
-        dead, update = _tombstones(index_type, models, previous, removed, passages)
+        dead, update = (
+            _tombstones(index_type, models, previous, removed, passages)
+            if reuse_vectors
+            else ([], False)
+        )
         entries = []
         for position, model in enumerate(models):
             name = layout.FAISS_FILE if position == 0 else layout.faiss_file(model.model_id)

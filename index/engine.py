@@ -19,6 +19,7 @@ from index.language import detect, text_language
 from index.records import Answer, Article, ArticleRef, Hit
 from index.rerank import DEPTH as RERANK_DEPTH
 from index.rerank import CrossEncoderReranker
+from index.sanitize import clean_text
 from index.settings import Settings
 from index.store import Store, StoredPassage
 
@@ -112,7 +113,15 @@ class Engine:
         for other in extra:
             name = manifest.faiss_file(other.model_id)
             if name is not None:
-                engine._multilingual = (other, vectors.read(version / name))
+                other_index = vectors.read(version / name)
+                if other_index.ntotal != faiss_index.ntotal:
+                    engine.close()
+                    raise IndexCorrupt(
+                        f"the index at {settings.index_dir} holds {other_index.ntotal} "
+                        f"{other.model_id} vectors for {faiss_index.ntotal} passages; "
+                        f"{REBUILD_HINT}"
+                    )
+                engine._multilingual = (other, other_index)
         return engine
 
     def close(self) -> None:
@@ -331,12 +340,13 @@ class Engine:
 
 
 def clean_question(question: str, max_chars: int) -> str:
-    """The question with whitespace folded.
+    """The question with whitespace folded, control characters dropped and lone surrogates
+    (which no tokenizer takes) replaced.
 
     Raises:
         QuestionError: empty, or longer than ``max_chars``.
     """
-    text = _SPACES.sub(" ", question).strip()
+    text = _SPACES.sub(" ", clean_text(question)).strip()
     if not text:
         raise QuestionError(
             "the question is empty: ask something about Azerbaijan–China relations"

@@ -8,7 +8,8 @@
     │   ├── IndexNotBuilt         there is no index yet
     │   ├── IndexCorrupt          files are missing or damaged
     │   ├── IndexIncompatible     built with another model or an older format
-    │   └── BuildInProgress       another build holds the lock
+    │   ├── BuildInProgress       another build holds the lock
+    │   └── BuildFailed           a build could not write (disk full, I/O error)
     ├── QuestionError             the question is empty or too long
     └── EvalFileError             an evaluation file is malformed
 
@@ -59,6 +60,10 @@ class IndexIncompatible(IndexStateError):
 
 class BuildInProgress(IndexStateError):
     """Another build holds the index lock."""
+
+
+class BuildFailed(IndexStateError):
+    """A build could not write its new version; the previous one keeps serving."""
 
 
 class QuestionError(CitebotError):

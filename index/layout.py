@@ -101,8 +101,10 @@ def versions_dir(index_dir: Path) -> Path:
     return index_dir / "versions"
 
 
-def current_version(index_dir: Path) -> Path:
-    """The directory of the version being served.
+def current_version(
+    index_dir: Path, required: tuple[str, ...] = (MANIFEST, FAISS_FILE, STORE_FILE)
+) -> Path:
+    """The directory of the version being served, which holds the ``required`` files.
 
     Raises:
         IndexNotBuilt: nothing was ever built here.
@@ -116,7 +118,7 @@ def current_version(index_dir: Path) -> Path:
     version = link.resolve()
     if not version.is_dir():
         raise IndexCorrupt(f"the index at {index_dir} points to a missing version; {REBUILD_HINT}")
-    for name in (MANIFEST, FAISS_FILE, STORE_FILE):
+    for name in required:
         if not (version / name).is_file():
             raise IndexCorrupt(f"the index at {index_dir} is missing {name}; {REBUILD_HINT}")
     return version
@@ -144,20 +146,26 @@ def build_lock(index_dir: Path) -> Iterator[None]:
                 f"another build of the index at {index_dir} is running; wait for it to finish"
             ) from None
         try:
+            _remove_leftovers(index_dir)  # whoever holds the lock is the only builder
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def new_build_dir(index_dir: Path) -> Path:
-    """A fresh scratch directory for a build; leftovers of dead builds are removed first.
+def _remove_leftovers(index_dir: Path) -> None:
+    """Remove what dead builds left: scratch directories and unused `current` links."""
+    root = versions_dir(index_dir)
+    if root.is_dir():
+        for leftover in root.glob(".building-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+    for link in index_dir.glob(".current-*"):
+        link.unlink(missing_ok=True)
 
-    Only call while holding the build lock.
-    """
+
+def new_build_dir(index_dir: Path) -> Path:
+    """A fresh scratch directory for a build. Only call while holding the build lock."""
     root = versions_dir(index_dir)
     root.mkdir(parents=True, exist_ok=True)
-    for leftover in root.glob(".building-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
     path = root / f".building-{secrets.token_hex(4)}"
     path.mkdir()
     return path

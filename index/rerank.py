@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from index.embedder import set_runtime_flags
+from index.embedder import bounded, set_runtime_flags
 from index.errors import ConfigError
 from index.records import Hit
 
@@ -29,7 +29,8 @@ class CrossEncoderReranker:
 
     def scores(self, question: str, texts: Sequence[str]) -> list[float]:
         model = self._load()
-        found = model.predict([(question, text) for text in texts], show_progress_bar=False)
+        pairs = [(question, text) for text in bounded(texts)]
+        found = model.predict(pairs, show_progress_bar=False)
         return [float(score) for score in found]
 
     def rerank(self, question: str, hits: Sequence[Hit]) -> list[Hit]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from index.errors import ConfigError
+from index.sanitize import preview
 
 T = TypeVar("T")
 
@@ -110,17 +111,23 @@ class Settings:
             raise ConfigError("CITEBOT_MIN_WORDS must not be larger than CITEBOT_MAX_WORDS")
         model = env.get("CITEBOT_MODEL", "minilm").strip().lower()
         if model not in MODELS:
-            raise ConfigError(f"CITEBOT_MODEL must be one of {', '.join(MODELS)}, got {model!r}")
+            raise ConfigError(
+                f"CITEBOT_MODEL must be one of {', '.join(MODELS)}, got {preview(model)}"
+            )
         retrieval = env.get("CITEBOT_RETRIEVAL", "hybrid").strip().lower()
         if retrieval not in ("hybrid", "dense"):
-            raise ConfigError(f"CITEBOT_RETRIEVAL must be hybrid or dense, got {retrieval!r}")
+            raise ConfigError(
+                f"CITEBOT_RETRIEVAL must be hybrid or dense, got {preview(retrieval)}"
+            )
         multilingual = env.get("CITEBOT_MULTILINGUAL", "auto").strip().lower()
         if multilingual not in ("auto", "off"):
-            raise ConfigError(f"CITEBOT_MULTILINGUAL must be auto or off, got {multilingual!r}")
+            raise ConfigError(
+                f"CITEBOT_MULTILINGUAL must be auto or off, got {preview(multilingual)}"
+            )
         sentence_vectors = env.get("CITEBOT_SENTENCE_VECTORS", "on").strip().lower()
         if sentence_vectors not in ("on", "off"):
             raise ConfigError(
-                f"CITEBOT_SENTENCE_VECTORS must be on or off, got {sentence_vectors!r}"
+                f"CITEBOT_SENTENCE_VECTORS must be on or off, got {preview(sentence_vectors)}"
             )
         reranker = env.get("CITEBOT_RERANKER", "").strip()
         reranker_dir = (base / reranker).resolve() if reranker else None
@@ -162,14 +169,14 @@ def _bot_settings(env: Mapping[str, str], reader: _Reader, base: Path) -> BotSet
         raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (digits:letters)")
     api_url = env.get("TELEGRAM_API_URL", "").strip().rstrip("/") or None
     if api_url and not re.match(r"https?://", api_url):
-        raise ConfigError(f"TELEGRAM_API_URL must be an http(s) address, got {api_url!r}")
+        raise ConfigError(f"TELEGRAM_API_URL must be an http(s) address, got {preview(api_url)}")
     admins = env.get("CITEBOT_ADMINS", "").replace(";", ",")
     if not re.fullmatch(r"[\d,\s]*", admins):
         raise ConfigError("CITEBOT_ADMINS must be Telegram user ids separated by commas")
     level = env.get("CITEBOT_LOG_LEVEL", "INFO").strip().upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(
-            f"CITEBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}"
+            f"CITEBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {preview(level)}"
         )
     return BotSettings(
         token=Secret(token) if token else None,
@@ -224,7 +231,9 @@ class _Reader:
         try:
             value = parse(raw)
         except ValueError:
-            raise ConfigError(f"{name} must be {kind} from {low} to {high}, got {raw!r}") from None
+            raise ConfigError(
+                f"{name} must be {kind} from {low} to {high}, got {preview(raw)}"
+            ) from None
         if not low <= value <= high:  # type: ignore[operator]
-            raise ConfigError(f"{name} must be {kind} from {low} to {high}, got {raw!r}")
+            raise ConfigError(f"{name} must be {kind} from {low} to {high}, got {preview(raw)}")
         return value

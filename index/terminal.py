@@ -10,6 +10,7 @@ from index.builder import BuildReport
 from index.calibrate import Calibration
 from index.evaluate import EvalReport
 from index.records import Answer, Hit
+from index.sanitize import clean_text
 
 NOTHING_FOUND = (
     "The corpus has nothing on that. Try rephrasing, or ask about Azerbaijan–China relations: "
@@ -42,15 +43,18 @@ def format_answer(answer: Answer, style: Style) -> str:
 
 
 def format_hit(hit: Hit, style: Style) -> str:
+    """A hit for the terminal. Whatever the corpus holds is printed as text: a control
+    character (an ANSI escape in a title, say) never reaches the terminal."""
     cols = width()
-    header = style.bold(f"{hit.rank}. {hit.citation}") + style.dim(f"  (score {hit.score:.2f})")
+    citation = clean_text(hit.citation)
+    header = style.bold(f"{hit.rank}. {citation}") + style.dim(f"  (score {hit.score:.2f})")
     lines = [header]
     if hit.also_in:
         others = "; ".join(", ".join(x for x in (a.title, a.source) if x) for a in hit.also_in)
-        lines += _wrap(f"also in: {others}", cols, style.dim)
+        lines += _wrap(f"also in: {clean_text(others)}", cols, style.dim)
     if hit.context:
-        lines += _wrap(f"[{hit.context}]", cols, style.dim)
-    for paragraph in hit.text.split("\n\n"):
+        lines += _wrap(f"[{clean_text(hit.context)}]", cols, style.dim)
+    for paragraph in clean_text(hit.text).split("\n\n"):
         lines += _wrap(paragraph, cols)
     return "\n".join(lines)
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
@@ -14,12 +16,13 @@ import pytest
 
 from index import layout, vectors
 from index.builder import build, status
+from index.corpus import parse_article
 from index.embedder import Progress, Vectors
 from index.engine import Engine
 from index.errors import BuildInProgress, ConfigError, CorpusError, IndexCorrupt
 from index.settings import Settings
 from index.store import Store
-from tests.conftest import RAIL, TRADE, settings_for, write_article
+from tests.conftest import RAIL, REPO, TRADE, settings_for, write_article
 from tests.fakes import FakeEmbedder
 
 TEXTS = 3 + 4  # what the fixture corpus has to embed: 3 passages, 4 sentences
@@ -302,7 +305,9 @@ def test_build_recovers_from_a_half_deleted_index(settings: Settings, fake: Fake
     current = layout.current_version(settings.index_dir)
     (current / layout.FAISS_FILE).unlink()
     report = build(settings, embedder=fake, show_progress=False)
-    assert report.full and "missing passages.faiss" in report.notes[0]
+    # The store is whole: the vector file is made anew from its vectors, nothing re-embedded.
+    assert report.changed and "missing passages.faiss" in report.notes[0]
+    assert report.embedded == 0
     assert "trade" in answer_sources(settings, fake, "crude oil exports trade")
 
 
@@ -463,3 +468,136 @@ def test_removing_from_an_index_that_cant_skip_vectors_builds_it_anew(
     engine = Engine.open(settings, embedder=fake)
     assert [hit.article.id for hit in engine.search("Topic4 in Baku", 1)] == ["a04"]
     engine.close()
+
+
+def test_build_files_whose_ids_would_collide_are_all_indexed_and_removed(
+    settings: Settings, fake: FakeEmbedder, corpus: Path
+) -> None:
+    for name, crop in (
+        ("dup.md", "apricots"),
+        ("dup.txt", "pomegranates"),
+        ("dup.md.txt", "figs"),
+    ):
+        body = f"Farmers in Ganja export {crop} to Urumqi."
+        text = (
+            f"---\ntitle: {crop}\n---\n\n{body}\n" if name.endswith(".md") else f"{crop}\n\n{body}"
+        )
+        write_article(corpus, name, text)
+    report = build(settings, embedder=fake, show_progress=False)
+    assert report.articles == 6 and not report.duplicates
+    assert "dup.md.txt" in answer_sources(settings, fake, "Ganja export figs")
+    (corpus / "dup.md.txt").unlink()
+    assert status(settings).corpus_changed
+    report = build(settings, embedder=fake, show_progress=False)
+    assert report.removed == ("dup.md.txt",) and report.articles == 5
+    assert "dup.md.txt" not in answer_sources(settings, fake, "Ganja export figs")
+
+
+def test_build_goes_on_past_a_file_that_breaks_its_reader(
+    settings: Settings, fake: FakeEmbedder, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_article(corpus, "bomb.md", "---\ntitle: Bomb\na: &a [1]\nsource: *a\n---\n\nBody.\n")
+    write_article(corpus, "crash.md", "---\ntitle: Crash\n---\n\nBody.\n")
+
+    def crashing(data: bytes, relpath: str, article_id: str) -> Any:
+        if relpath == "crash.md":
+            raise MemoryError("x" * 100_000)  # what a front matter expanding to 300 MB did
+        return parse_article(data, relpath, article_id)
+
+    monkeypatch.setattr("index.builder.parse_article", crashing)
+    report = build(settings, embedder=fake, show_progress=False)
+    assert report.articles == 3
+    reasons = {s.relpath: s.reason for s in report.skipped}
+    assert "anchor or alias" in reasons["bomb.md"]
+    assert reasons["crash.md"].startswith("could not be read (MemoryError")
+    assert len(reasons["crash.md"]) < 300
+
+
+@pytest.mark.parametrize("damage", ["truncate", "delete", "garbage"])
+@pytest.mark.parametrize("which", ["main", "multilingual"])
+def test_build_repairs_a_damaged_vector_file_without_embedding(
+    settings: Settings, fake: FakeEmbedder, damage: str, which: str
+) -> None:
+    other = FakeEmbedder(model_id="fake/multilingual")
+    build(settings, embedder=fake, extra=[other], show_progress=False)
+    version = layout.current_version(settings.index_dir)
+    manifest = layout.read_manifest(version)
+    path = version / (
+        manifest.faiss_file(other.model_id if which != "main" else fake.model_id) or ""
+    )
+    if damage == "truncate":
+        path.write_bytes(path.read_bytes()[:100])
+    elif damage == "delete":
+        path.unlink()
+    else:
+        path.write_bytes(b"\x00" * path.stat().st_size)
+    with pytest.raises(IndexCorrupt):
+        Engine.open(settings, fake, [other])
+    embedded = len(fake.embedded) + len(other.embedded)
+    report = build(settings, embedder=fake, extra=[other], show_progress=False)
+    assert report.changed and path.name in report.notes[0]  # not "index is up to date"
+    assert len(fake.embedded) + len(other.embedded) == embedded  # from the stored vectors
+    engine = Engine.open(settings, fake, [other])
+    try:
+        assert engine.search("crude oil exports trade")[0].article.id == "trade"
+    finally:
+        engine.close()
+    assert not build(settings, embedder=fake, extra=[other], show_progress=False).changed
+
+
+def test_build_with_a_store_that_disagrees_with_its_manifest_rebuilds_it(
+    settings: Settings, fake: FakeEmbedder
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    version = layout.current_version(settings.index_dir)
+    manifest = json.loads((version / layout.MANIFEST).read_text())
+    (version / layout.MANIFEST).write_text(json.dumps({**manifest, "passages": 99}))
+    report = build(settings, embedder=fake, show_progress=False)
+    assert report.full and "99" in report.notes[0]
+
+
+def test_an_up_to_date_build_removes_what_dead_builds_left(
+    settings: Settings, fake: FakeEmbedder
+) -> None:
+    build(settings, embedder=fake, show_progress=False)
+    dead = layout.versions_dir(settings.index_dir) / ".building-dead"
+    dead.mkdir()
+    (settings.index_dir / ".current-dead").symlink_to("versions")
+    assert not build(settings, embedder=fake, show_progress=False).changed
+    assert not dead.exists() and not (settings.index_dir / ".current-dead").is_symlink()
+
+
+DISK_FULL = """
+import resource, sys
+from pathlib import Path
+from index.builder import build
+from index.errors import CitebotError
+from tests.conftest import settings_for
+from tests.fakes import FakeEmbedder
+
+limit = int(sys.argv[3])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))  # writes past it fail, as on a full disk
+try:
+    build(settings_for(Path(sys.argv[1]), Path(sys.argv[2])), embedder=FakeEmbedder())
+except CitebotError as error:
+    print(type(error).__name__, error)
+"""
+
+
+def test_build_on_a_full_disk_fails_with_a_message_and_keeps_the_index(
+    settings: Settings, fake: FakeEmbedder, corpus: Path
+) -> None:
+    before = built_with_one_more_article(settings, fake, corpus)
+    done = subprocess.run(
+        [sys.executable, "-c", DISK_FULL, str(corpus), str(settings.index_dir), "20000"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert done.stdout.startswith("BuildFailed the build could not write the new index")
+    assert "the index being served is unchanged" in done.stdout
+    assert versions(settings) == before
+    assert "trade" in answer_sources(settings, fake, "crude oil exports trade")

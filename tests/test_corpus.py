@@ -3,6 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from index.corpus import CorpusFile, article_ids, parse_article, read_bytes, scan
 from index.errors import ArticleError, CorpusError
@@ -147,3 +149,44 @@ def test_seed_articles_keep_text_and_drop_chrome() -> None:
     interview = articles["azeri-observer-guo-min-interview.md"]
     assert interview.source == "Azeri Observer"
     assert "Guo Min" in interview.paragraphs[0]
+
+
+def test_article_ids_are_unique_whatever_the_names() -> None:
+    names = ["dup.md", "dup.txt", "dup.md.txt", "dup.md.txt.html", "x/y.md", "x/y.md.txt", "x.md"]
+    ids = article_ids(names)
+    assert len(set(ids.values())) == len(names)
+    assert ids["dup.md.txt"] == "dup.md.txt" and ids["x.md"] == "x"
+    assert article_ids(list(reversed(names))) == ids  # the same files, the same ids
+
+
+@given(st.lists(st.from_regex(r"[ab]{1,2}(\.md|\.txt|\.html){1,3}", fullmatch=True), unique=True))
+def test_article_ids_never_collide(names: list[str]) -> None:
+    assert len(set(article_ids(names).values())) == len(names)
+
+
+def test_parse_front_matter_with_yaml_aliases_is_refused_without_expanding() -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    data = f"---\ntitle: Bomb\n{bomb}source: *i\n---\n\nBody.\n"
+    with pytest.raises(ArticleError, match="anchor or alias") as raised:
+        parse(data)
+    assert len(str(raised.value)) < 300
+
+
+def test_parse_error_messages_quote_a_bounded_part_of_a_bad_value() -> None:
+    with pytest.raises(ArticleError) as raised:
+        parse("---\ntitle: T\nurl: " + "x" * 10_000 + "\n---\n\nBody.\n")
+    assert "10,000 characters" in str(raised.value) and len(str(raised.value)) < 300
+    with pytest.raises(ArticleError) as raised:
+        parse("---\ntitle: T\nsource: [" + "1, " * 3_000 + "1]\n---\n\nBody.\n")
+    assert "a list of 3001 items" in str(raised.value)
+    with pytest.raises(ArticleError, match="front matter is 60,0"):
+        parse("---\ntitle: T\nnote: " + "x" * 60_000 + "\n---\n\nBody.\n")
+
+
+def test_parse_drops_control_characters_from_text_and_metadata() -> None:
+    article = parse("---\ntitle: '\x1b[31mRed\x1b[0m title\x07'\n---\n\nBo\x1bdy text.\n")
+    assert article.title == "[31mRed[0m title"
+    assert article.paragraphs == ("Body text.",)
