@@ -17,6 +17,7 @@ from typing import Any
 
 from telegram import (
     BotCommand,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -26,7 +27,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -40,14 +41,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot import render, texts
+from bot import callbacks, render, texts
 from bot.batch import Batcher
-from bot.state import BotState
+from bot.callbacks import Around, Example, More, Vote
+from bot.state import BotState, StateError
 from index.builder import BuildReport, build
 from index.engine import Engine, clean_question
 from index.errors import CitebotError, QuestionError
 from index.language import detect
-from index.records import Hit
+from index.records import Article, Hit
+from index.sanitize import preview
 from index.settings import Settings
 from index.terminal import format_build
 
@@ -90,6 +93,20 @@ class Services:
     async def highlights(self, question: str, hits: list[Hit]) -> list[tuple[int, int] | None]:
         async with self.searches:
             return await asyncio.to_thread(self.engine.highlights, question, hits)
+
+    def wait(self, user_id: int | None) -> float:
+        """0 if the user may have more work done now (and counts it), else seconds to wait.
+
+        Every path that searches or reads the corpus for a user counts: questions, inline
+        queries and buttons alike.
+        """
+        return self.limiter.wait(user_id) if user_id is not None else 0.0
+
+    async def articles(self) -> list[Article]:
+        return await asyncio.to_thread(self.engine.articles)
+
+    async def outlets(self) -> str:
+        return html.escape(render.outlets(await self.articles()))
 
     async def reload(self) -> BuildReport:
         """Rebuild incrementally and swap the new index in; searches go on meanwhile."""
@@ -158,17 +175,19 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Welcome the user, say what the corpus holds, offer example questions."""
     if update.effective_message is None:
         return
-    engine = services(context).engine
+    shared = services(context)
     language = _user_language(update)
-    articles = engine.articles()
+    articles = await shared.articles()
     dates = sorted(a.published for a in articles if a.published)
     text = texts.WELCOME[language].format(
         articles=len(articles),
-        outlets=html.escape(_outlets(engine)),
-        until=texts.UNTIL[language].format(date=dates[-1]) if dates else "",
+        outlets=html.escape(render.outlets(articles)),
+        until=texts.UNTIL[language].format(date=html.escape(render.clip(dates[-1], 40)))
+        if dates
+        else "",
     )
     buttons = [
-        [InlineKeyboardButton(q, callback_data=f"x:{language}:{i}")]
+        [InlineKeyboardButton(q, callback_data=callbacks.encode(Example(language, i)))]
         for i, q in enumerate(texts.EXAMPLES[language])
     ]
     await send(update.effective_message, text, reply_markup=InlineKeyboardMarkup(buttons))
@@ -196,14 +215,9 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List every article: outlet, title, date, link."""
     if update.effective_message is None:
         return
-    lines = []
-    for article in services(context).engine.articles():
-        details = ", ".join(html.escape(x) for x in (article.source, article.published) if x)
-        line = f"• <i>{html.escape(article.title)}</i>" + (f" — {details}" if details else "")
-        if article.url:
-            line += f' · <a href="{html.escape(article.url, quote=True)}">link</a>'
-        lines.append(line)
-    for text in render.pack(["<b>Sources</b>", *lines]):
+    articles = await services(context).articles()
+    lines = [render.source_line(article) for article in articles]
+    for text in await asyncio.to_thread(render.pack, ["<b>Sources</b>", *lines]):
         await send(update.effective_message, text)
 
 
@@ -256,29 +270,39 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
         return
     shared = services(context)
     words = texts.framing(detect(question))
-    wait = shared.limiter.wait(user.id) if user is not None else 0.0
-    if wait:
-        await send(message, words["rate_limited"].format(seconds=max(1, round(wait))))
+    if await _refused(shared, user.id if user else None, message, words):
         return
     started = time.perf_counter()
     search = asyncio.ensure_future(shared.search(question, PAGE))
     done, _ = await asyncio.wait({search}, timeout=TYPING_AFTER)
     if not done:
-        await message.chat.send_action(ChatAction.TYPING)
+        try:
+            await message.chat.send_action(ChatAction.TYPING)
+        except TelegramError as error:  # a sign of life, not worth failing the answer for
+            log.warning("could not show 'typing…': %s", error)
     try:
         hits = await search
     except QuestionError as error:
         await send(message, html.escape(str(error)).capitalize())
         return
     ms = (time.perf_counter() - started) * 1000
-    question_id = shared.state.record_question(
+    question_id = shared.state.record_question(  # queued: never waits for the database
         user.id if user else None, message.chat_id, question.strip(), bool(hits), ms
     )
     if not hits:
-        outlets = html.escape(_outlets(shared.engine))
-        await send(message, words["nothing_found"].format(outlets=outlets))
+        await send(message, words["nothing_found"].format(outlets=await shared.outlets()))
         return
     await _send_cards(message, shared, question, hits, 1, question_id)
+
+
+async def _refused(
+    shared: Services, user_id: int | None, message: Message | None, words: dict[str, str]
+) -> bool:
+    """Whether the user is over the rate limit; if so, they are told how long to wait."""
+    wait = shared.wait(user_id)
+    if wait and message is not None:
+        await send(message, words["rate_limited"].format(seconds=max(1, round(wait))))
+    return bool(wait)
 
 
 async def _send_cards(
@@ -290,7 +314,7 @@ async def _send_cards(
     question_id: int,
 ) -> None:
     spans = await shared.highlights(question, hits)
-    messages = render.answer_messages(question, hits, first, spans)
+    messages = await asyncio.to_thread(render.answer_messages, question, hits, first, spans)
     more = len(hits) == PAGE
     keyboard = _keyboard(hits, first, question_id, more, texts.framing(detect(question)))
     for i, text in enumerate(messages):
@@ -301,28 +325,19 @@ async def _send_cards(
 def _keyboard(
     hits: list[Hit], first: int, question_id: int, more: bool, words: dict[str, str]
 ) -> InlineKeyboardMarkup:
+    def key(text: str, button: callbacks.Button) -> InlineKeyboardButton:
+        return InlineKeyboardButton(text, callback_data=callbacks.encode(button))
+
     rows = [
         [
-            InlineKeyboardButton(
-                words["context"].format(n=n), callback_data=f"c:{hit.passage_id}"
-            ),
-            InlineKeyboardButton(
-                words["article"].format(n=n), callback_data=f"a:{hit.passage_id}"
-            ),
+            key(words["context"].format(n=n), Around(hit.passage_id, whole=False)),
+            key(words["article"].format(n=n), Around(hit.passage_id, whole=True)),
         ]
         for n, hit in enumerate(hits, first)
     ]
-    last = [
-        InlineKeyboardButton("👍", callback_data=f"f:{question_id}:1"),
-        InlineKeyboardButton("👎", callback_data=f"f:{question_id}:-1"),
-    ]
+    last = [key("👍", Vote(question_id, 1)), key("👎", Vote(question_id, -1))]
     if more:
-        last.insert(
-            0,
-            InlineKeyboardButton(
-                words["more"], callback_data=f"m:{question_id}:{first + len(hits) - 1}"
-            ),
-        )
+        last.insert(0, key(words["more"], More(question_id, first + len(hits) - 1)))
     rows.append(last)
     return InlineKeyboardMarkup(rows)
 
@@ -330,59 +345,116 @@ def _keyboard(
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Handle a button under an answer or the welcome: More, Context, Article, feedback."""
     query = update.callback_query
-    if query is None or query.data is None:
+    if query is None:
         return
-    kind, _, rest = query.data.partition(":")
+    pressed = callbacks.decode(query.data)
     shared = services(context)
     message = query.message if isinstance(query.message, Message) else None
     words = texts.framing(query.from_user.language_code)
-    if kind == "f":
-        question_id, _, vote = rest.partition(":")
-        shared.state.record_feedback(int(question_id), query.from_user.id, int(vote))
-        await query.answer(words["thanks"])
+    if pressed is None:
+        log.warning(
+            "ignored a button with unknown data %s from user %s",
+            preview(query.data),
+            query.from_user.id,
+        )
+        await _acknowledge(query)
         return
-    await query.answer()
+    if isinstance(pressed, Vote):
+        await _vote(query, shared, pressed, message, words)
+        return
+    await _acknowledge(query)
     if message is None:
         return
-    if kind == "x":
-        # "x:LANG:I"; buttons sent before /start spoke other languages say "x:I".
-        language, _, index = rest.rpartition(":")
-        examples = texts.EXAMPLES[texts.language_of(language)]
-        await answer(update, context, examples[int(index) % len(examples)])
-    elif kind == "m":
-        await _more(message, shared, rest)
-    elif kind in ("c", "a"):
-        await _around(message, shared, int(rest), kind == "a", words)
+    if isinstance(pressed, Example):
+        examples = texts.EXAMPLES[texts.language_of(pressed.language)]
+        await answer(update, context, examples[pressed.index % len(examples)])
+        return
+    if await _refused(shared, query.from_user.id, message, words):
+        return
+    if isinstance(pressed, More):
+        await _more(message, shared, pressed)
+    else:
+        await _around(message, shared, pressed, words)
 
 
-async def _more(message: Message, shared: Services, rest: str) -> None:
-    question_id, _, shown = rest.partition(":")
-    question = shared.state.question(int(question_id))
+async def _acknowledge(query: CallbackQuery, text: str | None = None) -> None:
+    """Stop the button's spinner. Telegram refuses once the press is old (after a restart,
+    say); what the button does is still done."""
+    try:
+        await query.answer(text)
+    except TelegramError as error:
+        log.info("could not answer a button press: %s", error)
+
+
+async def _asked(shared: Services, question_id: int, chat_id: int | None) -> str | None:
+    """The question ``question_id`` if it was asked in this chat, else None: a button can be
+    forged, and nobody sees or votes on another chat's questions.
+
+    Raises:
+        StateError: the state database can't be read now.
+    """
+    found = await asyncio.to_thread(shared.state.question, question_id)
+    if found is None or found.chat_id != chat_id:
+        return None
+    return found.text
+
+
+async def _vote(
+    query: CallbackQuery,
+    shared: Services,
+    pressed: Vote,
+    message: Message | None,
+    words: dict[str, str],
+) -> None:
+    chat_id = message.chat_id if message is not None else None
+    try:
+        asked = await _asked(shared, pressed.question_id, chat_id)
+    except StateError as error:
+        log.warning("a vote could not be checked: %s", error)
+        await _acknowledge(query, words["try_again"])
+        return
+    if asked is None:
+        log.warning(
+            "ignored a vote on question %s from user %s", pressed.question_id, query.from_user.id
+        )
+        await _acknowledge(query)
+        return
+    shared.state.record_feedback(pressed.question_id, query.from_user.id, pressed.vote)
+    await _acknowledge(query, words["thanks"])
+
+
+async def _more(message: Message, shared: Services, pressed: More) -> None:
+    try:
+        question = await _asked(shared, pressed.question_id, message.chat_id)
+    except StateError as error:
+        log.warning("'More' could not read its question: %s", error)
+        await send(message, texts.ERROR)
+        return
     if question is None:
         await send(message, texts.GONE)
         return
-    offset = int(shown)
+    offset = pressed.shown
     hits = (await shared.search(question, offset + PAGE))[offset:]
     if not hits:
         await send(message, texts.framing(detect(question))["no_more"])
         return
-    await _send_cards(message, shared, question, hits, offset + 1, int(question_id))
+    await _send_cards(message, shared, question, hits, offset + 1, pressed.question_id)
 
 
 async def _around(
-    message: Message, shared: Services, passage_id: int, whole: bool, words: dict[str, str]
+    message: Message, shared: Services, pressed: Around, words: dict[str, str]
 ) -> None:
-    hit = shared.engine.passage(passage_id)
-    article = shared.engine.article(hit.article.id) if hit is not None else None
+    engine = shared.engine
+    hit = await asyncio.to_thread(engine.passage, pressed.passage_id)
+    article = await asyncio.to_thread(engine.article, hit.article.id) if hit is not None else None
     if hit is None or article is None:
         await send(message, words["gone"])
         return
     first, last = hit.paragraphs
-    pages = (
-        render.article_messages(article)
-        if whole
-        else render.article_messages(article, first - 1, last + 1)
-    )
+    if pressed.whole:
+        pages = await asyncio.to_thread(render.article_messages, article)
+    else:
+        pages = await asyncio.to_thread(render.article_messages, article, first - 1, last + 1)
     for text in pages:
         await send(message, text)
 
@@ -392,24 +464,32 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.inline_query
     if query is None:
         return
-    results = []
+    results: list[InlineQueryResultArticle] = []
     if len(query.query.strip()) >= 3:
+        shared = services(context)
+        if shared.wait(query.from_user.id):
+            await query.answer([], cache_time=0, is_personal=True)
+            return
         try:
-            hits = await services(context).search(query.query, INLINE_RESULTS)
+            hits = await shared.search(query.query, INLINE_RESULTS)
         except QuestionError:
             hits = []
-        results = [
-            InlineQueryResultArticle(
-                id=str(hit.passage_id),
-                title=render.inline_title(hit),
-                description=render.plain_citation(hit),
-                input_message_content=InputTextMessageContent(
-                    render.quote_message(hit), parse_mode=ParseMode.HTML
-                ),
-            )
-            for hit in hits
-        ]
+        results = await asyncio.to_thread(_inline_results, hits)
     await query.answer(results, cache_time=30)
+
+
+def _inline_results(hits: list[Hit]) -> list[InlineQueryResultArticle]:
+    return [
+        InlineQueryResultArticle(
+            id=str(hit.passage_id),
+            title=render.inline_title(hit),
+            description=render.plain_citation(hit),
+            input_message_content=InputTextMessageContent(
+                render.quote_message(hit), parse_mode=ParseMode.HTML
+            ),
+        )
+        for hit in hits
+    ]
 
 
 # -- maintainers ----------------------------------------------------------------------------
@@ -450,7 +530,12 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None:
         return
     shared = services(context)
-    found = shared.state.stats()
+    try:
+        found = await asyncio.to_thread(shared.state.stats)
+    except StateError as error:
+        log.warning("/stats could not read the state: %s", error)
+        await send(message, texts.ERROR)
+        return
     manifest = shared.engine.manifest
     await send(
         message,
@@ -482,11 +567,6 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 # -- wiring ---------------------------------------------------------------------------------
-
-
-def _outlets(engine: Engine) -> str:
-    names = sorted({a.source for a in engine.articles() if a.source})
-    return ", ".join(names) if names else "several outlets"
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -533,18 +613,22 @@ def build_application(
         searches=asyncio.Semaphore(settings.bot.max_concurrent),
         limiter=RateLimiter(settings.bot.rate_limit),
     )
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("start", start))
-    application.add_handler(CommandHandler("help", help_command))
-    application.add_handler(CommandHandler("about", about))
-    application.add_handler(CommandHandler("sources", sources))
-    application.add_handler(CommandHandler("ask", ask_command))
-    application.add_handler(CommandHandler("reload", reload))
-    application.add_handler(CommandHandler("stats", stats))
-    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, ask_private))
-    application.add_handler(
-        MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, group_message)
-    )
+    # New messages only: an edited message is not answered, recorded or run again (a
+    # question edited into another is asked anew by sending it).
+    new = filters.UpdateType.MESSAGE
+    for name, handler in (
+        ("start", start),
+        ("help", help_command),
+        ("about", about),
+        ("sources", sources),
+        ("ask", ask_command),
+        ("reload", reload),
+        ("stats", stats),
+    ):
+        application.add_handler(CommandHandler(name, handler, filters=new))
+    text = new & filters.TEXT & ~filters.COMMAND
+    application.add_handler(MessageHandler(filters.ChatType.PRIVATE & text, ask_private))
+    application.add_handler(MessageHandler(filters.ChatType.GROUPS & text, group_message))
     application.add_handler(CallbackQueryHandler(button))
     application.add_handler(InlineQueryHandler(inline_query))
     application.add_error_handler(error_handler)

@@ -43,11 +43,33 @@ class Batcher:
                 same = [(q, f) for q, kk, f in batch if kk == k]
                 try:
                     found = await asyncio.to_thread(self._search_many(), [q for q, _ in same], k)
-                except Exception as error:  # each caller gets the error, as if it searched alone
-                    for _, future in same:
-                        if not future.done():
-                            future.set_exception(error)
+                except Exception as error:
+                    if len(same) == 1:
+                        _settle(same[0][1], error=error)
+                    else:  # one bad question must not fail the others: each alone
+                        for question, future in same:
+                            await self._alone(question, k, future)
                     continue
                 for (_, future), hits in zip(same, found, strict=True):
-                    if not future.done():
-                        future.set_result(hits)
+                    _settle(future, hits)
+
+    async def _alone(self, question: str, k: int, future: asyncio.Future[list[Hit]]) -> None:
+        try:
+            (hits,) = await asyncio.to_thread(self._search_many(), [question], k)
+        except Exception as error:  # the caller gets the error, as if it searched alone
+            _settle(future, error=error)
+        else:
+            _settle(future, hits)
+
+
+def _settle(
+    future: asyncio.Future[list[Hit]],
+    hits: list[Hit] | None = None,
+    error: Exception | None = None,
+) -> None:
+    if future.done():  # the caller gave up waiting
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(hits or [])

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from index.cli import NO_TOKEN_BANNER, build_parser, chat_command, run_parsed, update_index
 from index.errors import ConfigError
+from index.sanitize import clean_text
 from index.settings import Settings, load_dotenv
 
 
@@ -76,13 +77,16 @@ def _feedback(settings: Settings, args: argparse.Namespace) -> int:
     from bot.state import BotState
 
     state = BotState(settings.bot.state_dir / "bot.sqlite")
-    gaps = state.gaps(args.limit)
+    try:
+        gaps = state.gaps(args.limit)
+    finally:
+        state.close()
     if not gaps:
         print("no unanswered or voted-down questions yet")
     for gap in gaps:
         when = datetime.fromtimestamp(gap.asked_at, UTC).strftime("%Y-%m-%d %H:%M")
         verdict = "unanswered" if not gap.answered else f"👎 ×{gap.down_votes}"
-        print(f"{when}  {verdict:<11} {gap.text}")
+        print(f"{when}  {verdict:<11} {clean_text(gap.text)}")
     return 0
 
 

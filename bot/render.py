@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from html import escape
+from html import escape, unescape
 
 from telegram.constants import MessageLimit
 
@@ -18,36 +18,103 @@ from index.records import Article, Hit, paragraph_label
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 _TOKEN = re.compile(r"&(?:[a-z]+|#\d+);|[^&]|&")  # escaped text, one character or entity each
+_TAG = re.compile(r"<[^>]*>")
 INLINE_TITLE_LIMIT = 120
+# What a message shows of an article's metadata at most: a corpus file, a web page or a feed
+# can hold a title, an outlet or a link of any length, and one message must hold them all.
+TITLE_LIMIT = 200
+SOURCE_LIMIT = 80
+DATE_LIMIT = 40
+URL_LIMIT = 1000  # a longer link is left out rather than cut (a cut link leads nowhere)
+ALSO_IN_LIMIT = 3
+OUTLETS_LIMIT = 10
+CONTEXT_LIMIT = 300
+DESCRIPTION_LIMIT = 300
+MIN_BUDGET = 64  # the least room a quote is ever given
 
 
 def size(text: str) -> int:
     """Length as Telegram counts it: UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def clip(text: str | None, limit: int) -> str:
+    """``text`` on one line, cut to at most ``limit`` characters with an ellipsis."""
+    flat = " ".join((text or "").split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: max(1, limit - 1)]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut) + "…"
+
+
+def _link(url: str | None) -> str | None:
+    """The link as an href value, or None where there is none or it is too long to show."""
+    return escape(url, quote=True) if url and len(url) <= URL_LIMIT else None
+
+
+def _details(source: str | None, published: str | None) -> list[str]:
+    return [
+        escape(clip(x, limit))
+        for x, limit in ((source, SOURCE_LIMIT), (published, DATE_LIMIT))
+        if x and x.strip()
+    ]
 
 
 def citation(hit: Hit) -> str:
-    """Title — outlet, date, ¶N, link; as HTML."""
-    details = [escape(x) for x in (hit.article.source, hit.article.published) if x]
+    """Title — outlet, date, ¶N, link; as HTML, within a few hundred characters whatever the
+    metadata holds."""
+    details = _details(hit.article.source, hit.article.published)
     details.append(paragraph_label(hit.paragraphs))
-    line = f"<i>{escape(hit.article.title)}</i> — {', '.join(details)}"
-    if hit.article.url:
-        line += f' · <a href="{escape(hit.article.url, quote=True)}">link</a>'
+    line = f"<i>{escape(clip(hit.article.title, TITLE_LIMIT))}</i> — {', '.join(details)}"
+    href = _link(hit.article.url)
+    if href:
+        line += f' · <a href="{href}">link</a>'
     if hit.also_in:
         others = "; ".join(
-            f"<i>{escape(a.title)}</i>" + (f" — {escape(a.source)}" if a.source else "")
-            for a in hit.also_in
+            f"<i>{escape(clip(a.title, TITLE_LIMIT // 2))}</i>"
+            + (f" — {escape(clip(a.source, SOURCE_LIMIT))}" if a.source else "")
+            for a in hit.also_in[:ALSO_IN_LIMIT]
         )
-        line += f"\nalso in: {others}"
+        more = len(hit.also_in) - ALSO_IN_LIMIT
+        line += f"\nalso in: {others}" + (f" and {more} more" if more > 0 else "")
     return line
 
 
 def plain_citation(hit: Hit) -> str:
-    parts = [hit.article.title, *(x for x in (hit.article.source, hit.article.published) if x)]
+    """The citation as plain text (an inline result's description), at most a few lines."""
+    parts = [clip(hit.article.title, TITLE_LIMIT)]
+    parts += [
+        clip(x, limit)
+        for x, limit in ((hit.article.source, SOURCE_LIMIT), (hit.article.published, DATE_LIMIT))
+        if x
+    ]
     parts.append(paragraph_label(hit.paragraphs))
     if hit.article.url:
-        parts.append(hit.article.url)
-    return ", ".join(parts)
+        parts.append(clip(hit.article.url, 100))
+    return clip(", ".join(parts), DESCRIPTION_LIMIT)
+
+
+def source_line(article: Article) -> str:
+    """One article in the list of sources: title — outlet, date · link; as HTML."""
+    details = ", ".join(_details(article.source, article.published))
+    line = f"• <i>{escape(clip(article.title, TITLE_LIMIT))}</i>" + (
+        f" — {details}" if details else ""
+    )
+    href = _link(article.url)
+    return line + (f' · <a href="{href}">link</a>' if href else "")
+
+
+def outlets(articles: Iterable[Article]) -> str:
+    """The outlets the corpus quotes, as plain text of bounded length."""
+    names = sorted(
+        {clip(a.source, SOURCE_LIMIT) for a in articles if a.source and a.source.strip()}
+    )
+    if not names:
+        return "several outlets"
+    shown = ", ".join(names[:OUTLETS_LIMIT])
+    more = len(names) - OUTLETS_LIMIT
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
 def passage_html(question: str, text: str, span: tuple[int, int] | None = None) -> str:
@@ -70,53 +137,62 @@ def passage_html(question: str, text: str, span: tuple[int, int] | None = None) 
 
 def card(hit: Hit, question: str, number: int, span: tuple[int, int] | None = None) -> str:
     """One evidence card: number, optional context, the passage, the citation."""
-    context = f"<i>{escape(_shorten(hit.context, 300), quote=False)}</i>\n" if hit.context else ""
+    context = (
+        f"<i>{escape(clip(hit.context, CONTEXT_LIMIT), quote=False)}</i>\n" if hit.context else ""
+    )
     return f"<b>{number}.</b> {context}{passage_html(question, hit.text, span)}\n{citation(hit)}"
 
 
 def pack(blocks: Iterable[str], limit: int = LIMIT) -> list[str]:
-    """Join HTML blocks into as few messages as fit; each block must itself fit."""
+    """Join HTML blocks into as few messages as fit.
+
+    A block over the limit never fails the message: its text goes out plain, in parts.
+    """
     messages: list[str] = []
     for block in blocks:
-        if size(block) > limit:
-            raise ValueError("block over the message limit")
-        if messages and size(messages[-1]) + 2 + size(block) <= limit:
-            messages[-1] += "\n\n" + block
-        else:
-            messages.append(block)
+        parts = [block] if size(block) <= limit else plain_blocks(_plain(block), limit)
+        for part in parts:
+            if messages and size(messages[-1]) + 2 + size(part) <= limit:
+                messages[-1] += "\n\n" + part
+            else:
+                messages.append(part)
     return messages
+
+
+def _plain(html: str) -> str:
+    return unescape(_TAG.sub("", html))
 
 
 def plain_blocks(text: str, limit: int = LIMIT, prefix: str = "") -> list[str]:
     """Escape plain ``text`` into blocks within ``limit``, the first one led by ``prefix``.
 
     Blocks break at spaces where possible, else between characters, never inside ``&amp;``.
+    Linear in the length of ``text``, whatever it holds.
     """
+    limit = max(limit, MIN_BUDGET)
+    if size(prefix) > limit // 2:
+        prefix = ""
     blocks: list[str] = []
-    current, floor = prefix, len(prefix)  # never break inside the prefix (it may be HTML)
+    tokens: list[str] = []
+    head, used, space = prefix, size(prefix), -1
     for token in _TOKEN.findall(escape(text, quote=False)):
-        current += token
-        while size(current) > limit:
-            space = current.rfind(" ", floor, len(current) - len(token))
-            cut = space if space > floor else len(current) - len(token)
-            if cut <= floor:  # a single token after the prefix: cut at the limit
-                cut = _fit(current, limit)
-            blocks.append(current[:cut].rstrip())
-            current, floor = current[cut:].lstrip(" "), 0
-    if (current.strip() and current != prefix) or not blocks:
-        blocks.append(current)
-    return [block for block in blocks if block.strip()]
-
-
-def _fit(piece: str, limit: int) -> int:
-    """The longest prefix of escaped ``piece`` within ``limit`` that doesn't cut an entity."""
-    cut = limit
-    while size(piece[:cut]) > limit:
-        cut -= 1
-    amp = piece.rfind("&", max(0, cut - 8), cut)
-    if amp != -1 and ";" not in piece[amp:cut]:
-        cut = amp
-    return cut
+        width = size(token)
+        if used + width > limit and tokens:
+            cut = space if space > 0 else len(tokens)
+            blocks.append((head + "".join(tokens[:cut])).rstrip())
+            rest = cut
+            while rest < len(tokens) and tokens[rest] == " ":
+                rest += 1
+            tokens = tokens[rest:]
+            head, used = "", sum(size(t) for t in tokens)
+            space = max((i for i, t in enumerate(tokens) if t == " "), default=-1)
+        tokens.append(token)
+        used += width
+        if token == " ":
+            space = len(tokens) - 1
+    if tokens or not blocks:
+        blocks.append(head + "".join(tokens))
+    return [block for block in blocks if block.strip() and block != prefix]
 
 
 def answer_messages(
@@ -141,10 +217,13 @@ def answer_messages(
 def article_messages(article: Article, first: int = 1, last: int | None = None) -> list[str]:
     """Paragraphs ``first``..``last`` of an article under its title, numbered, as messages."""
     end = len(article.paragraphs) if last is None else last
-    details = ", ".join(escape(x) for x in (article.source, article.published) if x)
-    header = f"<b>{escape(article.title)}</b>" + (f"\n{details}" if details else "")
-    if article.url:
-        header += f'\n<a href="{escape(article.url, quote=True)}">{escape(article.url)}</a>'
+    details = ", ".join(_details(article.source, article.published))
+    header = f"<b>{escape(clip(article.title, TITLE_LIMIT))}</b>" + (
+        f"\n{details}" if details else ""
+    )
+    href = _link(article.url)
+    if href:
+        header += f'\n<a href="{href}">{escape(clip(article.url, 100))}</a>'
     blocks = [header]
     for number in range(max(1, first), min(end, len(article.paragraphs)) + 1):
         blocks += plain_blocks(article.paragraphs[number - 1], LIMIT, prefix=f"¶{number} ")
@@ -152,17 +231,13 @@ def article_messages(article: Article, first: int = 1, last: int | None = None) 
 
 
 def inline_title(hit: Hit) -> str:
-    return _shorten(hit.text, INLINE_TITLE_LIMIT)
+    return clip(hit.text, INLINE_TITLE_LIMIT)
 
 
 def quote_message(hit: Hit) -> str:
     """What picking an inline result posts: the quote (cut short if need be) and its citation."""
     source = citation(hit)
-    parts = plain_blocks(" ".join(hit.text.split()), LIMIT - size(source) - 8)
+    budget = max(MIN_BUDGET, LIMIT - size(source) - 8)
+    parts = plain_blocks(" ".join(hit.text.split()), budget)
     quote = parts[0] + ("…" if len(parts) > 1 else "")
-    return f"«{quote}»\n— {source}"
-
-
-def _shorten(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return pack([f"«{quote}»\n— {source}"])[0]

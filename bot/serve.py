@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import logging
+import re
+import secrets as random
 from urllib.parse import urlparse
 
 from telegram import Update
+from telegram.error import InvalidToken
 
 from bot.app import build_application
 from bot.logs import setup_logging
 from bot.state import BotState
 from index.engine import Engine
+from index.errors import ConfigError
 from index.settings import Settings
 
 log = logging.getLogger("citebot.bot")
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a webhook secret
 
 
 def serve(
@@ -24,12 +29,26 @@ def serve(
     port: int = 8443,
     secret: str | None = None,
 ) -> None:
-    """Run the bot until interrupted."""
+    """Run the bot until interrupted.
+
+    A webhook always checks a secret: Telegram sends it with every update, and a request
+    without it is refused, so nobody can post forged updates (an admin's /reload, say) to
+    the webhook's address. Without ``secret``, one is made for this run.
+
+    Raises:
+        ConfigError: the secret is malformed, or Telegram rejected the token.
+    """
     token = settings.bot.token.reveal() if settings.bot.token else ""
-    setup_logging(settings.bot.log_level, [token, secret or ""])
+    setup_logging(settings.bot.log_level, [token, secret])
+    if webhook and secret is None:
+        secret = random.token_urlsafe(32)
+        setup_logging(settings.bot.log_level, [secret])
+        log.info("no --secret given: the webhook checks one made for this run")
+    if secret is not None and not _SECRET.fullmatch(secret):
+        raise ConfigError("--secret must be 1-256 characters: letters, digits, _ and -")
     engine = Engine.open(settings)
     engine.warm_up()
-    state = BotState(settings.bot.state_dir / "bot.sqlite")
+    state = BotState.open_or_recover(settings.bot.state_dir / "bot.sqlite")
     application = build_application(settings, engine, state)
     log.info(
         "serving %d articles, %d passages (%s)",
@@ -49,5 +68,11 @@ def serve(
             )
         else:
             application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        # PTB's message quotes the token; ours names the setting.
+        raise ConfigError(
+            "Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather (/token) and set "
+            "it again in the environment or in .env"
+        ) from None
     finally:
         state.close()

@@ -161,6 +161,7 @@ FRAMING: dict[str, dict[str, str]] = {
         "gone": GONE,
         "thanks": THANKS,
         "error": ERROR,
+        "try_again": "Sorry, I couldn't record that just now — please try again in a moment.",
     },
     "ru": {
         "more": "Ещё ▸",
@@ -179,6 +180,7 @@ FRAMING: dict[str, dict[str, str]] = {
         "gone": "Этого фрагмента больше нет в корпусе (индекс обновился). Задайте вопрос снова.",
         "thanks": "Спасибо за отзыв!",
         "error": "Извините, у меня что-то пошло не так. Попробуйте ещё раз чуть позже.",
+        "try_again": "Не удалось сохранить это сейчас — попробуйте ещё раз чуть позже.",
     },
     "az": {
         "more": "Daha çox ▸",
@@ -197,6 +199,7 @@ FRAMING: dict[str, dict[str, str]] = {
         "gone": "Bu parça artıq korpusda yoxdur (indeks yenilənib). Yenidən soruşun.",
         "thanks": "Rəyiniz üçün təşəkkür edirəm!",
         "error": "Bağışlayın, məndə nəsə xəta baş verdi. Bir az sonra yenidən cəhd edin.",
+        "try_again": "Bunu indi qeydə ala bilmədim — bir az sonra yenidən cəhd edin.",
     },
     "zh": {
         "more": "更多 ▸",
@@ -211,6 +214,7 @@ FRAMING: dict[str, dict[str, str]] = {
         "gone": "该段落已不在语料库中（索引已更新）。请重新提问。",
         "thanks": "感谢您的反馈！",
         "error": "抱歉，我这边出了点问题。请稍后再试。",
+        "try_again": "抱歉，暂时无法记录——请稍后再试。",
     },
 }
 

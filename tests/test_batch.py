@@ -93,3 +93,40 @@ def test_search_many_embeds_once_and_answers_as_search_does(
     assert model.query_batches == [3]  # one call, each distinct question once
     alone = Engine.open(settings, embedder=FakeEmbedder())
     assert together == [alone.search(q, 3) for q in questions]
+
+
+def test_one_bad_question_fails_alone_and_the_rest_of_its_batch_is_answered() -> None:
+    async def scenario() -> None:
+        recorder = Recorder()
+        batcher = Batcher(lambda: recorder)
+        first = asyncio.create_task(batcher.search("first", 3))
+        await asyncio.sleep(0.05)
+        together = [asyncio.create_task(batcher.search(q, 3)) for q in ("a", "broken", "b")]
+        await asyncio.sleep(0.05)
+        recorder.release.set()
+        await first
+        assert len(await together[0]) == 3 and len(await together[2]) == 3
+        with pytest.raises(IndexCorrupt):
+            await together[1]
+        assert recorder.calls[1][0] == ["a", "broken", "b"]  # tried together first
+
+    asyncio.run(scenario())
+
+
+class Tokenizer(FakeEmbedder):
+    """Raises on a lone surrogate, as the real tokenizers do."""
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        for text in texts:
+            text.encode("utf-8")
+        return super().embed_queries(texts)
+
+
+def test_search_many_cleans_a_lone_surrogate_before_the_model_sees_it(
+    settings: Settings, corpus: Path
+) -> None:
+    model = Tokenizer()
+    build(settings, embedder=model, show_progress=False)
+    engine = Engine.open(settings, embedder=model)
+    found = engine.search_many(["crude oil \ud800 trade", "Confucius Institutes in Baku"], 3)
+    assert found[0][0].article.id == "trade" and found[1][0].article.id == "culture"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,12 +18,12 @@ from telegram import Update
 
 from bot import app, texts
 from bot.app import RateLimiter, Services, build_application
-from bot.state import BotState
+from bot.state import BotState, StateError
 from index.builder import build
 from index.engine import Engine
 from index.settings import Settings
 from tests.conftest import settings_for, write_article
-from tests.fakebotapi import TOKEN, ApiError, FakeBotAPI, dropped, parse_html
+from tests.fakebotapi import BOT, TOKEN, ApiError, FakeBotAPI, dropped, parse_html, utf16
 from tests.fakes import FakeEmbedder
 from tests.helpers import RUN_DIR
 
@@ -382,3 +383,189 @@ def test_a_refused_message_is_not_retried(harness: Harness) -> None:
     harness.run(harness.text("crude oil exports trade"))
     attempts = [m for m, _ in harness.api.calls if m == "sendMessage"]
     assert len(attempts) == 2  # the refused answer once, then the error handler's apology
+
+
+# -- hardening: what attacking the bot found ---------------------------------------------------
+
+HUGE = "https://example.org/" + "a" * 4000
+LONG_CITATION = f"""---
+title: "Caviar {"T" * 4000}"
+source: "{"O" * 4000}"
+url: {HUGE}
+---
+
+Caviar from the Caspian sells in Shanghai for record prices this winter.
+"""
+
+
+def inline(harness: Harness, query: str, user: dict[str, Any] = USER) -> dict[str, Any]:
+    return {
+        "update_id": next(harness._ids),
+        "inline_query": {
+            "id": str(next(harness._ids)),
+            "from": user,
+            "query": query,
+            "offset": "",
+        },
+    }
+
+
+def buttons(reply: dict[str, Any]) -> dict[str, str]:
+    return {
+        b["text"]: b["callback_data"]
+        for row in reply["reply_markup"]["inline_keyboard"]
+        for b in row
+    }
+
+
+@pytest.fixture
+def long_citation(corpus: Path, tmp_path: Path) -> Iterator[Harness]:
+    write_article(corpus, "caviar.md", LONG_CITATION)
+    for n in range(12):  # outlets that together run past one message
+        write_article(
+            corpus, f"o{n}.md", f"---\ntitle: O{n}\nsource: {n} {'Outlet ' * 80}\n---\n\nText {n}."
+        )
+    api = FakeBotAPI().start()
+    settings = settings_for(
+        corpus, tmp_path / "index", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url
+    )
+    fake = FakeEmbedder()
+    build(settings, embedder=fake, show_progress=False)
+    harness = Harness(settings, Engine.open(settings, embedder=fake), api, tmp_path)
+    yield harness
+    harness.close()
+    api.stop()
+
+
+def test_handlers_fit_a_citation_of_any_length_into_every_message(long_citation: Harness) -> None:
+    harness = long_citation
+    harness.run(inline(harness, "Caspian caviar Shanghai prices"))
+    (answer,) = harness.api.inline_answers
+    assert answer["results"] and not harness.api.rejected
+    (reply,) = harness.run(harness.text("Caspian caviar Shanghai prices"))
+    assert reply["text"].startswith("1. Caviar from the Caspian")
+    keys = buttons(reply)
+    harness.run(harness.press(reply, keys["Context 1"]), harness.press(reply, keys["Article 1"]))
+    sent = harness.run(
+        harness.text("/start"), harness.text("/sources"), harness.text("Kilimanjaro altitude")
+    )
+    assert len(sent) >= 3 and not harness.api.rejected
+    for message in harness.api.sent:
+        assert utf16(message["text"]) <= 4096
+    assert "and 4 more" in sent[0]["text"]  # outlets named in /start are bounded
+
+
+def test_handlers_answer_while_another_process_locks_the_state_database(
+    harness: Harness, tmp_path: Path
+) -> None:
+    locker = sqlite3.connect(tmp_path / "state.sqlite", isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")  # as a `citebot feedback` or a backup might
+    try:
+        users = [{"id": 70 + n, "is_bot": False, "first_name": f"U{n}"} for n in range(3)]
+        sent = harness.run_together(*(harness.text("crude oil exports trade", u) for u in users))
+        assert [m["text"][:18] for m in sent] == ["1. Trade between C"] * 3
+        (reply, *_) = sent
+        more = harness.run(harness.press({**reply, "from": BOT}, buttons(reply)["👍"]))
+        assert (
+            more == []
+            and harness.api.callback_answers[-1]["text"] == "Thank you for the feedback!"
+        )
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert harness.state.flush(30)
+    assert harness.state.stats().questions == 3 and harness.state.stats().thumbs_up == 1
+    assert harness.state.failed_writes == 0
+
+
+def test_rate_limit_counts_inline_queries_and_buttons(harness: Harness) -> None:
+    (reply,) = harness.run(harness.text("crude oil exports trade"))
+    more = buttons(reply)["More ▸"] if "More ▸" in buttons(reply) else buttons(reply)["Context 1"]
+    harness.run(inline(harness, "crude oil exports"), harness.press(reply, more))
+    # three allowed a minute (CITEBOT_RATE_LIMIT=3): the question, the inline query, the press
+    sent = harness.run(harness.press(reply, more))
+    assert sent[-1]["text"].startswith("You are asking faster than I can keep up")
+    harness.run(inline(harness, "crude oil exports"))
+    assert harness.api.inline_answers[-1]["results"] == []
+
+
+def test_malformed_button_data_is_ignored_quietly(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    (reply,) = harness.run(harness.text("crude oil exports trade"))
+    with caplog.at_level(logging.WARNING):
+        for data in ("f:x:1", "m:1", "c:zz", "nonsense", "c:" + "9" * 40):
+            assert harness.run(harness.press(reply, data)) == []
+    assert len(harness.api.callback_answers) == 5  # no spinner left turning
+    assert "Traceback" not in caplog.text and "ERROR" not in caplog.text
+    assert "ignored a button with unknown data" in caplog.text
+
+
+def test_votes_count_once_per_user_and_only_in_the_chat_of_the_question(harness: Harness) -> None:
+    (reply,) = harness.run(harness.text("crude oil exports trade"))
+    keys = buttons(reply)
+    harness.run(harness.press(reply, keys["👍"]), harness.press(reply, keys["👎"]))
+    elsewhere = {**reply, "chat": {"id": 555, "type": "private"}}
+    harness.run(harness.press(elsewhere, keys["👍"]), harness.press(elsewhere, "f:12345:1"))
+    harness.state.flush()
+    stats = harness.state.stats()
+    assert (stats.thumbs_up, stats.thumbs_down) == (0, 1)  # the later vote replaced the first
+
+
+def test_more_on_a_question_from_another_chat_shows_nothing_of_it(harness: Harness) -> None:
+    (reply,) = harness.run(harness.text("crude oil exports trade"))
+    question_id = buttons(reply)["👍"].split(":")[1]
+    elsewhere = {**reply, "chat": {"id": 555, "type": "private"}}
+    (gone,) = harness.run(harness.press(elsewhere, f"m:{question_id}:3"))
+    assert "no longer in the corpus" in gone["text"]
+
+
+def test_edited_messages_are_not_answered_or_run_again(harness: Harness) -> None:
+    question = harness.text("crude oil exports trade")
+    command = harness.text("/stats", user=ADMIN)
+    assert len(harness.run(question, command)) == 2
+    edits = [
+        {"update_id": next(harness._ids), "edited_message": {**update["message"], "edit_date": 1}}
+        for update in (question, command)
+    ]
+    assert harness.run(*edits) == []
+    harness.state.flush()
+    assert harness.state.stats().questions == 1
+
+
+def test_a_button_pressed_too_long_ago_still_does_its_work(harness: Harness) -> None:
+    (reply,) = harness.run(harness.text("crude oil exports trade"))
+    harness.api.fail_next(
+        "answerCallbackQuery",
+        ApiError(400, "Bad Request: query is too old and response timeout expired"),
+    )
+    (context,) = harness.run(harness.press(reply, buttons(reply)["Context 1"]))
+    assert "¶1" in context["text"]
+
+
+def test_a_damaged_state_database_is_moved_aside_and_the_bot_starts(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite"
+    path.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(StateError, match="move it aside"):
+        BotState(path)
+    state = BotState.open_or_recover(path)
+    state.record_question(1, 1, "q", True, 1.0)
+    assert state.stats().questions == 1
+    state.close()
+    (aside,) = tmp_path.glob("bot.sqlite.damaged-*")
+    assert aside.read_bytes().startswith(b"not a database")
+
+
+def test_feedback_command_on_a_damaged_state_database_says_so(tmp_path: Path) -> None:
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "bot.sqlite").write_bytes(b"garbage" * 1000)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "feedback"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CITEBOT_STATE_DIR": str(tmp_path / "state")},
+        cwd=RUN_DIR,
+        check=False,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("citebot: error: the bot's state database")

@@ -12,11 +12,13 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from index.builder import build
 from index.embedder import Embedder
+from index.settings import Settings
 from tests.conftest import REAL_CORPUS, settings_for
 from tests.fakebotapi import TOKEN, FakeBotAPI
 from tests.helpers import RUN_DIR, cli_env
@@ -112,3 +114,73 @@ def test_webhook_mode_answers_updates_posted_with_the_secret(
         output, _ = process.communicate(timeout=30)
         api.stop()
     assert "s3cret-Value" not in output and TOKEN not in output
+
+
+def serve(settings: Settings, tmp_path: Path, token: str, api: FakeBotAPI, *args: str) -> Any:
+    env = cli_env(
+        settings,
+        TELEGRAM_BOT_TOKEN=token,
+        TELEGRAM_API_URL=api.url,
+        CITEBOT_STATE_DIR=str(tmp_path / "state"),
+        CITEBOT_ADMINS="1",
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", *args],
+        cwd=RUN_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_webhook_without_a_secret_makes_one_and_refuses_forged_updates(
+    real_index: Settings, tmp_path: Path
+) -> None:
+    api = FakeBotAPI().start()
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/hook"
+    process = serve(real_index, tmp_path, TOKEN, api, "--webhook", hook, "--port", str(port))
+    try:
+        api.wait(lambda: api.webhook or process.poll() is not None, 120)
+        secret = api.webhook["secret_token"]
+        assert len(secret) >= 32
+        admin = {"id": 1, "is_bot": False, "first_name": "Ada"}
+        forged = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "from": admin,
+                "chat": {"id": 1, "type": "private"},
+                "text": "/stats",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
+        assert post(hook, forged, None) == 403
+        assert post(hook, forged, "guessed") == 403
+        assert post(hook, forged, secret) == 200
+        assert "Questions served" in api.wait(lambda: api.sent_to(1))[0]["text"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+        api.stop()
+    assert "no --secret given" in output
+    assert secret not in output and TOKEN not in output
+
+
+def test_a_token_telegram_rejects_is_named_never_printed(
+    real_index: Settings, tmp_path: Path
+) -> None:
+    api = FakeBotAPI().start()  # it knows TOKEN only
+    other = "987654:REJECTED-token-that-must-not-leak"
+    try:
+        process = serve(real_index, tmp_path, other, api)
+        output, _ = process.communicate(timeout=120)
+    finally:
+        api.stop()
+    assert process.returncode == 1
+    # PTB logs its failed start (redacted); the process ends with our message, not a crash.
+    last = output.rstrip().splitlines()[-1]
+    assert last.startswith("citebot: error: Telegram rejected TELEGRAM_BOT_TOKEN")
+    assert other not in output and "987654" not in output

@@ -168,3 +168,22 @@ def test_cli_status_says_whether_other_languages_are_served(real_index: Settings
     )
     assert on["multilingual"].startswith(("intfloat/multilingual-e5-small", "not installed"))
     assert off["multilingual"] == "off (CITEBOT_MULTILINGUAL=off)"
+
+
+def test_cli_ask_stdin_with_invalid_utf8_answers_every_line(real_index: Settings) -> None:
+    questions = b"Who is China's ambassador to Azerbaijan?\n\xff\xfe bad \xc3 bytes\n" + (
+        "Кто посол Китая в Азербайджане?\n".encode()
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json"],
+        input=questions,
+        capture_output=True,
+        cwd=RUN_DIR,
+        env=cli_env(real_index),
+        timeout=300,
+        check=False,
+    )
+    answers = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert len(answers) == 3 and answers[0]["answered"] and answers[2]["answered"]
+    assert "\ufffd bad" in answers[1]["question"]
+    assert b"Traceback" not in done.stderr

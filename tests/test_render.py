@@ -1,9 +1,23 @@
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.render import LIMIT, answer_messages, article_messages, quote_message, size
+from bot.render import (
+    LIMIT,
+    answer_messages,
+    article_messages,
+    inline_title,
+    outlets,
+    pack,
+    plain_blocks,
+    plain_citation,
+    quote_message,
+    size,
+    source_line,
+)
 from index.records import Article, ArticleRef, Hit
 from tests.fakebotapi import parse_html
 
@@ -80,3 +94,70 @@ def test_quote_message_fits_even_for_a_huge_passage() -> None:
     message = quote_message(hit("&" * 20_000))
     text, _ = parse_html(message)
     assert size(message) <= LIMIT and text.startswith("«&&&") and "…»" in text
+
+
+# -- metadata of any length and content, through every renderer -----------------------------
+
+FIELD = st.one_of(
+    HOSTILE,
+    st.integers(0, 9000).map(lambda n: "<&>" * (n // 3) + "x" * (n % 3)),
+    st.integers(0, 9000).map(lambda n: "https://x.org/" + "a&b" * n),
+)
+OPTIONAL = st.one_of(st.none(), FIELD)
+
+
+def article_ref(title: str, source: str | None, published: str | None, url: str | None) -> Any:
+    return ArticleRef("a", title, source, published, url)
+
+
+@settings(max_examples=150, deadline=None)
+@given(FIELD, OPTIONAL, OPTIONAL, OPTIONAL, st.lists(FIELD, max_size=6))
+def test_every_renderer_fits_whatever_the_metadata_holds(
+    title: str, source: str | None, published: str | None, url: str | None, others: list[str]
+) -> None:
+    ref = article_ref(title, source, published, url)
+    also = tuple(article_ref(o, o, None, None) for o in others)
+    found = Hit(1, 0.5, "Doctors arrived in August & stayed.", ref, (1, 1), 7, None, also)
+    article = Article("a", title, ("One.", "Two & <three>."), source, published, url)
+    rendered = [
+        *answer_messages("doctors", [found]),
+        quote_message(found),
+        *article_messages(article),
+        *pack([source_line(article)] * 3),
+    ]
+    for message in rendered:
+        assert size(message) <= LIMIT
+        parse_html(message)  # raises where Telegram would refuse it
+    assert len(inline_title(found)) <= 120
+    assert len(plain_citation(found)) <= 300
+    assert len(outlets([article] * 3)) <= 1000
+
+
+def test_quote_message_of_a_passage_with_a_4_kb_citation_returns() -> None:
+    long = "https://example.org/" + "x" * 4000
+    ref = ArticleRef("a", "T" * 4000, "S" * 4000, "2025-01-01", long)
+    message = quote_message(Hit(1, 0.5, "A quote.", ref, (1, 1), 7))
+    text, entities = parse_html(message)
+    assert size(message) <= LIMIT and text.startswith("«A quote.»")
+    assert not entities or all(e.get("url") != long for e in entities)  # a link too long to keep
+
+
+def test_pack_splits_a_block_over_the_limit_instead_of_failing() -> None:
+    block = "<i>" + "word " * 2000 + "</i>"
+    messages = pack(["<b>Sources</b>", block])
+    assert len(messages) >= 2 and all(size(m) <= LIMIT for m in messages)
+    assert visible(messages).count("word") == 2000
+
+
+def test_outlets_are_bounded_in_number_and_length() -> None:
+    articles = [
+        Article(str(n), "t", ("p",), source=f"Outlet {n:02} " + "x" * 500) for n in range(30)
+    ]
+    shown = outlets(articles)
+    assert shown.endswith(" and 20 more") and len(shown) < 1000
+
+
+def test_plain_blocks_takes_linear_time_on_a_huge_word() -> None:
+    blocks = plain_blocks("&" * 300_000, LIMIT)  # quadratic, this took minutes
+    assert all(size(b) <= LIMIT for b in blocks)
+    assert "".join(blocks) == "&amp;" * 300_000

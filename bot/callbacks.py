@@ -1,0 +1,89 @@
+"""The data carried by the bot's buttons: one codec, so what is written is what is read.
+
+Telegram returns a button's data as it was sent, but anyone can send a callback query with
+any data, so `decode` trusts nothing: malformed data is None, never an exception.
+
+    x:LANG:I    an example question of /start (LANG en/ru/az/zh; old buttons say x:I)
+    m:Q:N       More: question Q, N cards shown so far
+    c:P / a:P   Context / Article around passage P
+    f:Q:V       a vote V (1 or -1) on the answer to question Q
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_BYTES = 64  # Telegram's limit on callback data
+_ID = r"\d{1,19}"  # a SQLite integer id
+_FORMS = {
+    "x": re.compile(r"(?:([a-z]{2}):)?(\d{1,3})"),
+    "m": re.compile(rf"({_ID}):(\d{{1,4}})"),
+    "c": re.compile(rf"({_ID})"),
+    "a": re.compile(rf"({_ID})"),
+    "f": re.compile(rf"({_ID}):(1|-1)"),
+}
+MAX_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class Example:
+    language: str
+    index: int
+
+
+@dataclass(frozen=True)
+class More:
+    question_id: int
+    shown: int
+
+
+@dataclass(frozen=True)
+class Around:
+    passage_id: int
+    whole: bool  # the whole article, else the paragraphs around the passage
+
+
+@dataclass(frozen=True)
+class Vote:
+    question_id: int
+    vote: int
+
+
+Button = Example | More | Around | Vote
+
+
+def encode(button: Button) -> str:
+    """The callback data for ``button`` (at most 64 bytes)."""
+    match button:
+        case Example(language, index):
+            return f"x:{language}:{index}"
+        case More(question_id, shown):
+            return f"m:{question_id}:{shown}"
+        case Around(passage_id, whole):
+            return f"{'a' if whole else 'c'}:{passage_id}"
+        case Vote(question_id, vote):
+            return f"f:{question_id}:{vote}"
+    raise TypeError(f"not a button: {type(button).__name__}")
+
+
+def decode(data: str | None) -> Button | None:
+    """The button ``data`` was made from, or None where it is not one of ours."""
+    if not data or len(data.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        return None
+    kind, _, rest = data.partition(":")
+    form = _FORMS.get(kind)
+    match = form.fullmatch(rest) if form is not None else None
+    if match is None:
+        return None
+    first, second = match.groups() if len(match.groups()) == 2 else (match.group(1), None)
+    if kind == "x":
+        return Example(first or "en", int(second or 0))
+    number = int(first)
+    if number > MAX_ID:
+        return None
+    if kind == "m":
+        return More(number, int(second or 0))
+    if kind == "f":
+        return Vote(number, int(second or 0))
+    return Around(number, whole=kind == "a")

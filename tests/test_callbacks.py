@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.callbacks import MAX_BYTES, Around, Button, Example, More, Vote, decode, encode
+
+IDS = st.integers(0, 2**63 - 1)
+BUTTONS = st.one_of(
+    st.builds(Example, st.sampled_from(["en", "ru", "az", "zh"]), st.integers(0, 999)),
+    st.builds(More, IDS, st.integers(0, 9999)),
+    st.builds(Around, IDS, st.booleans()),
+    st.builds(Vote, IDS, st.sampled_from([1, -1])),
+)
+
+
+@given(BUTTONS)
+def test_callbacks_every_button_round_trips_within_64_bytes(button: Button) -> None:
+    data = encode(button)
+    assert len(data.encode()) <= MAX_BYTES
+    assert decode(data) == button
+
+
+@given(st.text(max_size=100))
+def test_callbacks_any_data_decodes_to_a_button_or_none(data: str) -> None:
+    found = decode(data)
+    assert found is None or decode(encode(found)) == found
+
+
+def test_callbacks_malformed_data_is_none() -> None:
+    for data in (
+        "",
+        "f",
+        "f:x:1",
+        "f:1:2",
+        "m:1",
+        "c:",
+        "c:-5",
+        "a:1:2",
+        "x:ru:",
+        "z:1",
+        "c:99999999999999999999",
+        "c:1\n",
+        None,
+    ):
+        assert decode(data) is None, data
+
+
+def test_callbacks_buttons_sent_before_languages_still_decode() -> None:
+    assert decode("x:2") == Example("en", 2)

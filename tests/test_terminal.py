@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from index.records import Answer, ArticleRef, Hit
+from index.terminal import Style, format_answer
+
+
+def test_terminal_prints_no_control_character_from_the_corpus() -> None:
+    ref = ArticleRef("a", "\x1b[2J\x1b[31mTitle", "Wire\x07", None, "https://x.org/\x1b]8;;")
+    hit = Hit(1, 0.5, "Text \x1b[1A with \x9b escapes.", ref, (1, 1), 1, "ctx\x1b")
+    plain = format_answer(Answer("q", (hit,)), Style(False))
+    assert "\x1b" not in plain and "\x07" not in plain and "\x9b" not in plain
+    assert "[2J[31mTitle" in plain and "Text [1A with  escapes." in plain
+    colored = format_answer(Answer("q", (hit,)), Style(True))
+    assert colored.count("\x1b") == 6  # ours only: bold, dim, dim, each opened and closed
