@@ -172,28 +172,39 @@ def build(
                 seconds=time.monotonic() - started,
             )
         _require_articles(settings, plan)
-        build_dir = layout.new_build_dir(settings.index_dir)
-        try:
-            report = _write(
-                settings,
-                [model, *extra],
-                previous,
-                plan,
-                build_dir,
-                show_progress,
-                stop,
-                reuse_vectors=not damaged,
-            )
-        except (OSError, sqlite3.Error) as error:
-            shutil.rmtree(build_dir, ignore_errors=True)
-            raise BuildFailed(
-                f"the build could not write the new index ({_why(error)}); the index being "
-                "served is unchanged"
-            ) from None
-        except BaseException:
-            shutil.rmtree(build_dir, ignore_errors=True)
-            raise
+        with _writes():
+            build_dir = layout.new_build_dir(settings.index_dir)
+            try:
+                report = _write(
+                    settings,
+                    [model, *extra],
+                    previous,
+                    plan,
+                    build_dir,
+                    show_progress,
+                    stop,
+                    reuse_vectors=not damaged,
+                )
+            except BaseException:
+                shutil.rmtree(build_dir, ignore_errors=True)
+                raise
     return replace(report, notes=tuple(notes), seconds=time.monotonic() - started)
+
+
+@contextlib.contextmanager
+def _writes() -> Iterator[None]:
+    """Writing a new version: a disk that is full or failing ends the build with a message.
+
+    Raises:
+        BuildFailed: a file could not be written.
+    """
+    try:
+        yield
+    except (OSError, sqlite3.Error) as error:
+        raise BuildFailed(
+            f"the build could not write the new index ({_why(error)}); the index being "
+            "served is unchanged"
+        ) from None
 
 
 def _why(error: OSError | sqlite3.Error) -> str:
