@@ -58,6 +58,8 @@ log = logging.getLogger("citebot.bot")
 
 PAGE = 3  # evidence cards per answer; More shows the next page
 INLINE_RESULTS = 10
+MAX_SHOWN = 50  # passages More goes up to for one question
+SOURCES_LISTED = 100  # articles /sources names; it says how many more there are
 SEND_ATTEMPTS = 4
 # "typing…" is shown only for a search slower than this: a quick answer needs no sign of
 # life, and Telegram's rate limits count chat actions like messages.
@@ -215,8 +217,15 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List every article: outlet, title, date, link."""
     if update.effective_message is None:
         return
-    articles = await services(context).articles()
-    lines = [render.source_line(article) for article in articles]
+    shared = services(context)
+    user = update.effective_user
+    words = texts.framing(_user_language(update))
+    if await _refused(shared, user.id if user else None, update.effective_message, words):
+        return
+    articles = await shared.articles()
+    lines = [render.source_line(article) for article in articles[:SOURCES_LISTED]]
+    if len(articles) > SOURCES_LISTED:
+        lines.append(f"… and {len(articles) - SOURCES_LISTED:,} more")
     for text in await asyncio.to_thread(render.pack, ["<b>Sources</b>", *lines]):
         await send(update.effective_message, text)
 
@@ -434,6 +443,9 @@ async def _more(message: Message, shared: Services, pressed: More) -> None:
         await send(message, texts.GONE)
         return
     offset = pressed.shown
+    if offset + PAGE > MAX_SHOWN:  # a forged button could ask for thousands
+        await send(message, texts.framing(detect(question))["no_more"])
+        return
     hits = (await shared.search(question, offset + PAGE))[offset:]
     if not hits:
         await send(message, texts.framing(detect(question))["no_more"])

@@ -569,3 +569,26 @@ def test_feedback_command_on_a_damaged_state_database_says_so(tmp_path: Path) ->
     )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith("citebot: error: the bot's state database")
+
+
+def test_sources_and_more_are_bounded(corpus: Path, tmp_path: Path) -> None:
+    for n in range(105):
+        write_article(corpus, f"n{n:03}.md", f"---\ntitle: Note {n}\n---\n\nNote number {n}.")
+    api = FakeBotAPI().start()
+    settings = settings_for(
+        corpus, tmp_path / "index", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url
+    )
+    fake = FakeEmbedder()
+    build(settings, embedder=fake, show_progress=False)
+    harness = Harness(settings, Engine.open(settings, embedder=fake), api, tmp_path)
+    try:
+        listed = harness.run(harness.text("/sources"))
+        shown = "".join(m["text"] for m in listed)
+        assert shown.count("•") == 100 and shown.endswith("… and 8 more")
+        (reply,) = harness.run(harness.text("crude oil exports trade"))
+        question_id = buttons(reply)["👍"].split(":")[1]
+        (done,) = harness.run(harness.press(reply, f"m:{question_id}:9999"))
+        assert done["text"] == texts.NO_MORE
+    finally:
+        harness.close()
+        api.stop()
