@@ -4,6 +4,7 @@ and the bot's HTTP calls going to the fake Bot API."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sqlite3
@@ -118,6 +119,23 @@ def harness(corpus: Path, tmp_path: Path) -> Iterator[Harness]:
     yield harness
     harness.close()
     api.stop()
+
+
+@contextlib.contextmanager
+def harness_over(corpus: Path, tmp_path: Path) -> Iterator[Harness]:
+    """A harness over ``corpus`` as it is now, built with the fake model."""
+    api = FakeBotAPI().start()
+    settings = settings_for(
+        corpus, tmp_path / "index", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url
+    )
+    fake = FakeEmbedder()
+    build(settings, embedder=fake, show_progress=False)
+    harness = Harness(settings, Engine.open(settings, embedder=fake), api, tmp_path)
+    try:
+        yield harness
+    finally:
+        harness.close()
+        api.stop()
 
 
 def test_handler_answer_cards_are_valid_html_with_buttons(harness: Harness) -> None:
@@ -349,21 +367,11 @@ def test_articles_in_russian_are_indexed_and_cited_with_russian_buttons(
         "Вестник\nlanguage: ru\n---\n\nГрузовой поезд из Сианя прибыл в порт Алят "
         "через двенадцать дней пути.\n",
     )
-    api = FakeBotAPI().start()
-    settings = settings_for(
-        corpus, tmp_path / "index", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url
-    )
-    fake = FakeEmbedder()
-    build(settings, embedder=fake, show_progress=False)
-    russian = Harness(settings, Engine.open(settings, embedder=fake), api, tmp_path)
-    try:
+    with harness_over(corpus, tmp_path) as russian:
         (reply,) = russian.run(russian.text("Когда поезд из Сианя прибыл в порт Алят?"))
         assert "Поезд из Сианя прибыл в Баку — Вестник, ¶1" in reply["text"]
         labels = {b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row}
         assert {"Контекст 1", "Статья 1"} <= labels
-    finally:
-        russian.close()
-        api.stop()
 
 
 def test_replies_survive_429s_and_server_errors_without_duplicates(harness: Harness) -> None:
@@ -425,16 +433,8 @@ def long_citation(corpus: Path, tmp_path: Path) -> Iterator[Harness]:
         write_article(
             corpus, f"o{n}.md", f"---\ntitle: O{n}\nsource: {n} {'Outlet ' * 80}\n---\n\nText {n}."
         )
-    api = FakeBotAPI().start()
-    settings = settings_for(
-        corpus, tmp_path / "index", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url
-    )
-    fake = FakeEmbedder()
-    build(settings, embedder=fake, show_progress=False)
-    harness = Harness(settings, Engine.open(settings, embedder=fake), api, tmp_path)
-    yield harness
-    harness.close()
-    api.stop()
+    with harness_over(corpus, tmp_path) as harness:
+        yield harness
 
 
 def test_handlers_fit_a_citation_of_any_length_into_every_message(long_citation: Harness) -> None:
@@ -574,14 +574,7 @@ def test_feedback_command_on_a_damaged_state_database_says_so(tmp_path: Path) ->
 def test_sources_and_more_are_bounded(corpus: Path, tmp_path: Path) -> None:
     for n in range(105):
         write_article(corpus, f"n{n:03}.md", f"---\ntitle: Note {n}\n---\n\nNote number {n}.")
-    api = FakeBotAPI().start()
-    settings = settings_for(
-        corpus, tmp_path / "index", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url
-    )
-    fake = FakeEmbedder()
-    build(settings, embedder=fake, show_progress=False)
-    harness = Harness(settings, Engine.open(settings, embedder=fake), api, tmp_path)
-    try:
+    with harness_over(corpus, tmp_path) as harness:
         listed = harness.run(harness.text("/sources"))
         shown = "".join(m["text"] for m in listed)
         assert shown.count("•") == 100 and shown.endswith("… and 8 more")
@@ -589,6 +582,3 @@ def test_sources_and_more_are_bounded(corpus: Path, tmp_path: Path) -> None:
         question_id = buttons(reply)["👍"].split(":")[1]
         (done,) = harness.run(harness.press(reply, f"m:{question_id}:9999"))
         assert done["text"] == texts.NO_MORE
-    finally:
-        harness.close()
-        api.stop()

@@ -55,6 +55,14 @@ def post(url: str, update: dict[str, object], secret: str | None) -> int:
             time.sleep(0.2)
 
 
+def private_message(user: dict[str, Any], text: str) -> dict[str, Any]:
+    chat = {"id": user["id"], "type": "private"}
+    return {
+        "update_id": 1,
+        "message": {"message_id": 1, "date": 0, "from": user, "chat": chat, "text": text},
+    }
+
+
 def test_webhook_mode_answers_updates_posted_with_the_secret(
     tmp_path: Path, real_model: Embedder
 ) -> None:
@@ -95,16 +103,7 @@ def test_webhook_mode_answers_updates_posted_with_the_secret(
         api.wait(lambda: api.webhook or process.poll() is not None, 120)
         assert api.webhook["url"] == hook and api.webhook["secret_token"] == "s3cret-Value"
         user = {"id": 5, "is_bot": False, "first_name": "Cy"}
-        update = {
-            "update_id": 1,
-            "message": {
-                "message_id": 1,
-                "date": 0,
-                "from": user,
-                "chat": {"id": 5, "type": "private"},
-                "text": "Which train came from Turkey to China through Azerbaijan?",
-            },
-        }
+        update = private_message(user, "Which train came from Turkey to China through Azerbaijan?")
         assert post(hook, update, None) == 403  # without the secret: refused
         assert post(hook, update, "s3cret-Value") == 200
         reply = api.wait(lambda: api.sent_to(5))[0]
@@ -145,18 +144,8 @@ def test_webhook_without_a_secret_makes_one_and_refuses_forged_updates(
         api.wait(lambda: api.webhook or process.poll() is not None, 120)
         secret = api.webhook["secret_token"]
         assert len(secret) >= 32
-        admin = {"id": 1, "is_bot": False, "first_name": "Ada"}
-        forged = {
-            "update_id": 1,
-            "message": {
-                "message_id": 1,
-                "date": 0,
-                "from": admin,
-                "chat": {"id": 1, "type": "private"},
-                "text": "/stats",
-                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-            },
-        }
+        forged = private_message({"id": 1, "is_bot": False, "first_name": "Ada"}, "/stats")
+        forged["message"]["entities"] = [{"type": "bot_command", "offset": 0, "length": 6}]
         assert post(hook, forged, None) == 403
         assert post(hook, forged, "guessed") == 403
         assert post(hook, forged, secret) == 200
