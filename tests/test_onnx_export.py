@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from index import onnx_export
 from index.embedder import Embedder, minilm
 from index.errors import ConfigError
-from tests.conftest import MODELS_DIR
+from tests.conftest import CALIBRATION_QUESTIONS, MODELS_DIR, PUBLIC_QUESTIONS, REAL_CORPUS
 
 
 def test_prepare_returns_a_finished_model_without_touching_the_source(tmp_path: Path) -> None:
@@ -45,3 +46,35 @@ def test_onnx_vectors_are_the_torch_models_and_int8_close_to_them(real_model: Em
     int8 = minilm(backend="onnx-int8", models_dir=MODELS_DIR)
     assert np.sum(int8.embed_passages(TEXTS) * expected, axis=1).min() > 0.97
     assert int8.model_id != torch_model.model_id
+
+
+def many_texts() -> list[str]:
+    """A few hundred texts: every paragraph and sentence of the corpus, the questions, and long
+    ones the model has to cut at 256 tokens."""
+    texts = [
+        json.loads(line)["question"]
+        for path in (PUBLIC_QUESTIONS, CALIBRATION_QUESTIONS)
+        for line in path.read_text("utf-8").splitlines()
+        if line.strip()
+    ]
+    for path in sorted(REAL_CORPUS.glob("*.md")):
+        for paragraph in path.read_text("utf-8").split("\n\n"):
+            texts.append(paragraph)
+            texts += paragraph.split(". ") + paragraph.split(", ")
+    texts += [" ".join(texts[i : i + 40]) for i in range(0, 200, 20)]  # far over 256 tokens
+    texts += ["x" * 5000, "中国与阿塞拜疆 " * 400, "Şuşa " * 300, "a", " "]
+    return texts
+
+
+@pytest.mark.slow
+def test_onnx_runs_without_torch_and_gives_sentence_transformers_vectors(
+    real_model: Embedder,
+) -> None:
+    texts = many_texts()
+    assert len(texts) >= 300
+    expected = minilm(backend="torch")  # sentence-transformers, torch
+    cosines = np.sum(real_model.embed_passages(texts) * expected.embed_passages(texts), axis=1)
+    assert cosines.min() >= 0.9999
+    queries = texts[:50]
+    found = np.sum(real_model.embed_queries(queries) * expected.embed_queries(queries), axis=1)
+    assert found.min() >= 0.9999
