@@ -27,18 +27,18 @@ sys.path.insert(0, str(ROOT))
 
 from bench.beir import SCIFACT, load_qrels, ndcg_at_10  # noqa: E402
 from bench.engine import embedded_texts, questions, settings_for  # noqa: E402
-from index.embedder import SentenceTransformerEmbedder, minilm  # noqa: E402
+from index.embedder import Embedder, minilm  # noqa: E402
 
 SAMPLE = 600  # abstracts timed per round
 
 
-def throughput(model: SentenceTransformerEmbedder, texts: list[str]) -> float:
+def throughput(model: Embedder, texts: list[str]) -> float:
     started = time.perf_counter()
     model.embed_passages(texts)
     return len(texts) / (time.perf_counter() - started)
 
 
-def question_ms(model: SentenceTransformerEmbedder, asked: list[str]) -> float:
+def question_ms(model: Embedder, asked: list[str]) -> float:
     times = []
     for n, question in enumerate(asked):
         started = time.perf_counter()
@@ -47,7 +47,7 @@ def question_ms(model: SentenceTransformerEmbedder, asked: list[str]) -> float:
     return statistics.median(times)
 
 
-def quality(model: SentenceTransformerEmbedder) -> tuple[float, float]:
+def quality(model: Embedder) -> tuple[float, float]:
     docs = [json.loads(line) for line in (SCIFACT / "corpus.jsonl").open()]
     ids = [d["_id"] for d in docs]
     # As citebot embeds an article of one paragraph: the title, then the text.
