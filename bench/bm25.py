@@ -50,16 +50,14 @@ def fts5(documents: list[tuple[str, str]], folder: Path) -> Callable[[str], list
 
 def bm25s_ranker(documents: list[tuple[str, str]], stem: bool) -> Callable[[str], list[str]]:
     stemmer = Stemmer.Stemmer("english") if stem else None
-    tokens = bm25s.tokenize(
-        [text for _, text in documents], stopwords="en", stemmer=stemmer, show_progress=False
-    )
+    tokens = bm25s.tokenize([text for _, text in documents], stopwords="en", stemmer=stemmer)
     retriever = bm25s.BM25()
-    retriever.index(tokens, show_progress=False)
+    retriever.index(tokens)
     ids = [doc_id for doc_id, _ in documents]
 
     def rank(query: str) -> list[str]:
-        q = bm25s.tokenize([query], stopwords="en", stemmer=stemmer, show_progress=False)
-        found, _ = retriever.retrieve(q, k=100, show_progress=False)
+        q = bm25s.tokenize([query], stopwords="en", stemmer=stemmer)
+        found, _ = retriever.retrieve(q, k=100)
         return [ids[i] for i in found[0]]
 
     return rank

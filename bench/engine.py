@@ -107,13 +107,7 @@ def main() -> None:
         raws, fulls = [], []
         for _ in range(3):
             raws.append(timed(lambda: [m.embed_passages(texts + sentences) for m in models]))
-            fulls.append(
-                timed(
-                    lambda: build(
-                        settings, full=True, embedder=model, extra=extra, show_progress=False
-                    )
-                )
-            )
+            fulls.append(timed(lambda: build(settings, full=True, embedder=model, extra=extra)))
         raw, full = statistics.median(raws), statistics.median(fulls)
         rows += [
             ("real corpus passages (and their sentences)", f"{len(texts)} ({len(sentences)})"),

@@ -76,7 +76,7 @@ def run_citebot(system: str, asked: list[str], scifact: bool) -> dict[str, float
         }
         settings = Settings.from_env(env)
         started = time.perf_counter()
-        build(settings, embedder=model, extra=extra, show_progress=False)
+        build(settings, embedder=model, extra=extra)
         built = time.perf_counter() - started
         engine = Engine.open(settings, embedder=model, extra=extra)
         p50, p95 = latency(engine.search, asked)
@@ -87,7 +87,7 @@ def run_citebot(system: str, asked: list[str], scifact: bool) -> dict[str, float
 
         write_corpus()
         beir = beir_settings(CITEBOT_MULTILINGUAL=multilingual)
-        build(beir, embedder=model, extra=extra, show_progress=False)
+        build(beir, embedder=model, extra=extra)
         engine = Engine.open(beir, embedder=model, extra=extra)
         result["ndcg"], result["recall"] = quality(
             lambda text: [hit.article.id for hit in engine.rank(text, 100)]

@@ -132,15 +132,15 @@ def one_size(passages: int, queries: int) -> dict[str, object]:
             f"{passages}: corpus written in {time.perf_counter() - started:.0f} s", file=sys.stderr
         )
     started = time.perf_counter()
-    report = build(settings, embedder=model, extra=[], show_progress=False)
+    report = build(settings, embedder=model, extra=[])
     first = time.perf_counter() - started
     extra.parent.mkdir(exist_ok=True)
     extra.write_text(
         (ROOT / "corpus" / "articles" / "oc-media-aliyev-cgtn-interview.md").read_text()
     )
-    added = build(settings, embedder=model, extra=[], show_progress=False)
+    added = build(settings, embedder=model, extra=[])
     extra.unlink()
-    removed = build(settings, embedder=model, extra=[], show_progress=False)
+    removed = build(settings, embedder=model, extra=[])
     engine = Engine.open(settings, embedder=model, extra=[])
     rng = random.Random(1)
     asked = [f"What did officials say about {rng.choice(SUBJECTS)}?" for _ in range(queries)]

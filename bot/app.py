@@ -41,7 +41,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, render, texts
+from bot import callbacks, render, terminal, texts
 from bot.batch import Batcher
 from bot.callbacks import Around, Example, More, Vote
 from bot.state import BotState, StateError
@@ -52,7 +52,6 @@ from index.language import detect
 from index.records import Article, Hit
 from index.sanitize import preview
 from index.settings import Settings
-from index.terminal import format_build
 
 log = logging.getLogger("citebot.bot")
 
@@ -114,9 +113,7 @@ class Services:
         """Rebuild incrementally and swap the new index in; searches go on meanwhile."""
         async with self.reload_lock:
             model, extra = self.engine.embedder, self.engine.extra
-            report = await asyncio.to_thread(
-                build, self.settings, embedder=model, extra=extra, show_progress=False
-            )
+            report = await asyncio.to_thread(build, self.settings, embedder=model, extra=extra)
             if report.changed:
                 self.engine = await asyncio.to_thread(Engine.open, self.settings, model, extra)
             return report
@@ -532,7 +529,7 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except CitebotError as error:
         await send(message, texts.RELOAD_FAILED.format(error=html.escape(str(error))))
         return
-    summary = html.escape(format_build(report).splitlines()[-1])
+    summary = html.escape(terminal.build_summary(report))
     await send(message, texts.RELOADED.format(summary=summary))
 
 

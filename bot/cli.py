@@ -1,28 +1,121 @@
-"""The `citebot` command: the engine's commands plus the Telegram bot's.
+"""The `citebot` command: a thin layer over the engine and the bot.
 
-citebot run                  update the index, then the bot (with a token) or the chat
-citebot serve [--webhook URL --listen HOST --port N --secret S]
-citebot feedback             unanswered and voted-down questions
+    citebot index build|status   the index
+    citebot ask|chat|eval|calibrate
+    citebot run                  update the index, then the bot (with a token) or the chat
+    citebot serve [--webhook URL --listen HOST --port N --secret S]
+    citebot feedback             unanswered and voted-down questions
+
+Heavy libraries (faiss, the models, Telegram) load only inside the commands that need them,
+so `citebot --help` answers at once. Every `CitebotError` becomes a one-line message and a
+non-zero exit.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import json
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 
-from index.cli import NO_TOKEN_BANNER, build_parser, chat_command, run_parsed, update_index
-from index.errors import ConfigError
+from index.errors import CitebotError, ConfigError, IndexStateError, QuestionError
 from index.sanitize import clean_text
 from index.settings import Settings, load_dotenv
 
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+# Set on Ctrl-C. Python drops a KeyboardInterrupt raised while a finalizer runs (it only
+# prints "Exception ignored"), and loading torch runs many; a build checks this before it
+# publishes, so a Ctrl-C is never lost.
+INTERRUPTED = threading.Event()
+
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the chosen command, turning errors into messages and exit codes."""
     load_dotenv(Path.cwd() / ".env")
-    parser, commands = build_parser()
-    commands.choices["run"].set_defaults(run=_run)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    INTERRUPTED.clear()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _interrupt)
+    try:
+        settings = Settings.from_env()
+        return int(args.run(settings, args))
+    except CitebotError as error:
+        print(f"citebot: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("\ncitebot: interrupted; the index being served is untouched", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    INTERRUPTED.set()
+    raise KeyboardInterrupt
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser with every command."""
+    parser = argparse.ArgumentParser(
+        prog="citebot",
+        description="Cited answers about Azerbaijan–China relations from a news corpus.",
+        epilog="Settings come from CITEBOT_* environment variables; see README.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    index_cmd = commands.add_parser("index", help="build or inspect the index")
+    index_sub = index_cmd.add_subparsers(title="index commands", metavar="ACTION", required=True)
+    build_cmd = index_sub.add_parser("build", help="bring the index up to date with the corpus")
+    build_cmd.add_argument("--full", action="store_true", help="re-embed everything from scratch")
+    build_cmd.add_argument(
+        "--strict", action="store_true", help="fail when any corpus file had to be skipped"
+    )
+    build_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+    build_cmd.set_defaults(run=_build)
+    status_cmd = index_sub.add_parser("status", help="what the index holds and if it is stale")
+    status_cmd.add_argument("--json", action="store_true", help="print one JSON object")
+    status_cmd.set_defaults(run=_status)
+
+    ask_cmd = commands.add_parser("ask", help="print cited passages answering a question")
+    ask_cmd.add_argument(
+        "question", nargs="?", help="the question; without it, one per stdin line"
+    )
+    ask_cmd.add_argument("-k", type=_positive, default=None, help="how many passages at most")
+    ask_cmd.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask_cmd.set_defaults(run=_ask)
+
+    chat_cmd = commands.add_parser("chat", help="an interactive chat in the terminal")
+    chat_cmd.add_argument("-k", type=_positive, default=None, help="passages per answer")
+    chat_cmd.set_defaults(run=chat_command)
+
+    run_cmd = commands.add_parser(
+        "run", help="update the index, then start the bot (with a token) or the chat (make run)"
+    )
+    run_cmd.set_defaults(run=_run)
+
+    eval_cmd = commands.add_parser("eval", help="hit@k and MRR on a question file")
+    eval_cmd.add_argument("file", type=Path, help="JSON lines: id, lang, question, gold")
+    eval_cmd.add_argument("--json", action="store_true", help="print one JSON object")
+    eval_cmd.set_defaults(run=_eval)
+
+    calibrate_cmd = commands.add_parser(
+        "calibrate", help="suggest relevance thresholds from in-scope and off-topic questions"
+    )
+    calibrate_cmd.add_argument(
+        "files", type=Path, nargs="+", help="JSON lines as for eval; empty gold = off-topic"
+    )
+    calibrate_cmd.set_defaults(run=_calibrate)
+
     serve_cmd = commands.add_parser("serve", help="run the Telegram bot (long polling or webhook)")
     serve_cmd.add_argument("--webhook", metavar="URL", help="public HTTPS URL Telegram calls")
     serve_cmd.add_argument(
@@ -47,14 +140,156 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     feedback_cmd.add_argument("--limit", type=int, default=100, help="at most this many")
     feedback_cmd.set_defaults(run=_feedback)
-    return run_parsed(parser, argv)
+    return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 50:
+        raise argparse.ArgumentTypeError("must be a whole number from 1 to 50")
+    return int(text)
+
+
+def _build(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.progress import EmbeddingBars
+    from bot.terminal import format_build
+    from index.builder import build
+
+    bars = EmbeddingBars(show=not args.quiet and sys.stderr.isatty())
+    report = build(settings, full=args.full, progress=bars, stop=INTERRUPTED)
+    print(format_build(report), file=sys.stderr)
+    if args.strict and report.skipped:
+        print(f"citebot: error: {len(report.skipped)} file(s) skipped (--strict)", file=sys.stderr)
+        return EXIT_ERROR
+    return 0
+
+
+def _status(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.terminal import describe_multilingual, format_table
+    from index.builder import status
+
+    try:
+        found = status(settings)
+    except IndexStateError as error:
+        if not args.json:
+            raise
+        print(json.dumps({"built": False, "error": str(error)}))
+        return EXIT_ERROR
+    if args.json:
+        shown = {**asdict(found), "multilingual": describe_multilingual(found)}
+        print(json.dumps({"built": True, **shown}, ensure_ascii=False))
+        return 0
+    stale = (
+        f"yes: {found.pending_changes} new or changed, {found.pending_removals} removed; "
+        "run `citebot index build`"
+        if found.corpus_changed
+        else "no"
+    )
+    print(
+        format_table(
+            [
+                ("index", found.index_dir),
+                ("corpus", found.corpus_dir),
+                ("articles", found.articles),
+                ("passages", found.passages),
+                ("model", found.model_id),
+                ("index type", found.index_type),
+                ("multilingual", describe_multilingual(found)),
+                ("built", found.built_at),
+                ("built by", f"citebot {found.code_version}"),
+                ("corpus changed since", stale),
+                ("skipped files", len(found.skipped)),
+            ]
+        )
+    )
+    for skipped in found.skipped:
+        print(f"  {skipped}")
+    return 0
+
+
+def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.terminal import Style, format_answer
+    from index.engine import Engine
+    from index.records import Answer
+
+    engine = Engine.open(settings)
+    style = Style(sys.stdout.isatty())
+    if args.question is not None:
+        answer = engine.ask(args.question, args.k)
+        print(
+            json.dumps(answer.to_json(), ensure_ascii=False)
+            if args.json
+            else format_answer(answer, style)
+        )
+        return 0
+    failed = 0
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")  # a bad byte spoils one question, not the run
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            answer = engine.ask(line, args.k)
+        except QuestionError as error:
+            failed += 1
+            if args.json:
+                print(
+                    json.dumps(
+                        {**Answer(line.strip()).to_json(), "error": str(error)}, ensure_ascii=False
+                    ),
+                    flush=True,
+                )
+            else:
+                print(f"citebot: error: {error}", file=sys.stderr)
+            continue
+        print(
+            json.dumps(answer.to_json(), ensure_ascii=False)
+            if args.json
+            else f"» {answer.question}\n{format_answer(answer, style)}\n",
+            flush=True,
+        )
+    return EXIT_ERROR if failed else 0
+
+
+def chat_command(settings: Settings, args: argparse.Namespace) -> int:
+    return _chat(settings, args.k)
+
+
+def _chat(settings: Settings, k: int | None, banner: str = "") -> int:
+    from bot.chat import chat
+    from bot.terminal import Style
+    from index.engine import Engine
+
+    engine = Engine.open(settings)
+    chat(
+        engine,
+        k=k or settings.top_k,
+        out=sys.stdout,
+        style=Style(sys.stdout.isatty()),
+        banner=banner,
+    )
+    return 0
+
+
+NO_TOKEN_BANNER = (
+    "No Telegram bot token configured: this is the terminal chat. To run the Telegram bot, "
+    "set TELEGRAM_BOT_TOKEN in the environment or in .env (see README, 'Telegram')."
+)
+
+
+def update_index(settings: Settings) -> None:
+    """Bring the index up to date before serving, reporting what changed on stderr."""
+    from bot.progress import EmbeddingBars
+    from bot.terminal import format_build
+    from index.builder import build
+
+    report = build(settings, progress=EmbeddingBars(sys.stderr.isatty()), stop=INTERRUPTED)
+    print(format_build(report), file=sys.stderr)
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
     update_index(settings)
     if settings.bot.token is None:
-        args.k = None
-        return chat_command(settings, args, NO_TOKEN_BANNER)
+        return _chat(settings, None, NO_TOKEN_BANNER)
     from bot.serve import serve
 
     serve(settings)  # long polling
@@ -87,6 +322,31 @@ def _feedback(settings: Settings, args: argparse.Namespace) -> int:
         when = datetime.fromtimestamp(gap.asked_at, UTC).strftime("%Y-%m-%d %H:%M")
         verdict = "unanswered" if not gap.answered else f"👎 ×{gap.down_votes}"
         print(f"{when}  {verdict:<11} {clean_text(gap.text)}")
+    return 0
+
+
+def _eval(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.terminal import format_eval
+    from index.engine import Engine
+    from index.evaluate import evaluate, load_questions
+
+    questions = load_questions(args.file)
+    report = evaluate(Engine.open(settings), questions)
+    if args.json:
+        print(json.dumps(asdict(report), ensure_ascii=False))
+    else:
+        print(format_eval(report))
+    return 0
+
+
+def _calibrate(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.terminal import format_calibration
+    from index.calibrate import calibrate
+    from index.engine import Engine
+    from index.evaluate import load_questions
+
+    questions = [q for path in args.files for q in load_questions(path)]
+    print(format_calibration(calibrate(Engine.open(settings), questions)))
     return 0
 
 

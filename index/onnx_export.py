@@ -13,14 +13,16 @@ whole one.
 
 from __future__ import annotations
 
+import logging
 import shutil
-import sys
 import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
 
 from index.errors import ConfigError
+
+log = logging.getLogger("citebot.models")
 
 FP32 = "onnx/model.onnx"
 QUANTIZED = "onnx/model_quint8_avx2.onnx"  # the file name sentence-transformers gives it
@@ -39,7 +41,7 @@ def prepare(source: Path, target: Path) -> Path:
     """
     if (target / QUANTIZED).is_file():
         return target
-    print(f"preparing the ONNX model in {target} (once)", file=sys.stderr, flush=True)
+    log.warning("preparing the ONNX model in %s (once)", target)
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:

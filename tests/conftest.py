@@ -86,7 +86,7 @@ def fake() -> FakeEmbedder:
 
 @pytest.fixture
 def engine(settings: Settings, fake: FakeEmbedder) -> Iterator[Engine]:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     opened = Engine.open(settings, embedder=fake)
     yield opened
     opened.close()
@@ -118,5 +118,5 @@ def real_index(
             "CITEBOT_MODELS_DIR": str(MODELS_DIR),
         }
     )
-    build(settings, embedder=real_model, extra=real_extra, show_progress=False)
+    build(settings, embedder=real_model, extra=real_extra)
     return settings

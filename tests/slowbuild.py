@@ -19,4 +19,4 @@ class SlowEmbedder(FakeEmbedder):
 
 
 if __name__ == "__main__":
-    build(Settings.from_env(), embedder=SlowEmbedder(), show_progress=False)
+    build(Settings.from_env(), embedder=SlowEmbedder())

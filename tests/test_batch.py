@@ -86,7 +86,7 @@ def test_search_many_embeds_once_and_answers_as_search_does(
     settings: Settings, corpus: Path
 ) -> None:
     model = CountingEmbedder()
-    build(settings, embedder=model, show_progress=False)
+    build(settings, embedder=model)
     engine = Engine.open(settings, embedder=model)
     questions = ["crude oil exports trade", "rail freight Alat", "tea", "crude oil exports trade"]
     together = engine.search_many(questions, 3)
@@ -126,7 +126,7 @@ def test_search_many_cleans_a_lone_surrogate_before_the_model_sees_it(
     settings: Settings, corpus: Path
 ) -> None:
     model = Tokenizer()
-    build(settings, embedder=model, show_progress=False)
+    build(settings, embedder=model)
     engine = Engine.open(settings, embedder=model)
     found = engine.search_many(["crude oil \ud800 trade", "Confucius Institutes in Baku"], 3)
     assert found[0][0].article.id == "trade" and found[1][0].article.id == "culture"

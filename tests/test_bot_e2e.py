@@ -84,7 +84,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, real_model: Embedder) -> Ite
     root = tmp_path_factory.mktemp("bot")
     shutil.copytree(REAL_CORPUS, root / "corpus")
     settings = settings_for(root / "corpus", root / "index")
-    build(settings, embedder=real_model, show_progress=False)
+    build(settings, embedder=real_model)
     api = FakeBotAPI().start()
     log = root / "bot.log"
     env = cli_env(

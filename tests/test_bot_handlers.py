@@ -113,7 +113,7 @@ def harness(corpus: Path, tmp_path: Path) -> Iterator[Harness]:
         CITEBOT_RATE_LIMIT="3",
     )
     fake = FakeEmbedder()
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)
     harness = Harness(settings, engine, api, tmp_path)
     yield harness
@@ -129,7 +129,7 @@ def harness_over(corpus: Path, tmp_path: Path) -> Iterator[Harness]:
         corpus, tmp_path / "index", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url
     )
     fake = FakeEmbedder()
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     harness = Harness(settings, Engine.open(settings, embedder=fake), api, tmp_path)
     try:
         yield harness
@@ -256,7 +256,7 @@ def test_reload_keeps_the_multilingual_index(corpus: Path, tmp_path: Path) -> No
         corpus, tmp_path / "index", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url
     )
     main, multilingual = FakeEmbedder(), FakeEmbedder(model_id="fake/multilingual")
-    build(settings, embedder=main, extra=[multilingual], show_progress=False)
+    build(settings, embedder=main, extra=[multilingual])
     harness = Harness(settings, Engine.open(settings, main, [multilingual]), api, tmp_path)
     try:
         write_article(corpus, "tea.txt", "Tea in Lankaran\n\nLankaran grows tea for Baku.")

@@ -68,7 +68,7 @@ def test_webhook_mode_answers_updates_posted_with_the_secret(
 ) -> None:
     shutil.copytree(REAL_CORPUS, tmp_path / "corpus")
     settings = settings_for(tmp_path / "corpus", tmp_path / "index")
-    build(settings, embedder=real_model, show_progress=False)
+    build(settings, embedder=real_model)
     api = FakeBotAPI().start()
     port = free_port()
     hook = f"http://127.0.0.1:{port}/hook-path"

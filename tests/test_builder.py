@@ -41,7 +41,7 @@ def answer_sources(settings: Settings, fake: FakeEmbedder, question: str) -> lis
 
 
 def test_build_first_time_embeds_every_passage(settings: Settings, fake: FakeEmbedder) -> None:
-    report = build(settings, embedder=fake, show_progress=False)
+    report = build(settings, embedder=fake)
     assert (report.changed, report.full, report.articles) == (True, True, 3)
     assert report.embedded == report.passages == 3
     assert len(fake.embedded) == TEXTS  # with their sentences
@@ -51,9 +51,9 @@ def test_build_first_time_embeds_every_passage(settings: Settings, fake: FakeEmb
 def test_build_with_nothing_changed_embeds_nothing_and_writes_nothing(
     settings: Settings, fake: FakeEmbedder
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     before = versions(settings)
-    report = build(settings, embedder=fake, show_progress=False)
+    report = build(settings, embedder=fake)
     assert not report.changed
     assert len(fake.embedded) == TEXTS
     assert versions(settings) == before
@@ -62,19 +62,19 @@ def test_build_with_nothing_changed_embeds_nothing_and_writes_nothing(
 def test_build_after_touching_a_file_reembeds_nothing(
     settings: Settings, fake: FakeEmbedder, corpus: Path
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     os.utime(corpus / "trade.md", ns=(1, 1))
-    report = build(settings, embedder=fake, show_progress=False)
+    report = build(settings, embedder=fake)
     assert report.embedded == 0 and report.updated == ()
-    assert not build(settings, embedder=fake, show_progress=False).changed
+    assert not build(settings, embedder=fake).changed
 
 
 def test_build_edited_article_costs_only_its_changed_passages(
     settings: Settings, fake: FakeEmbedder, corpus: Path
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     write_article(corpus, "rail.md", RAIL.replace("twelve days", "eleven days"))
-    report = build(settings, embedder=fake, show_progress=False)
+    report = build(settings, embedder=fake)
     assert report.updated == ("rail",) and report.added == ()
     assert report.embedded == 1 and report.reused == 0
     assert "eleven days" in fake.embedded[-1]
@@ -84,10 +84,10 @@ def test_build_edited_article_costs_only_its_changed_passages(
 def test_build_deleted_article_disappears_from_answers(
     settings: Settings, fake: FakeEmbedder, corpus: Path
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     assert "trade" in answer_sources(settings, fake, "crude oil exports trade")
     (corpus / "trade.md").unlink()
-    report = build(settings, embedder=fake, show_progress=False)
+    report = build(settings, embedder=fake)
     assert report.removed == ("trade",) and report.articles == 2
     assert "trade" not in answer_sources(settings, fake, "crude oil exports trade")
 
@@ -96,13 +96,13 @@ def test_build_same_article_twice_is_indexed_once_with_a_warning(
     settings: Settings, fake: FakeEmbedder, corpus: Path
 ) -> None:
     shutil.copy(corpus / "trade.md", corpus / "trade-copy.md")
-    report = build(settings, embedder=fake, show_progress=False)
+    report = build(settings, embedder=fake)
     assert report.articles == 3
     assert [str(d) for d in report.duplicates] == [
         "trade.md: same text as trade-copy.md; indexed once"
     ]
     (corpus / "trade-copy.md").unlink()  # the copy that was indexed goes; the other takes over
-    report = build(settings, embedder=fake, show_progress=False)
+    report = build(settings, embedder=fake)
     assert (report.articles, report.added, report.removed) == (3, ("trade",), ("trade-copy",))
     assert report.embedded == 0  # same text: the cached vectors serve
 
@@ -113,10 +113,10 @@ def test_build_skips_bad_files_and_indexes_the_rest(
     write_article(corpus, "broken.md", "---\ntitle: [oops\n---\ntext")
     (corpus / "latin1.txt").write_bytes(b"Title\n\ncaf\xe9")
     (corpus / "empty.md").write_text("---\ntitle: Empty\n---\n\n  \n")
-    report = build(settings, embedder=fake, show_progress=False)
+    report = build(settings, embedder=fake)
     assert report.articles == 3
     assert {s.relpath for s in report.skipped} == {"broken.md", "latin1.txt", "empty.md"}
-    again = build(settings, embedder=fake, show_progress=False)
+    again = build(settings, embedder=fake)
     assert not again.changed and len(again.skipped) == 3  # still reported, nothing rebuilt
 
 
@@ -138,7 +138,7 @@ def test_build_skips_hostile_files_with_a_warning_and_affects_nothing_else(
     write_article(corpus, "bad-date.md", "---\ntitle: T\npublished: 2024-13-45\n---\n\nText.\n")
     write_article(corpus, "not-a-map.md", "---\n- just\n- a list\n---\n\nText.\n")
     write_article(corpus, "long-line.md", "---\ntitle: Long\n---\n\n" + "word " * 10_000 + "\n")
-    report = build(settings, embedder=fake, show_progress=False)
+    report = build(settings, embedder=fake)
     skipped = {s.relpath: s.reason for s in report.skipped}
     assert set(skipped) == {
         *("binary.md", "nul.txt", "escape.md", "escape-dir", "loop.md", "dangling.md"),
@@ -160,11 +160,11 @@ def test_build_skips_hostile_files_with_a_warning_and_affects_nothing_else(
 def test_build_empty_corpus_fails_and_keeps_the_previous_index(
     settings: Settings, fake: FakeEmbedder, corpus: Path
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     for path in corpus.iterdir():
         path.unlink()
     with pytest.raises(CorpusError, match="has no articles"):
-        build(settings, embedder=fake, show_progress=False)
+        build(settings, embedder=fake)
     assert "trade" in answer_sources(settings, fake, "crude oil exports trade")
 
 
@@ -172,7 +172,7 @@ def test_build_only_unreadable_files_fails_clearly(tmp_path: Path, fake: FakeEmb
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "x.md").write_bytes(b"\x00\x01")
     with pytest.raises(CorpusError, match=r"none of the files.*binary"):
-        build(settings_for(tmp_path / "c", tmp_path / "i"), embedder=fake, show_progress=False)
+        build(settings_for(tmp_path / "c", tmp_path / "i"), embedder=fake)
 
 
 def test_build_missing_corpus_folder_fails_clearly(tmp_path: Path, fake: FakeEmbedder) -> None:
@@ -184,7 +184,7 @@ def built_with_one_more_article(
     settings: Settings, model: FakeEmbedder, corpus: Path
 ) -> list[str]:
     """Build, then add an article to the corpus; returns the versions that build left."""
-    build(settings, embedder=model, show_progress=False)
+    build(settings, embedder=model)
     before = versions(settings)
     write_article(corpus, "new.md", TRADE.replace("a fifth", "a third"))
     return before
@@ -196,11 +196,11 @@ def test_build_that_fails_midway_leaves_the_previous_index_serving(
     before = built_with_one_more_article(settings, fake, corpus)
     fake.fail_after = len(fake.embedded)
     with pytest.raises(RuntimeError, match="broke down"):
-        build(settings, embedder=fake, show_progress=False)
+        build(settings, embedder=fake)
     assert versions(settings) == before  # no half-built version left behind
     assert "new" not in answer_sources(settings, fake, "grew by a third")
     fake.fail_after = None
-    assert build(settings, embedder=fake, show_progress=False).added == ("new",)
+    assert build(settings, embedder=fake).added == ("new",)
 
 
 class StopAfterFirstBatch(FakeEmbedder):
@@ -222,7 +222,7 @@ def test_build_told_to_stop_while_embedding_publishes_nothing(
     model = StopAfterFirstBatch(stop)
     before = built_with_one_more_article(settings, FakeEmbedder(model_id=model.model_id), corpus)
     with pytest.raises(KeyboardInterrupt):
-        build(settings, embedder=model, show_progress=False, stop=stop)
+        build(settings, embedder=model, stop=stop)
     assert versions(settings) == before
     assert "new" not in answer_sources(settings, model, "grew by a third")
 
@@ -235,19 +235,19 @@ def test_build_stopped_after_a_lost_ctrl_c_publishes_nothing(
     stop = threading.Event()
     stop.set()
     with pytest.raises(KeyboardInterrupt):
-        build(settings, embedder=fake, show_progress=False, stop=stop)
+        build(settings, embedder=fake, stop=stop)
     assert versions(settings) == before
-    assert build(settings, embedder=fake, show_progress=False).added == ("new",)
+    assert build(settings, embedder=fake).added == ("new",)
 
 
 def test_build_refuses_to_run_twice_at_once(settings: Settings, fake: FakeEmbedder) -> None:
     with layout.build_lock(settings.index_dir), pytest.raises(BuildInProgress):
-        build(settings, embedder=fake, show_progress=False)
+        build(settings, embedder=fake)
 
 
 def test_build_full_embeds_everything_again(settings: Settings, fake: FakeEmbedder) -> None:
-    build(settings, embedder=fake, show_progress=False)
-    report = build(settings, full=True, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
+    report = build(settings, full=True, embedder=fake)
     assert report.full and report.embedded == 3 and len(fake.embedded) == 2 * TEXTS
 
 
@@ -255,9 +255,9 @@ def test_build_with_another_main_model_embeds_with_it_and_keeps_the_others_vecto
     settings: Settings, fake: FakeEmbedder
 ) -> None:
     multilingual = FakeEmbedder(model_id="fake/multilingual")
-    build(settings, embedder=fake, extra=[multilingual], show_progress=False)
+    build(settings, embedder=fake, extra=[multilingual])
     other = FakeEmbedder(dimension=128, model_id="fake/other")
-    report = build(settings, embedder=other, extra=[multilingual], show_progress=False)
+    report = build(settings, embedder=other, extra=[multilingual])
     assert report.changed and report.embedded == 3
     assert len(multilingual.embedded) == TEXTS  # not embedded again
     assert "fake/bag-of-words" in report.notes[0]
@@ -267,21 +267,21 @@ def test_build_with_another_main_model_embeds_with_it_and_keeps_the_others_vecto
         engine.search("Confucius Institutes teach Chinese in Baku", 1)[0].article.id == "culture"
     )
     engine.close()
-    build(settings, embedder=other, extra=[], show_progress=False)  # multilingual off
+    build(settings, embedder=other, extra=[])  # multilingual off
     store = Store.open(layout.current_version(settings.index_dir) / layout.STORE_FILE)
     assert len(store.missing_embeddings("fake/bag-of-words")) == 3  # replaced: dropped
     assert not store.missing_embeddings("fake/multilingual")  # off, but kept for later
     store.close()
-    report = build(settings, embedder=other, extra=[multilingual], show_progress=False)
+    report = build(settings, embedder=other, extra=[multilingual])
     assert report.changed and len(multilingual.embedded) == TEXTS  # on again: none embedded
 
 
 def test_build_new_chunk_sizes_rechunk_but_reuse_unchanged_vectors(
     settings: Settings, fake: FakeEmbedder, corpus: Path, tmp_path: Path
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     resized = settings_for(corpus, tmp_path / "index", CITEBOT_MIN_WORDS="5")
-    report = build(resized, embedder=fake, show_progress=False)
+    report = build(resized, embedder=fake)
     assert report.changed and report.updated == ("culture", "rail", "trade")
     assert report.embedded + report.reused == report.passages
     assert report.reused > 0
@@ -290,21 +290,21 @@ def test_build_new_chunk_sizes_rechunk_but_reuse_unchanged_vectors(
 def test_build_rechunks_an_index_cut_by_an_older_chunker(
     settings: Settings, fake: FakeEmbedder
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     manifest_file = layout.current_version(settings.index_dir) / layout.MANIFEST
     manifest = json.loads(manifest_file.read_text())
     del manifest["chunker"]["algorithm"]  # as written before the chunker had versions
     manifest_file.write_text(json.dumps(manifest))
-    report = build(settings, embedder=fake, show_progress=False)
+    report = build(settings, embedder=fake)
     assert report.changed and report.updated == ("culture", "rail", "trade")
     assert report.embedded == 0  # the same passages: their vectors come from the cache
 
 
 def test_build_recovers_from_a_half_deleted_index(settings: Settings, fake: FakeEmbedder) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     current = layout.current_version(settings.index_dir)
     (current / layout.FAISS_FILE).unlink()
-    report = build(settings, embedder=fake, show_progress=False)
+    report = build(settings, embedder=fake)
     # The store is whole: the vector file is made anew from its vectors, nothing re-embedded.
     assert report.changed and "missing passages.faiss" in report.notes[0]
     assert report.embedded == 0
@@ -317,14 +317,14 @@ def test_build_keeps_two_versions_and_cleans_dead_builds(
     (settings.index_dir / "versions" / ".building-dead").mkdir(parents=True)
     for n in range(4):
         write_article(corpus, f"extra{n}.md", TRADE.replace("a fifth", f"{n} percent"))
-        build(settings, embedder=fake, show_progress=False)
+        build(settings, embedder=fake)
     assert len(versions(settings)) == 2
 
 
 def test_status_says_when_the_corpus_changed(
     settings: Settings, fake: FakeEmbedder, corpus: Path
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     assert not status(settings).corpus_changed
     write_article(corpus, "more.md", RAIL.replace("Xi'an", "Chongqing"))
     (corpus / "trade.md").unlink()
@@ -336,38 +336,38 @@ def test_status_says_when_the_corpus_changed(
 def test_build_with_a_new_index_type_rebuilds_vectors_without_embedding(
     settings: Settings, fake: FakeEmbedder, corpus: Path, tmp_path: Path
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     hnsw = settings_for(corpus, tmp_path / "index", CITEBOT_INDEX_TYPE="HNSW16")
-    report = build(hnsw, embedder=fake, show_progress=False)
+    report = build(hnsw, embedder=fake)
     assert report.changed and report.embedded == 0
     engine = Engine.open(hnsw, embedder=fake)
     assert engine.manifest.index_type == "HNSW16"
     assert engine.search("crude oil exports trade")[0].article.id == "trade"
     engine.close()
     write_article(corpus, "more.md", RAIL.replace("Xi'an", "Chongqing"))
-    assert build(hnsw, embedder=fake, show_progress=False).added == ("more",)
+    assert build(hnsw, embedder=fake).added == ("more",)
 
 
 def test_auto_index_type_turns_approximate_past_the_size_limit_without_embedding(
     fake: FakeEmbedder, corpus: Path, tmp_path: Path
 ) -> None:
     settings = settings_for(corpus, tmp_path / "index", CITEBOT_APPROXIMATE_ABOVE="3")
-    first = build(settings, embedder=fake, show_progress=False)
+    first = build(settings, embedder=fake)
     assert first.passages == 3 and Engine.open(settings, embedder=fake).manifest.index_type == (
         "Flat"
     )
     write_article(corpus, "more.md", RAIL.replace("Xi'an", "Chongqing"))
-    grown = build(settings, embedder=fake, show_progress=False)
+    grown = build(settings, embedder=fake)
     assert grown.passages == 4 and grown.embedded == 1  # only the new article is embedded
     engine = Engine.open(settings, embedder=fake)
     assert engine.manifest.index_type == "HNSW32"
     assert engine.search("crude oil exports trade")[0].article.id == "trade"
     engine.close()
     write_article(corpus, "tea.md", RAIL.replace("Xi'an", "Lankaran tea"))
-    build(settings, embedder=fake, show_progress=False)  # HNSW takes additions in place
+    build(settings, embedder=fake)  # HNSW takes additions in place
     assert "tea" in answer_sources(settings, fake, "Lankaran tea")
     (corpus / "trade.md").unlink()  # but not removals: rebuilt from the stored vectors
-    removed = build(settings, embedder=fake, show_progress=False)
+    removed = build(settings, embedder=fake)
     assert removed.embedded == 0
     assert "trade" not in answer_sources(settings, fake, "crude oil exports trade")
 
@@ -377,7 +377,7 @@ def test_build_with_an_unknown_index_type_fails_clearly(
 ) -> None:
     bad = settings_for(corpus, tmp_path / "index", CITEBOT_INDEX_TYPE="Nonsense99")
     with pytest.raises(ConfigError, match="CITEBOT_INDEX_TYPE='Nonsense99'"):
-        build(bad, embedder=fake, show_progress=False)
+        build(bad, embedder=fake)
 
 
 def test_build_skips_a_huge_file_and_indexes_the_rest(
@@ -385,7 +385,7 @@ def test_build_skips_a_huge_file_and_indexes_the_rest(
 ) -> None:
     with (corpus / "huge.md").open("wb") as handle:
         handle.truncate(50_000_000)  # 50 MB, sparse
-    report = build(settings, embedder=fake, show_progress=False)
+    report = build(settings, embedder=fake)
     assert report.articles == 3
     assert [str(s) for s in report.skipped] == [
         "huge.md: 50.0 MB is over the 5 MB limit for one article (CITEBOT_MAX_ARTICLE_BYTES)"
@@ -403,12 +403,12 @@ def test_removing_from_an_hnsw_index_keeps_the_graph_and_its_searches_skip_the_r
     tmp_path: Path, fake: FakeEmbedder
 ) -> None:
     corpus, settings = twenty_articles_in_hnsw(tmp_path, CITEBOT_RETRIEVAL="dense")
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)
     (gone,) = [hit.passage_id for hit in engine.rank("Topic3", 20) if hit.article.id == "a03"]
     engine.close()
     (corpus / "a03.md").unlink()
-    assert build(settings, embedder=fake, show_progress=False).removed == ("a03",)
+    assert build(settings, embedder=fake).removed == ("a03",)
     version = layout.current_version(settings.index_dir)
     assert layout.read_manifest(version).removed == 1
     index = vectors.read(version / layout.FAISS_FILE)
@@ -421,7 +421,7 @@ def test_removing_from_an_hnsw_index_keeps_the_graph_and_its_searches_skip_the_r
     engine.close()
     for name in ("a04.md", "a05.md"):  # 3 of 20 vectors dead: over the share, built anew
         (corpus / name).unlink()
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     version = layout.current_version(settings.index_dir)
     assert layout.read_manifest(version).removed == 0
     assert vectors.read(version / layout.FAISS_FILE).ntotal == 17
@@ -432,14 +432,14 @@ def test_an_index_whose_list_of_removed_vectors_is_gone_is_reported_damaged(
     tmp_path: Path, fake: FakeEmbedder
 ) -> None:
     corpus, settings = twenty_articles_in_hnsw(tmp_path)
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     (corpus / "a03.md").unlink()
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     (layout.current_version(settings.index_dir) / layout.REMOVED_FILE).unlink()
     with pytest.raises(IndexCorrupt, match="removed vectors"):
         Engine.open(settings, embedder=fake)
     write_article(corpus, "new.md", "---\ntitle: New\n---\n\nWind farms near Baku.")
-    report = build(settings, embedder=fake, show_progress=False)  # the next build recovers
+    report = build(settings, embedder=fake)  # the next build recovers
     assert report.added == ("new",)
     Engine.open(settings, embedder=fake).close()
 
@@ -447,7 +447,7 @@ def test_an_index_whose_list_of_removed_vectors_is_gone_is_reported_damaged(
 def test_an_hnsw_index_is_built_for_recall(tmp_path: Path, fake: FakeEmbedder) -> None:
     """efConstruction 40 (FAISS's default) capped recall@10 at 0.946 on a million vectors."""
     _, settings = twenty_articles_in_hnsw(tmp_path)
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     index = vectors.read(layout.current_version(settings.index_dir) / layout.FAISS_FILE)
     inner: Any = faiss.downcast_index(index.index)
     hnsw = inner.hnsw
@@ -459,9 +459,9 @@ def test_removing_from_an_index_that_cant_skip_vectors_builds_it_anew(
 ) -> None:
     corpus, hnsw = twenty_articles_in_hnsw(tmp_path)
     settings = replace(hnsw, index_type="IVF2,Flat")
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     (corpus / "a03.md").unlink()
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     version = layout.current_version(settings.index_dir)
     assert layout.read_manifest(version).removed == 0
     assert vectors.read(version / layout.FAISS_FILE).ntotal == 19
@@ -483,12 +483,12 @@ def test_build_files_whose_ids_would_collide_are_all_indexed_and_removed(
             f"---\ntitle: {crop}\n---\n\n{body}\n" if name.endswith(".md") else f"{crop}\n\n{body}"
         )
         write_article(corpus, name, text)
-    report = build(settings, embedder=fake, show_progress=False)
+    report = build(settings, embedder=fake)
     assert report.articles == 6 and not report.duplicates
     assert "dup.md.txt" in answer_sources(settings, fake, "Ganja export figs")
     (corpus / "dup.md.txt").unlink()
     assert status(settings).corpus_changed
-    report = build(settings, embedder=fake, show_progress=False)
+    report = build(settings, embedder=fake)
     assert report.removed == ("dup.md.txt",) and report.articles == 5
     assert "dup.md.txt" not in answer_sources(settings, fake, "Ganja export figs")
 
@@ -505,7 +505,7 @@ def test_build_goes_on_past_a_file_that_breaks_its_reader(
         return parse_article(data, relpath, article_id)
 
     monkeypatch.setattr("index.builder.parse_article", crashing)
-    report = build(settings, embedder=fake, show_progress=False)
+    report = build(settings, embedder=fake)
     assert report.articles == 3
     reasons = {s.relpath: s.reason for s in report.skipped}
     assert "anchor or alias" in reasons["bomb.md"]
@@ -519,7 +519,7 @@ def test_build_repairs_a_damaged_vector_file_without_embedding(
     settings: Settings, fake: FakeEmbedder, damage: str, which: str
 ) -> None:
     other = FakeEmbedder(model_id="fake/multilingual")
-    build(settings, embedder=fake, extra=[other], show_progress=False)
+    build(settings, embedder=fake, extra=[other])
     version = layout.current_version(settings.index_dir)
     manifest = layout.read_manifest(version)
     path = version / (
@@ -534,7 +534,7 @@ def test_build_repairs_a_damaged_vector_file_without_embedding(
     with pytest.raises(IndexCorrupt):
         Engine.open(settings, fake, [other])
     embedded = len(fake.embedded) + len(other.embedded)
-    report = build(settings, embedder=fake, extra=[other], show_progress=False)
+    report = build(settings, embedder=fake, extra=[other])
     assert report.changed and path.name in report.notes[0]  # not "index is up to date"
     assert len(fake.embedded) + len(other.embedded) == embedded  # from the stored vectors
     engine = Engine.open(settings, fake, [other])
@@ -542,28 +542,28 @@ def test_build_repairs_a_damaged_vector_file_without_embedding(
         assert engine.search("crude oil exports trade")[0].article.id == "trade"
     finally:
         engine.close()
-    assert not build(settings, embedder=fake, extra=[other], show_progress=False).changed
+    assert not build(settings, embedder=fake, extra=[other]).changed
 
 
 def test_build_with_a_store_that_disagrees_with_its_manifest_rebuilds_it(
     settings: Settings, fake: FakeEmbedder
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     version = layout.current_version(settings.index_dir)
     manifest = json.loads((version / layout.MANIFEST).read_text())
     (version / layout.MANIFEST).write_text(json.dumps({**manifest, "passages": 99}))
-    report = build(settings, embedder=fake, show_progress=False)
+    report = build(settings, embedder=fake)
     assert report.full and "99" in report.notes[0]
 
 
 def test_an_up_to_date_build_removes_what_dead_builds_left(
     settings: Settings, fake: FakeEmbedder
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     dead = layout.versions_dir(settings.index_dir) / ".building-dead"
     dead.mkdir()
     (settings.index_dir / ".current-dead").symlink_to("versions")
-    assert not build(settings, embedder=fake, show_progress=False).changed
+    assert not build(settings, embedder=fake).changed
     assert not dead.exists() and not (settings.index_dir / ".current-dead").is_symlink()
 
 

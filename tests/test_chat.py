@@ -3,9 +3,9 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
-from index.chat import chat
+from bot.chat import chat
+from bot.terminal import NOTHING_FOUND, Style
 from index.engine import Engine
-from index.terminal import NOTHING_FOUND, Style
 
 
 def scripted(*lines: str) -> Callable[[str], str]:

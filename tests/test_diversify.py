@@ -113,7 +113,7 @@ def test_the_same_wire_text_in_two_outlets_is_answered_once(
         .replace("title: Trade between China and Azerbaijan grows", "title: China trade up")
         .replace("rose sharply.", "rose sharply, the agency reported."),  # same wire story
     )
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)
     hits = engine.search("crude oil exports trade grew by a fifth", 5)
     engine.close()

@@ -82,7 +82,7 @@ def test_open_before_any_build_says_how_to_build(settings: Settings) -> None:
 def test_open_with_another_model_says_how_to_rebuild(
     settings: Settings, fake: FakeEmbedder
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     with pytest.raises(
         IndexIncompatible, match=r"built with fake/bag-of-words.*`citebot index build`"
     ):
@@ -90,7 +90,7 @@ def test_open_with_another_model_says_how_to_rebuild(
 
 
 def test_open_older_format_says_how_to_rebuild(settings: Settings, fake: FakeEmbedder) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     manifest = layout.current_version(settings.index_dir) / layout.MANIFEST
     data = json.loads(manifest.read_text())
     manifest.write_text(json.dumps({**data, "format": 0}))
@@ -111,7 +111,7 @@ def test_open_older_format_says_how_to_rebuild(settings: Settings, fake: FakeEmb
 def test_open_damaged_index_is_a_clear_error(
     settings: Settings, fake: FakeEmbedder, damage: object, message: str
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     damage(layout.current_version(settings.index_dir))  # type: ignore[operator]
     with pytest.raises(IndexCorrupt, match=message):
         Engine.open(settings, embedder=fake)
@@ -120,12 +120,12 @@ def test_open_damaged_index_is_a_clear_error(
 def test_open_keeps_serving_its_version_while_a_build_switches(
     settings: Settings, fake: FakeEmbedder, corpus: object
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)
     for path in sorted(settings.corpus_dir.iterdir())[:2]:
         path.unlink()
-    build(settings, embedder=fake, show_progress=False)
-    build(settings, full=True, embedder=fake, show_progress=False)  # the old version is gone now
+    build(settings, embedder=fake)
+    build(settings, full=True, embedder=fake)  # the old version is gone now
     assert len(engine.rank("Baku", 10)) == 3
     engine.close()
 
@@ -144,7 +144,7 @@ class Asked(FakeEmbedder):
 
 def test_warm_up_loads_every_model_questions_are_routed_to(settings: Settings) -> None:
     main, multilingual = Asked("fake/main"), Asked("fake/multilingual")
-    build(settings, embedder=main, extra=[multilingual], show_progress=False)
+    build(settings, embedder=main, extra=[multilingual])
     engine = Engine.open(settings, main, [multilingual])
     engine.warm_up()
     assert main.asked and multilingual.asked
@@ -177,7 +177,7 @@ def test_highlights_use_the_sentence_vectors_of_the_build(
 def test_an_index_from_before_sentences_highlights_then_gets_them_on_the_next_build(
     settings: Settings, fake: FakeEmbedder
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     store = layout.current_version(settings.index_dir) / layout.STORE_FILE
     db = sqlite3.connect(store)  # as an index built before sentences had vectors
     db.execute("DROP TABLE sentences")
@@ -193,7 +193,7 @@ def test_an_index_from_before_sentences_highlights_then_gets_them_on_the_next_bu
     assert engine.highlights(QUESTION, hits) == expected_spans(fake, QUESTION, hits)
     assert len(fake.embedded) > embedded  # embedded now, as before
     engine.close()
-    report = build(settings, embedder=fake, show_progress=False)  # the corpus is unchanged
+    report = build(settings, embedder=fake)  # the corpus is unchanged
     assert report.changed and report.embedded == 0 and "sentence vectors" in report.notes[0]
     engine = Engine.open(settings, embedder=fake)
     hits = engine.search("trade and the train and Confucius Institutes in Baku", 3)
@@ -206,10 +206,10 @@ def test_an_index_from_before_sentences_highlights_then_gets_them_on_the_next_bu
 def test_sentence_vectors_off_forgets_them_and_highlights_still_work(
     settings: Settings, fake: FakeEmbedder
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     off = replace(settings, sentence_vectors=False)
-    assert build(off, embedder=fake, show_progress=False).changed
-    assert not build(off, embedder=fake, show_progress=False).changed
+    assert build(off, embedder=fake).changed
+    assert not build(off, embedder=fake).changed
     version = layout.current_version(settings.index_dir)
     db = sqlite3.connect(version / layout.STORE_FILE)
     assert db.execute("SELECT count(*) FROM sentences").fetchone() == (0,)

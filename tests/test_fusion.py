@@ -59,20 +59,20 @@ def keyword_hits(settings: Settings, question: str) -> list[str]:
 def test_keyword_index_follows_edits_and_deletions(
     settings: Settings, fake: FakeEmbedder, corpus: Path
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     assert keyword_hits(settings, "Alat") == ["rail"]
     write_article(corpus, "rail.md", RAIL.replace("Alat", "Baku"))
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     assert keyword_hits(settings, "Alat") == []
     (corpus / "trade.md").unlink()
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     assert keyword_hits(settings, "crude oil") == []  # never back through the keyword side
 
 
 def test_keyword_side_ignores_stopwords_unless_there_is_nothing_else(
     settings: Settings, fake: FakeEmbedder
 ) -> None:
-    build(settings, embedder=fake, show_progress=False)
+    build(settings, embedder=fake)
     assert keyword_hits(settings, "the Alat of") == keyword_hits(settings, "Alat") == ["rail"]
     assert keyword_hits(settings, "the") != []  # a question of stopwords only still searches
 
@@ -84,7 +84,7 @@ def test_keyword_side_leaves_out_words_in_half_the_passages(tmp_path: Path) -> N
         write_article(corpus, f"{topic}.txt", f"{topic.title()} {n}\n\nBaku talks on {topic}.")
     write_article(corpus, "tea.txt", "Tea\n\nLankaran grows tea for Baku.")
     settings = settings_for(corpus, tmp_path / "index")
-    build(settings, embedder=FakeEmbedder(), show_progress=False)
+    build(settings, embedder=FakeEmbedder())
     assert keyword_hits(settings, "tea in Baku") == ["tea"]  # not every article with Baku
     assert keyword_hits(settings, "Baku") == []
     assert keyword_hits(settings, "Lankaran") == ["tea"]

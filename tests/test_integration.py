@@ -185,7 +185,7 @@ def test_articles_in_chinese_and_azerbaijani_are_indexed_and_cited(
     write_article(tmp_path / "corpus", "zh-solar.md", ZH_ARTICLE)
     write_article(tmp_path / "corpus", "az-culture.md", AZ_ARTICLE)
     settings = settings_for(tmp_path / "corpus", tmp_path / "index")
-    build(settings, embedder=real_model, extra=real_extra, show_progress=False)
+    build(settings, embedder=real_model, extra=real_extra)
     engine = Engine.open(settings, embedder=real_model, extra=real_extra)
     try:
         for question, article, sentence in [

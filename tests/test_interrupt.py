@@ -46,7 +46,7 @@ def grow(corpus: Path, count: int, seed: int) -> None:
 
 def start_build(settings: Settings) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "index.cli", "index", "build"],
+        [sys.executable, "-m", "bot.cli", "index", "build"],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
@@ -77,7 +77,7 @@ def assert_serves(settings: Settings, model: Embedder, passages: int) -> None:
 def served(tmp_path: Path, real_model: Embedder) -> tuple[Settings, int]:
     shutil.copytree(REAL_CORPUS, tmp_path / "corpus")
     settings = settings_for(tmp_path / "corpus", tmp_path / "index")
-    report = build(settings, embedder=real_model, show_progress=False)
+    report = build(settings, embedder=real_model)
     return settings, report.passages
 
 
@@ -98,7 +98,7 @@ def test_build_killed_at_random_moments_leaves_the_previous_index_serving(
         process.wait()
         assert process.returncode == -signal.SIGKILL, "the build ended before it was killed"
         assert_serves(settings, real_model, passages)
-    report = build(settings, embedder=real_model, show_progress=False)
+    report = build(settings, embedder=real_model)
     assert report.changed and len(report.added) == 12
     assert_serves(settings, real_model, report.passages)
     assert not list(layout.versions_dir(settings.index_dir).glob(".building-*"))
@@ -149,7 +149,7 @@ def check_served(settings: Settings) -> int:
 def test_build_killed_at_20_random_moments_always_leaves_a_whole_index(tmp_path: Path) -> None:
     shutil.copytree(REAL_CORPUS, tmp_path / "corpus")
     settings = settings_for(tmp_path / "corpus", tmp_path / "index")
-    build(settings, embedder=FakeEmbedder(), show_progress=False)
+    build(settings, embedder=FakeEmbedder())
     served = {check_served(settings)}  # article counts of every version that was complete
     grow(settings.corpus_dir, 6, seed=100)
     started = time.perf_counter()
@@ -171,7 +171,7 @@ def test_build_killed_at_20_random_moments_always_leaves_a_whole_index(tmp_path:
         assert count in served or count == len(list(settings.corpus_dir.rglob("*.md")))
         served.add(count)
     assert killed >= 15, "most builds must really be cut short for this test to mean anything"
-    report = build(settings, embedder=FakeEmbedder(), show_progress=False)
+    report = build(settings, embedder=FakeEmbedder())
     assert check_served(settings) == len(list(settings.corpus_dir.rglob("*.md")))
     assert report.passages > 0
     assert not list(layout.versions_dir(settings.index_dir).glob(".building-*"))

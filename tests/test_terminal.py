@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from bot.terminal import Style, format_answer
 from index.records import Answer, ArticleRef, Hit
-from index.terminal import Style, format_answer
 
 
 def test_terminal_prints_no_control_character_from_the_corpus() -> None:

