@@ -44,6 +44,7 @@ from telegram.ext import (
 from bot import callbacks, render, terminal, texts
 from bot.batch import Batcher
 from bot.callbacks import Around, Example, More, Vote
+from bot.settings import BotSettings
 from bot.state import BotState, StateError
 from index.builder import BuildReport, build
 from index.engine import Engine, clean_question
@@ -70,6 +71,7 @@ class Services:
     """What the handlers share; kept in ``application.bot_data``."""
 
     settings: Settings
+    bot: BotSettings
     engine: Engine
     state: BotState
     searches: asyncio.Semaphore
@@ -511,7 +513,7 @@ async def _admin_message(
     message, user = update.effective_message, update.effective_user
     if message is None:
         return None
-    if user is not None and user.id in services(context).settings.bot.admins:
+    if user is not None and user.id in services(context).bot.admins:
         return message
     log.warning("refused /%s from user %s", command, user.id if user else "unknown")
     await send(message, texts.NOT_ADMIN)
@@ -591,14 +593,14 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
 
 
 def build_application(
-    settings: Settings, engine: Engine, state: BotState
+    settings: Settings, bot: BotSettings, engine: Engine, state: BotState
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, with every handler registered; dependencies come in as arguments."""
-    if settings.bot.token is None:
+    if bot.token is None:
         raise CitebotError("TELEGRAM_BOT_TOKEN is not set")
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
-        .token(settings.bot.token.reveal())
+        .token(bot.token.reveal())
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -607,20 +609,19 @@ def build_application(
             )
         )
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .concurrent_updates(settings.bot.max_concurrent * 4)
+        .concurrent_updates(bot.max_concurrent * 4)
         .post_init(_post_init)
     )
-    if settings.bot.api_url:
-        builder = builder.base_url(f"{settings.bot.api_url}/bot").base_file_url(
-            f"{settings.bot.api_url}/file/bot"
-        )
+    if bot.api_url:
+        builder = builder.base_url(f"{bot.api_url}/bot").base_file_url(f"{bot.api_url}/file/bot")
     application = builder.build()
     application.bot_data["services"] = Services(
         settings=settings,
+        bot=bot,
         engine=engine,
         state=state,
-        searches=asyncio.Semaphore(settings.bot.max_concurrent),
-        limiter=RateLimiter(settings.bot.rate_limit),
+        searches=asyncio.Semaphore(bot.max_concurrent),
+        limiter=RateLimiter(bot.rate_limit),
     )
     # New messages only: an edited message is not answered, recorded or run again (a
     # question edited into another is asked anew by sending it).

@@ -11,6 +11,7 @@ from bot.terminal import Style, format_answer
 from index.engine import Engine
 from index.errors import QuestionError
 from index.records import Answer
+from index.settings import MAX_K
 
 HELP = """Ask about Azerbaijan–China relations; answers are quoted passages with their sources.
   /more      the next passages for the last question
@@ -100,11 +101,11 @@ class _Session:
         self.shown += len(hits)
 
     def set_k(self, argument: str) -> None:
-        if argument.strip().isdigit() and 1 <= int(argument) <= 50:
+        if argument.strip().isdigit() and 1 <= int(argument) <= MAX_K:
             self.k = int(argument)
             self.say(f"showing {self.k} passages per answer")
         else:
-            self.say("usage: /k N, with N from 1 to 50")
+            self.say(f"usage: /k N, with N from 1 to {MAX_K}")
 
     def sources(self) -> None:
         for article in self.engine.articles():

@@ -25,9 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
+from bot.settings import BotSettings
 from index.errors import CitebotError, ConfigError, IndexStateError, QuestionError
 from index.sanitize import clean_text
-from index.settings import Settings, load_dotenv
+from index.settings import MAX_K, Settings, load_dotenv
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -49,8 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _interrupt)
     try:
-        settings = Settings.from_env()
-        return int(args.run(settings, args))
+        settings, bot = Settings.from_env(), BotSettings.from_env()  # the whole environment
+        return int(args.run(settings, bot, args))
     except CitebotError as error:
         print(f"citebot: error: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -144,12 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _positive(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 50:
-        raise argparse.ArgumentTypeError("must be a whole number from 1 to 50")
+    if not text.isdigit() or not 1 <= int(text) <= MAX_K:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_K}")
     return int(text)
 
 
-def _build(settings: Settings, args: argparse.Namespace) -> int:
+def _build(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.progress import EmbeddingBars
     from bot.terminal import format_build
     from index.builder import build
@@ -163,7 +164,7 @@ def _build(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _status(settings: Settings, args: argparse.Namespace) -> int:
+def _status(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import describe_multilingual, format_table
     from index.builder import status
 
@@ -206,7 +207,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _ask(settings: Settings, args: argparse.Namespace) -> int:
+def _ask(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import Style, format_answer
     from index.engine import Engine
     from index.records import Answer
@@ -250,7 +251,7 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_ERROR if failed else 0
 
 
-def chat_command(settings: Settings, args: argparse.Namespace) -> int:
+def chat_command(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     return _chat(settings, args.k)
 
 
@@ -286,32 +287,34 @@ def update_index(settings: Settings) -> None:
     print(format_build(report), file=sys.stderr)
 
 
-def _run(settings: Settings, args: argparse.Namespace) -> int:
+def _run(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     update_index(settings)
-    if settings.bot.token is None:
+    if bot.token is None:
         return _chat(settings, None, NO_TOKEN_BANNER)
     from bot.serve import serve
 
-    serve(settings)  # long polling
+    serve(settings, bot)  # long polling
     return 0
 
 
-def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    if settings.bot.token is None:
+def _serve(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
+    if bot.token is None:
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in the "
             "environment or in .env"
         )
     from bot.serve import serve
 
-    serve(settings, webhook=args.webhook, listen=args.listen, port=args.port, secret=args.secret)
+    serve(
+        settings, bot, webhook=args.webhook, listen=args.listen, port=args.port, secret=args.secret
+    )
     return 0
 
 
-def _feedback(settings: Settings, args: argparse.Namespace) -> int:
+def _feedback(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.state import BotState
 
-    state = BotState(settings.bot.state_dir / "bot.sqlite")
+    state = BotState(bot.state_dir / "bot.sqlite")
     try:
         gaps = state.gaps(args.limit)
     finally:
@@ -325,7 +328,7 @@ def _feedback(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _eval(settings: Settings, args: argparse.Namespace) -> int:
+def _eval(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import format_eval
     from index.engine import Engine
     from index.evaluate import evaluate, load_questions
@@ -339,7 +342,7 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _calibrate(settings: Settings, args: argparse.Namespace) -> int:
+def _calibrate(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import format_calibration
     from index.calibrate import calibrate
     from index.engine import Engine

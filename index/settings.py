@@ -18,7 +18,9 @@ from index.sanitize import preview
 
 T = TypeVar("T")
 
-MODELS = ("minilm", "minilm-int8", "minilm-torch")
+# CITEBOT_MODEL's values, and the MiniLM backend each runs (see `index.embedder.minilm`).
+MODELS = {"minilm": "onnx", "minilm-int8": "onnx-int8", "minilm-torch": "torch"}
+MAX_K = 50  # passages one answer may ask for (CITEBOT_TOP_K, `ask -k`, the chat's /k)
 
 
 @dataclass(frozen=True)
@@ -30,42 +32,6 @@ class ChunkerSettings:
     # Bumped when the chunker cuts differently, so the next build re-chunks every article.
     # 2: short paragraphs join the neighbour they share their subject with.
     algorithm: int = 2
-
-
-class Secret:
-    """A value that never shows itself in a repr, a log line or a traceback."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-
-@dataclass(frozen=True)
-class BotSettings:
-    """The Telegram front end's settings; the engine never reads them."""
-
-    token: Secret | None = None
-    api_url: str | None = None  # a self-hosted (or, in tests, fake) Bot API server
-    admins: frozenset[int] = frozenset()
-    rate_limit: int = 20  # questions per user per minute
-    max_concurrent: int = 4  # searches running at once
-    state_dir: Path = Path("var/state")
-    log_level: str = "INFO"
 
 
 @dataclass(frozen=True)
@@ -89,7 +55,6 @@ class Settings:
     max_article_bytes: int = 5_000_000
     max_question_chars: int = 1000
     batch_size: int = 32
-    bot: BotSettings = BotSettings()
 
     @classmethod
     def from_env(
@@ -102,24 +67,24 @@ class Settings:
         """
         env = os.environ if environ is None else environ
         base = Path.cwd() if cwd is None else cwd
-        reader = _Reader(env)
+        reader = EnvReader(env)
         chunker = ChunkerSettings(
-            min_words=reader.integer("CITEBOT_MIN_WORDS", 40, 1, 1000),
-            max_words=reader.integer("CITEBOT_MAX_WORDS", 160, 10, 2000),
+            min_words=reader.integer("CITEBOT_MIN_WORDS", ChunkerSettings.min_words, 1, 1000),
+            max_words=reader.integer("CITEBOT_MAX_WORDS", ChunkerSettings.max_words, 10, 2000),
         )
         if chunker.min_words > chunker.max_words:
             raise ConfigError("CITEBOT_MIN_WORDS must not be larger than CITEBOT_MAX_WORDS")
-        model = env.get("CITEBOT_MODEL", "minilm").strip().lower()
+        model = env.get("CITEBOT_MODEL", cls.model).strip().lower()
         if model not in MODELS:
             raise ConfigError(
                 f"CITEBOT_MODEL must be one of {', '.join(MODELS)}, got {preview(model)}"
             )
-        retrieval = env.get("CITEBOT_RETRIEVAL", "hybrid").strip().lower()
+        retrieval = env.get("CITEBOT_RETRIEVAL", cls.retrieval).strip().lower()
         if retrieval not in ("hybrid", "dense"):
             raise ConfigError(
                 f"CITEBOT_RETRIEVAL must be hybrid or dense, got {preview(retrieval)}"
             )
-        multilingual = env.get("CITEBOT_MULTILINGUAL", "auto").strip().lower()
+        multilingual = env.get("CITEBOT_MULTILINGUAL", cls.multilingual).strip().lower()
         if multilingual not in ("auto", "off"):
             raise ConfigError(
                 f"CITEBOT_MULTILINGUAL must be auto or off, got {preview(multilingual)}"
@@ -140,53 +105,28 @@ class Settings:
             retrieval=retrieval,
             multilingual=multilingual,
             min_score_multilingual=reader.number(
-                "CITEBOT_MIN_SCORE_MULTILINGUAL", 0.79, -1.0, 1.0
+                "CITEBOT_MIN_SCORE_MULTILINGUAL", cls.min_score_multilingual, -1.0, 1.0
             ),
             corpus_dir=(base / env.get("CITEBOT_CORPUS_DIR", "corpus/articles")).resolve(),
             index_dir=(base / env.get("CITEBOT_INDEX_DIR", "var/index")).resolve(),
             model=model,
-            models_dir=(base / env.get("CITEBOT_MODELS_DIR", "var/models")).resolve(),
-            index_type=env.get("CITEBOT_INDEX_TYPE", "auto").strip() or "auto",
+            models_dir=(base / env.get("CITEBOT_MODELS_DIR", str(cls.models_dir))).resolve(),
+            index_type=env.get("CITEBOT_INDEX_TYPE", "").strip() or cls.index_type,
             approximate_above=reader.integer(
-                "CITEBOT_APPROXIMATE_ABOVE", 200_000, 0, 1_000_000_000
+                "CITEBOT_APPROXIMATE_ABOVE", cls.approximate_above, 0, 1_000_000_000
             ),
             sentence_vectors=sentence_vectors == "on",
-            top_k=reader.integer("CITEBOT_TOP_K", 5, 1, 50),
-            min_score=reader.number("CITEBOT_MIN_SCORE", 0.3, -1.0, 1.0),
+            top_k=reader.integer("CITEBOT_TOP_K", cls.top_k, 1, MAX_K),
+            min_score=reader.number("CITEBOT_MIN_SCORE", cls.min_score, -1.0, 1.0),
             chunker=chunker,
             max_article_bytes=reader.integer(
-                "CITEBOT_MAX_ARTICLE_BYTES", 5_000_000, 1_000, 1_000_000_000
+                "CITEBOT_MAX_ARTICLE_BYTES", cls.max_article_bytes, 1_000, 1_000_000_000
             ),
-            max_question_chars=reader.integer("CITEBOT_MAX_QUESTION_CHARS", 1000, 10, 100_000),
-            batch_size=reader.integer("CITEBOT_BATCH_SIZE", 32, 1, 4096),
-            bot=_bot_settings(env, reader, base),
+            max_question_chars=reader.integer(
+                "CITEBOT_MAX_QUESTION_CHARS", cls.max_question_chars, 10, 100_000
+            ),
+            batch_size=reader.integer("CITEBOT_BATCH_SIZE", cls.batch_size, 1, 4096),
         )
-
-
-def _bot_settings(env: Mapping[str, str], reader: _Reader, base: Path) -> BotSettings:
-    token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
-    if token and not re.fullmatch(r"\d+:[\w-]+", token):
-        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (digits:letters)")
-    api_url = env.get("TELEGRAM_API_URL", "").strip().rstrip("/") or None
-    if api_url and not re.match(r"https?://", api_url):
-        raise ConfigError(f"TELEGRAM_API_URL must be an http(s) address, got {preview(api_url)}")
-    admins = env.get("CITEBOT_ADMINS", "").replace(";", ",")
-    if not re.fullmatch(r"[\d,\s]*", admins):
-        raise ConfigError("CITEBOT_ADMINS must be Telegram user ids separated by commas")
-    level = env.get("CITEBOT_LOG_LEVEL", "INFO").strip().upper()
-    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        raise ConfigError(
-            f"CITEBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {preview(level)}"
-        )
-    return BotSettings(
-        token=Secret(token) if token else None,
-        api_url=api_url,
-        admins=frozenset(int(a) for a in admins.split(",") if a.strip()),
-        rate_limit=reader.integer("CITEBOT_RATE_LIMIT", 20, 1, 10_000),
-        max_concurrent=reader.integer("CITEBOT_MAX_CONCURRENT", 4, 1, 64),
-        state_dir=(base / env.get("CITEBOT_STATE_DIR", "var/state")).resolve(),
-        log_level=level,
-    )
 
 
 def load_dotenv(path: Path) -> None:
@@ -210,7 +150,7 @@ def load_dotenv(path: Path) -> None:
         os.environ.setdefault(key, value)
 
 
-class _Reader:
+class EnvReader:
     """Parses typed values out of the environment with messages that name the variable."""
 
     def __init__(self, env: Mapping[str, str]) -> None:

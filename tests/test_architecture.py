@@ -21,8 +21,9 @@ def offences(path: Path) -> list[str]:
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names = [node.module]
+        line = getattr(node, "lineno", 0)
         found += [
-            f"{path.name}:{node.lineno}: imports {name}"
+            f"{path.name}:{line}: imports {name}"
             for name in names
             if name.split(".")[0] in FRONT_ENDS
         ]

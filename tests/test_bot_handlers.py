@@ -19,6 +19,7 @@ from telegram import Update
 
 from bot import app, texts
 from bot.app import RateLimiter, Services, build_application
+from bot.settings import BotSettings
 from bot.state import BotState, StateError
 from index.builder import build
 from index.engine import Engine
@@ -33,10 +34,15 @@ ADMIN: dict[str, Any] = {"id": 1, "is_bot": False, "first_name": "Ada"}
 
 
 class Harness:
-    def __init__(self, settings: Settings, engine: Engine, api: FakeBotAPI, tmp: Path) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine, api: FakeBotAPI, tmp: Path, **bot_env: str
+    ) -> None:
         self.api = api
         self.state = BotState(tmp / "state.sqlite")
-        self.app = build_application(settings, engine, self.state)
+        bot = BotSettings.from_env(
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.url, **bot_env}
+        )
+        self.app = build_application(settings, bot, engine, self.state)
         self._ids = iter(range(1000, 100000))
         self.loop = asyncio.new_event_loop()  # one loop for the app's whole life, as in serving
         self.loop.run_until_complete(self.app.initialize())
@@ -104,18 +110,11 @@ class Harness:
 @pytest.fixture
 def harness(corpus: Path, tmp_path: Path) -> Iterator[Harness]:
     api = FakeBotAPI().start()
-    settings = settings_for(
-        corpus,
-        tmp_path / "index",
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_URL=api.url,
-        CITEBOT_ADMINS="1",
-        CITEBOT_RATE_LIMIT="3",
-    )
+    settings = settings_for(corpus, tmp_path / "index")
     fake = FakeEmbedder()
     build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)
-    harness = Harness(settings, engine, api, tmp_path)
+    harness = Harness(settings, engine, api, tmp_path, CITEBOT_ADMINS="1", CITEBOT_RATE_LIMIT="3")
     yield harness
     harness.close()
     api.stop()
@@ -125,9 +124,7 @@ def harness(corpus: Path, tmp_path: Path) -> Iterator[Harness]:
 def harness_over(corpus: Path, tmp_path: Path) -> Iterator[Harness]:
     """A harness over ``corpus`` as it is now, built with the fake model."""
     api = FakeBotAPI().start()
-    settings = settings_for(
-        corpus, tmp_path / "index", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url
-    )
+    settings = settings_for(corpus, tmp_path / "index")
     fake = FakeEmbedder()
     build(settings, embedder=fake)
     harness = Harness(settings, Engine.open(settings, embedder=fake), api, tmp_path)
@@ -252,9 +249,7 @@ def test_handler_sources_lists_every_article(harness: Harness) -> None:
 
 def test_reload_keeps_the_multilingual_index(corpus: Path, tmp_path: Path) -> None:
     api = FakeBotAPI().start()
-    settings = settings_for(
-        corpus, tmp_path / "index", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url
-    )
+    settings = settings_for(corpus, tmp_path / "index")
     main, multilingual = FakeEmbedder(), FakeEmbedder(model_id="fake/multilingual")
     build(settings, embedder=main, extra=[multilingual])
     harness = Harness(settings, Engine.open(settings, main, [multilingual]), api, tmp_path)

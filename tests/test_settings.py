@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import BotSettings
 from index.errors import ConfigError
 from index.settings import ChunkerSettings, Settings, load_dotenv
 
@@ -52,7 +53,7 @@ def test_settings_min_words_above_max_words_is_refused() -> None:
 
 
 def test_bot_settings_read_token_admins_and_api_url() -> None:
-    settings = Settings.from_env(
+    settings = BotSettings.from_env(
         {
             "TELEGRAM_BOT_TOKEN": "123:abc-DEF",
             "CITEBOT_ADMINS": "1, 22,333",
@@ -60,9 +61,9 @@ def test_bot_settings_read_token_admins_and_api_url() -> None:
             "CITEBOT_RATE_LIMIT": "5",
         }
     )
-    assert settings.bot.token is not None and settings.bot.token.reveal() == "123:abc-DEF"
-    assert settings.bot.admins == frozenset({1, 22, 333})
-    assert settings.bot.api_url == "http://127.0.0.1:8081"
+    assert settings.token is not None and settings.token.reveal() == "123:abc-DEF"
+    assert settings.admins == frozenset({1, 22, 333})
+    assert settings.api_url == "http://127.0.0.1:8081"
     assert "abc-DEF" not in repr(settings)  # the token never shows in a repr or a log
 
 
@@ -77,7 +78,7 @@ def test_bot_settings_read_token_admins_and_api_url() -> None:
 )
 def test_bot_settings_bad_value_names_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
-        Settings.from_env({name: value})
+        BotSettings.from_env({name: value})
 
 
 def test_load_dotenv_fills_only_unset_variables(

@@ -1,0 +1,91 @@
+"""The Telegram front end's settings, read from the environment; the engine never reads them.
+
+`citebot` reads them beside the engine's `index.settings.Settings`, with the same reader, so a
+bad value is named the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.errors import ConfigError
+from index.sanitize import preview
+from index.settings import EnvReader
+
+
+class Secret:
+    """A value that never shows itself in a repr, a log line or a traceback."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    """The Telegram front end's settings; the engine never reads them."""
+
+    token: Secret | None = None
+    api_url: str | None = None  # a self-hosted (or, in tests, fake) Bot API server
+    admins: frozenset[int] = frozenset()
+    rate_limit: int = 20  # questions per user per minute
+    max_concurrent: int = 4  # searches running at once
+    state_dir: Path = Path("var/state")
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, cwd: Path | None = None
+    ) -> BotSettings:
+        """Read the bot's settings from ``environ`` (default: the process environment).
+
+        Raises:
+            ConfigError: a variable is set to something unusable; the message names it.
+        """
+        env = os.environ if environ is None else environ
+        base = Path.cwd() if cwd is None else cwd
+        reader = EnvReader(env)
+        token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+        if token and not re.fullmatch(r"\d+:[\w-]+", token):
+            raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (digits:letters)")
+        api_url = env.get("TELEGRAM_API_URL", "").strip().rstrip("/") or None
+        if api_url and not re.match(r"https?://", api_url):
+            raise ConfigError(
+                f"TELEGRAM_API_URL must be an http(s) address, got {preview(api_url)}"
+            )
+        admins = env.get("CITEBOT_ADMINS", "").replace(";", ",")
+        if not re.fullmatch(r"[\d,\s]*", admins):
+            raise ConfigError("CITEBOT_ADMINS must be Telegram user ids separated by commas")
+        level = env.get("CITEBOT_LOG_LEVEL", cls.log_level).strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ConfigError(
+                f"CITEBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {preview(level)}"
+            )
+        return cls(
+            token=Secret(token) if token else None,
+            api_url=api_url,
+            admins=frozenset(int(a) for a in admins.split(",") if a.strip()),
+            rate_limit=reader.integer("CITEBOT_RATE_LIMIT", cls.rate_limit, 1, 10_000),
+            max_concurrent=reader.integer("CITEBOT_MAX_CONCURRENT", cls.max_concurrent, 1, 64),
+            state_dir=(base / env.get("CITEBOT_STATE_DIR", str(cls.state_dir))).resolve(),
+            log_level=level,
+        )
