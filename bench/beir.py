@@ -20,11 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.builder import build  # noqa: E402
-from index.embedder import Embedder, extra_embedders, minilm  # noqa: E402
-from index.engine import Engine  # noqa: E402
+from index.indexer.builder import build  # noqa: E402
+from index.models.embedder import Embedder, extra_embedders, minilm  # noqa: E402
+from index.search.engine import Engine  # noqa: E402
 from index.settings import Settings  # noqa: E402
-from index.store import Store  # noqa: E402
+from index.storage.catalog import Store  # noqa: E402
 
 SCIFACT = ROOT.parent / "shared" / "beir" / "scifact"
 CACHE = ROOT / "bench" / ".cache" / "scifact"

@@ -25,7 +25,7 @@ import Stemmer  # noqa: E402
 
 from bench.beir import SCIFACT, load_qrels, ndcg_at_10  # noqa: E402
 from index.records import Article, Passage  # noqa: E402
-from index.store import Store  # noqa: E402
+from index.storage.catalog import Store  # noqa: E402
 
 
 def load_corpus() -> list[tuple[str, str]]:

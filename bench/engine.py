@@ -23,13 +23,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.builder import build  # noqa: E402
-from index.chunker import chunk, embedding_text  # noqa: E402
-from index.corpus import parse_article  # noqa: E402
-from index.embedder import extra_embedders, minilm  # noqa: E402
-from index.engine import Engine  # noqa: E402
-from index.highlight import passage_sentences  # noqa: E402
+from index.indexer.builder import build  # noqa: E402
+from index.models.embedder import extra_embedders, minilm  # noqa: E402
+from index.search.engine import Engine  # noqa: E402
 from index.settings import Settings  # noqa: E402
+from index.text.chunker import chunk, embedding_text  # noqa: E402
+from index.text.corpus import parse_article  # noqa: E402
+from index.text.sentences import passage_sentences  # noqa: E402
 
 CORPUS = ROOT / "corpus" / "articles"
 QUESTIONS = ROOT.parent / "shared" / "eval" / "questions.jsonl"

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.beir import SCIFACT, load_qrels, ndcg_at_10  # noqa: E402
 from bench.engine import embedded_texts, questions, settings_for  # noqa: E402
-from index.embedder import Embedder, minilm  # noqa: E402
+from index.models.embedder import Embedder, minilm  # noqa: E402
 
 SAMPLE = 600  # abstracts timed per round
 

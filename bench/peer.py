@@ -57,9 +57,9 @@ def quality(rank: Callable[[str], list[str]]) -> tuple[float, float]:
 
 
 def run_citebot(system: str, asked: list[str], scifact: bool) -> dict[str, float]:
-    from index.builder import build
-    from index.embedder import extra_embedders, minilm
-    from index.engine import Engine
+    from index.indexer.builder import build
+    from index.models.embedder import extra_embedders, minilm
+    from index.search.engine import Engine
     from index.settings import Settings
 
     multilingual = "auto" if system == "citebot+e5" else "off"

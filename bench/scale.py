@@ -35,12 +35,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index import layout, vectors  # noqa: E402
-from index.builder import build  # noqa: E402
-from index.embedder import Progress, Vectors  # noqa: E402
-from index.engine import Engine  # noqa: E402
+from index.indexer.builder import build  # noqa: E402
+from index.models.embedder import Progress, Vectors  # noqa: E402
+from index.search.engine import Engine  # noqa: E402
 from index.settings import Settings  # noqa: E402
-from index.store import Store  # noqa: E402
+from index.storage import faiss_index, layout  # noqa: E402
+from index.storage.catalog import Store  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 DIMENSION = 384
@@ -168,15 +168,15 @@ def one_size(passages: int, queries: int) -> dict[str, object]:
 def recall_at_10(matrix: np.ndarray, queries: np.ndarray) -> tuple[float, float, float]:
     """Recall@10 of HNSW32 (citebot's efSearch) against exact search; and both latencies."""
     ids = list(range(len(matrix)))
-    exact = vectors.new_index(matrix.shape[1], "Flat", matrix, ids)
-    approximate = vectors.new_index(matrix.shape[1], vectors.APPROXIMATE, matrix, ids)
+    exact = faiss_index.new_index(matrix.shape[1], "Flat", matrix, ids)
+    approximate = faiss_index.new_index(matrix.shape[1], faiss_index.APPROXIMATE, matrix, ids)
     found = 0.0
     exact_ms, approximate_ms = [], []
     for query in queries:
         t0 = time.perf_counter()
-        truth = {i for i, _ in vectors.search(exact, query, 10)}
+        truth = {i for i, _ in faiss_index.search(exact, query, 10)}
         t1 = time.perf_counter()
-        got = {i for i, _ in vectors.search(approximate, query, 10)}
+        got = {i for i, _ in faiss_index.search(approximate, query, 10)}
         t2 = time.perf_counter()
         found += len(truth & got) / 10
         exact_ms.append((t1 - t0) * 1000)
@@ -191,7 +191,7 @@ def scifact_vectors() -> tuple[np.ndarray, np.ndarray] | None:
         store = Store.open(layout.current_version(settings.index_dir) / layout.STORE_FILE)
     except Exception:  # not built yet: run bench/beir.py first
         return None
-    from index.embedder import minilm
+    from index.models.embedder import minilm
 
     model = minilm()
     _, matrix = store.vectors(model.model_id, None, model.dimension)
@@ -230,7 +230,7 @@ def main() -> None:
             f"{r['peak_rss_mb']:>8} {r['disk_mb']:>8}",
             flush=True,
         )
-    print(f"\nHNSW32 (efSearch {vectors.EF_SEARCH}) against exact search")
+    print(f"\nHNSW32 (efSearch {faiss_index.EF_SEARCH}) against exact search")
     print(f"{'vectors':<34} {'recall@10':>9} {'exact ms':>9} {'HNSW ms':>8}")
     real = scifact_vectors()
     if real is not None:

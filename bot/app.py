@@ -46,13 +46,13 @@ from bot.batch import Batcher
 from bot.callbacks import Around, Example, More, Vote
 from bot.settings import BotSettings
 from bot.state import BotState, StateError
-from index.builder import BuildReport, build
-from index.engine import Engine, clean_question
+from index.indexer.builder import BuildReport, build
 from index.errors import CitebotError, QuestionError
-from index.language import detect
 from index.records import Article, Hit
-from index.sanitize import preview
+from index.search.engine import Engine, clean_question
 from index.settings import Settings
+from index.text.language import detect
+from index.text.sanitize import preview
 
 log = logging.getLogger("citebot.bot")
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.terminal import Style, format_answer
-from index.engine import Engine
 from index.errors import QuestionError
 from index.records import Answer
+from index.search.engine import Engine
 from index.settings import MAX_K
 
 HELP = """Ask about Azerbaijan–China relations; answers are quoted passages with their sources.

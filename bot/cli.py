@@ -27,8 +27,8 @@ from types import FrameType
 
 from bot.settings import BotSettings
 from index.errors import CitebotError, ConfigError, IndexStateError, QuestionError
-from index.sanitize import clean_text
 from index.settings import MAX_K, Settings, load_dotenv
+from index.text.sanitize import clean_text
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -153,7 +153,7 @@ def _positive(text: str) -> int:
 def _build(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.progress import EmbeddingBars
     from bot.terminal import format_build
-    from index.builder import build
+    from index.indexer.builder import build
 
     bars = EmbeddingBars(show=not args.quiet and sys.stderr.isatty())
     report = build(settings, full=args.full, progress=bars, stop=INTERRUPTED)
@@ -166,7 +166,7 @@ def _build(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> in
 
 def _status(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import describe_multilingual, format_table
-    from index.builder import status
+    from index.indexer.builder import status
 
     try:
         found = status(settings)
@@ -209,8 +209,8 @@ def _status(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> i
 
 def _ask(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import Style, format_answer
-    from index.engine import Engine
     from index.records import Answer
+    from index.search.engine import Engine
 
     engine = Engine.open(settings)
     style = Style(sys.stdout.isatty())
@@ -258,7 +258,7 @@ def chat_command(settings: Settings, bot: BotSettings, args: argparse.Namespace)
 def _chat(settings: Settings, k: int | None, banner: str = "") -> int:
     from bot.chat import chat
     from bot.terminal import Style
-    from index.engine import Engine
+    from index.search.engine import Engine
 
     engine = Engine.open(settings)
     chat(
@@ -281,7 +281,7 @@ def update_index(settings: Settings) -> None:
     """Bring the index up to date before serving, reporting what changed on stderr."""
     from bot.progress import EmbeddingBars
     from bot.terminal import format_build
-    from index.builder import build
+    from index.indexer.builder import build
 
     report = build(settings, progress=EmbeddingBars(sys.stderr.isatty()), stop=INTERRUPTED)
     print(format_build(report), file=sys.stderr)
@@ -330,8 +330,8 @@ def _feedback(settings: Settings, bot: BotSettings, args: argparse.Namespace) ->
 
 def _eval(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import format_eval
-    from index.engine import Engine
     from index.evaluate import evaluate, load_questions
+    from index.search.engine import Engine
 
     questions = load_questions(args.file)
     report = evaluate(Engine.open(settings), questions)
@@ -345,8 +345,8 @@ def _eval(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int
 def _calibrate(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import format_calibration
     from index.calibrate import calibrate
-    from index.engine import Engine
     from index.evaluate import load_questions
+    from index.search.engine import Engine
 
     questions = [q for path in args.files for q in load_questions(path)]
     print(format_calibration(calibrate(Engine.open(settings), questions)))

@@ -13,8 +13,8 @@ from html import escape, unescape
 
 from telegram.constants import MessageLimit
 
-from index.highlight import best_sentence
 from index.records import Article, Hit, paragraph_label
+from index.text.sentences import best_sentence
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 _TOKEN = re.compile(r"&(?:[a-z]+|#\d+);|[^&]|&")  # escaped text, one character or entity each

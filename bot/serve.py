@@ -14,8 +14,8 @@ from bot.app import build_application
 from bot.logs import setup_logging
 from bot.settings import BotSettings
 from bot.state import BotState
-from index.engine import Engine
 from index.errors import ConfigError
+from index.search.engine import Engine
 from index.settings import Settings
 
 log = logging.getLogger("citebot.bot")

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import ConfigError
-from index.sanitize import preview
 from index.settings import EnvReader
+from index.text.sanitize import preview
 
 
 class Secret:

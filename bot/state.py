@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from index.errors import CitebotError
-from index.sanitize import clean_text
+from index.text.sanitize import clean_text
 
 log = logging.getLogger("citebot.state")
 T = TypeVar("T")

@@ -7,11 +7,11 @@ import shutil
 import textwrap
 from collections.abc import Callable, Sequence
 
-from index.builder import BuildReport, IndexStatus
+from index.indexer.builder import BuildReport, IndexStatus
 from index.calibrate import Calibration
 from index.evaluate import EvalReport
 from index.records import Answer, Hit
-from index.sanitize import clean_text
+from index.text.sanitize import clean_text
 
 NOTHING_FOUND = (
     "The corpus has nothing on that. Try rephrasing, or ask about Azerbaijan–China relations: "

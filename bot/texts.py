@@ -149,7 +149,7 @@ def language_of(code: str | None) -> str:
     return language if language in EXAMPLES else "en"
 
 
-# The framing of an answer speaks the question's language (see index.language.detect).
+# The framing of an answer speaks the question's language (see index.text.language.detect).
 FRAMING: dict[str, dict[str, str]] = {
     "en": {
         "more": "More ▸",

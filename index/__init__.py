@@ -7,10 +7,10 @@
 or simply ``index.search(question, k)`` with the settings from the environment.
 """
 
-from index.builder import BuildReport, build
-from index.engine import Engine, search
+from index.indexer.builder import BuildReport, build
 from index.errors import CitebotError
 from index.records import Answer, Article, ArticleRef, Hit, Passage
+from index.search.engine import Engine, search
 from index.settings import Settings
 
 __all__ = [

@@ -12,8 +12,8 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.engine import Engine
 from index.evaluate import DEPTH, EvalQuestion, first_hit
+from index.search.engine import Engine
 
 
 @dataclass(frozen=True)

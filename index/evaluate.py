@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.engine import Engine
 from index.errors import EvalFileError
+from index.search.engine import Engine
 
 _QUOTES = re.compile(r"[\"'`“”‘’«»„‟‚‛]")
 _SPACE = re.compile(r"\s+")

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from index.errors import ConfigError
-from index.sanitize import preview
+from index.text.sanitize import preview
 
 T = TypeVar("T")
 
-# CITEBOT_MODEL's values, and the MiniLM backend each runs (see `index.embedder.minilm`).
+# CITEBOT_MODEL's values, and the MiniLM backend each runs (see `index.models.embedder.minilm`).
 MODELS = {"minilm": "onnx", "minilm-int8": "onnx-int8", "minilm-torch": "torch"}
 MAX_K = 50  # passages one answer may ask for (CITEBOT_TOP_K, `ask -k`, the chat's /k)
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from index.builder import build
-from index.embedder import Embedder, extra_embedders, minilm
-from index.engine import Engine
+from index.indexer.builder import build
+from index.models.embedder import Embedder, extra_embedders, minilm
+from index.search.engine import Engine
 from index.settings import Settings
 from tests.fakes import FakeEmbedder
 

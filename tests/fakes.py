@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from index.embedder import Progress, Vectors
+from index.models.embedder import Progress, Vectors
 
 _WORD = re.compile(r"\w+")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from index.builder import build
-from index.embedder import Progress, Vectors
+from index.indexer.builder import build
+from index.models.embedder import Progress, Vectors
 from index.settings import Settings
 from tests.fakes import FakeEmbedder
 

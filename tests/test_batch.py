@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from bot.batch import Batcher
-from index.builder import build
-from index.embedder import Vectors
-from index.engine import Engine
+from index.indexer.builder import build
 from index.errors import IndexCorrupt
+from index.models.embedder import Vectors
 from index.records import ArticleRef, Hit
+from index.search.engine import Engine
 from index.settings import Settings
 from tests.fakes import FakeEmbedder
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from index.builder import build
-from index.embedder import Embedder
+from index.indexer.builder import build
+from index.models.embedder import Embedder
 from index.settings import Settings
 from tests.conftest import PUBLIC_QUESTIONS, REAL_CORPUS, settings_for, write_article
 from tests.fakebotapi import BOT, TOKEN, ApiError, FakeBotAPI, dropped, parse_html, utf16

@@ -21,8 +21,8 @@ from bot import app, texts
 from bot.app import RateLimiter, Services, build_application
 from bot.settings import BotSettings
 from bot.state import BotState, StateError
-from index.builder import build
-from index.engine import Engine
+from index.indexer.builder import build
+from index.search.engine import Engine
 from index.settings import Settings
 from tests.conftest import settings_for, write_article
 from tests.fakebotapi import BOT, TOKEN, ApiError, FakeBotAPI, dropped, parse_html, utf16

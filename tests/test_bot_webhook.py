@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from index.builder import build
-from index.embedder import Embedder
+from index.indexer.builder import build
+from index.models.embedder import Embedder
 from index.settings import Settings
 from tests.conftest import REAL_CORPUS, settings_for
 from tests.fakebotapi import TOKEN, FakeBotAPI

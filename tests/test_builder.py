@@ -14,14 +14,14 @@ from typing import Any
 import faiss
 import pytest
 
-from index import layout, vectors
-from index.builder import build, status
-from index.corpus import parse_article
-from index.embedder import Progress, Vectors
-from index.engine import Engine
+from index.indexer.builder import build, status
 from index.errors import BuildInProgress, ConfigError, CorpusError, IndexCorrupt
+from index.models.embedder import Progress, Vectors
+from index.search.engine import Engine
 from index.settings import Settings
-from index.store import Store
+from index.storage import faiss_index, layout
+from index.storage.catalog import Store
+from index.text.corpus import parse_article
 from tests.conftest import RAIL, REPO, TRADE, settings_for, write_article
 from tests.fakes import FakeEmbedder
 
@@ -411,9 +411,9 @@ def test_removing_from_an_hnsw_index_keeps_the_graph_and_its_searches_skip_the_r
     assert build(settings, embedder=fake).removed == ("a03",)
     version = layout.current_version(settings.index_dir)
     assert layout.read_manifest(version).removed == 1
-    index = vectors.read(version / layout.FAISS_FILE)
+    index = faiss_index.read(version / layout.FAISS_FILE)
     assert index.ntotal == 20  # the graph was kept, with the removed vector in it
-    assert gone in [i for i, _ in vectors.search(index, fake.embed_queries(["Topic3"])[0], 20)]
+    assert gone in [i for i, _ in faiss_index.search(index, fake.embed_queries(["Topic3"])[0], 20)]
     engine = Engine.open(settings, embedder=fake)
     (best,) = engine.rank("T3 Topic3 in Baku 3", 1)  # the removed passage's very words
     assert best.passage_id != gone  # skipped by the search, so the next one is found
@@ -424,7 +424,7 @@ def test_removing_from_an_hnsw_index_keeps_the_graph_and_its_searches_skip_the_r
     build(settings, embedder=fake)
     version = layout.current_version(settings.index_dir)
     assert layout.read_manifest(version).removed == 0
-    assert vectors.read(version / layout.FAISS_FILE).ntotal == 17
+    assert faiss_index.read(version / layout.FAISS_FILE).ntotal == 17
     assert not (version / layout.REMOVED_FILE).exists()
 
 
@@ -448,7 +448,7 @@ def test_an_hnsw_index_is_built_for_recall(tmp_path: Path, fake: FakeEmbedder) -
     """efConstruction 40 (FAISS's default) capped recall@10 at 0.946 on a million vectors."""
     _, settings = twenty_articles_in_hnsw(tmp_path)
     build(settings, embedder=fake)
-    index = vectors.read(layout.current_version(settings.index_dir) / layout.FAISS_FILE)
+    index = faiss_index.read(layout.current_version(settings.index_dir) / layout.FAISS_FILE)
     inner: Any = faiss.downcast_index(index.index)
     hnsw = inner.hnsw
     assert (hnsw.efConstruction, hnsw.efSearch) == (80, 128)
@@ -464,7 +464,7 @@ def test_removing_from_an_index_that_cant_skip_vectors_builds_it_anew(
     build(settings, embedder=fake)
     version = layout.current_version(settings.index_dir)
     assert layout.read_manifest(version).removed == 0
-    assert vectors.read(version / layout.FAISS_FILE).ntotal == 19
+    assert faiss_index.read(version / layout.FAISS_FILE).ntotal == 19
     engine = Engine.open(settings, embedder=fake)
     assert [hit.article.id for hit in engine.search("Topic4 in Baku", 1)] == ["a04"]
     engine.close()
@@ -504,7 +504,7 @@ def test_build_goes_on_past_a_file_that_breaks_its_reader(
             raise MemoryError("x" * 100_000)  # what a front matter expanding to 300 MB did
         return parse_article(data, relpath, article_id)
 
-    monkeypatch.setattr("index.builder.parse_article", crashing)
+    monkeypatch.setattr("index.indexer.builder.parse_article", crashing)
     report = build(settings, embedder=fake)
     assert report.articles == 3
     reasons = {s.relpath: s.reason for s in report.skipped}
@@ -570,7 +570,7 @@ def test_an_up_to_date_build_removes_what_dead_builds_left(
 DISK_FULL = """
 import resource, sys
 from pathlib import Path
-from index.builder import build
+from index.indexer.builder import build
 from index.errors import CitebotError
 from tests.conftest import settings_for
 from tests.fakes import FakeEmbedder

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from bot.chat import chat
 from bot.terminal import NOTHING_FOUND, Style
-from index.engine import Engine
+from index.search.engine import Engine
 
 
 def scripted(*lines: str) -> Callable[[str], str]:

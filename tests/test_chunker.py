@@ -3,10 +3,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.chunker import chunk, count_words, embedding_text, split_sentences
-from index.corpus import parse_article, split_paragraphs
 from index.records import Article
 from index.settings import ChunkerSettings
+from index.text.chunker import chunk, count_words, embedding_text, split_sentences
+from index.text.corpus import parse_article, split_paragraphs
 from tests.conftest import REAL_CORPUS
 
 SETTINGS = ChunkerSettings(min_words=40, max_words=160)

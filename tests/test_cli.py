@@ -198,7 +198,7 @@ def test_cli_ask_and_the_bots_start_never_import_torch(real_index: Settings) -> 
     done = python(ask + NO_TORCH, real_index)
     assert "Guo Min" in done.stdout and done.stdout.strip().endswith("[]")
     start = (
-        "import sys\nfrom index.engine import Engine\nfrom index.settings import Settings\n"
+        "import sys\nfrom index.search.engine import Engine\nfrom index.settings import Settings\n"
         "from bot.app import build_application\nfrom bot.state import BotState\n"
         "import os, tempfile\nos.environ['TELEGRAM_BOT_TOKEN'] = '1:x'\n"
         "settings = Settings.from_env()\nengine = Engine.open(settings)\nengine.warm_up()\n"

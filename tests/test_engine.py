@@ -9,14 +9,14 @@ from dataclasses import replace
 
 import pytest
 
-from index import layout
-from index.builder import build
-from index.embedder import Vectors
-from index.engine import Engine
+from index.indexer.builder import build
 from index.errors import IndexCorrupt, IndexIncompatible, IndexNotBuilt, QuestionError
-from index.highlight import passage_sentences
+from index.models.embedder import Vectors
 from index.records import Hit
+from index.search.engine import Engine
 from index.settings import Settings
+from index.storage import layout
+from index.text.sentences import passage_sentences
 from tests.fakes import FakeEmbedder
 
 Span = tuple[int, int] | None

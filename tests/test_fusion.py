@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index import layout
-from index.builder import build
-from index.engine import Engine
-from index.fusion import reciprocal_rank_fusion
-from index.language import text_language
+from index.indexer.builder import build
+from index.search.engine import Engine
+from index.search.fusion import reciprocal_rank_fusion
 from index.settings import Settings
-from index.store import Store
+from index.storage import layout
+from index.storage.catalog import Store
+from index.text.language import text_language
 from tests.conftest import RAIL, settings_for, write_article
 from tests.fakes import FakeEmbedder
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from index.builder import build
+from index.indexer.builder import build
 from index.calibrate import calibrate
-from index.embedder import Embedder
-from index.engine import Engine
 from index.evaluate import evaluate, first_hit, load_questions, normalise
+from index.models.embedder import Embedder
+from index.search.engine import Engine
 from index.settings import Settings
 from tests.conftest import (
     CALIBRATION_QUESTIONS,
@@ -71,7 +71,7 @@ def test_library_search_uses_the_environment(
     real_index: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import index
-    from index import engine as engine_module
+    from index.search import engine as engine_module
 
     monkeypatch.setenv("CITEBOT_CORPUS_DIR", str(real_index.corpus_dir))
     monkeypatch.setenv("CITEBOT_INDEX_DIR", str(real_index.index_dir))

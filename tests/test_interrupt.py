@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from index import layout
-from index.builder import build
-from index.embedder import Embedder
-from index.engine import Engine
+from index.indexer.builder import build
+from index.models.embedder import Embedder
+from index.search.engine import Engine
 from index.settings import Settings
+from index.storage import layout
 from tests.conftest import REAL_CORPUS, settings_for, write_article
 from tests.fakes import FakeEmbedder
 from tests.helpers import REPO, RUN_DIR, cli_env

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.language import detect
+from index.text.language import detect
 
 
 @pytest.mark.parametrize(

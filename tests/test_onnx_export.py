@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import onnx_export
-from index.embedder import Embedder, minilm
 from index.errors import ConfigError
+from index.models import onnx_export
+from index.models.embedder import Embedder, minilm
 from tests.conftest import CALIBRATION_QUESTIONS, MODELS_DIR, PUBLIC_QUESTIONS, REAL_CORPUS
 
 

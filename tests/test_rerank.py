@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from index.embedder import Embedder
-from index.engine import Engine
 from index.errors import ConfigError
-from index.rerank import CrossEncoderReranker
+from index.models.embedder import Embedder
+from index.models.rerank import CrossEncoderReranker
+from index.search.engine import Engine
 from index.settings import Settings
 
 pytestmark = pytest.mark.slow

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
-from index.highlight import passage_sentences
 from index.records import Article, Passage
-from index.store import PAGE_SIZE, Store, text_hash
+from index.storage.catalog import PAGE_SIZE, Store, text_hash
+from index.text.sentences import passage_sentences
 
 
 def indexes(path: Path) -> set[str]:

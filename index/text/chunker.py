@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from index.records import Article, Passage
 from index.settings import ChunkerSettings
-from index.words import STOPWORDS
+from index.text.words import STOPWORDS
 
 _QUESTION = re.compile(r"^[*_]*(?:Q\.?|[Qq]uestion|Вопрос|Sual|问)\s*[:：]")
 _BOUNDARY = re.compile(r"([.!?…]+)([\"'”’»)\]]*)\s+|([。！？]+[”」』）]*)\s*")

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from index.embedder import Vectors
 from index.errors import REBUILD_HINT, ConfigError, IndexCorrupt
+from index.models.embedder import Vectors
 
 
 def _faiss() -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from index.chunker import sentence_spans
+from index.text.chunker import sentence_spans
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STOPWORDS = frozenset(

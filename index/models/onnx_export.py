@@ -1,4 +1,4 @@
-"""The packaged MiniLM as ONNX models, made once; `index.embedder.OnnxEmbedder` runs them
+"""The packaged MiniLM as ONNX models, made once; `index.models.embedder.OnnxEmbedder` runs them
 with onnxruntime and the ``tokenizers`` package alone (torch is needed here only, to export).
 
 Two files: ``FP32``, the same vectors as torch (cosine 1.0000) with a question embedded in

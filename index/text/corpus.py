@@ -22,7 +22,7 @@ import yaml
 
 from index.errors import ArticleError, CorpusError
 from index.records import Article
-from index.sanitize import clean_text, preview, shorten
+from index.text.sanitize import clean_text, preview, shorten
 
 SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")

@@ -21,18 +21,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from index import layout, vectors
-from index.chunker import chunk, embedding_text
-from index.corpus import (
-    CorpusFile,
-    Skipped,
-    article_ids,
-    digest,
-    parse_article,
-    read_bytes,
-    scan,
-)
-from index.embedder import Embedder, extra_embedders, make_embedder
 from index.errors import (
     ArticleError,
     BuildFailed,
@@ -41,11 +29,23 @@ from index.errors import (
     IndexCorrupt,
     IndexStateError,
 )
-from index.highlight import passage_sentences
+from index.models.embedder import Embedder, extra_embedders, make_embedder
 from index.records import Article
-from index.sanitize import shorten
 from index.settings import Settings
-from index.store import FileRow, Store
+from index.storage import faiss_index, layout
+from index.storage.catalog import FileRow, Store
+from index.text.chunker import chunk, embedding_text
+from index.text.corpus import (
+    CorpusFile,
+    Skipped,
+    article_ids,
+    digest,
+    parse_article,
+    read_bytes,
+    scan,
+)
+from index.text.sanitize import shorten
+from index.text.sentences import passage_sentences
 
 EMBED_CHUNK = 4096  # texts embedded and stored together
 
@@ -155,8 +155,12 @@ def build(
         plan = make_plan(
             settings, previous.store if previous else None, rechunk=_rechunk(settings, previous)
         )
-        same_type = previous is not None and previous.manifest.index_type == vectors.resolve_type(
-            settings.index_type, previous.manifest.passages, settings.approximate_above
+        same_type = (
+            previous is not None
+            and previous.manifest.index_type
+            == faiss_index.resolve_type(
+                settings.index_type, previous.manifest.passages, settings.approximate_above
+            )
         )
         same_models = previous is not None and [
             previous.manifest.model_id,
@@ -401,14 +405,14 @@ def damaged_vectors(version: Path, manifest: layout.Manifest) -> str | None:
         return f"the index is missing {', '.join(missing)}"
     try:
         for name, dimension in files:
-            index = vectors.read(version / name)
+            index = faiss_index.read(version / name)
             if (index.ntotal, index.d) != (expected, dimension):
                 return (
                     f"{name} holds {index.ntotal} vectors of dimension {index.d}, the manifest "
                     f"says {expected} of dimension {dimension}"
                 )
         if manifest.removed:
-            removed = vectors.read_ids(version / layout.REMOVED_FILE)
+            removed = faiss_index.read_ids(version / layout.REMOVED_FILE)
             if len(removed) != manifest.removed:
                 return f"{layout.REMOVED_FILE} lists {len(removed)} ids, not {manifest.removed}"
     except IndexCorrupt as error:
@@ -468,7 +472,7 @@ def _write(
                 store.drop_embeddings([previous.manifest.model_id])
             store.replace_files(plan.rows)
         articles, passages = store.counts()
-        index_type = vectors.resolve_type(
+        index_type = faiss_index.resolve_type(
             settings.index_type, passages, settings.approximate_above
         )
         dead, update = (
@@ -486,11 +490,11 @@ def _write(
                     f"internal error: {index.ntotal} {model.model_id} vectors for {passages} "
                     f"passages and {len(dead)} removed"
                 )
-            vectors.write(index, build_dir / name)
+            faiss_index.write(index, build_dir / name)
             if position:
                 entries.append(layout.ModelEntry(model.model_id, model.dimension, name))
         if dead:
-            vectors.write_ids(dead, build_dir / layout.REMOVED_FILE)
+            faiss_index.write_ids(dead, build_dir / layout.REMOVED_FILE)
     finally:
         store.close()
     main = models[0]
@@ -635,15 +639,15 @@ def _tombstones(
     files are updated (else built anew from the stored vectors).
 
     A Flat index drops removed vectors in place. HNSW can't, so it keeps them and searches
-    skip them, until more than `vectors.DEAD_SHARE` of its vectors would be dead: removing
+    skip them, until more than `faiss_index.DEAD_SHARE` of its vectors would be dead: removing
     an article from a million passages then costs seconds, not a rebuild of the graph. Any
     other type is built anew after a removal.
     """
     if previous is None or previous.manifest.index_type != index_type:
         return [], False
-    if vectors.supports_removal(index_type):
+    if faiss_index.supports_removal(index_type):
         return [], True
-    if not vectors.supports_skipping(index_type):
+    if not faiss_index.supports_skipping(index_type):
         return [], not removed  # built anew after a removal
     files = [previous.manifest.faiss_file(model.model_id) for model in models]
     if not all(name and (previous.version / name).is_file() for name in files):
@@ -651,10 +655,10 @@ def _tombstones(
     dead = removed
     if previous.manifest.removed:
         try:
-            dead = vectors.read_ids(previous.version / layout.REMOVED_FILE) + removed
+            dead = faiss_index.read_ids(previous.version / layout.REMOVED_FILE) + removed
         except IndexCorrupt:
             return [], False
-    if len(dead) > vectors.DEAD_SHARE * (passages + len(dead)):
+    if len(dead) > faiss_index.DEAD_SHARE * (passages + len(dead)):
         return [], False
     return dead, True
 
@@ -677,14 +681,14 @@ def _vector_index(
         and (source.version / name).is_file()
         and source.manifest.index_type == index_type
     ):
-        index = vectors.read(source.version / name)
-        if vectors.supports_removal(index_type):
-            vectors.remove(index, removed)
+        index = faiss_index.read(source.version / name)
+        if faiss_index.supports_removal(index_type):
+            faiss_index.remove(index, removed)
         ids, matrix = store.vectors(model.model_id, added, model.dimension)
-        vectors.add(index, matrix, ids)
+        faiss_index.add(index, matrix, ids)
         return index
     ids, matrix = store.vectors(model.model_id, None, model.dimension)
-    return vectors.new_index(model.dimension, index_type, matrix, ids)
+    return faiss_index.new_index(model.dimension, index_type, matrix, ids)
 
 
 def _code_version() -> str:

@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from index.embedder import Vectors
 from index.errors import IndexCorrupt
+from index.models.embedder import Vectors
 from index.records import Article, Passage
-from index.words import STOPWORDS
+from index.text.words import STOPWORDS
 
 _WORD = re.compile(r"\w+")
 _IN_CHUNK = 500  # SQLite limits the number of bound parameters in one statement

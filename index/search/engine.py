@@ -9,19 +9,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from index import layout, vectors
-from index.diversify import merge_near_duplicates, spread_articles
-from index.embedder import Embedder, extra_embedders, make_embedder
 from index.errors import REBUILD_HINT, IndexCorrupt, IndexIncompatible, QuestionError
-from index.fusion import reciprocal_rank_fusion
-from index.highlight import passage_sentences
-from index.language import detect, text_language
+from index.models.embedder import Embedder, extra_embedders, make_embedder
+from index.models.rerank import DEPTH as RERANK_DEPTH
+from index.models.rerank import CrossEncoderReranker
 from index.records import Answer, Article, ArticleRef, Hit
-from index.rerank import DEPTH as RERANK_DEPTH
-from index.rerank import CrossEncoderReranker
-from index.sanitize import clean_text
+from index.search.diversify import merge_near_duplicates, spread_articles
+from index.search.fusion import reciprocal_rank_fusion
 from index.settings import Settings
-from index.store import Store, StoredPassage
+from index.storage import faiss_index, layout
+from index.storage.catalog import Store, StoredPassage
+from index.text.language import detect, text_language
+from index.text.sanitize import clean_text
+from index.text.sentences import passage_sentences
 
 _SPACES = re.compile(r"\s+")
 CANDIDATES = 50  # passages each retriever proposes before fusion
@@ -42,18 +42,18 @@ class Engine:
         embedder: Embedder,
         version: Path,
         manifest: layout.Manifest,
-        faiss_index: Any,
+        vector_index: Any,
         store: Store,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.version = version
         self.manifest = manifest
-        self._index = faiss_index
+        self._index = vector_index
         self._store = store
         self._lock = threading.Lock()
         self._multilingual: tuple[Embedder, Any] | None = None
-        self._exclude: vectors.Exclusion | None = None  # removed passages FAISS still holds
+        self._exclude: faiss_index.Exclusion | None = None  # removed passages FAISS still holds
         # The further models this engine was opened with, used or not (a rebuild embeds with them).
         self.extra: tuple[Embedder, ...] = ()
         # Recent questions' vectors by (model, text): the bold sentence of an answer, "More"
@@ -93,32 +93,32 @@ class Engine:
                 f"the index at {settings.index_dir} was built with {manifest.model_id} but "
                 f"citebot is configured for {model.model_id} (CITEBOT_MODEL); {REBUILD_HINT}"
             )
-        faiss_index = vectors.read(version / layout.FAISS_FILE)
-        removed = vectors.read_ids(version / layout.REMOVED_FILE) if manifest.removed else []
+        main_index = faiss_index.read(version / layout.FAISS_FILE)
+        removed = faiss_index.read_ids(version / layout.REMOVED_FILE) if manifest.removed else []
         if (
-            faiss_index.ntotal != manifest.passages + len(removed)
+            main_index.ntotal != manifest.passages + len(removed)
             or len(removed) != manifest.removed
-            or faiss_index.d != manifest.dimension
+            or main_index.d != manifest.dimension
         ):
             raise IndexCorrupt(
-                f"the index at {settings.index_dir} holds {faiss_index.ntotal} vectors for "
+                f"the index at {settings.index_dir} holds {main_index.ntotal} vectors for "
                 f"{manifest.passages} passages and {manifest.removed} removed; {REBUILD_HINT}"
             )
         store = Store.open(version / layout.STORE_FILE)
-        engine = cls(settings, model, version, manifest, faiss_index, store)
-        engine._exclude = vectors.Exclusion(removed) if removed else None
+        engine = cls(settings, model, version, manifest, main_index, store)
+        engine._exclude = faiss_index.Exclusion(removed) if removed else None
         if extra is None:
             extra = extra_embedders(settings.multilingual) if embedder is None else []
         engine.extra = tuple(extra)
         for other in extra:
             name = manifest.faiss_file(other.model_id)
             if name is not None:
-                other_index = vectors.read(version / name)
-                if other_index.ntotal != faiss_index.ntotal:
+                other_index = faiss_index.read(version / name)
+                if other_index.ntotal != main_index.ntotal:
                     engine.close()
                     raise IndexCorrupt(
                         f"the index at {settings.index_dir} holds {other_index.ntotal} "
-                        f"{other.model_id} vectors for {faiss_index.ntotal} passages; "
+                        f"{other.model_id} vectors for {main_index.ntotal} passages; "
                         f"{REBUILD_HINT}"
                     )
                 engine._multilingual = (other, other_index)
@@ -297,15 +297,15 @@ class Engine:
         if self._multilingual is not None and detect(text) != "en":
             model, index = self._multilingual
             query = self._query_vector(model, text)
-            rankings = [vectors.search(index, query, pool, self._exclude)]
+            rankings = [faiss_index.search(index, query, pool, self._exclude)]
         else:
             model, index = self.embedder, self._index
             query = self._query_vector(model, text)
-            rankings = [vectors.search(index, query, pool, self._exclude)]
+            rankings = [faiss_index.search(index, query, pool, self._exclude)]
             if self._multilingual is not None and self.settings.retrieval == "hybrid":
                 reader, reader_index = self._multilingual
                 query_vector = self._query_vector(reader, text)
-                other = vectors.search(reader_index, query_vector, pool, self._exclude)
+                other = faiss_index.search(reader_index, query_vector, pool, self._exclude)
                 rankings.append(other)
         if self.settings.retrieval == "dense":
             return [(pid, score, score >= least) for pid, score in rankings[0][:limit]]
@@ -324,7 +324,7 @@ class Engine:
                 score = foreign[pid]
                 found.append((pid, score, score >= self.settings.min_score_multilingual))
             else:
-                score = cosine[pid] if pid in cosine else vectors.similarity(index, query, pid)
+                score = cosine[pid] if pid in cosine else faiss_index.similarity(index, query, pid)
                 found.append((pid, score, score >= least))
         return found
 

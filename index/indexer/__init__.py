@@ -1,0 +1,1 @@
+"""Building the index: what changed, writing a new version, publishing it, status."""

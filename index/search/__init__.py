@@ -1,0 +1,2 @@
+"""Answering a question: routing to models, candidates from each retriever, fusion,
+diversification; `Engine` is the façade."""
