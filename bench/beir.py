@@ -111,7 +111,7 @@ def main() -> None:
     store = Store.open(plain.version / "store.sqlite")
 
     def bm25(text: str) -> list[str]:
-        hits = store.keyword_search(text, 100)
+        hits = store.keywords.search(text, 100)
         rows = store.passages([pid for pid, _ in hits])
         return [rows[pid].article_id for pid, _ in hits]
 

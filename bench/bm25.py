@@ -45,7 +45,7 @@ def fts5(documents: list[tuple[str, str]], folder: Path) -> Callable[[str], list
             passage = Passage(doc_id, 0, 1, 1, text, None)
             (pid,) = store.add_article(article, [passage], [text], [[]])
             ids[pid] = doc_id
-    return lambda query: [ids[pid] for pid, _ in store.keyword_search(query, 100)]
+    return lambda query: [ids[pid] for pid, _ in store.keywords.search(query, 100)]
 
 
 def bm25s_ranker(documents: list[tuple[str, str]], stem: bool) -> Callable[[str], list[str]]:

@@ -194,7 +194,7 @@ def scifact_vectors() -> tuple[np.ndarray, np.ndarray] | None:
     from index.models.embedder import minilm
 
     model = minilm()
-    _, matrix = store.vectors(model.model_id, None, model.dimension)
+    _, matrix = store.cache.vectors(model.model_id, None, model.dimension)
     lines = (ROOT.parent / "shared" / "beir" / "scifact" / "queries.jsonl").read_text()
     texts = [json.loads(line)["text"] for line in lines.splitlines()][:300]
     return matrix, model.embed_queries(texts)

@@ -46,8 +46,8 @@ from bot.batch import Batcher
 from bot.callbacks import Around, Example, More, Vote
 from bot.settings import BotSettings
 from bot.state import BotState, StateError
-from index.indexer.builder import BuildReport, build
 from index.errors import CitebotError, QuestionError
+from index.indexer.builder import BuildReport, build
 from index.records import Article, Hit
 from index.search.engine import Engine, clean_question
 from index.settings import Settings

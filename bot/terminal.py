@@ -7,9 +7,9 @@ import shutil
 import textwrap
 from collections.abc import Callable, Sequence
 
-from index.indexer.builder import BuildReport, IndexStatus
 from index.calibrate import Calibration
 from index.evaluate import EvalReport
+from index.indexer.builder import BuildReport, IndexStatus
 from index.records import Answer, Hit
 from index.text.sanitize import clean_text
 

@@ -7,8 +7,8 @@
 or simply ``index.search(question, k)`` with the settings from the environment.
 """
 
-from index.indexer.builder import BuildReport, build
 from index.errors import CitebotError
+from index.indexer.builder import BuildReport, build
 from index.records import Answer, Article, ArticleRef, Hit, Passage
 from index.search.engine import Engine, search
 from index.settings import Settings

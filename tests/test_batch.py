@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.batch import Batcher
-from index.indexer.builder import build
 from index.errors import IndexCorrupt
+from index.indexer.builder import build
 from index.models.embedder import Vectors
 from index.records import ArticleRef, Hit
 from index.search.engine import Engine

@@ -14,8 +14,8 @@ from typing import Any
 import faiss
 import pytest
 
-from index.indexer.builder import build, status
 from index.errors import BuildInProgress, ConfigError, CorpusError, IndexCorrupt
+from index.indexer.builder import build, status
 from index.models.embedder import Progress, Vectors
 from index.search.engine import Engine
 from index.settings import Settings
@@ -269,8 +269,8 @@ def test_build_with_another_main_model_embeds_with_it_and_keeps_the_others_vecto
     engine.close()
     build(settings, embedder=other, extra=[])  # multilingual off
     store = Store.open(layout.current_version(settings.index_dir) / layout.STORE_FILE)
-    assert len(store.missing_embeddings("fake/bag-of-words")) == 3  # replaced: dropped
-    assert not store.missing_embeddings("fake/multilingual")  # off, but kept for later
+    assert len(store.cache.missing("fake/bag-of-words")) == 3  # replaced: dropped
+    assert not store.cache.missing("fake/multilingual")  # off, but kept for later
     store.close()
     report = build(settings, embedder=other, extra=[multilingual])
     assert report.changed and len(multilingual.embedded) == TEXTS  # on again: none embedded

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from index.indexer.builder import build
 from index.errors import IndexCorrupt, IndexIncompatible, IndexNotBuilt, QuestionError
+from index.indexer.builder import build
 from index.models.embedder import Vectors
 from index.records import Hit
 from index.search.engine import Engine

@@ -50,7 +50,7 @@ def test_keyword_side_takes_any_question_text_literally(engine: Engine) -> None:
 def keyword_hits(settings: Settings, question: str) -> list[str]:
     store = Store.open(layout.current_version(settings.index_dir) / layout.STORE_FILE)
     try:
-        found = store.keyword_search(question, 10)
+        found = store.keywords.search(question, 10)
         return sorted({p.article_id for p in store.passages([pid for pid, _ in found]).values()})
     finally:
         store.close()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from index.indexer.builder import build
 from index.calibrate import calibrate
 from index.evaluate import evaluate, first_hit, load_questions, normalise
+from index.indexer.builder import build
 from index.models.embedder import Embedder
 from index.search.engine import Engine
 from index.settings import Settings

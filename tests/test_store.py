@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 
 from index.records import Article, Passage
-from index.storage.catalog import PAGE_SIZE, Store, text_hash
+from index.storage.catalog import PAGE_SIZE, Store
+from index.storage.vector_cache import text_hash
 from index.text.sentences import passage_sentences
 
 
@@ -48,8 +49,8 @@ def test_sentence_texts_are_cut_where_python_cuts_them(tmp_path: Path) -> None:
     spans = passage_sentences(TEXT)
     assert len(spans) >= 3
     wanted = {text_hash(TEXT[a:b]): TEXT[a:b] for a, b in spans}
-    assert store.embedded_texts(list(wanted), sentences=True) == wanted
-    assert store.missing_embeddings("m", sentences=True) == set(wanted)
+    assert store.cache.embedded_texts(list(wanted), sentences=True) == wanted
+    assert store.cache.missing("m", sentences=True) == set(wanted)
 
 
 def test_sentence_vectors_come_back_in_order_only_when_all_are_embedded(tmp_path: Path) -> None:
@@ -57,15 +58,15 @@ def test_sentence_vectors_come_back_in_order_only_when_all_are_embedded(tmp_path
     spans = passage_sentences(TEXT)
     shas = [text_hash(TEXT[a:b]) for a, b in spans]
     matrix = np.eye(len(spans), 4, dtype=np.float32)
-    store.put_embeddings("m", shas[:-1], matrix[:-1])
-    assert store.sentence_vectors("m", [passage_id], 4) == {}  # one missing: embed them all
-    store.put_embeddings("m", shas[-1:], matrix[-1:])
-    found, vectors = store.sentence_vectors("m", [passage_id], 4)[passage_id]
+    store.cache.put("m", shas[:-1], matrix[:-1])
+    assert store.cache.sentence_vectors("m", [passage_id], 4) == {}  # one missing: embed them all
+    store.cache.put("m", shas[-1:], matrix[-1:])
+    found, vectors = store.cache.sentence_vectors("m", [passage_id], 4)[passage_id]
     assert found == spans and np.array_equal(vectors, matrix)
-    assert store.prune_embeddings() == 0  # sentences keep their vectors
+    assert store.cache.prune() == 0  # sentences keep their vectors
     with store.transaction():
         store.remove_article("a")
-    assert store.prune_embeddings() == len(set(shas))
+    assert store.cache.prune() == len(set(shas))
     store.close()
 
 
@@ -88,7 +89,7 @@ def test_pruning_the_vectors_of_a_removed_article_keeps_those_still_used(tmp_pat
     spans = passage_sentences(TEXT)
     shas = [text_hash(TEXT[a:b]) for a, b in spans] + [text_hash(TEXT)]
     for model in ("m1", "m2"):
-        store.put_embeddings(model, shas, np.eye(len(shas), 4, dtype=np.float32))
+        store.cache.put(model, shas, np.eye(len(shas), 4, dtype=np.float32))
     other = "A second paragraph. Nothing else."  # shares one sentence with the first article
     with store.transaction():
         (kept,) = store.add_article(
@@ -97,12 +98,12 @@ def test_pruning_the_vectors_of_a_removed_article_keeps_those_still_used(tmp_pat
             [other],
             [passage_sentences(other)],
         )
-        orphans = store.hashes(["a"])
+        orphans = store.cache.hashes(["a"])
         assert orphans == set(shas)
         store.remove_article("a")
-    assert store.missing_embeddings("m1", passage_ids=[kept]) == {text_hash(other)}
-    assert store.prune_embeddings(orphans) == 2 * (len(shas) - 1)  # both models'
-    assert store.missing_embeddings("m1", sentences=True) == {text_hash("Nothing else.")}
+    assert store.cache.missing("m1", passage_ids=[kept]) == {text_hash(other)}
+    assert store.cache.prune(orphans) == 2 * (len(shas) - 1)  # both models'
+    assert store.cache.missing("m1", sentences=True) == {text_hash("Nothing else.")}
     store.close()
 
 

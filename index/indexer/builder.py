@@ -453,7 +453,7 @@ def _write(
     embedded: dict[str, int] = {}
     try:
         with store.transaction():
-            orphans = store.hashes(plan.delete)  # vectors that may lose their last user
+            orphans = store.cache.hashes(plan.delete)  # vectors that may lose their last user
             removed = [
                 pid for article_id in plan.delete for pid in store.remove_article(article_id)
             ]
@@ -463,13 +463,13 @@ def _write(
                 among = added if _complete(previous, model, settings) else None
                 embedded[model.model_id] = _embed_missing(store, model, among, progress, stop)
             if dropped:
-                store.prune_embeddings()
+                store.cache.prune()
             elif orphans:
-                store.prune_embeddings(orphans)
+                store.cache.prune(orphans)
             if previous is not None and previous.manifest.model_id != models[0].model_id:
                 # A replaced main model's vectors go; a multilingual model's stay even while
                 # it is off, since they are the slow ones to make again.
-                store.drop_embeddings([previous.manifest.model_id])
+                store.cache.drop([previous.manifest.model_id])
             store.replace_files(plan.rows)
         articles, passages = store.counts()
         index_type = faiss_index.resolve_type(
@@ -603,9 +603,9 @@ def _embed_missing(
     ``among``, or all), a chunk at a time, so a million texts never sit in memory at once;
     returns how many passages."""
     model_id = model.model_id
-    passages = sorted(store.missing_embeddings(model_id, passage_ids=among))
+    passages = sorted(store.cache.missing(model_id, passage_ids=among))
     sentences = sorted(
-        store.missing_embeddings(model_id, sentences=True, passage_ids=among) - set(passages)
+        store.cache.missing(model_id, sentences=True, passage_ids=among) - set(passages)
     )
     if not passages and not sentences:
         return 0
@@ -622,9 +622,9 @@ def _embed_missing(
     for shas, are_sentences in ((passages, False), (sentences, True)):
         for start in range(0, len(shas), EMBED_CHUNK):
             part = shas[start : start + EMBED_CHUNK]
-            texts = store.embedded_texts(part, sentences=are_sentences)
+            texts = store.cache.embedded_texts(part, sentences=are_sentences)
             found = model.embed_passages([texts[s] for s in part], progress=advance)
-            store.put_embeddings(model_id, part, found)
+            store.cache.put(model_id, part, found)
     return len(passages)
 
 
@@ -684,10 +684,10 @@ def _vector_index(
         index = faiss_index.read(source.version / name)
         if faiss_index.supports_removal(index_type):
             faiss_index.remove(index, removed)
-        ids, matrix = store.vectors(model.model_id, added, model.dimension)
+        ids, matrix = store.cache.vectors(model.model_id, added, model.dimension)
         faiss_index.add(index, matrix, ids)
         return index
-    ids, matrix = store.vectors(model.model_id, None, model.dimension)
+    ids, matrix = store.cache.vectors(model.model_id, None, model.dimension)
     return faiss_index.new_index(model.dimension, index_type, matrix, ids)
 
 

@@ -193,7 +193,7 @@ class Engine:
         if self._multilingual is not None and detect(text) != "en":
             model = self._multilingual[0]
         with self._lock:
-            stored = self._store.sentence_vectors(
+            stored = self._store.cache.sentence_vectors(
                 model.model_id, [hit.passage_id for hit in hits], model.dimension
             )
         sentences = {
@@ -310,7 +310,7 @@ class Engine:
         if self.settings.retrieval == "dense":
             return [(pid, score, score >= least) for pid, score in rankings[0][:limit]]
         with self._lock:
-            rankings.append(self._store.keyword_search(text, pool))
+            rankings.append(self._store.keywords.search(text, pool))
         ids: list[list[int | None]] = [[pid for pid, _ in ranking] for ranking in rankings]
         foreign = {pid: score for pid, score in other if self._foreign(pid)}
         if foreign:

@@ -1,4 +1,5 @@
-"""The SQLite store inside an index version: files, articles, paragraphs, passages, vectors.
+"""The SQLite store inside an index version: files, articles, paragraphs, passages; its
+vector cache (`store.cache`) and keyword search (`store.keywords`) read the same file.
 
 Passage ids are the FAISS ids. They come from AUTOINCREMENT, so an id is never reused for a
 different passage, and an id held by a chat button keeps meaning what it meant.
@@ -9,26 +10,21 @@ too, in the same cache: the sentence shown in bold is then found without running
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import shutil
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from index.errors import IndexCorrupt
-from index.models.embedder import Vectors
 from index.records import Article, Passage
-from index.text.words import STOPWORDS
+from index.storage.keywords import KeywordSearch
+from index.storage.sql import select_in
+from index.storage.vector_cache import VectorCache, text_hash
 
-_WORD = re.compile(r"\w+")
-_IN_CHUNK = 500  # SQLite limits the number of bound parameters in one statement
 # A vector row (1.5 KB) is too big for a 4 KB page of a WITHOUT ROWID table, so each took an
 # overflow page of its own: 4.7 KB a vector. With 16 KB pages it is 1.6 KB (a 100k-passage
 # store 2.1 GB -> 0.86 GB).
@@ -130,24 +126,6 @@ class StoredPassage:
     url: str | None
 
 
-def text_hash(text: str) -> str:
-    """The key of a text's vector in the embedding cache."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _matrix(blobs: Sequence[bytes], dimension: int) -> Vectors:
-    """Stored vectors as the rows of one matrix."""
-    matrix = np.zeros((len(blobs), dimension), dtype=np.float32)
-    for i, blob in enumerate(blobs):
-        matrix[i] = np.frombuffer(blob, dtype=np.float32)
-    return matrix
-
-
-def _quoted(word: str) -> str:
-    """``word`` as one FTS5 string, so none of its characters is query syntax."""
-    return '"' + word.replace('"', '""') + '"'
-
-
 def _article(row: Sequence[Any], paragraphs: tuple[str, ...]) -> Article:
     """An article from a row of ARTICLE_COLUMNS."""
     return Article(
@@ -169,8 +147,8 @@ class Store:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
         self._db.execute("PRAGMA foreign_keys = ON")
-        self._common: dict[str, bool] = {}  # word -> in half the passages or more
-        self._passage_count: int | None = None  # for `_is_common`, counted once
+        self.keywords = KeywordSearch(connection)
+        self.cache = VectorCache(connection)
         # False for a store written before sentences were kept (see `copy`).
         self.has_sentences: bool = (
             self._db.execute(
@@ -356,50 +334,10 @@ class Store:
         self._db.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(i,) for i in ids])
         return ids
 
-    def keyword_search(self, query: str, limit: int) -> list[tuple[int, float]]:
-        """(passage id, BM25 score) for passages sharing words with ``query``, best first.
-
-        Each word is quoted, so no character of the question can be FTS5 syntax. Words found
-        in half the passages or more are left out: BM25 gives them no weight (FTS5 clamps
-        their IDF to 1e-6), yet every passage holding one had to be scored, which made a
-        search over 100,000 passages take 100 ms. How common a word is, is counted once per
-        store, so this is for a store that no longer changes (a published version).
-        """
-        found = _WORD.findall(query)
-        # Stopwords match nearly every passage: they slow the search and add nothing to it.
-        words = [word for word in found if word.lower() not in STOPWORDS] or found
-        words = [word for word in dict.fromkeys(words) if not self._is_common(word)]
-        if not words:
-            return []
-        match = " OR ".join(_quoted(word) for word in words)
-        rows = self._db.execute(
-            "SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ? "
-            "ORDER BY bm25(passages_fts) LIMIT ?",
-            (match, limit),
-        )
-        return [(int(row[0]), float(row[1])) for row in rows]
-
-    def _is_common(self, word: str) -> bool:
-        key = word.casefold()
-        common = self._common.get(key)
-        if common is None:
-            if self._passage_count is None:
-                (self._passage_count,) = self._db.execute(
-                    "SELECT count(*) FROM passages"
-                ).fetchone()
-            total = self._passage_count
-            half = (total + 1) // 2  # FTS5's IDF is <= 0 from n >= total / 2 on
-            holding = self._db.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? "
-                "LIMIT ?)",  # stops counting at half: a common word costs no full scan
-                (_quoted(word), half),
-            ).fetchone()[0]
-            common = self._common[key] = total > 0 and holding >= half
-        return common
-
     def passages(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
         """Passages by id, with their article's citation fields; unknown ids are left out."""
-        rows = self._select_in(
+        rows = select_in(
+            self._db,
             "SELECT p.id, p.article_id, p.seq, p.first_paragraph, p.last_paragraph, p.text, "
             "p.context, a.title, a.source, a.published, a.url FROM passages p "
             "JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})",
@@ -432,158 +370,6 @@ class Store:
         articles = self._db.execute("SELECT count(*) FROM articles").fetchone()[0]
         passages = self._db.execute("SELECT count(*) FROM passages").fetchone()[0]
         return int(articles), int(passages)
-
-    # embeddings ----------------------------------------------------------------------------
-
-    def missing_embeddings(
-        self, model: str, sentences: bool = False, passage_ids: Sequence[int] | None = None
-    ) -> set[str]:
-        """Hashes of passage texts (or, with ``sentences``, of sentences) that have no vector
-        from ``model`` yet: among the given passages', or all when None."""
-        table, key, column = (
-            ("sentences", "passage_id", "sha") if sentences else ("passages", "id", "embed_sha")
-        )
-        sql = (
-            f"SELECT DISTINCT t.{column} FROM {table} t WHERE NOT EXISTS "
-            f"(SELECT 1 FROM embeddings e WHERE e.model = ? AND e.sha = t.{column})"
-        )
-        if passage_ids is None:
-            rows = list(self._db.execute(sql, (model,)))
-        else:
-            rows = self._select_in(
-                sql + f" AND t.{key} IN ({{marks}})", [model, *passage_ids], fixed=1
-            )
-        return {row[0] for row in rows}
-
-    def sentence_vectors(
-        self, model: str, passage_ids: Sequence[int], dimension: int
-    ) -> dict[int, tuple[list[tuple[int, int]], Vectors]]:
-        """Each passage's sentence spans with their ``model`` vectors, in order.
-
-        A passage is left out where a sentence has no vector from ``model`` (or the store
-        has no sentences): the caller embeds its sentences itself.
-        """
-        if not self.has_sentences:
-            return {}
-        rows = self._select_in(
-            "SELECT s.passage_id, s.start, s.stop, e.vector FROM sentences s "
-            "LEFT JOIN embeddings e ON e.sha = s.sha AND e.model = ? "
-            "WHERE s.passage_id IN ({marks})",
-            [model, *passage_ids],
-            fixed=1,
-        )
-        grouped: dict[int, list[tuple[int, int, bytes | None]]] = {}
-        for passage_id, start, stop, blob in rows:
-            grouped.setdefault(passage_id, []).append((start, stop, blob))
-        found = {}
-        for passage_id, sentences in grouped.items():
-            if any(blob is None for _, _, blob in sentences):
-                continue
-            sentences.sort()
-            matrix = _matrix([blob or b"" for _, _, blob in sentences], dimension)
-            found[passage_id] = ([(a, b) for a, b, _ in sentences], matrix)
-        return found
-
-    def embedded_texts(self, shas: Sequence[str], sentences: bool = False) -> dict[str, str]:
-        """The embedded text of passages by hash (kept in the full-text table); with
-        ``sentences``, of sentences (cut from their passage's text)."""
-        sql = (
-            "SELECT s.sha, substr(p.text, s.start + 1, s.stop - s.start) FROM sentences s "
-            "JOIN passages p ON p.id = s.passage_id WHERE s.sha IN ({marks})"
-            if sentences
-            else "SELECT p.embed_sha, f.text FROM passages p JOIN passages_fts f "
-            "ON f.rowid = p.id WHERE p.embed_sha IN ({marks})"
-        )
-        return {row[0]: row[1] for row in self._select_in(sql, shas)}
-
-    def put_embeddings(self, model: str, shas: Sequence[str], vectors: Vectors) -> None:
-        self._db.executemany(
-            "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
-            [
-                (model, sha, vector.astype(np.float32).tobytes())
-                for sha, vector in zip(shas, vectors, strict=True)
-            ],
-        )
-
-    def vectors(
-        self, model: str, passage_ids: Sequence[int] | None, dimension: int
-    ) -> tuple[list[int], Vectors]:
-        """Passage ids with their ``model`` vectors: those given, or all when None."""
-        query = (  # CROSS JOIN: passages first (SQLite otherwise may scan every vector)
-            "SELECT p.id, e.vector FROM passages p CROSS JOIN embeddings e "
-            "ON e.sha = p.embed_sha AND e.model = ?"
-        )
-        if passage_ids is None:
-            rows = list(self._db.execute(query + " ORDER BY p.id", (model,)))
-        else:
-            rows = self._select_in(
-                query + " WHERE p.id IN ({marks})", [model, *passage_ids], fixed=1
-            )
-        return [int(row[0]) for row in rows], _matrix([blob for _, blob in rows], dimension)
-
-    def prune_embeddings(self, candidates: Collection[str] | None = None) -> int:
-        """Drop cached vectors no passage or sentence uses any more; returns how many.
-
-        ``candidates``: the only hashes that may have lost their last user (see `hashes`),
-        so a million vectors are not all checked after one article went; None: check all.
-        """
-        unused = (
-            "NOT EXISTS (SELECT 1 FROM passages p WHERE p.embed_sha = embeddings.sha) AND "
-            "NOT EXISTS (SELECT 1 FROM sentences s WHERE s.sha = embeddings.sha)"
-        )
-        if candidates is None:
-            return self._db.execute(f"DELETE FROM embeddings WHERE {unused}").rowcount
-        pruned = 0
-        for model in self._models():
-            sql = f"DELETE FROM embeddings WHERE model = ? AND sha IN ({{marks}}) AND {unused}"
-            pruned += self._run_in(sql, [model, *candidates], fixed=1)
-        return pruned
-
-    def hashes(self, article_ids: Sequence[str]) -> set[str]:
-        """The hashes of the passages and sentences of some articles: what keys their vectors."""
-        passages = self._select_in(
-            "SELECT embed_sha FROM passages WHERE article_id IN ({marks})", article_ids
-        )
-        sentences = self._select_in(
-            "SELECT s.sha FROM passages p JOIN sentences s ON s.passage_id = p.id "
-            "WHERE p.article_id IN ({marks})",
-            article_ids,
-        )
-        return {row[0] for row in passages + sentences}
-
-    def _models(self) -> list[str]:
-        """The models with cached vectors, one index probe each (not a scan of the vectors)."""
-        rows = self._db.execute(
-            "WITH RECURSIVE m(model) AS (SELECT min(model) FROM embeddings UNION ALL "
-            "SELECT (SELECT min(model) FROM embeddings WHERE model > m.model) FROM m "
-            "WHERE m.model IS NOT NULL) SELECT model FROM m WHERE model IS NOT NULL"
-        )
-        return [row[0] for row in rows]
-
-    def drop_embeddings(self, models: Iterable[str]) -> None:
-        """Drop every cached vector of ``models``."""
-        self._db.executemany("DELETE FROM embeddings WHERE model = ?", [(m,) for m in models])
-
-    def _select_in(self, sql: str, values: Sequence[Any], fixed: int = 0) -> list[Any]:
-        """Run ``sql``, whose ``{marks}`` is an IN list, over ``values`` in bounded chunks.
-
-        The first ``fixed`` values are parameters that come before the list, in every chunk.
-        """
-        rows: list[Any] = []
-        for cursor in self._chunks(sql, values, fixed):
-            rows.extend(cursor)
-        return rows
-
-    def _run_in(self, sql: str, values: Sequence[Any], fixed: int = 0) -> int:
-        """`_select_in` for a statement that changes rows; returns how many it changed."""
-        return sum(cursor.rowcount for cursor in self._chunks(sql, values, fixed))
-
-    def _chunks(self, sql: str, values: Sequence[Any], fixed: int) -> Iterator[sqlite3.Cursor]:
-        head, values = list(values[:fixed]), list(values[fixed:])
-        for start in range(0, len(values), _IN_CHUNK):
-            chunk = values[start : start + _IN_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            yield self._db.execute(sql.format(marks=marks), head + chunk)
 
     def check(self) -> str:
         """SQLite's own integrity verdict: ``ok`` or what is wrong."""

@@ -1,6 +1,14 @@
-"""English stopwords: words too common to say what a question or a paragraph is about."""
+"""Words: what one is (one regex for the whole engine), which are too common to count, and
+which characters are Chinese."""
 
 from __future__ import annotations
+
+import re
+
+WORD = re.compile(r"\w+")
+# CJK Unified Ideographs and Extension A: what makes a text Chinese (`index.text.language`)
+# and what the chunker counts one word each.
+CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 
 # Lucene's (and Elasticsearch's) English list, the usual default for BM25.
 STOPWORDS = frozenset(
