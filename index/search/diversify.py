@@ -8,13 +8,12 @@ is about one article, the top three never hold three passages of the same articl
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 from index.records import Hit
+from index.text.words import WORD
 
-_WORD = re.compile(r"\w+")
 SHINGLE = 5  # words per shingle
 NEAR_DUPLICATE = 0.7  # Jaccard similarity of shingle sets above which two texts are one
 TOP = 3
@@ -81,7 +80,7 @@ def spread_articles(question: str, hits: Sequence[Hit]) -> list[Hit]:
 
 def _shingles(text: str) -> set[int]:
     """The text's runs of SHINGLE words, hashed (within one process, equal runs hash equal)."""
-    words = _WORD.findall(text.casefold())
+    words = WORD.findall(text.casefold())
     if len(words) < SHINGLE:
         return {hash(tuple(words))}
     return set(map(hash, zip(*(words[i:] for i in range(SHINGLE)), strict=False)))
@@ -93,8 +92,8 @@ def _jaccard(a: set[int], b: set[int]) -> float:
 
 
 def _about(question: str, title: str) -> bool:
-    title_words = {w for w in _WORD.findall(title.casefold()) if len(w) > 3}
+    title_words = {w for w in WORD.findall(title.casefold()) if len(w) > 3}
     if not title_words:
         return False
-    asked = set(_WORD.findall(question.casefold()))
+    asked = set(WORD.findall(question.casefold()))
     return len(title_words & asked) / len(title_words) >= ABOUT_ARTICLE

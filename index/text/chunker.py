@@ -14,23 +14,12 @@ from dataclasses import dataclass
 
 from index.records import Article, Passage
 from index.settings import ChunkerSettings
-from index.text.words import STOPWORDS
+from index.text.words import SUBJECTLESS, UNSPACED, WORD
 
 _QUESTION = re.compile(r"^[*_]*(?:Q\.?|[Qq]uestion|Вопрос|Sual|问)\s*[:：]")
 _BOUNDARY = re.compile(r"([.!?…]+)([\"'”’»)\]]*)\s+|([。！？]+[”」』）]*)\s*")
 _LAST_TOKEN = re.compile(r"(\S+)$")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-_WORDS = re.compile(r"\w{3,}")
-# Words that say nothing of a paragraph's subject, for telling which neighbour it belongs with.
-_STOPWORDS = STOPWORDS | frozenset(
-    " ".join(
-        (
-            "from were has have had his her its she him them who what which when where how why",
-            "would could should also about than your you all any can been being more most other",
-            "some only over said says very just one two after before while our those",
-        )
-    ).split()
-)
+_UNSPACED = re.compile(f"[{UNSPACED}]")
 _ABBREVIATIONS = frozenset(
     " ".join(
         (
@@ -44,7 +33,7 @@ _ABBREVIATIONS = frozenset(
 
 def count_words(text: str) -> int:
     """Whitespace-separated words, counting each CJK character as one (they use no spaces)."""
-    return len(_CJK.sub(" ", text).split()) + len(_CJK.findall(text))
+    return len(_UNSPACED.sub(" ", text).split()) + len(_UNSPACED.findall(text))
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -201,7 +190,8 @@ def _pack(
 
 def _content_words(text: str) -> frozenset[str]:
     """The words that carry a paragraph's subject, crudely stemmed (first five letters)."""
-    return frozenset(word[:5] for word in _WORDS.findall(text.lower()) if word not in _STOPWORDS)
+    words = WORD.findall(text.lower())
+    return frozenset(w[:5] for w in words if len(w) >= 3 and w not in SUBJECTLESS)
 
 
 def _word_weights(paragraphs: tuple[str, ...]) -> dict[str, float]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+from index.text.words import CJK
+
+_CJK = re.compile(f"[{CJK}]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # Letters Azerbaijani Latin uses and English does not (ə above all).
 _AZERBAIJANI = re.compile(r"[əƏğĞıİşŞçÇöÖüÜ]")

@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import math
-import re
 
 from index.text.chunker import sentence_spans
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-_STOPWORDS = frozenset(
-    "a an and are as at be by did do does for from had has have how in is it its of on or "
-    "the their this to was were what when where which who why will with".split()
-)
+from index.text.words import QUESTION_WORDS, WORD
 
 
 def best_sentence(question: str, text: str) -> tuple[int, int] | None:
@@ -39,7 +33,7 @@ def passage_sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _terms(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.casefold()) if w not in _STOPWORDS and len(w) > 1}
+    return {w for w in WORD.findall(text.casefold()) if w not in QUESTION_WORDS and len(w) > 1}
 
 
 def _paragraph_spans(text: str) -> list[tuple[int, int]]:

@@ -6,12 +6,31 @@ from __future__ import annotations
 import re
 
 WORD = re.compile(r"\w+")
-# CJK Unified Ideographs and Extension A: what makes a text Chinese (`index.text.language`)
-# and what the chunker counts one word each.
+# CJK Unified Ideographs and Extension A: what makes a text Chinese (`index.text.language`).
 CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+# Scripts written without spaces between words, whose characters the chunker counts as one
+# word each: Chinese, Japanese kana, Korean syllables, CJK compatibility ideographs.
+UNSPACED = f"\u3040-\u30ff{CJK}\uac00-\ud7af\uf900-\ufaff"
 
 # Lucene's (and Elasticsearch's) English list, the usual default for BM25.
 STOPWORDS = frozenset(
     "a an and are as at be but by for if in into is it no not of on or such that the their "
     "then there these they this to was will with".split()
+)
+
+# Words that say nothing of a paragraph's subject, for telling which neighbour a short paragraph
+# belongs with (`index.text.chunker`).
+SUBJECTLESS = STOPWORDS | frozenset(
+    " ".join(
+        (
+            "from were has have had his her its she him them who what which when where how why",
+            "would could should also about than your you all any can been being more most other",
+            "some only over said says very just one two after before while our those",
+        )
+    ).split()
+)
+# Words of a question that say nothing of which sentence answers it (`index.text.sentences`).
+QUESTION_WORDS = frozenset(
+    "a an and are as at be by did do does for from had has have how in is it its of on or "
+    "the their this to was were what when where which who why will with".split()
 )
