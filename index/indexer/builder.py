@@ -345,26 +345,19 @@ def _previous(
     if not full:
         try:
             # The store is what a build starts from; damaged vector files are made anew.
-            version = layout.current_version(
+            version, manifest = layout.open_version(
                 settings.index_dir, (layout.MANIFEST, layout.STORE_FILE)
             )
-            manifest = layout.read_manifest(version)
-            if manifest.format != layout.FORMAT:
+            if manifest.model_id != model.model_id:
                 notes.append(
-                    f"the index has format {manifest.format}, this citebot writes "
-                    f"{layout.FORMAT}; rebuilding from scratch"
+                    f"the index was built with {manifest.model_id}, the configured model "
+                    f"is {model.model_id}: embedding with it (other models' vectors are kept)"
                 )
-            else:
-                if manifest.model_id != model.model_id:
-                    notes.append(
-                        f"the index was built with {manifest.model_id}, the configured model "
-                        f"is {model.model_id}: embedding with it (other models' vectors are "
-                        "kept)"
-                    )
-                previous = _Previous(version, manifest, _open_store(version, manifest))
+            previous = _Previous(version, manifest, _open_store(version, manifest))
         except IndexStateError as error:
             if layout_exists(settings.index_dir):
-                notes.append(f"{error}; rebuilding from scratch")
+                reason = str(error).split("; ")[0]  # without the advice to run a build
+                notes.append(f"{reason}; rebuilding from scratch")
     try:
         yield previous, notes
     finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,17 +15,18 @@ from index.models.rerank import CrossEncoderReranker
 from index.records import Answer, Article, ArticleRef, Hit
 from index.search.diversify import merge_near_duplicates, spread_articles
 from index.search.fusion import reciprocal_rank_fusion
+from index.search.query_cache import QueryCache
+from index.search.routing import Router
 from index.settings import Settings
 from index.storage import faiss_index, layout
 from index.storage.catalog import Store, StoredPassage
-from index.text.language import detect, text_language
+from index.text.language import text_language
 from index.text.sanitize import clean_text
 from index.text.sentences import passage_sentences
 
 _SPACES = re.compile(r"\s+")
 CANDIDATES = 50  # passages each retriever proposes before fusion
 SPARE = 5
-QUERY_CACHE = 512  # question vectors kept
 
 
 class Engine:
@@ -56,9 +56,8 @@ class Engine:
         self._exclude: faiss_index.Exclusion | None = None  # removed passages FAISS still holds
         # The further models this engine was opened with, used or not (a rebuild embeds with them).
         self.extra: tuple[Embedder, ...] = ()
-        # Recent questions' vectors by (model, text): the bold sentence of an answer, "More"
-        # and a batch embedded together don't embed a question again.
-        self._queries: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._queries = QueryCache()
+        self.router = Router(settings, embedder, None)
         self._languages: dict[int, bool] = {}  # passage id -> not in English
         self.reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
 
@@ -81,13 +80,7 @@ class Engine:
             IndexIncompatible: built with another model or an older format.
         """
         model = embedder or make_embedder(settings.model, settings.batch_size, settings.models_dir)
-        version = layout.current_version(settings.index_dir)
-        manifest = layout.read_manifest(version)
-        if manifest.format != layout.FORMAT:
-            raise IndexIncompatible(
-                f"the index at {settings.index_dir} has format {manifest.format} and this "
-                f"citebot reads format {layout.FORMAT}; {REBUILD_HINT}"
-            )
+        version, manifest = layout.open_version(settings.index_dir)
         if manifest.model_id != model.model_id:
             raise IndexIncompatible(
                 f"the index at {settings.index_dir} was built with {manifest.model_id} but "
@@ -122,6 +115,7 @@ class Engine:
                         f"{REBUILD_HINT}"
                     )
                 engine._multilingual = (other, other_index)
+                engine.router = Router(settings, model, other)
         return engine
 
     def close(self) -> None:
@@ -129,7 +123,7 @@ class Engine:
 
     def warm_up(self) -> None:
         """Load every model questions are routed to now, not on the first question."""
-        for model in [self.embedder] + ([self._multilingual[0]] if self._multilingual else []):
+        for model in self.router.models():
             model.embed_queries(["warm up"])
 
     def search(self, question: str, k: int | None = None) -> list[Hit]:
@@ -175,9 +169,8 @@ class Engine:
         English questions are held to the main model's cosine; others, where the multilingual
         model is installed, to its cosine, which runs on another scale.
         """
-        if self._multilingual is not None and detect(question) != "en":
-            return "CITEBOT_MIN_SCORE_MULTILINGUAL", self.settings.min_score_multilingual
-        return "CITEBOT_MIN_SCORE", self.settings.min_score
+        route = self.router.route(question)
+        return route.setting, route.threshold
 
     def highlights(self, question: str, hits: Sequence[Hit]) -> list[tuple[int, int] | None]:
         """For each hit, the span of its sentence closest in meaning to the question.
@@ -189,9 +182,7 @@ class Engine:
         shown, not for ranking: used for ranking, it measured worse (see CHANGELOG.md).
         """
         text = clean_question(question, self.settings.max_question_chars)
-        model = self.embedder
-        if self._multilingual is not None and detect(text) != "en":
-            model = self._multilingual[0]
+        model = self.router.route(text).first
         with self._lock:
             stored = self._store.cache.sentence_vectors(
                 model.model_id, [hit.passage_id for hit in hits], model.dimension
@@ -200,7 +191,7 @@ class Engine:
             hit.passage_id: stored.get(hit.passage_id) or _embed_sentences(model, hit.text)
             for hit in hits
         }
-        query = self._query_vector(model, text)
+        query = self._queries.vector(model, text)
         best: list[tuple[int, int] | None] = []
         for hit in hits:
             spans, matrix = sentences[hit.passage_id]
@@ -241,42 +232,20 @@ class Engine:
         hits = merge_near_duplicates(hits)
         return spread_articles(text, hits)[:limit]
 
-    def _models_for(self, text: str) -> list[Embedder]:
-        """The models that embed ``text`` as a question (see `_candidates`)."""
-        if self._multilingual is None:
-            return [self.embedder]
-        if detect(text) != "en":
-            return [self._multilingual[0]]
-        both = self.settings.retrieval == "hybrid"
-        return [self.embedder, self._multilingual[0]] if both else [self.embedder]
-
     def _embed_queries(self, texts: Sequence[str]) -> None:
         """Embed the questions not yet cached, one batch per model."""
         wanted: dict[str, tuple[Embedder, list[str]]] = {}
         for text in texts:
-            for model in self._models_for(text):
-                if (model.model_id, text) not in self._queries:
-                    wanted.setdefault(model.model_id, (model, []))[1].append(text)
+            for model in self.router.route(text).models:
+                wanted.setdefault(model.model_id, (model, []))[1].append(text)
         for model, batch in wanted.values():
-            unique = list(dict.fromkeys(batch))
-            for text, vector in zip(unique, model.embed_queries(unique), strict=True):
-                self._remember((model.model_id, text), vector)
+            self._queries.embed(model, batch)
 
-    def _query_vector(self, model: Embedder, text: str) -> Any:
-        key = (model.model_id, text)
-        with self._lock:
-            found = self._queries.get(key)
-        if found is None:
-            found = model.embed_queries([text])[0]
-            self._remember(key, found)
-        return found
-
-    def _remember(self, key: tuple[str, str], vector: Any) -> None:
-        with self._lock:
-            self._queries[key] = vector
-            self._queries.move_to_end(key)
-            while len(self._queries) > QUERY_CACHE:
-                self._queries.popitem(last=False)
+    def _vectors_of(self, model: Embedder) -> Any:
+        """The FAISS index holding ``model``'s vectors."""
+        if self._multilingual is not None and model is self._multilingual[0]:
+            return self._multilingual[1]
+        return self._index
 
     def _candidates(self, text: str, limit: int) -> list[tuple[int, float, bool]]:
         """(passage id, cosine, relevant) in final order.
@@ -292,21 +261,17 @@ class Engine:
         pass that model's threshold.
         """
         pool = max(limit * 4, CANDIDATES)
-        _, least = self.threshold(text)
-        other: list[tuple[int, float]] = []
-        if self._multilingual is not None and detect(text) != "en":
-            model, index = self._multilingual
-            query = self._query_vector(model, text)
-            rankings = [faiss_index.search(index, query, pool, self._exclude)]
-        else:
-            model, index = self.embedder, self._index
-            query = self._query_vector(model, text)
-            rankings = [faiss_index.search(index, query, pool, self._exclude)]
-            if self._multilingual is not None and self.settings.retrieval == "hybrid":
-                reader, reader_index = self._multilingual
-                query_vector = self._query_vector(reader, text)
-                other = faiss_index.search(reader_index, query_vector, pool, self._exclude)
-                rankings.append(other)
+        route = self.router.route(text)
+        least = route.threshold
+        rankings = [
+            faiss_index.search(
+                self._vectors_of(model), self._queries.vector(model, text), pool, self._exclude
+            )
+            for model in route.models
+        ]
+        model, index = route.first, self._vectors_of(route.first)
+        query = self._queries.vector(model, text)
+        other = rankings[1] if len(rankings) > 1 else []
         if self.settings.retrieval == "dense":
             return [(pid, score, score >= least) for pid, score in rankings[0][:limit]]
         with self._lock:

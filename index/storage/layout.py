@@ -29,7 +29,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from index.errors import REBUILD_HINT, BuildInProgress, IndexCorrupt, IndexNotBuilt
+from index.errors import (
+    REBUILD_HINT,
+    BuildInProgress,
+    IndexCorrupt,
+    IndexIncompatible,
+    IndexNotBuilt,
+)
 from index.settings import ChunkerSettings
 
 FORMAT = 3  # 2: a full-text (BM25) table; 3: vectors of more than one model
@@ -122,6 +128,26 @@ def current_version(
         if not (version / name).is_file():
             raise IndexCorrupt(f"the index at {index_dir} is missing {name}; {REBUILD_HINT}")
     return version
+
+
+def open_version(
+    index_dir: Path, required: tuple[str, ...] = (MANIFEST, FAISS_FILE, STORE_FILE)
+) -> tuple[Path, Manifest]:
+    """The current version and its manifest, in the format this citebot reads: the one
+    check of a version that the builder and the engine share.
+
+    Raises:
+        IndexNotBuilt, IndexCorrupt: as `current_version` and `read_manifest`.
+        IndexIncompatible: the version is in another format.
+    """
+    version = current_version(index_dir, required)
+    manifest = read_manifest(version)
+    if manifest.format != FORMAT:
+        raise IndexIncompatible(
+            f"the index at {index_dir} has format {manifest.format} and this citebot reads "
+            f"format {FORMAT}; {REBUILD_HINT}"
+        )
+    return version, manifest
 
 
 def read_manifest(version: Path) -> Manifest:
