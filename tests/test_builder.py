@@ -504,7 +504,7 @@ def test_build_goes_on_past_a_file_that_breaks_its_reader(
             raise MemoryError("x" * 100_000)  # what a front matter expanding to 300 MB did
         return parse_article(data, relpath, article_id)
 
-    monkeypatch.setattr("index.indexer.builder.parse_article", crashing)
+    monkeypatch.setattr("index.indexer.plan.parse_article", crashing)
     report = build(settings, embedder=fake)
     assert report.articles == 3
     reasons = {s.relpath: s.reason for s in report.skipped}
