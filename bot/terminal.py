@@ -48,8 +48,9 @@ def format_hit(hit: Hit, style: Style) -> str:
     character (an ANSI escape in a title, say) never reaches the terminal."""
     cols = width()
     citation = clean_text(hit.citation)
-    header = style.bold(f"{hit.rank}. {citation}") + style.dim(f"  (score {hit.score:.2f})")
-    lines = [header]
+    # The number is the place in the fused order; the cosine (JSON's `score`) is not shown,
+    # since a list in fused order would read "1. … 0.46", "2. … 0.53".
+    lines = [style.bold(f"{hit.rank}. {citation}")]
     if hit.also_in:
         others = "; ".join(", ".join(x for x in (a.title, a.source) if x) for a in hit.also_in)
         lines += _wrap(f"also in: {clean_text(others)}", cols, style.dim)

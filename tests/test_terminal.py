@@ -11,4 +11,12 @@ def test_terminal_prints_no_control_character_from_the_corpus() -> None:
     assert "\x1b" not in plain and "\x07" not in plain and "\x9b" not in plain
     assert "[2J[31mTitle" in plain and "Text [1A with  escapes." in plain
     colored = format_answer(Answer("q", (hit,)), Style(True))
-    assert colored.count("\x1b") == 6  # ours only: bold, dim, dim, each opened and closed
+    assert colored.count("\x1b") == 4  # ours only: bold and dim, each opened and closed
+
+
+def test_terminal_numbers_hits_in_order_without_the_cosine_that_does_not_order_them() -> None:
+    ref = ArticleRef("a", "T", None, None, None)
+    hits = (Hit(1, 0.46, "First.", ref, (1, 1), 1), Hit(2, 0.53, "Second.", ref, (2, 2), 2))
+    shown = format_answer(Answer("q", hits), Style(False))
+    assert shown.index("1. T, ¶1") < shown.index("2. T, ¶2")
+    assert "0.46" not in shown and "0.53" not in shown
