@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot import app, texts
-from bot.app import RateLimiter, Services, build_application
+from bot import handlers, texts
+from bot.app import build_application
+from bot.services import RateLimiter, Services
 from bot.settings import BotSettings
 from bot.state import BotState, StateError
 from index.indexer.builder import build
@@ -226,7 +227,7 @@ def test_typing_is_shown_only_while_a_search_is_slow(harness: Harness) -> None:
     fast = harness.services().search
 
     async def slow(question: str, k: int) -> list[Any]:
-        await asyncio.sleep(app.TYPING_AFTER + 0.2)
+        await asyncio.sleep(handlers.TYPING_AFTER + 0.2)
         return await fast(question, k)
 
     def actions() -> list[str]:
