@@ -110,25 +110,18 @@ class Harness:
 
 @pytest.fixture
 def harness(corpus: Path, tmp_path: Path) -> Iterator[Harness]:
-    api = FakeBotAPI().start()
-    settings = settings_for(corpus, tmp_path / "index")
-    fake = FakeEmbedder()
-    build(settings, embedder=fake)
-    engine = Engine.open(settings, embedder=fake)
-    harness = Harness(settings, engine, api, tmp_path, CITEBOT_ADMINS="1", CITEBOT_RATE_LIMIT="3")
-    yield harness
-    harness.close()
-    api.stop()
+    with harness_over(corpus, tmp_path, CITEBOT_ADMINS="1", CITEBOT_RATE_LIMIT="3") as found:
+        yield found
 
 
 @contextlib.contextmanager
-def harness_over(corpus: Path, tmp_path: Path) -> Iterator[Harness]:
+def harness_over(corpus: Path, tmp_path: Path, **bot_env: str) -> Iterator[Harness]:
     """A harness over ``corpus`` as it is now, built with the fake model."""
     api = FakeBotAPI().start()
     settings = settings_for(corpus, tmp_path / "index")
     fake = FakeEmbedder()
     build(settings, embedder=fake)
-    harness = Harness(settings, Engine.open(settings, embedder=fake), api, tmp_path)
+    harness = Harness(settings, Engine.open(settings, embedder=fake), api, tmp_path, **bot_env)
     try:
         yield harness
     finally:

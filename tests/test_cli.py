@@ -198,11 +198,12 @@ def test_cli_ask_and_the_bots_start_never_import_torch(real_index: Settings) -> 
     done = python(ask + NO_TORCH, real_index)
     assert "Guo Min" in done.stdout and done.stdout.strip().endswith("[]")
     start = (
-        "import sys\nfrom index.search.engine import Engine\nfrom index.settings import Settings\n"
-        "from bot.app import build_application\nfrom bot.state import BotState\n"
-        "import os, tempfile\nos.environ['TELEGRAM_BOT_TOKEN'] = '1:x'\n"
+        "import sys, tempfile\nfrom pathlib import Path\nfrom bot.app import build_application\n"
+        "from bot.settings import BotSettings\nfrom bot.state import BotState\n"
+        "from index.search.engine import Engine\nfrom index.settings import Settings\n"
         "settings = Settings.from_env()\nengine = Engine.open(settings)\nengine.warm_up()\n"
-        "build_application(settings, engine, BotState.open_or_recover("
-        "__import__('pathlib').Path(tempfile.mkdtemp()) / 'bot.sqlite'))"
+        "bot = BotSettings.from_env({'TELEGRAM_BOT_TOKEN': '1:x'})\n"
+        "state = BotState.open_or_recover(Path(tempfile.mkdtemp()) / 'bot.sqlite')\n"
+        "build_application(settings, bot, engine, state)"
     )
     assert python(start + NO_TORCH, real_index).stdout.strip() == "[]"

@@ -108,21 +108,15 @@ class Embedder(Protocol):
         ...
 
 
-class SentenceTransformerEmbedder:
-    """A sentence-transformers model loaded from a local folder (with torch), on first use."""
+class _LocalModel:
+    """What both ways of running a sentence-transformers model share: an id, a dimension,
+    batches by length, and a model loaded on first use (under ``_lock``)."""
 
-    def __init__(
-        self,
-        model_id: str,
-        path: str,
-        dimension: int,
-        batch_size: int = 32,
-    ) -> None:
+    def __init__(self, model_id: str, dimension: int, batch_size: int, step: int) -> None:
         self._model_id = model_id
-        self._path = path
         self._dimension = dimension
         self._batch_size = batch_size
-        self._model: SentenceTransformer | None = None
+        self._step = step  # texts encoded per call
         self._lock = threading.Lock()
 
     @property
@@ -134,10 +128,24 @@ class SentenceTransformerEmbedder:
         return self._dimension
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
-        return by_length(texts, self._encode, self._dimension, self._batch_size * 4, progress)
+        return by_length(texts, self._encode, self._dimension, self._step, progress)
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.empty((0, self._dimension), dtype=np.float32)
         return self._encode(bounded(texts))
+
+    def _encode(self, texts: list[str]) -> Vectors:
+        raise NotImplementedError
+
+
+class SentenceTransformerEmbedder(_LocalModel):
+    """A sentence-transformers model loaded from a local folder (with torch), on first use."""
+
+    def __init__(self, model_id: str, path: str, dimension: int, batch_size: int = 32) -> None:
+        super().__init__(model_id, dimension, batch_size, step=batch_size * 4)
+        self._path = path
+        self._model: SentenceTransformer | None = None
 
     def _encode(self, texts: list[str]) -> Vectors:
         model = self._load()
@@ -160,7 +168,7 @@ class SentenceTransformerEmbedder:
             return self._model
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(_LocalModel):
     """A sentence-transformers model run from an ONNX copy by onnxruntime and the
     ``tokenizers`` package alone, as fastembed runs models: no torch, no transformers, no
     sentence-transformers on the path a question takes (importing them cost 4.5–8 s).
@@ -174,30 +182,12 @@ class OnnxEmbedder:
     def __init__(
         self, model_id: str, source: Path, folder: Path, file: str, batch_size: int = 32
     ) -> None:
-        self._model_id = model_id
+        super().__init__(model_id, 384, batch_size, step=batch_size)
         self._source = source
         self._folder = folder
         self._file = file
-        self._batch_size = batch_size
         self._session: Any = None
         self._tokenizer: Any = None
-        self._lock = threading.Lock()
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
-
-    @property
-    def dimension(self) -> int:
-        return 384
-
-    def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
-        return by_length(texts, self._encode, self.dimension, self._batch_size, progress)
-
-    def embed_queries(self, texts: Sequence[str]) -> Vectors:
-        if not texts:
-            return np.empty((0, self.dimension), dtype=np.float32)
-        return self._encode(bounded(texts))
 
     def _encode(self, texts: list[str]) -> Vectors:
         session, tokenizer = self._load()
