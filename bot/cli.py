@@ -24,11 +24,18 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from bot.settings import BotSettings
-from index.errors import CitebotError, ConfigError, IndexStateError, QuestionError
+from index.errors import (
+    CitebotError,
+    ConfigError,
+    IndexStateError,
+    QuestionError,
+    SourceError,
+)
 from index.settings import MAX_K, Settings, load_dotenv
-from index.text.sanitize import clean_text
+from index.text.sanitize import clean_text, shorten
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -116,6 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
         "files", type=Path, nargs="+", help="JSON lines as for eval; empty gold = off-topic"
     )
     calibrate_cmd.set_defaults(run=_calibrate)
+
+    add_cmd = commands.add_parser(
+        "add", help="add articles from links or files (.html, .pdf, .md, .txt), then build"
+    )
+    add_cmd.add_argument("sources", nargs="+", metavar="SOURCE", help="an http(s) link or a file")
+    add_cmd.add_argument(
+        "--dry-run", action="store_true", help="show what would be added; write nothing"
+    )
+    add_cmd.add_argument("--no-build", action="store_true", help="write the files; no build")
+    add_cmd.set_defaults(run=_add)
 
     serve_cmd = commands.add_parser("serve", help="run the Telegram bot (long polling or webhook)")
     serve_cmd.add_argument("--webhook", metavar="URL", help="public HTTPS URL Telegram calls")
@@ -295,6 +312,47 @@ def _run(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
 
     serve(settings, bot)  # long polling
     return 0
+
+
+def _add(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
+    from bot.terminal import format_draft
+    from index.ingest.add import duplicate_of, prepare, write
+
+    failed, written = 0, []
+    for source in args.sources:
+        try:
+            prepared = prepare(source, settings)
+            existing = duplicate_of(prepared.article, settings)
+            if existing is not None:
+                raise SourceError(f"{shorten(source)} is already in the corpus as {existing}")
+        except SourceError as error:
+            failed += 1
+            print(f"citebot: error: {error}", file=sys.stderr)
+            continue
+        if args.dry_run:
+            print(format_draft(prepared, "would add"))
+            continue
+        path = write(prepared, settings)
+        written.append(prepared)
+        print(format_draft(prepared, f"added {path.name}"))
+    if written and not args.no_build:
+        _build_added(settings, written)
+    return EXIT_ERROR if failed else 0
+
+
+def _build_added(settings: Settings, written: list[Any]) -> None:
+    """Build, then say how many passages the new articles brought and a question to try."""
+    from bot.progress import EmbeddingBars
+    from bot.terminal import plural
+    from index.indexer.builder import build
+
+    report = build(settings, progress=EmbeddingBars(sys.stderr.isatty()), stop=INTERRUPTED)
+    passages = report.inserted
+    title = written[0].article.title
+    print(
+        f"{plural(passages, 'passage')} added from {plural(len(written), 'article')}; "
+        f'try: citebot ask "{clean_text(title)}"'
+    )
 
 
 def _serve(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:

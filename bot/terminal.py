@@ -6,12 +6,16 @@ from __future__ import annotations
 import shutil
 import textwrap
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from index.calibrate import Calibration
 from index.evaluate import EvalReport
 from index.indexer.builder import BuildReport, IndexStatus
 from index.records import Answer, Hit
 from index.text.sanitize import clean_text
+
+if TYPE_CHECKING:
+    from index.ingest.add import Prepared
 
 NOTHING_FOUND = (
     "The corpus has nothing on that. Try rephrasing, or ask about Azerbaijan–China relations: "
@@ -164,3 +168,14 @@ def format_calibration(calibrations: Sequence[Calibration]) -> str:
 def format_table(pairs: Sequence[tuple[str, object]]) -> str:
     key_width = max(len(key) for key, _ in pairs)
     return "\n".join(f"{key:<{key_width}}  {value}" for key, value in pairs)
+
+
+def format_draft(prepared: Prepared, verb: str) -> str:
+    """What an added (or would-be added) article is: title, outlet, date, words, first
+    paragraph."""
+    article = prepared.article
+    details = ", ".join(x for x in (article.source, article.published) if x) or "outlet unknown"
+    first = textwrap.shorten(article.paragraphs[0], 300, placeholder=" …")
+    return clean_text(
+        f"{verb}: {article.title} — {details}; {plural(prepared.words, 'word')}\n    {first}"
+    )

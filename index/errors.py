@@ -11,6 +11,7 @@
     │   ├── BuildInProgress       another build holds the lock
     │   └── BuildFailed           a build could not write (disk full, I/O error)
     ├── QuestionError             the question is empty or too long
+    ├── SourceError               a link or a file can't be added to the corpus
     └── EvalFileError             an evaluation file is malformed
 
 Every message says what happened and, where there is one, what to do about it.
@@ -68,6 +69,10 @@ class BuildFailed(IndexStateError):
 
 class QuestionError(CitebotError):
     """The question cannot be asked as it is."""
+
+
+class SourceError(CitebotError):
+    """A link or a file can't be added to the corpus (the message says why)."""
 
 
 class EvalFileError(CitebotError):

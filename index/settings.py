@@ -55,6 +55,9 @@ class Settings:
     max_article_bytes: int = 5_000_000
     max_question_chars: int = 1000
     batch_size: int = 32
+    max_download_bytes: int = 10_000_000  # what `citebot add` reads of one link or file
+    fetch_timeout: float = 20.0  # seconds for each step of fetching a link
+    allow_private_urls: bool = False  # links to private and local addresses (tests)
 
     @classmethod
     def from_env(
@@ -126,6 +129,11 @@ class Settings:
                 "CITEBOT_MAX_QUESTION_CHARS", cls.max_question_chars, 10, 100_000
             ),
             batch_size=reader.integer("CITEBOT_BATCH_SIZE", cls.batch_size, 1, 4096),
+            max_download_bytes=reader.integer(
+                "CITEBOT_MAX_DOWNLOAD_BYTES", cls.max_download_bytes, 1_000, 1_000_000_000
+            ),
+            fetch_timeout=reader.number("CITEBOT_FETCH_TIMEOUT", cls.fetch_timeout, 0.1, 600.0),
+            allow_private_urls=env.get("CITEBOT_ALLOW_PRIVATE_URLS", "").strip() in ("1", "yes"),
         )
 
 

@@ -39,6 +39,7 @@ class BuildReport:
     added: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    inserted: int = 0  # passages of added and updated articles
     embedded: int = 0
     reused: int = 0
     skipped: tuple[Skipped, ...] = ()

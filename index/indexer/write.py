@@ -122,6 +122,7 @@ def write_version(
         added=tuple(sorted(i for i in inserted if i not in old_ids)),
         updated=tuple(sorted(i for i in inserted if i in old_ids)),
         removed=tuple(sorted(i for i in plan.delete if i not in inserted)),
+        inserted=len(added),
         embedded=embedded[main.model_id],
         reused=max(0, len(added) - embedded[main.model_id]),  # all embedded on a new model
         skipped=tuple(plan.skipped),
