@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers
+from bot import adding, handlers
 from bot.services import RateLimiter, Services
 from bot.settings import BotSettings
 from bot.state import BotState
@@ -91,6 +91,8 @@ def build_application(
     text = new & filters.TEXT & ~filters.COMMAND
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE & text, handlers.ask_private))
     application.add_handler(MessageHandler(filters.ChatType.GROUPS & text, handlers.group_message))
+    documents = filters.ChatType.PRIVATE & new & filters.Document.ALL
+    application.add_handler(MessageHandler(documents, adding.document))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(InlineQueryHandler(handlers.inline_query))
     application.add_error_handler(handlers.error_handler)

@@ -7,6 +7,7 @@ any data, so `decode` trusts nothing: malformed data is None, never an exception
     m:Q:N       More: question Q, N cards shown so far
     c:P / a:P   Context / Article around passage P
     f:Q:V       a vote V (1 or -1) on the answer to question Q
+    p:T / q:T   Add / Cancel the article an admin's link or document previewed (token T)
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ _FORMS = {
     "c": re.compile(rf"({_ID})"),
     "a": re.compile(rf"({_ID})"),
     "f": re.compile(rf"({_ID}):(1|-1)"),
+    "p": re.compile(r"([0-9a-f]{16})"),
+    "q": re.compile(r"([0-9a-f]{16})"),
 }
 MAX_ID = 2**63 - 1
 
@@ -50,7 +53,13 @@ class Vote:
     vote: int
 
 
-Button = Example | More | Around | Vote
+@dataclass(frozen=True)
+class Preview:
+    token: str  # names a pending article, kept in memory for a while
+    add: bool  # Add, else Cancel
+
+
+Button = Example | More | Around | Vote | Preview
 
 
 def encode(button: Button) -> str:
@@ -64,6 +73,8 @@ def encode(button: Button) -> str:
             return f"{'a' if whole else 'c'}:{passage_id}"
         case Vote(question_id, vote):
             return f"f:{question_id}:{vote}"
+        case Preview(token, add):
+            return f"{'p' if add else 'q'}:{token}"
     raise TypeError(f"not a button: {type(button).__name__}")
 
 
@@ -79,6 +90,8 @@ def decode(data: str | None) -> Button | None:
     first, second = match.groups() if len(match.groups()) == 2 else (match.group(1), None)
     if kind == "x":
         return Example(first or "en", int(second or 0))
+    if kind in ("p", "q"):
+        return Preview(first, add=kind == "p")
     number = int(first)
     if number > MAX_ID:
         return None

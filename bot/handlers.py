@@ -27,9 +27,9 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from bot import callbacks, render, terminal, texts
-from bot.callbacks import Around, Example, More, Vote
-from bot.services import Services, send, services
+from bot import adding, callbacks, render, terminal, texts
+from bot.callbacks import Around, Example, More, Preview, Vote
+from bot.services import Services, acknowledge, send, services
 from bot.state import StateError
 from index.errors import CitebotError, QuestionError
 from index.records import Hit
@@ -110,7 +110,12 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def ask_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer any text in a private chat as a question."""
     message = update.effective_message
-    if message is not None and message.text:
+    if message is None or not message.text:
+        return
+    url = adding.only_a_link(message.text)
+    if url is not None:
+        await adding.link(update, context, url)
+    else:
         await answer(update, context, message.text)
 
 
@@ -243,12 +248,15 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             preview(query.data),
             query.from_user.id,
         )
-        await _acknowledge(query)
+        await acknowledge(query)
         return
     if isinstance(pressed, Vote):
         await _vote(query, shared, pressed, message, words)
         return
-    await _acknowledge(query)
+    if isinstance(pressed, Preview):
+        await adding.pressed(query, shared, pressed)
+        return
+    await acknowledge(query)
     if message is None:
         return
     if isinstance(pressed, Example):
@@ -261,15 +269,6 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _more(message, shared, pressed)
     else:
         await _around(message, shared, pressed, words)
-
-
-async def _acknowledge(query: CallbackQuery, text: str | None = None) -> None:
-    """Stop the button's spinner. Telegram refuses once the press is old (after a restart,
-    say); what the button does is still done."""
-    try:
-        await query.answer(text)
-    except TelegramError as error:
-        log.info("could not answer a button press: %s", error)
 
 
 async def _asked(shared: Services, question_id: int, chat_id: int | None) -> str | None:
@@ -297,16 +296,16 @@ async def _vote(
         asked = await _asked(shared, pressed.question_id, chat_id)
     except StateError as error:
         log.warning("a vote could not be checked: %s", error)
-        await _acknowledge(query, words["try_again"])
+        await acknowledge(query, words["try_again"])
         return
     if asked is None:
         log.warning(
             "ignored a vote on question %s from user %s", pressed.question_id, query.from_user.id
         )
-        await _acknowledge(query)
+        await acknowledge(query)
         return
     shared.state.record_feedback(pressed.question_id, query.from_user.id, pressed.vote)
-    await _acknowledge(query, words["thanks"])
+    await acknowledge(query, words["thanks"])
 
 
 async def _more(message: Message, shared: Services, pressed: More) -> None:

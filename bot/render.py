@@ -13,6 +13,8 @@ from html import escape, unescape
 
 from telegram.constants import MessageLimit
 
+from bot import texts
+from index.ingest.add import Prepared
 from index.records import Article, Hit, paragraph_label
 from index.text.sentences import best_sentence
 
@@ -241,3 +243,19 @@ def quote_message(hit: Hit) -> str:
     parts = plain_blocks(" ".join(hit.text.split()), budget)
     quote = parts[0] + ("…" if len(parts) > 1 else "")
     return pack([f"«{quote}»\n— {source}"])[0]
+
+
+def preview_card(prepared: Prepared, existing: str | None) -> str:
+    """What an admin's link or document would add: title, outlet, date, words, the first
+    paragraph, and a warning where the corpus has it already."""
+    article = prepared.article
+    details = ", ".join(_details(article.source, article.published)) or "outlet and date unknown"
+    lines = [
+        f"<b>{escape(clip(article.title, TITLE_LIMIT))}</b>",
+        f"{details} · {prepared.words:,} words",
+        "",
+        f"<i>{escape(clip(article.paragraphs[0], 600))}</i>",
+    ]
+    if existing:
+        lines += ["", texts.ALREADY.format(file=escape(clip(existing, 200)))]
+    return "\n".join(lines)

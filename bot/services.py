@@ -7,14 +7,17 @@ import asyncio
 import collections
 import html
 import logging
+import secrets
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import (
+    CallbackQuery,
     Message,
 )
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     ContextTypes,
 )
@@ -24,6 +27,7 @@ from bot.batch import Batcher
 from bot.settings import BotSettings
 from bot.state import BotState
 from index.indexer.builder import BuildReport, build
+from index.ingest.add import Prepared
 from index.records import Article, Hit
 from index.search.engine import Engine, clean_question
 from index.settings import Settings
@@ -31,6 +35,35 @@ from index.settings import Settings
 log = logging.getLogger("citebot.bot")
 
 SEND_ATTEMPTS = 4
+KEEP_SECONDS = 3600  # how long an admin's preview waits for Add
+KEEP_AT_MOST = 50
+
+
+@dataclass(frozen=True)
+class Pending:
+    prepared: Prepared
+    admin: int
+    made: float
+
+
+class Previews:
+    """Articles an admin was shown and may add, by token; bounded in number and age."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, Pending] = OrderedDict()
+
+    def keep(self, prepared: Prepared, admin: int) -> str:
+        token = secrets.token_hex(8)
+        self._items[token] = Pending(prepared, admin, time.monotonic())
+        while len(self._items) > KEEP_AT_MOST:
+            self._items.popitem(last=False)
+        return token
+
+    def take(self, token: str) -> Pending | None:
+        found = self._items.pop(token, None)
+        if found is None or time.monotonic() - found.made > KEEP_SECONDS:
+            return None
+        return found
 
 
 @dataclass
@@ -44,6 +77,7 @@ class Services:
     searches: asyncio.Semaphore
     limiter: RateLimiter
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    previews: Previews = field(default_factory=lambda: Previews())
 
     batcher: Batcher = field(init=False)
 
@@ -128,3 +162,12 @@ async def send(message: Message, text: str, **kwargs: Any) -> Message:
         except (NetworkError, TimedOut):
             await asyncio.sleep(0.5 * 2**attempt)
     return await message.reply_text(text, **kwargs)
+
+
+async def acknowledge(query: CallbackQuery, text: str | None = None) -> None:
+    """Stop a button's spinner. Telegram refuses once the press is old (after a restart,
+    say); what the button does is still done."""
+    try:
+        await query.answer(text)
+    except TelegramError as error:
+        log.info("could not answer a button press: %s", error)

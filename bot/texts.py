@@ -15,6 +15,17 @@ GONE = "That passage is no longer in the corpus (the index was updated). Please 
 NO_MORE = "That was everything relevant I have on this question."
 THANKS = "Thank you for the feedback!"
 RELOADING = "Updating the index from the corpus folder…"
+NOT_ADMIN_DOCUMENT = (
+    "Sorry, only the maintainers of this bot can add documents. Ask me a question in words "
+    "instead."
+)
+TOO_BIG = "That file is too big to add: the limit is {limit:g} MB."
+ADD_FAILED = "That can't be added: {error}"
+PREVIEW_GONE = "That preview has expired; send the link or the file again."
+CANCELLED = "Not added."
+ADDING = "Adding <b>{title}</b> and updating the index…"
+ADDED = "Added <b>{title}</b> as {file}: {passages} passages, searchable now."
+ALREADY = "⚠️ Already in the corpus as {file}."
 RELOADED = "Index updated: {summary}"
 RELOAD_FAILED = "The index update failed, and the previous index keeps answering: {error}"
 STATS = (
@@ -162,6 +173,10 @@ FRAMING: dict[str, dict[str, str]] = {
         "thanks": THANKS,
         "error": ERROR,
         "try_again": "Sorry, I couldn't record that just now — please try again in a moment.",
+        "link": (
+            "A link is not a question: ask me in your own words, and I'll quote the articles "
+            "that answer it."
+        ),
     },
     "ru": {
         "more": "Ещё ▸",
@@ -181,6 +196,10 @@ FRAMING: dict[str, dict[str, str]] = {
         "thanks": "Спасибо за отзыв!",
         "error": "Извините, у меня что-то пошло не так. Попробуйте ещё раз чуть позже.",
         "try_again": "Не удалось сохранить это сейчас — попробуйте ещё раз чуть позже.",
+        "link": (
+            "Ссылка — это не вопрос: спросите своими словами, и я процитирую статьи, "
+            "которые на него отвечают."
+        ),
     },
     "az": {
         "more": "Daha çox ▸",
@@ -200,6 +219,9 @@ FRAMING: dict[str, dict[str, str]] = {
         "thanks": "Rəyiniz üçün təşəkkür edirəm!",
         "error": "Bağışlayın, məndə nəsə xəta baş verdi. Bir az sonra yenidən cəhd edin.",
         "try_again": "Bunu indi qeydə ala bilmədim — bir az sonra yenidən cəhd edin.",
+        "link": (
+            "Keçid sual deyil: öz sözlərinizlə soruşun, cavab verən məqalələrdən sitat gətirim."
+        ),
     },
     "zh": {
         "more": "更多 ▸",
@@ -215,6 +237,7 @@ FRAMING: dict[str, dict[str, str]] = {
         "thanks": "感谢您的反馈！",
         "error": "抱歉，我这边出了点问题。请稍后再试。",
         "try_again": "抱歉，暂时无法记录——请稍后再试。",
+        "link": "链接不是问题：请用您自己的话提问，我会引用回答它的文章。",
     },
 }
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 TOKEN = "123456:TEST-token_for-the-fake-api"
 BOT = {
@@ -55,6 +55,7 @@ JSON_FIELDS = {
     "entities",
 }
 MAX_TEXT = 4096
+MAX_DOWNLOAD = 20 * 1024 * 1024  # what a bot may download with getFile
 
 
 class ApiError(Exception):
@@ -150,6 +151,7 @@ class FakeBotAPI:
         self.inline_answers: list[dict[str, Any]] = []
         self.rejected: list[tuple[str, str]] = []  # (method, description) the API refused
         self.webhook: dict[str, Any] = {}
+        self.files: dict[str, bytes] = {}  # documents users sent, by file id
         self._faults: dict[str, list[ApiError]] = {}
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
@@ -218,6 +220,27 @@ class FakeBotAPI:
                 }
             }
         )
+
+    def document(self, user: dict[str, Any], name: str, data: bytes, mime: str) -> dict[str, Any]:
+        """A user sends a file (in private); the bot can get it with getFile and download it."""
+        file_id = f"file{next(self._ids)}"
+        self.files[file_id] = data
+        chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        message: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user,
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_name": name,
+                "mime_type": mime,
+                "file_size": len(data),
+            },
+        }
+        self._push({"message": message})
+        return message
 
     def inline(self, user: dict[str, Any], query: str) -> str:
         """A user types ``@bot query`` in some chat; returns the inline query id."""
@@ -305,6 +328,21 @@ class FakeBotAPI:
             self._condition.notify_all()
         return message
 
+    def _api_getFile(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        file_id = str(params["file_id"])
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        size = len(self.files[file_id])
+        if size > MAX_DOWNLOAD:
+            raise ApiError(400, "Bad Request: file is too big")
+        path = f"documents/{file_id}"
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_size": size,
+            "file_path": path,
+        }
+
     def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
         with self._condition:
             self.callback_answers.append(params)
@@ -362,6 +400,16 @@ class FakeBotAPI:
                 pass
 
             def do_GET(self) -> None:
+                prefix = f"/file/bot{api.token}/documents/"
+                path = unquote(urlparse(self.path).path)  # PTB quotes the token's colon
+                if path.startswith(prefix) and path[len(prefix) :] in api.files:
+                    body = api.files[path[len(prefix) :]]
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/octet-stream")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 self._serve(parse_qs(urlparse(self.path).query))
 
             def do_POST(self) -> None:

@@ -95,12 +95,14 @@ class Harness:
             ]
         return {"update_id": next(self._ids), "message": message}
 
-    def press(self, message: dict[str, Any], data: str) -> dict[str, Any]:
+    def press(
+        self, message: dict[str, Any], data: str, user: dict[str, Any] = USER
+    ) -> dict[str, Any]:
         return {
             "update_id": next(self._ids),
             "callback_query": {
                 "id": "cb",
-                "from": USER,
+                "from": user,
                 "chat_instance": "1",
                 "data": data,
                 "message": message,
@@ -115,13 +117,14 @@ def harness(corpus: Path, tmp_path: Path) -> Iterator[Harness]:
 
 
 @contextlib.contextmanager
-def harness_over(corpus: Path, tmp_path: Path, **bot_env: str) -> Iterator[Harness]:
-    """A harness over ``corpus`` as it is now, built with the fake model."""
+def harness_over(corpus: Path, tmp_path: Path, **env: str) -> Iterator[Harness]:
+    """A harness over ``corpus`` as it is now, built with the fake model; ``env`` holds the
+    engine's and the bot's settings."""
     api = FakeBotAPI().start()
-    settings = settings_for(corpus, tmp_path / "index")
+    settings = settings_for(corpus, tmp_path / "index", **env)
     fake = FakeEmbedder()
     build(settings, embedder=fake)
-    harness = Harness(settings, Engine.open(settings, embedder=fake), api, tmp_path, **bot_env)
+    harness = Harness(settings, Engine.open(settings, embedder=fake), api, tmp_path, **env)
     try:
         yield harness
     finally:

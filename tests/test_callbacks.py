@@ -3,7 +3,17 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.callbacks import MAX_BYTES, Around, Button, Example, More, Vote, decode, encode
+from bot.callbacks import (
+    MAX_BYTES,
+    Around,
+    Button,
+    Example,
+    More,
+    Preview,
+    Vote,
+    decode,
+    encode,
+)
 
 IDS = st.integers(0, 2**63 - 1)
 BUTTONS = st.one_of(
@@ -11,6 +21,7 @@ BUTTONS = st.one_of(
     st.builds(More, IDS, st.integers(0, 9999)),
     st.builds(Around, IDS, st.booleans()),
     st.builds(Vote, IDS, st.sampled_from([1, -1])),
+    st.builds(Preview, st.from_regex(r"[0-9a-f]{16}", fullmatch=True), st.booleans()),
 )
 
 

@@ -65,13 +65,30 @@ def prepare(source: str, settings: Settings, transport: Any = None) -> Prepared:
             )
         return Prepared(extract(fetched.body, kind, "page", fetched.url), source)
     path = Path(source)
-    kind = kind_of(path.name)
+    kind_of(path.name)
     if not path.is_file():
         raise SourceError(f"{shorten(source)}: no such file")
-    data = path.read_bytes() if path.stat().st_size <= settings.max_download_bytes else b""
-    if not data:
-        raise SourceError(f"{shorten(source)}: empty, or over the size limit")
-    return Prepared(extract(data, kind, path.name), path.name)
+    _check_size(path.stat().st_size, path.name, settings)
+    return prepare_bytes(path.read_bytes(), path.name, settings)
+
+
+def prepare_bytes(data: bytes, name: str, settings: Settings) -> Prepared:
+    """The article in a file's ``data`` (a document sent to the bot, say) called ``name``.
+
+    Raises:
+        SourceError: an unknown kind of file, over the size limit, or no article text.
+    """
+    kind = kind_of(name)
+    _check_size(len(data), name, settings)
+    return Prepared(extract(data, kind, name), name)
+
+
+def _check_size(size: int, name: str, settings: Settings) -> None:
+    if size > settings.max_download_bytes:
+        raise SourceError(
+            f"{shorten(name)} is over the {settings.max_download_bytes / 1e6:g} MB limit "
+            "(CITEBOT_MAX_DOWNLOAD_BYTES)"
+        )
 
 
 def content_hash(article: Article) -> str:

@@ -1,0 +1,144 @@
+"""Admins add articles from Telegram: a link or a document, a preview card, then Add.
+
+The preview is kept in memory for an hour under a random token that the card's buttons carry.
+**Add** writes the article into the corpus, rebuilds the index in a worker thread while the
+bot keeps answering, swaps it in and edits the card to say what was added. Anyone else's link
+gets a polite word that a link is not a question; anyone else's document is refused and the
+attempt logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import FileSizeLimit
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot import callbacks, render, texts
+from bot.callbacks import Preview
+from bot.services import Services, acknowledge, send, services
+from index.errors import CitebotError, SourceError
+from index.ingest.add import Prepared, duplicate_of, prepare, prepare_bytes, write
+
+log = logging.getLogger("citebot.bot")
+
+_LINK = re.compile(r"https?://\S+")
+
+
+def only_a_link(text: str) -> str | None:
+    """The link, where a message is one link and nothing else."""
+    stripped = text.strip()
+    return stripped if _LINK.fullmatch(stripped) else None
+
+
+def is_admin(shared: Services, update: Update) -> bool:
+    user = update.effective_user
+    return user is not None and user.id in shared.bot.admins
+
+
+async def link(update: Update, context: ContextTypes.DEFAULT_TYPE, url: str) -> None:
+    """An admin's link: fetch it and show what would be added. Anyone else: it is no question."""
+    message = update.effective_message
+    if message is None:
+        return
+    shared = services(context)
+    if not is_admin(shared, update):
+        user = update.effective_user
+        await send(message, texts.framing(user.language_code if user else None)["link"])
+        return
+    try:
+        prepared = await asyncio.to_thread(prepare, url, shared.settings)
+    except SourceError as error:
+        await send(message, texts.ADD_FAILED.format(error=html.escape(str(error))))
+        return
+    await _preview(message, shared, prepared, update)
+
+
+async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An admin's document (HTML, PDF, Markdown, text): show what would be added."""
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    shared = services(context)
+    if not is_admin(shared, update):
+        user = update.effective_user
+        log.warning("refused a document from user %s", user.id if user else "unknown")
+        await send(message, texts.NOT_ADMIN_DOCUMENT)
+        return
+    sent = message.document
+    name = sent.file_name or "document"
+    limit = min(int(FileSizeLimit.FILESIZE_DOWNLOAD), shared.settings.max_download_bytes)
+    if (sent.file_size or 0) > limit:
+        await send(message, texts.TOO_BIG.format(limit=limit / 1e6))
+        return
+    try:
+        data = bytes(await (await sent.get_file()).download_as_bytearray())
+        prepared = await asyncio.to_thread(prepare_bytes, data, name, shared.settings)
+    except SourceError as error:
+        await send(message, texts.ADD_FAILED.format(error=html.escape(str(error))))
+        return
+    except TelegramError as error:
+        log.warning("could not download a document: %s", error)
+        await send(message, texts.ADD_FAILED.format(error=html.escape(str(error))))
+        return
+    await _preview(message, shared, prepared, update)
+
+
+async def _preview(message: Message, shared: Services, prepared: Prepared, update: Update) -> None:
+    existing = await asyncio.to_thread(duplicate_of, prepared.article, shared.settings)
+    user = update.effective_user
+    token = shared.previews.keep(prepared, user.id if user else 0)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Add", callback_data=callbacks.encode(Preview(token, True))),
+                InlineKeyboardButton(
+                    "Cancel", callback_data=callbacks.encode(Preview(token, False))
+                ),
+            ]
+        ]
+    )
+    await send(message, render.preview_card(prepared, existing), reply_markup=keyboard)
+
+
+async def pressed(query: CallbackQuery, shared: Services, button: Preview) -> None:
+    """Add or Cancel under a preview card (admins only, and only the admin who asked)."""
+    if query.from_user.id not in shared.bot.admins:
+        log.warning("refused Add from user %s", query.from_user.id)
+        await acknowledge(query, texts.NOT_ADMIN)
+        return
+    pending = shared.previews.take(button.token)
+    if pending is None:
+        await acknowledge(query, texts.PREVIEW_GONE)
+        return
+    await acknowledge(query)
+    if not button.add:
+        await _edit(query, texts.CANCELLED)
+        return
+    title = html.escape(render.clip(pending.prepared.article.title, render.TITLE_LIMIT))
+    await _edit(query, texts.ADDING.format(title=title))
+    try:
+        path = await asyncio.to_thread(write, pending.prepared, shared.settings)
+        report = await shared.reload()
+    except (CitebotError, OSError) as error:
+        log.warning("adding an article failed: %s", error)
+        await _edit(query, texts.ADD_FAILED.format(error=html.escape(str(error))))
+        return
+    await _edit(
+        query,
+        texts.ADDED.format(title=title, file=html.escape(path.name), passages=report.inserted),
+    )
+
+
+async def _edit(query: CallbackQuery, text: str) -> None:
+    try:
+        await query.edit_message_text(text)
+    except TelegramError as error:  # the card is gone or unchanged: say it anew
+        log.info("could not edit the preview card: %s", error)
+        if isinstance(query.message, Message):
+            await send(query.message, text)
