@@ -134,6 +134,25 @@ def build_parser() -> argparse.ArgumentParser:
     add_cmd.add_argument("--no-build", action="store_true", help="write the files; no build")
     add_cmd.set_defaults(run=_add)
 
+    feeds_cmd = commands.add_parser("feeds", help="follow RSS and Atom feeds")
+    feeds_sub = feeds_cmd.add_subparsers(title="feed commands", metavar="ACTION", required=True)
+    feed_add = feeds_sub.add_parser("add", help="follow a feed")
+    feed_add.add_argument("url", help="the feed's http(s) link")
+    feed_add.add_argument("--name", help="a short name for the feed")
+    feed_add.set_defaults(run=_feeds_add)
+    feeds_sub.add_parser("list", help="the feeds, their last poll and counts").set_defaults(
+        run=_feeds_list
+    )
+    feed_remove = feeds_sub.add_parser("remove", help="stop following a feed")
+    feed_remove.add_argument("feed", help="its link or name")
+    feed_remove.set_defaults(run=_feeds_remove)
+    feed_poll = feeds_sub.add_parser("poll", help="take new articles on topic, then build")
+    feed_poll.add_argument("--dry-run", action="store_true", help="show, write nothing")
+    feed_poll.set_defaults(run=_feeds_poll)
+    feed_log = feeds_sub.add_parser("log", help="what polls took or skipped, and why")
+    feed_log.add_argument("--limit", type=int, default=50, help="at most this many")
+    feed_log.set_defaults(run=_feeds_log)
+
     serve_cmd = commands.add_parser("serve", help="run the Telegram bot (long polling or webhook)")
     serve_cmd.add_argument("--webhook", metavar="URL", help="public HTTPS URL Telegram calls")
     serve_cmd.add_argument(
@@ -353,6 +372,61 @@ def _build_added(settings: Settings, written: list[Any]) -> None:
         f"{plural(passages, 'passage')} added from {plural(len(written), 'article')}; "
         f'try: citebot ask "{clean_text(title)}"'
     )
+
+
+def _feed_store(bot: BotSettings) -> Any:
+    from bot.feeds import FeedStore
+
+    return FeedStore(bot.state_dir / "bot.sqlite")
+
+
+def _feeds_add(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
+    from index.ingest.fetch import check_url
+
+    check_url(args.url, allow_private=settings.allow_private_urls)
+    _feed_store(bot).add(args.url, args.name)
+    print(f"following {args.name or args.url}; `citebot feeds poll` takes what is new")
+    return 0
+
+
+def _feeds_list(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
+    from bot.terminal import format_feeds
+
+    print(format_feeds(_feed_store(bot).feeds()))
+    return 0
+
+
+def _feeds_remove(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
+    if not _feed_store(bot).remove(args.feed):
+        raise CitebotError(f"no feed {shorten(args.feed)}: `citebot feeds list` shows them")
+    print(f"no longer following {args.feed}")
+    return 0
+
+
+def _feeds_poll(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
+    from bot.feeds import poll
+    from bot.terminal import format_outcome
+    from index.ingest.topic import TopicRule
+
+    outcomes = poll(
+        _feed_store(bot), settings, TopicRule.load(settings.topic_rule), dry_run=args.dry_run
+    )
+    for outcome in outcomes:
+        print(format_outcome(outcome))
+    taken = [o.prepared for o in outcomes if o.outcome == "taken" and o.prepared]
+    if not outcomes:
+        print("nothing new")
+    if taken and not args.dry_run:
+        _build_added(settings, taken)
+    failed = any(o.outcome == "failed" and not o.title for o in outcomes)
+    return EXIT_ERROR if failed else 0
+
+
+def _feeds_log(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
+    for when, feed, outcome, title, reason in _feed_store(bot).log(args.limit):
+        stamp = datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d %H:%M")
+        print(clean_text(f"{stamp}  {outcome:<7} {feed}: {title} ({reason})"))
+    return 0
 
 
 def _serve(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:

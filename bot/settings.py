@@ -51,6 +51,7 @@ class BotSettings:
     max_concurrent: int = 4  # searches running at once
     state_dir: Path = Path("var/state")
     log_level: str = "INFO"
+    feed_interval: float = 1800.0  # seconds between feed polls (CITEBOT_FEED_INTERVAL)
 
     @classmethod
     def from_env(
@@ -88,4 +89,5 @@ class BotSettings:
             max_concurrent=reader.integer("CITEBOT_MAX_CONCURRENT", cls.max_concurrent, 1, 64),
             state_dir=(base / env.get("CITEBOT_STATE_DIR", str(cls.state_dir))).resolve(),
             log_level=level,
+            feed_interval=reader.number("CITEBOT_FEED_INTERVAL", cls.feed_interval, 1.0, 86400.0),
         )

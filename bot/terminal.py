@@ -3,6 +3,7 @@ build summary the bot's /reload reports too)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import textwrap
 from collections.abc import Callable, Sequence
@@ -15,6 +16,7 @@ from index.records import Answer, Hit
 from index.text.sanitize import clean_text
 
 if TYPE_CHECKING:
+    from bot.feeds import Feed, Outcome
     from index.ingest.add import Prepared
 
 NOTHING_FOUND = (
@@ -179,3 +181,30 @@ def format_draft(prepared: Prepared, verb: str) -> str:
     return clean_text(
         f"{verb}: {article.title} — {details}; {plural(prepared.words, 'word')}\n    {first}"
     )
+
+
+def format_feeds(feeds: Sequence[Feed]) -> str:
+    """The followed feeds with their last poll and what they brought."""
+    if not feeds:
+        return "no feeds yet: `citebot feeds add URL`"
+    lines = []
+    for feed in feeds:
+        when = (
+            dt.datetime.fromtimestamp(feed.polled_at, dt.UTC).strftime("%Y-%m-%d %H:%M")
+            if feed.polled_at
+            else "never polled"
+        )
+        name = f"{feed.name} " if feed.name else ""
+        lines.append(
+            clean_text(
+                f"{name}{feed.url}\n    {when}; {feed.status or '-'}; {feed.taken} taken, "
+                f"{feed.skipped} skipped"
+            )
+        )
+    return "\n".join(lines)
+
+
+def format_outcome(outcome: Outcome) -> str:
+    """One line of a poll: taken, skipped or failed, and why."""
+    what = outcome.title or "the feed"
+    return clean_text(f"{outcome.outcome:<7} {outcome.feed}: {what} ({outcome.reason})")

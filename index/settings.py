@@ -58,6 +58,7 @@ class Settings:
     max_download_bytes: int = 10_000_000  # what `citebot add` reads of one link or file
     fetch_timeout: float = 20.0  # seconds for each step of fetching a link
     allow_private_urls: bool = False  # links to private and local addresses (tests)
+    topic_rule: Path = Path("corpus/topic.yaml")  # which feed articles are taken
 
     @classmethod
     def from_env(
@@ -134,6 +135,7 @@ class Settings:
             ),
             fetch_timeout=reader.number("CITEBOT_FETCH_TIMEOUT", cls.fetch_timeout, 0.1, 600.0),
             allow_private_urls=env.get("CITEBOT_ALLOW_PRIVATE_URLS", "").strip() in ("1", "yes"),
+            topic_rule=(base / env.get("CITEBOT_TOPIC_RULE", str(cls.topic_rule))).resolve(),
         )
 
 

@@ -68,7 +68,27 @@ ROUTES: dict[str, tuple[int, str, bytes]] = {
     "/image": (200, "image/png", b"\x89PNG...."),
     "/empty": (200, "text/html", b"<html><body></body></html>"),
     "/huge": (200, "text/html", b"<p>" + b"x" * 20_000 + b"</p>"),
+    "/weather": (
+        200,
+        "text/html",
+        b"<html><head><title>Rain in Tbilisi</title></head><body><article><h1>Rain in "
+        b"Tbilisi</h1><p>Heavy rain fell over Tbilisi on Monday, and the river rose by a metre "
+        b"in the city centre, forecasters in Georgia said.</p></article></body></html>",
+    ),
+    "/bad-feed": (200, "text/html", b"<html><body><p>not a feed</p></body></html>"),
+    "/empty-feed": (200, "application/rss+xml", b""),
 }
+FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Caspian Wire</title>
+<item><guid>solar-1</guid><title>China and Azerbaijan sign a solar deal</title>
+<link>{site}/solar</link><pubDate>Wed, 14 May 2025 09:00:00 GMT</pubDate></item>
+<item><guid>weather-1</guid><title>Rain in Tbilisi</title><link>{site}/weather</link></item>
+<item><guid>nolink-1</guid><title>A note without a link</title></item>
+<item><guid>gone-1</guid><title>A story that went away</title><link>{site}/gone</link></item>
+</channel></rss>"""
+ATOM = """<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">
+<title>Other outlet</title><id>urn:other</id><updated>2025-05-14T10:00:00Z</updated>
+<entry><id>urn:other:1</id><title>Solar deal signed</title><link href="{site}/moved"/>
+<updated>2025-05-14T10:00:00Z</updated></entry></feed>"""
 
 
 class Site:
@@ -87,7 +107,10 @@ class Site:
                 if self.path == "/slow":
                     time.sleep(2)
                 redirects = {"/moved": "/solar", "/loop-a": "/loop-b", "/loop-b": "/loop-a"}
-                if self.path.startswith("/hop"):
+                feeds = {"/feed.xml": FEED, "/atom.xml": ATOM}
+                if self.path in feeds:
+                    self._feed(feeds[self.path].format(site=site.url))
+                elif self.path.startswith("/hop"):
                     step = int(self.path.removeprefix("/hop") or 0)
                     self._redirect(f"/hop{step + 1}")
                 elif self.path in redirects:
@@ -99,6 +122,19 @@ class Site:
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)
+
+            def _feed(self, text: str) -> None:
+                if self.headers.get("If-None-Match") == '"v1"':  # a conditional GET
+                    self.send_response(304)
+                    self.end_headers()
+                    return
+                body = text.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("ETag", '"v1"')
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def _redirect(self, to: str) -> None:
                 self.send_response(302)

@@ -35,6 +35,9 @@ class Fetched:
     url: str  # after redirects
     content_type: str  # the media type, lower case, without parameters
     body: bytes
+    status: int = 200  # 304: not modified since the ETag or date asked with (no body)
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 def resolve(host: str) -> list[str]:
@@ -54,10 +57,14 @@ def fetch(
     allow_private: bool = False,
     resolver: Resolver = resolve,
     transport: Any = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
 ) -> Fetched:
     """GET ``url``, following redirects by hand so that every hop is checked.
 
-    ``transport`` is an httpx transport (tests pass `httpx.MockTransport`).
+    ``etag`` and ``last_modified`` make it a conditional GET (a feed polled again): an
+    unchanged resource comes back with status 304 and no body. ``transport`` is an httpx
+    transport (tests pass `httpx.MockTransport`).
 
     Raises:
         SourceError: a refused address or scheme, a redirect loop or too many redirects, an
@@ -67,6 +74,10 @@ def fetch(
 
     seen: set[str] = set()
     headers = {"User-Agent": USER_AGENT, "Accept": "text/html,application/pdf,*/*;q=0.5"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
     with httpx.Client(
         timeout=timeout, follow_redirects=False, headers=headers, transport=transport
     ) as client:
@@ -77,6 +88,8 @@ def fetch(
             seen.add(url)
             try:
                 with client.stream("GET", url) as response:
+                    if response.status_code == 304:  # before is_redirect, which counts it
+                        return Fetched(url, "", b"", 304, etag, last_modified)
                     if response.is_redirect:
                         location = response.headers.get("location", "")
                         url = urljoin(url, location)
@@ -88,7 +101,14 @@ def fetch(
                         )
                     body = _read(response, max_bytes, url)
                     kind = response.headers.get("content-type", "").split(";")[0].strip()
-                    return Fetched(url, kind.lower(), body)
+                    return Fetched(
+                        url,
+                        kind.lower(),
+                        body,
+                        response.status_code,
+                        response.headers.get("etag"),
+                        response.headers.get("last-modified"),
+                    )
             except httpx.TimeoutException:
                 raise SourceError(f"{shorten(url)} did not answer within {timeout:g} s") from None
             except httpx.HTTPError as error:
