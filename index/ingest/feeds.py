@@ -36,8 +36,8 @@ def parse_feed(data: bytes, url: str) -> list[Entry]:
         raise SourceError(f"{shorten(url)} is not an RSS or Atom feed ({shorten(str(problem))})")
     entries = []
     for item in parsed.entries:
-        link = str(item.get("link") or "")
-        link = link if link.startswith(("http://", "https://")) else None  # a guid is no link
+        given = str(item.get("link") or "")
+        link = given if given.startswith(("http://", "https://")) else None  # a guid is no link
         key = str(item.get("id") or link or item.get("title") or "")
         if not key:
             continue
