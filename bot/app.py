@@ -23,7 +23,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import adding, handlers
+from bot import adding, following, handlers
+from bot.feeds import FeedStore
 from bot.services import RateLimiter, Services
 from bot.settings import BotSettings
 from bot.state import BotState
@@ -40,6 +41,8 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
             BotCommand("sources", "every article I quote from"),
             BotCommand("help", "how to ask"),
             BotCommand("about", "what I am"),
+            BotCommand("subscribe", "a message when new articles arrive"),
+            BotCommand("unsubscribe", "no more of those"),
         ]
     )
 
@@ -74,7 +77,12 @@ def build_application(
         state=state,
         searches=asyncio.Semaphore(bot.max_concurrent),
         limiter=RateLimiter(bot.rate_limit),
+        feeds=FeedStore(state.path),  # with the bot's state
     )
+    if application.job_queue is not None:  # PTB's job-queue extra
+        application.job_queue.run_repeating(
+            following.poll_feeds, interval=bot.feed_interval, first=bot.feed_interval
+        )
     # New messages only: an edited message is not answered, recorded or run again (a
     # question edited into another is asked anew by sending it).
     new = filters.UpdateType.MESSAGE
@@ -86,6 +94,9 @@ def build_application(
         ("ask", handlers.ask_command),
         ("reload", handlers.reload),
         ("stats", handlers.stats),
+        ("feeds", following.feeds),
+        ("subscribe", following.subscribe),
+        ("unsubscribe", following.unsubscribe),
     ):
         application.add_handler(CommandHandler(name, handler, filters=new))
     text = new & filters.TEXT & ~filters.COMMAND

@@ -383,7 +383,7 @@ def _inline_results(hits: list[Hit]) -> list[InlineQueryResultArticle]:
 # -- maintainers ----------------------------------------------------------------------------
 
 
-async def _admin_message(
+async def admin_message(
     update: Update, context: ContextTypes.DEFAULT_TYPE, command: str
 ) -> Message | None:
     """The command's message if an admin sent it; anyone else is refused, and that is logged."""
@@ -399,7 +399,7 @@ async def _admin_message(
 
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Rebuild the index from the corpus folder and swap it in (admins only)."""
-    message = await _admin_message(update, context, "reload")
+    message = await admin_message(update, context, "reload")
     if message is None:
         return
     await send(message, texts.RELOADING)
@@ -414,7 +414,7 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Questions served, unanswered share, latency, index size (admins only)."""
-    message = await _admin_message(update, context, "stats")
+    message = await admin_message(update, context, "stats")
     if message is None:
         return
     shared = services(context)

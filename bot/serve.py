@@ -77,4 +77,5 @@ def serve(
             "it again in the environment or in .env"
         ) from None
     finally:
+        application.bot_data["services"].feeds.close()
         state.close()

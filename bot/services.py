@@ -24,6 +24,7 @@ from telegram.ext import (
 
 from bot import render
 from bot.batch import Batcher
+from bot.feeds import FeedStore
 from bot.settings import BotSettings
 from bot.state import BotState
 from index.indexer.builder import BuildReport, build
@@ -76,6 +77,7 @@ class Services:
     state: BotState
     searches: asyncio.Semaphore
     limiter: RateLimiter
+    feeds: FeedStore
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     previews: Previews = field(default_factory=lambda: Previews())
 

@@ -26,6 +26,12 @@ CANCELLED = "Not added."
 ADDING = "Adding <b>{title}</b> and updating the index…"
 ADDED = "Added <b>{title}</b> as {file}: {passages} passages, searchable now."
 ALREADY = "⚠️ Already in the corpus as {file}."
+DIGEST = "<b>New in the corpus</b> ({count}):"
+NO_FEEDS = "No feeds yet: add one with <code>citebot feeds add URL</code>."
+SUBSCRIBED = (
+    "Subscribed: you will get a message whenever new articles are added. /unsubscribe stops it."
+)
+UNSUBSCRIBED = "Unsubscribed: no more messages about new articles."
 RELOADED = "Index updated: {summary}"
 RELOAD_FAILED = "The index update failed, and the previous index keeps answering: {error}"
 STATS = (

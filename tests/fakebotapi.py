@@ -152,6 +152,7 @@ class FakeBotAPI:
         self.rejected: list[tuple[str, str]] = []  # (method, description) the API refused
         self.webhook: dict[str, Any] = {}
         self.files: dict[str, bytes] = {}  # documents users sent, by file id
+        self.blocked: set[int] = set()  # chats whose user blocked the bot
         self._faults: dict[str, list[ApiError]] = {}
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
@@ -315,6 +316,8 @@ class FakeBotAPI:
 
     def _api_sendMessage(self, params: dict[str, Any]) -> Any:  # noqa: N802
         chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
         message = self._message(params, chat_id, next(self._ids))
         with self._condition:
             self.sent.append(message)

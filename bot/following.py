@@ -1,0 +1,110 @@
+"""Feeds in the bot: polled by PTB's JobQueue, built once per batch and swapped in live, and a
+digest for subscribers; `/feeds` for admins, `/subscribe` and `/unsubscribe` for anyone."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+
+from telegram import Bot, Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot import render, texts
+from bot.feeds import Outcome, poll
+from bot.handlers import admin_message
+from bot.services import Services, send, services
+from index.errors import CitebotError
+from index.ingest.topic import TopicRule
+from index.text.sentences import passage_sentences
+
+log = logging.getLogger("citebot.bot")
+DIGEST_ITEMS = 10  # articles named in one digest message
+
+
+async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The repeating job: poll every feed, build once, tell subscribers."""
+    await poll_and_announce(services(context), context.bot)
+
+
+async def poll_and_announce(shared: Services, bot: Bot) -> list[Outcome]:
+    """Poll (in a worker thread), rebuild and swap the index if anything was taken, then send
+    each subscriber one message about the new articles. Nothing happens without feeds."""
+    if not await asyncio.to_thread(shared.feeds.feeds):
+        return []
+    try:
+        rule = TopicRule.load(shared.settings.topic_rule)
+        outcomes = await asyncio.to_thread(poll, shared.feeds, shared.settings, rule)
+    except CitebotError as error:
+        log.warning("the feed poll failed: %s", error)
+        return []
+    taken = [o for o in outcomes if o.outcome == "taken"]
+    log.info("feed poll: %d taken, %d skipped or failed", len(taken), len(outcomes) - len(taken))
+    if taken:
+        try:
+            await shared.reload()
+        except CitebotError as error:
+            log.warning("the build after a feed poll failed: %s", error)
+            return outcomes
+        await _announce(shared, bot, taken)
+    return outcomes
+
+
+async def _announce(shared: Services, bot: Bot, taken: list[Outcome]) -> None:
+    text = digest(taken)
+    for chat_id in await asyncio.to_thread(shared.feeds.subscribers):
+        try:
+            await bot.send_message(chat_id, text)
+        except Forbidden:  # blocked the bot, or left: not retried forever
+            await asyncio.to_thread(shared.feeds.unsubscribe, chat_id)
+            log.info("unsubscribed chat %s, which no longer takes our messages", chat_id)
+        except TelegramError as error:
+            log.warning("could not send a digest to chat %s: %s", chat_id, error)
+
+
+def digest(taken: list[Outcome]) -> str:
+    """One message about new articles: title, outlet, date, link and first sentence each."""
+    blocks = [texts.DIGEST.format(count=len(taken))]
+    for outcome in taken[:DIGEST_ITEMS]:
+        if outcome.prepared is None:
+            continue
+        article = outcome.prepared.article
+        first = article.paragraphs[0]
+        spans = passage_sentences(first)
+        sentence = first[spans[0][0] : spans[0][1]] if spans else first
+        line = render.source_line(article) + f"\n{html.escape(render.clip(sentence, 300))}"
+        blocks.append(line)
+    if len(taken) > DIGEST_ITEMS:
+        blocks.append(f"… and {len(taken) - DIGEST_ITEMS} more: /sources")
+    return render.pack(["\n\n".join(blocks)])[0]
+
+
+async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The followed feeds with their last poll and counts (admins only)."""
+    message = await admin_message(update, context, "feeds")
+    if message is None:
+        return
+    found = await asyncio.to_thread(services(context).feeds.feeds)
+    lines = [
+        f"• {html.escape(render.clip(f.name or f.url, 100))}: {f.taken} taken, {f.skipped} "
+        f"skipped; {html.escape(render.clip(f.status or 'never polled', 200))}"
+        for f in found
+    ]
+    await send(message, "\n".join(["<b>Feeds</b>", *lines]) if lines else texts.NO_FEEDS)
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Get a message whenever new articles are added from the feeds."""
+    message = update.effective_message
+    if message is not None:
+        await asyncio.to_thread(services(context).feeds.subscribe, message.chat_id)
+        await send(message, texts.SUBSCRIBED)
+
+
+async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop those messages."""
+    message = update.effective_message
+    if message is not None:
+        await asyncio.to_thread(services(context).feeds.unsubscribe, message.chat_id)
+        await send(message, texts.UNSUBSCRIBED)
