@@ -1,0 +1,109 @@
+"""The real bot process adding articles: an admin's document (getFile and the download, over
+HTTP from the fake Bot API) and a feed polled at a short interval, with a subscriber told."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.feeds import FeedStore
+from index.indexer.builder import build
+from index.models.embedder import Embedder
+from tests.conftest import REAL_CORPUS, REPO, settings_for
+from tests.fakebotapi import TOKEN, FakeBotAPI
+from tests.helpers import RUN_DIR, cli_env
+from tests.test_add import REPORT, Site
+
+pytestmark = pytest.mark.slow
+
+ADMIN: dict[str, Any] = {"id": 1, "is_bot": False, "first_name": "Ada"}
+USER: dict[str, Any] = {"id": 2, "is_bot": False, "first_name": "Bo"}
+
+
+@pytest.fixture
+def running(tmp_path: Path, real_model: Embedder) -> Iterator[tuple[FakeBotAPI, Path, Site]]:
+    shutil.copytree(REAL_CORPUS, tmp_path / "corpus")
+    settings = settings_for(tmp_path / "corpus", tmp_path / "index")
+    build(settings, embedder=real_model)
+    api, site = FakeBotAPI().start(), Site()
+    env = cli_env(
+        settings,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=api.url,
+        CITEBOT_ADMINS="1",
+        CITEBOT_STATE_DIR=str(tmp_path / "state"),
+        CITEBOT_MULTILINGUAL="off",  # the index was built with MiniLM alone
+        CITEBOT_ALLOW_PRIVATE_URLS="1",
+        CITEBOT_FEED_INTERVAL="2",
+        CITEBOT_TOPIC_RULE=str(REPO / "corpus" / "topic.yaml"),
+    )
+    log = tmp_path / "bot.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve"],
+            cwd=RUN_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        api.wait(lambda: any(m == "getUpdates" for m, _ in api.calls) or process.poll(), 120)
+        assert process.poll() is None, log.read_text()
+        yield api, tmp_path / "state" / "bot.sqlite", site
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        api.stop()
+        site.stop()
+
+
+def test_bot_process_adds_an_admins_document_and_a_feeds_article(
+    running: tuple[FakeBotAPI, Path, Site],
+) -> None:
+    api, state, site = running
+    api.send_text(USER, "/subscribe")
+    api.wait(lambda: api.sent_to(USER["id"]))
+    feeds = FeedStore(state)
+    feeds.add(f"{site.url}/feed.xml", "wire")  # the next poll, within 2 s, takes it
+    feeds.close()
+    digest = api.wait(
+        lambda: [m for m in api.sent_to(USER["id"]) if "New in the corpus" in m["text"]]
+    )
+    assert "China and Azerbaijan sign a solar deal" in digest[0]["text"]
+
+    sent = api.document(ADMIN, "report.pdf", REPORT, "application/pdf")
+    card = api.wait(lambda: [m for m in api.sent_to(ADMIN["id"]) if "Rail freight" in m["text"]])[
+        0
+    ]
+    assert card.get("reply_to_message_id") == sent["message_id"]
+    add = next(
+        b["callback_data"]
+        for row in card["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == "Add"
+    )
+    api.press(ADMIN, card, add)
+    api.wait(
+        lambda: [m for m in api.sent if m.get("edited") and "searchable now" in m["text"]], 120
+    )
+    asked = api.send_text(
+        USER, "How many days did container trains from Xi'an take to reach Baku?"
+    )
+    answer = api.wait(
+        lambda: [
+            m
+            for m in api.sent_to(USER["id"])
+            if m.get("reply_to_message_id") == asked["message_id"]
+        ]
+    )[0]
+    assert "Rail freight between China and Azerbaijan" in answer["text"]
