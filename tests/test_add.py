@@ -64,6 +64,7 @@ ROUTES: dict[str, tuple[int, str, bytes]] = {
     "/locked.pdf": (200, "application/pdf", pdf("Locked", "Secret text.", password="x")),
     "/scan.pdf": (200, "application/pdf", pdf(None, "")),
     "/gone": (404, "text/html", b"not here"),
+    "/forbidden": (403, "text/html", b"members only"),
     "/broken": (500, "text/html", b"oops"),
     "/image": (200, "image/png", b"\x89PNG...."),
     "/empty": (200, "text/html", b"<html><body></body></html>"),
@@ -209,6 +210,7 @@ def test_add_a_pdf_by_link_or_file_joins_words_split_at_line_ends(
     ("path", "says"),
     [
         ("/gone", "answered 404"),
+        ("/forbidden", "answered 403"),
         ("/broken", "answered 500"),
         ("/slow", "did not answer within 1 s"),
         ("/loop-a", "redirects in a loop"),
