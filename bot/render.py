@@ -15,7 +15,7 @@ from telegram.constants import MessageLimit
 
 from bot import texts
 from index.ingest.add import Prepared
-from index.records import Article, Hit, paragraph_label
+from index.records import UNDATED, Article, Hit, paragraph_label
 from index.text.sentences import best_sentence
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
@@ -56,11 +56,9 @@ def _link(url: str | None) -> str | None:
 
 
 def _details(source: str | None, published: str | None) -> list[str]:
-    return [
-        escape(clip(x, limit))
-        for x, limit in ((source, SOURCE_LIMIT), (published, DATE_LIMIT))
-        if x and x.strip()
-    ]
+    """Outlet (where known) and date, or "undated": a reader always sees how old it is."""
+    found = [escape(clip(source, SOURCE_LIMIT))] if source and source.strip() else []
+    return [*found, escape(clip(published, DATE_LIMIT)) if published else UNDATED]
 
 
 def citation(hit: Hit) -> str:
@@ -86,11 +84,9 @@ def citation(hit: Hit) -> str:
 def plain_citation(hit: Hit) -> str:
     """The citation as plain text (an inline result's description), at most a few lines."""
     parts = [clip(hit.article.title, TITLE_LIMIT)]
-    parts += [
-        clip(x, limit)
-        for x, limit in ((hit.article.source, SOURCE_LIMIT), (hit.article.published, DATE_LIMIT))
-        if x
-    ]
+    if hit.article.source:
+        parts.append(clip(hit.article.source, SOURCE_LIMIT))
+    parts.append(clip(hit.article.published, DATE_LIMIT) if hit.article.published else UNDATED)
     parts.append(paragraph_label(hit.paragraphs))
     if hit.article.url:
         parts.append(clip(hit.article.url, 100))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from index.text.when import TimeFilter
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,7 @@ class Hit:
         parts = [self.article.title]
         if self.article.source:
             parts.append(self.article.source)
-        if self.article.published:
-            parts.append(self.article.published)
+        parts.append(self.article.published or UNDATED)
         parts.append(paragraph_label(self.paragraphs))
         if self.article.url:
             parts.append(self.article.url)
@@ -97,6 +99,8 @@ class Answer:
 
     question: str
     hits: tuple[Hit, ...] = field(default=())
+    when: TimeFilter | None = None  # the dates the question asked for, as read
+    widened: bool = False  # nothing in that range: these hits are from any date
 
     @property
     def answered(self) -> bool:
@@ -106,8 +110,16 @@ class Answer:
         return {
             "question": self.question,
             "answered": self.answered,
+            "filters": {
+                **(self.when.to_json() if self.when else {"since": None, "until": None}),
+                "recent": bool(self.when and self.when.recent),
+                "widened": self.widened,
+            },
             "results": [hit.to_json() for hit in self.hits],
         }
+
+
+UNDATED = "undated"  # what a citation says of an article whose date is unknown
 
 
 def paragraph_label(paragraphs: tuple[int, int]) -> str:

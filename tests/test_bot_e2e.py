@@ -137,7 +137,8 @@ def test_bot_answers_with_cited_evidence_cards(world: World) -> None:
     assert text.startswith("1. ")
     assert "In August 2020" in text
     assert (
-        "China-Azerbaijan: 2,000 Year History of Bilateral Connections — Azeri Observer, ¶" in text
+        "China-Azerbaijan: 2,000 Year History of Bilateral Connections — Azeri Observer, undated, ¶"
+        in text
     )
     bold = [
         text[e["offset"] : e["offset"] + e["length"]]

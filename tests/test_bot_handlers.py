@@ -361,7 +361,7 @@ def test_articles_in_russian_are_indexed_and_cited_with_russian_buttons(
     )
     with harness_over(corpus, tmp_path) as russian:
         (reply,) = russian.run(russian.text("Когда поезд из Сианя прибыл в порт Алят?"))
-        assert "Поезд из Сианя прибыл в Баку — Вестник, ¶1" in reply["text"]
+        assert "Поезд из Сианя прибыл в Баку — Вестник, undated, ¶1" in reply["text"]
         labels = {b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row}
         assert {"Контекст 1", "Статья 1"} <= labels
 

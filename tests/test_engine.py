@@ -27,7 +27,7 @@ def test_search_returns_cited_hits_best_first(engine: Engine) -> None:
     assert hits[0].article.id == "culture"
     assert [hit.rank for hit in hits] == list(range(1, len(hits) + 1))
     assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
-    assert hits[0].citation == "Confucius Institutes in Baku, ¶1"
+    assert hits[0].citation == "Confucius Institutes in Baku, undated, ¶1"
 
 
 def test_hit_citation_names_outlet_date_paragraphs_and_link(engine: Engine) -> None:

@@ -18,5 +18,5 @@ def test_terminal_numbers_hits_in_order_without_the_cosine_that_does_not_order_t
     ref = ArticleRef("a", "T", None, None, None)
     hits = (Hit(1, 0.46, "First.", ref, (1, 1), 1), Hit(2, 0.53, "Second.", ref, (2, 2), 2))
     shown = format_answer(Answer("q", hits), Style(False))
-    assert shown.index("1. T, ¶1") < shown.index("2. T, ¶2")
+    assert shown.index("1. T, undated, ¶1") < shown.index("2. T, undated, ¶2")
     assert "0.46" not in shown and "0.53" not in shown

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +25,12 @@ from index.storage.catalog import Store, StoredPassage
 from index.text.language import text_language
 from index.text.sanitize import clean_text
 from index.text.sentences import passage_sentences
+from index.text.when import TimeFilter, read_time
 
 _SPACES = re.compile(r"\s+")
 CANDIDATES = 50  # passages each retriever proposes before fusion
 SPARE = 5
+RANGE_DEPTH = 10  # candidates per wanted passage when a date range filters them
 
 
 class Engine:
@@ -126,12 +130,16 @@ class Engine:
         for model in self.router.models():
             model.embed_queries(["warm up"])
 
-    def search(self, question: str, k: int | None = None) -> list[Hit]:
+    def search(
+        self, question: str, k: int | None = None, when: TimeFilter | None = None
+    ) -> list[Hit]:
         """The passages that best answer ``question``, best first.
 
         Args:
             question: free text; surrounding and repeated whitespace is ignored.
             k: how many passages at most (default: the CITEBOT_TOP_K setting).
+            when: only passages of articles published in its range (undated ones are left
+                out); with ``recent``, the relevant passages newest first.
 
         Returns:
             Up to ``k`` hits scoring at least the relevance threshold (CITEBOT_MIN_SCORE);
@@ -140,7 +148,7 @@ class Engine:
         Raises:
             QuestionError: the question is empty or longer than the limit.
         """
-        return self._search(question, k, threshold=True)
+        return self._search(question, k, threshold=True, when=when)
 
     def search_many(self, questions: Sequence[str], k: int | None = None) -> list[list[Hit]]:
         """`search` for several questions at once: each model embeds them in one batch.
@@ -152,12 +160,29 @@ class Engine:
         self._embed_queries(texts)
         return [self._search(text, k, threshold=True) for text in texts]
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        """`search`, wrapped with the question it answers."""
-        return Answer(
-            clean_question(question, self.settings.max_question_chars),
-            tuple(self.search(question, k)),
-        )
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        *,
+        when: TimeFilter | None = None,
+        today: dt.date | None = None,
+    ) -> Answer:
+        """`search`, with the time the question names read as a filter on article dates.
+
+        ``when`` is the filter given explicitly (then the question is not read for one);
+        ``today`` resolves "last year" and the like. A filter that leaves nothing gives the
+        best answer without it, marked ``widened``.
+        """
+        text = clean_question(question, self.settings.max_question_chars)
+        rest = text
+        if when is None:
+            rest, when = read_time(text, today or dt.date.today())
+        hits = self.search(rest, k, when)
+        widened = False
+        if not hits and when is not None and not when.recent:
+            hits, widened = self.search(rest, k), True
+        return Answer(text, tuple(hits), when, widened)
 
     def rank(self, question: str, k: int) -> list[Hit]:
         """The top ``k`` passages regardless of the threshold (for evaluation and calibration)."""
@@ -214,13 +239,21 @@ class Engine:
         with self._lock:
             return self._store.articles()
 
-    def _search(self, question: str, k: int | None, threshold: bool) -> list[Hit]:
+    def _search(
+        self, question: str, k: int | None, threshold: bool, when: TimeFilter | None = None
+    ) -> list[Hit]:
         text = clean_question(question, self.settings.max_question_chars)
         limit = k if k is not None else self.settings.top_k
         if limit < 1:
             raise QuestionError("ask for at least one passage")
-        candidates = self._candidates(text, limit)
+        ranged = when if when is not None and not when.recent else None
+        # A date range leaves many candidates out: look deeper for the ones it keeps.
+        candidates = self._candidates(text, limit * RANGE_DEPTH if ranged else limit)
         found = [(pid, score) for pid, score, relevant in candidates if relevant or not threshold]
+        if ranged is not None:
+            with self._lock:
+                rows = self._store.passages([pid for pid, _ in found])
+            found = [(p, s) for p, s in found if p in rows and ranged.allows(rows[p].published)]
         # Spare candidates for what merging takes away, and enough for a reranker to read.
         found = found[: max(limit * 2 + SPARE, RERANK_DEPTH if self.reranker else 0)]
         with self._lock:
@@ -230,7 +263,11 @@ class Engine:
         if self.reranker is not None:
             hits = self.reranker.rerank(text, hits)
         hits = merge_near_duplicates(hits)
-        return spread_articles(text, hits)[:limit]
+        hits = spread_articles(text, hits)
+        if when is not None and when.recent:  # newest first, undated last; stable otherwise
+            hits.sort(key=lambda hit: hit.article.published or "", reverse=True)
+            hits = [replace(hit, rank=n) for n, hit in enumerate(hits, 1)]
+        return hits[:limit]
 
     def _embed_queries(self, texts: Sequence[str]) -> None:
         """Embed the questions not yet cached, one batch per model."""

@@ -1,0 +1,175 @@
+"""Time in a question: "in 2025", "since 2023", "last year", "最新" become a filter on the
+article's date, in English, Russian, Azerbaijani and Chinese.
+
+Written by hand: the expressions are few and fixed, and they must become ranges (a year,
+since, before, between) that dateparser, which reads single dates, does not give. Relative
+expressions resolve against ``today``, which tests inject.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_YEAR = r"((?:19|20)\d{2})"
+_AFTER_YEAR = r"(?:\s*(?:год[ау]?|г\.|-?(?:c|ç)?[iıuü]?\s*il[dl]?[əi]?n?\w*|年))?"
+# A number that counts years ("2,000 years of history", "2000 лет") is no date.
+_NOT_A_DATE = re.compile(r"^\s*(?:years?|year-old|лет|il\b|年的)", re.IGNORECASE)
+
+_RANGE = re.compile(
+    rf"(?:between|from|между|с|от)?\s*{_YEAR}{_AFTER_YEAR}\s*(?:-|–|—|\bto\b|\band\b|\bи\b|\bпо\b|"
+    rf"\bдо\b|\bvə\b|[至到])\s*{_YEAR}{_AFTER_YEAR}(?:\s*(?:arasında|illərdə|годах|годы))?",
+    re.IGNORECASE,
+)
+_SINCE = [
+    re.compile(rf"\b(?:since|from)\s+{_YEAR}", re.IGNORECASE),
+    re.compile(rf"(?:начиная\s+)?\bс\s+{_YEAR}{_AFTER_YEAR}", re.IGNORECASE),
+    re.compile(
+        rf"{_YEAR}{_AFTER_YEAR}\s*(?:-?(?:d[əa]n|ci ild[əa]n|c[iıuü] ild[əa]n)\s+)?bəri",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"{_YEAR}\s*年?\s*(?:以来|至今)"),
+]
+_AFTER = [
+    re.compile(rf"\bafter\s+{_YEAR}", re.IGNORECASE),
+    re.compile(rf"\bпосле\s+{_YEAR}{_AFTER_YEAR}", re.IGNORECASE),
+    re.compile(rf"{_YEAR}\S*\s+sonra", re.IGNORECASE),
+    re.compile(rf"{_YEAR}\s*年?\s*(?:以后|之后|后)"),
+]
+_BEFORE = [
+    re.compile(rf"\bbefore\s+{_YEAR}", re.IGNORECASE),
+    re.compile(rf"\bдо\s+{_YEAR}{_AFTER_YEAR}", re.IGNORECASE),
+    re.compile(rf"{_YEAR}\S*\s+(?:qədər|əvvəl)", re.IGNORECASE),
+    re.compile(rf"{_YEAR}\s*年?\s*(?:以前|之前|前)"),
+]
+_UNTIL = [re.compile(rf"\b(?:until|up to|through)\s+{_YEAR}", re.IGNORECASE)]
+_YEAR_ALONE = re.compile(rf"(?:\bin\s+|\bв\s+)?{_YEAR}{_AFTER_YEAR}", re.IGNORECASE)
+_RELATIVE: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p, re.IGNORECASE), kind)
+    for p, kind in (
+        (r"\blast year\b|в прошлом году|keçən il|去年", "last year"),
+        (r"\bthis year\b|в этом году|\bbu il\b|今年", "this year"),
+        (r"\blast month\b|в прошлом месяце|keçən ay|上个?月", "last month"),
+        (r"\bthis month\b|в этом месяце|\bbu ay\b|本月|这个月", "this month"),
+    )
+]
+_SINCE_WORD = re.compile(r"(?:\bsince|начиная с|\bс)\s*$", re.IGNORECASE)
+_RECENT = re.compile(
+    r"\b(?:latest|most recent|recent(?:ly)?|newest|what'?s new|anything new|news)\b|"
+    r"последн|недавн|что нового|новост|\bən son\b|\bson\b|\byenilik|最新|最近|近期",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class TimeFilter:
+    """Which article dates a question asks for; ``recent``: newest first, no range."""
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+    recent: bool = False
+
+    def allows(self, published: str | None) -> bool:
+        """Whether an article of that date (ISO, or None) is in range (undated: never,
+        when there is a range)."""
+        if self.since is None and self.until is None:
+            return True
+        if not published:
+            return False
+        day = dt.date.fromisoformat(published[:10])
+        return (self.since is None or day >= self.since) and (
+            self.until is None or day <= self.until
+        )
+
+    @property
+    def span(self) -> str:
+        """The range as a reader sees it: 2025, 2023-05, 2023 –, – 2020, 2019 – 2021."""
+        since = _shown(self.since, start=True)
+        until = _shown(self.until, start=False)
+        if self.since and self.until:
+            whole_month = self.since.day == 1 and (self.until + dt.timedelta(days=1)).day == 1
+            if whole_month and self.since.strftime("%Y%m") == self.until.strftime("%Y%m"):
+                return f"{self.since:%Y-%m}"
+            return since if since == until else f"{since} – {until}"
+        return f"{since} –" if self.since else f"– {until}" if self.until else ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "recent": self.recent,
+        }
+
+
+def read_time(question: str, today: dt.date) -> tuple[str, TimeFilter | None]:
+    """The question without its time expression, and the filter it asks for (None: none)."""
+    found = _first_range(question, today)
+    if found is not None:
+        (start, end), time_filter = found
+        return _without(question, start, end), time_filter
+    match = _RECENT.search(question)
+    if match:
+        return question, TimeFilter(recent=True)
+    return question, None
+
+
+def _first_range(question: str, today: dt.date) -> tuple[tuple[int, int], TimeFilter] | None:
+    match = _RANGE.search(question)
+    if match:
+        first, last = sorted((int(match.group(1)), int(match.group(2))))
+        return match.span(), TimeFilter(dt.date(first, 1, 1), dt.date(last, 12, 31))
+    bounds: list[tuple[list[re.Pattern[str]], Callable[[int], TimeFilter]]] = [
+        (_SINCE, lambda y: TimeFilter(since=dt.date(y, 1, 1))),
+        (_AFTER, lambda y: TimeFilter(since=dt.date(y + 1, 1, 1))),
+        (_BEFORE, lambda y: TimeFilter(until=dt.date(y - 1, 12, 31))),
+        (_UNTIL, lambda y: TimeFilter(until=dt.date(y, 12, 31))),
+    ]
+    for patterns, make in bounds:
+        for pattern in patterns:
+            match = pattern.search(question)
+            if match:
+                return match.span(), make(int(match.group(1)))
+    for pattern, kind in _RELATIVE:
+        match = pattern.search(question)
+        if match:
+            found = _relative(kind, today)
+            since = _SINCE_WORD.search(question[: match.start()])
+            if since:  # "since last year": from its start on
+                return (since.start(), match.end()), TimeFilter(since=found.since)
+            return match.span(), found
+    for match in _YEAR_ALONE.finditer(question):
+        if (
+            not _NOT_A_DATE.match(question[match.end() :])
+            and 1990 <= int(match.group(1)) <= today.year + 1
+        ):
+            year = int(match.group(1))
+            return match.span(), TimeFilter(dt.date(year, 1, 1), dt.date(year, 12, 31))
+    return None
+
+
+def _relative(kind: str, today: dt.date) -> TimeFilter:
+    if kind == "last year":
+        return TimeFilter(dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31))
+    if kind == "this year":
+        return TimeFilter(dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
+    first = today.replace(day=1)
+    if kind == "last month":
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return TimeFilter(first, following - dt.timedelta(days=1))
+
+
+def _without(question: str, start: int, end: int) -> str:
+    rest = re.sub(r"\s+", " ", question[:start] + " " + question[end:]).strip(" ,")
+    rest = re.sub(r"\s+([?!.,;:？])", r"\1", rest)
+    return rest if re.search(r"\w", rest) else question
+
+
+def _shown(day: dt.date | None, start: bool) -> str:
+    """A year where the date is its first (or last) day, else the whole date."""
+    if day is None:
+        return ""
+    edge = (1, 1) if start else (12, 31)
+    return str(day.year) if (day.month, day.day) == edge else day.isoformat()
