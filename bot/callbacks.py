@@ -8,6 +8,7 @@ any data, so `decode` trusts nothing: malformed data is None, never an exception
     c:P / a:P   Context / Article around passage P
     f:Q:V       a vote V (1 or -1) on the answer to question Q
     p:T / q:T   Add / Cancel the article an admin's link or document previewed (token T)
+    y:Q:Y       question Q again, from articles published in year Y only
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ _FORMS = {
     "c": re.compile(rf"({_ID})"),
     "a": re.compile(rf"({_ID})"),
     "f": re.compile(rf"({_ID}):(1|-1)"),
+    "y": re.compile(rf"({_ID}):((?:19|20)\d{{2}})"),
     "p": re.compile(r"([0-9a-f]{16})"),
     "q": re.compile(r"([0-9a-f]{16})"),
 }
@@ -59,7 +61,13 @@ class Preview:
     add: bool  # Add, else Cancel
 
 
-Button = Example | More | Around | Vote | Preview
+@dataclass(frozen=True)
+class Year:
+    question_id: int
+    year: int
+
+
+Button = Example | More | Around | Vote | Preview | Year
 
 
 def encode(button: Button) -> str:
@@ -75,6 +83,8 @@ def encode(button: Button) -> str:
             return f"f:{question_id}:{vote}"
         case Preview(token, add):
             return f"{'p' if add else 'q'}:{token}"
+        case Year(question_id, year):
+            return f"y:{question_id}:{year}"
     raise TypeError(f"not a button: {type(button).__name__}")
 
 
@@ -99,4 +109,6 @@ def decode(data: str | None) -> Button | None:
         return More(number, int(second or 0))
     if kind == "f":
         return Vote(number, int(second or 0))
+    if kind == "y":
+        return Year(number, int(second or 0))
     return Around(number, whole=kind == "a")

@@ -14,6 +14,7 @@ non-zero exit.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
 import json
 import signal
@@ -100,7 +101,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask_cmd.add_argument("-k", type=_positive, default=None, help="how many passages at most")
     ask_cmd.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask_cmd.add_argument(
+        "--since", type=_since, metavar="DATE", help="only articles published from DATE on"
+    )
+    ask_cmd.add_argument(
+        "--until", type=_until, metavar="DATE", help="only articles published up to DATE"
+    )
     ask_cmd.set_defaults(run=_ask)
+
+    latest_cmd = commands.add_parser("latest", help="the newest articles")
+    latest_cmd.add_argument("n", nargs="?", type=_positive, default=5, help="how many (5)")
+    latest_cmd.set_defaults(run=_latest)
+    sources_cmd = commands.add_parser("sources", help="every article, newest first")
+    sources_cmd.set_defaults(run=_sources)
 
     chat_cmd = commands.add_parser("chat", help="an interactive chat in the terminal")
     chat_cmd.add_argument("-k", type=_positive, default=None, help="passages per answer")
@@ -226,7 +239,7 @@ def _status(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> i
             [
                 ("index", found.index_dir),
                 ("corpus", found.corpus_dir),
-                ("articles", found.articles),
+                ("articles", f"{found.articles} ({found.undated} undated)"),
                 ("passages", found.passages),
                 ("model", found.model_id),
                 ("index type", found.index_type),
@@ -243,6 +256,50 @@ def _status(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> i
     return 0
 
 
+def _since(text: str) -> dt.date:
+    """A date (2025-05-14), or a year: its first day."""
+    return _date(text, first=True)
+
+
+def _until(text: str) -> dt.date:
+    """A date (2025-05-14), or a year: its last day."""
+    return _date(text, first=False)
+
+
+def _date(text: str, first: bool) -> dt.date:
+    try:
+        if text.isdigit() and len(text) == 4:
+            return dt.date(int(text), 1, 1) if first else dt.date(int(text), 12, 31)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a date like 2025-05-14, or a year") from None
+
+
+def _when(args: argparse.Namespace) -> Any:
+    """--since and --until as a filter (None: the question's own time is read)."""
+    from index.text.when import TimeFilter
+
+    if args.since is None and args.until is None:
+        return None
+    return TimeFilter(args.since, args.until)
+
+
+def _latest(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
+    from bot.terminal import format_latest
+    from index.search.engine import Engine
+
+    print(format_latest(Engine.open(settings).latest(args.n)))
+    return 0
+
+
+def _sources(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
+    from bot.terminal import format_sources
+    from index.search.engine import Engine
+
+    print(format_sources(Engine.open(settings).sources()))
+    return 0
+
+
 def _ask(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import Style, format_answer
     from index.records import Answer
@@ -251,7 +308,7 @@ def _ask(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     engine = Engine.open(settings)
     style = Style(sys.stdout.isatty())
     if args.question is not None:
-        answer = engine.ask(args.question, args.k)
+        answer = engine.ask(args.question, args.k, when=_when(args))
         print(
             json.dumps(answer.to_json(), ensure_ascii=False)
             if args.json
@@ -265,7 +322,7 @@ def _ask(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
         if not line.strip():
             continue
         try:
-            answer = engine.ask(line, args.k)
+            answer = engine.ask(line, args.k, when=_when(args))
         except QuestionError as error:
             failed += 1
             if args.json:

@@ -17,7 +17,6 @@ from bot.handlers import admin_message
 from bot.services import Services, send, services
 from index.errors import CitebotError
 from index.ingest.topic import TopicRule
-from index.text.sentences import passage_sentences
 
 log = logging.getLogger("citebot.bot")
 DIGEST_ITEMS = 10  # articles named in one digest message
@@ -69,12 +68,7 @@ def digest(taken: list[Outcome]) -> str:
     for outcome in taken[:DIGEST_ITEMS]:
         if outcome.prepared is None:
             continue
-        article = outcome.prepared.article
-        first = article.paragraphs[0]
-        spans = passage_sentences(first)
-        sentence = first[spans[0][0] : spans[0][1]] if spans else first
-        line = render.source_line(article) + f"\n{html.escape(render.clip(sentence, 300))}"
-        blocks.append(line)
+        blocks.append(render.latest_item(outcome.prepared.article))
     if len(taken) > DIGEST_ITEMS:
         blocks.append(f"… and {len(taken) - DIGEST_ITEMS} more: /sources")
     return render.pack(["\n\n".join(blocks)])[0]

@@ -8,6 +8,7 @@ or a question id kept in the state database), so buttons keep working after a re
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import html
 import logging
 import time
@@ -28,13 +29,14 @@ from telegram.ext import (
 )
 
 from bot import adding, callbacks, render, terminal, texts
-from bot.callbacks import Around, Example, More, Preview, Vote
-from bot.services import Services, acknowledge, send, services
+from bot.callbacks import Around, Example, More, Preview, Vote, Year
+from bot.services import Found, Services, acknowledge, send, services
 from bot.state import StateError
 from index.errors import CitebotError, QuestionError
 from index.records import Hit
 from index.text.language import detect
 from index.text.sanitize import preview
+from index.text.when import TimeFilter
 
 log = logging.getLogger("citebot.bot")
 
@@ -42,6 +44,7 @@ PAGE = 3  # evidence cards per answer; More shows the next page
 INLINE_RESULTS = 10
 MAX_SHOWN = 50  # passages More goes up to for one question
 SOURCES_LISTED = 100  # articles /sources names; it says how many more there are
+LATEST_MAX = 20  # articles /latest names at most
 # "typing…" is shown only for a search slower than this: a quick answer needs no sign of
 # life, and Telegram's rate limits count chat actions like messages.
 TYPING_AFTER = 0.3
@@ -99,12 +102,30 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     words = texts.framing(_user_language(update))
     if await _refused(shared, user.id if user else None, update.effective_message, words):
         return
-    articles = await shared.articles()
+    articles = await asyncio.to_thread(shared.engine.sources)  # newest first
     lines = [render.source_line(article) for article in articles[:SOURCES_LISTED]]
     if len(articles) > SOURCES_LISTED:
         lines.append(f"… and {len(articles) - SOURCES_LISTED:,} more")
     for text in await asyncio.to_thread(render.pack, ["<b>Sources</b>", *lines]):
         await send(update.effective_message, text)
+
+
+async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The newest articles: title, outlet, date, link and first sentence (/latest N)."""
+    message = update.effective_message
+    if message is None:
+        return
+    shared = services(context)
+    user = update.effective_user
+    words = texts.framing(_user_language(update))
+    if await _refused(shared, user.id if user else None, message, words):
+        return
+    wanted = (context.args or ["5"])[0]
+    n = min(int(wanted), LATEST_MAX) if wanted.isdigit() and int(wanted) > 0 else 5
+    articles = await asyncio.to_thread(shared.engine.latest, n)
+    blocks = ["<b>Latest</b>", *(render.latest_item(article) for article in articles)]
+    for text in await asyncio.to_thread(render.pack, blocks):
+        await send(message, text)
 
 
 async def ask_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -164,7 +185,7 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
     if await _refused(shared, user.id if user else None, message, words):
         return
     started = time.perf_counter()
-    search = asyncio.ensure_future(shared.search(question, PAGE))
+    search = asyncio.ensure_future(shared.find(question, PAGE))
     done, _ = await asyncio.wait({search}, timeout=TYPING_AFTER)
     if not done:
         try:
@@ -172,18 +193,18 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
         except TelegramError as error:  # a sign of life, not worth failing the answer for
             log.warning("could not show 'typing…': %s", error)
     try:
-        hits = await search
+        found = await search
     except QuestionError as error:
         await send(message, html.escape(str(error)).capitalize())
         return
     ms = (time.perf_counter() - started) * 1000
     question_id = shared.state.record_question(  # queued: never waits for the database
-        user.id if user else None, message.chat_id, question.strip(), bool(hits), ms
+        user.id if user else None, message.chat_id, question.strip(), bool(found.hits), ms
     )
-    if not hits:
+    if not found.hits:
         await send(message, words["nothing_found"].format(outlets=await shared.outlets()))
         return
-    await _send_cards(message, shared, question, hits, 1, question_id)
+    await _send_cards(message, shared, question, found, 1, question_id)
 
 
 async def _refused(
@@ -200,21 +221,30 @@ async def _send_cards(
     message: Message,
     shared: Services,
     question: str,
-    hits: list[Hit],
+    found: Found,
     first: int,
     question_id: int,
 ) -> None:
+    hits = found.hits
     spans = await shared.highlights(question, hits)
-    messages = await asyncio.to_thread(render.answer_messages, question, hits, first, spans)
+    language = detect(question)
+    lead = texts.when_said(language, found.when, found.widened) if first == 1 else None
+    messages = await asyncio.to_thread(render.answer_messages, question, hits, first, spans, lead)
     more = len(hits) == PAGE
-    keyboard = _keyboard(hits, first, question_id, more, texts.framing(detect(question)))
+    years = await shared.years() if found.when is None and first == 1 else []
+    keyboard = _keyboard(hits, first, question_id, more, texts.framing(language), years)
     for i, text in enumerate(messages):
         last = i == len(messages) - 1
         await send(message, text, reply_markup=keyboard if last else None)
 
 
 def _keyboard(
-    hits: list[Hit], first: int, question_id: int, more: bool, words: dict[str, str]
+    hits: list[Hit],
+    first: int,
+    question_id: int,
+    more: bool,
+    words: dict[str, str],
+    years: list[int],
 ) -> InlineKeyboardMarkup:
     def key(text: str, button: callbacks.Button) -> InlineKeyboardButton:
         return InlineKeyboardButton(text, callback_data=callbacks.encode(button))
@@ -226,6 +256,8 @@ def _keyboard(
         ]
         for n, hit in enumerate(hits, first)
     ]
+    if years:  # narrow the same question to one year's articles
+        rows.append([key(str(year), Year(question_id, year)) for year in years])
     last = [key("👍", Vote(question_id, 1)), key("👎", Vote(question_id, -1))]
     if more:
         last.insert(0, key(words["more"], More(question_id, first + len(hits) - 1)))
@@ -267,6 +299,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if isinstance(pressed, More):
         await _more(message, shared, pressed)
+    elif isinstance(pressed, Year):
+        await _narrow(message, shared, pressed)
     else:
         await _around(message, shared, pressed, words)
 
@@ -322,11 +356,29 @@ async def _more(message: Message, shared: Services, pressed: More) -> None:
     if offset + PAGE > MAX_SHOWN:  # a forged button could ask for thousands
         await send(message, texts.framing(detect(question))["no_more"])
         return
-    hits = (await shared.search(question, offset + PAGE))[offset:]
+    found = await shared.find(question, offset + PAGE)
+    hits = found.hits[offset:]
     if not hits:
         await send(message, texts.framing(detect(question))["no_more"])
         return
-    await _send_cards(message, shared, question, hits, offset + 1, pressed.question_id)
+    page = Found(hits, found.when, found.widened)
+    await _send_cards(message, shared, question, page, offset + 1, pressed.question_id)
+
+
+async def _narrow(message: Message, shared: Services, pressed: Year) -> None:
+    """The same question again, from one year's articles only."""
+    try:
+        question = await _asked(shared, pressed.question_id, message.chat_id)
+    except StateError as error:
+        log.warning("a year button could not read its question: %s", error)
+        await send(message, texts.ERROR)
+        return
+    if question is None:
+        await send(message, texts.GONE)
+        return
+    year = TimeFilter(dt.date(pressed.year, 1, 1), dt.date(pressed.year, 12, 31))
+    found = await shared.find(question, PAGE, when=year)
+    await _send_cards(message, shared, question, found, 1, pressed.question_id)
 
 
 async def _around(

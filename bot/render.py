@@ -16,7 +16,7 @@ from telegram.constants import MessageLimit
 from bot import texts
 from index.ingest.add import Prepared
 from index.records import UNDATED, Article, Hit, paragraph_label
-from index.text.sentences import best_sentence
+from index.text.sentences import best_sentence, first_sentence
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 _TOKEN = re.compile(r"&(?:[a-z]+|#\d+);|[^&]|&")  # escaped text, one character or entity each
@@ -198,9 +198,11 @@ def answer_messages(
     hits: Sequence[Hit],
     first_number: int = 1,
     spans: Sequence[tuple[int, int] | None] | None = None,
+    lead: str | None = None,
 ) -> list[str]:
-    """Evidence cards for ``hits``, packed into messages; ``spans`` are the sentences to bold."""
-    blocks: list[str] = []
+    """Evidence cards for ``hits``, packed into messages; ``spans`` are the sentences to bold,
+    ``lead`` a line (HTML) above them, such as how the question's dates were read."""
+    blocks: list[str] = [lead] if lead else []
     marks = list(spans) if spans is not None else [None] * len(hits)
     for number, (hit, span) in enumerate(zip(hits, marks, strict=True), first_number):
         block = card(hit, question, number, span)
@@ -255,3 +257,9 @@ def preview_card(prepared: Prepared, existing: str | None) -> str:
     if existing:
         lines += ["", texts.ALREADY.format(file=escape(clip(existing, 200)))]
     return "\n".join(lines)
+
+
+def latest_item(article: Article) -> str:
+    """An article for /latest: its source line, then its first sentence."""
+    sentence = first_sentence(article.paragraphs)
+    return source_line(article) + f"\n{escape(clip(sentence, 300))}"

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import datetime as dt
 import html
 import logging
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,10 +34,12 @@ from index.ingest.add import Prepared
 from index.records import Article, Hit
 from index.search.engine import Engine, clean_question
 from index.settings import Settings
+from index.text.when import TimeFilter, read_time
 
 log = logging.getLogger("citebot.bot")
 
 SEND_ATTEMPTS = 4
+YEAR_BUTTONS = 4  # years an answer offers to narrow to
 KEEP_SECONDS = 3600  # how long an admin's preview waits for Add
 KEEP_AT_MOST = 50
 
@@ -67,6 +71,16 @@ class Previews:
         return found
 
 
+@dataclass(frozen=True)
+class Found:
+    """An answer's passages, the dates it was narrowed to, and whether that left nothing
+    (then ``hits`` are from any date)."""
+
+    hits: list[Hit]
+    when: TimeFilter | None
+    widened: bool
+
+
 @dataclass
 class Services:
     """What the handlers share; kept in ``application.bot_data``."""
@@ -80,6 +94,7 @@ class Services:
     feeds: FeedStore
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     previews: Previews = field(default_factory=lambda: Previews())
+    today: Callable[[], dt.date] = dt.date.today  # what "last year" counts from
 
     batcher: Batcher = field(init=False)
 
@@ -95,6 +110,29 @@ class Services:
         """
         clean_question(question, self.settings.max_question_chars)
         return await self.batcher.search(question, k)  # one batch at a time
+
+    async def find(self, question: str, k: int, when: TimeFilter | None = None) -> Found:
+        """The passages for ``question`` with the time it names read as a filter on article
+        dates (or ``when``, given); a range that leaves nothing widens to any date.
+
+        Raises:
+            QuestionError: as `search`.
+        """
+        rest = clean_question(question, self.settings.max_question_chars)
+        if when is None:
+            rest, when = read_time(rest, self.today())
+        if when is None:
+            return Found(await self.search(question, k), None, False)
+        async with self.searches:
+            hits = await asyncio.to_thread(self.engine.search, rest, k, when)
+        if not hits and not when.recent:
+            return Found(await self.search(rest, k), when, True)
+        return Found(hits, when, False)
+
+    async def years(self) -> list[int]:
+        """The years of the newest dated articles, newest first: what an answer can narrow to."""
+        found = {int(a.published[:4]) for a in await self.articles() if a.published}
+        return sorted(found, reverse=True)[:YEAR_BUTTONS]
 
     async def highlights(self, question: str, hits: list[Hit]) -> list[tuple[int, int] | None]:
         async with self.searches:

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 from index.calibrate import Calibration
 from index.evaluate import EvalReport
 from index.indexer.builder import BuildReport, IndexStatus
-from index.records import Answer, Hit
+from index.records import UNDATED, Answer, Article, Hit
 from index.text.sanitize import clean_text
+from index.text.sentences import first_sentence
 
 if TYPE_CHECKING:
     from bot.feeds import Feed, Outcome
@@ -43,10 +44,52 @@ def width() -> int:
 
 
 def format_answer(answer: Answer, style: Style) -> str:
-    """Each hit as a quoted passage under its citation; a plain notice when there is none."""
+    """Each hit as a quoted passage under its citation, below how the question's dates were
+    read; a plain notice when there is none."""
     if not answer.answered:
         return NOTHING_FOUND
-    return "\n\n".join(format_hit(hit, style) for hit in answer.hits)
+    said = when_said(answer)
+    hits = "\n\n".join(format_hit(hit, style) for hit in answer.hits)
+    return f"{style.dim(said)}\n{hits}" if said else hits
+
+
+def when_said(answer: Answer) -> str | None:
+    when = answer.when
+    if when is None:
+        return None
+    if when.recent:
+        return "Newest first:"
+    if answer.widened:
+        return f"Nothing published {when.span} on that; the best passages from any date:"
+    return f"From articles published {when.span}:"
+
+
+def format_sources(articles: Sequence[Article]) -> str:
+    """Every article, newest first: date (or undated), title, outlet, link."""
+    lines = []
+    for article in articles:
+        details = ", ".join(x for x in (article.source, article.url) if x)
+        date = article.published or UNDATED
+        lines.append(
+            clean_text(f"{date:<10}  {article.title}" + (f" — {details}" if details else ""))
+        )
+    return "\n".join(lines) or "the index holds no article"
+
+
+def format_latest(articles: Sequence[Article]) -> str:
+    """The newest articles: title, outlet, date, link and first sentence."""
+    blocks = []
+    for article in articles:
+        head = ", ".join(
+            x
+            for x in (article.title, article.source, article.published or UNDATED, article.url)
+            if x
+        )
+        sentence = first_sentence(article.paragraphs)
+        blocks.append(
+            clean_text(f"{head}\n    {textwrap.shorten(sentence, 300, placeholder=' …')}")
+        )
+    return "\n\n".join(blocks) or "the index holds no article"
 
 
 def format_hit(hit: Hit, style: Style) -> str:

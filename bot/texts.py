@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import html
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from index.text.when import TimeFilter
+
 NOTHING_FOUND = (
     "I found nothing in the corpus on that. Try rephrasing it, or ask about what the articles "
     "cover: trade, transport, energy, diplomacy, visas, culture and education.\n\n"
@@ -251,3 +257,37 @@ FRAMING: dict[str, dict[str, str]] = {
 def framing(language: str | None) -> dict[str, str]:
     """The framing texts for ``language`` (an ISO code such as ``ru`` or ``ru-RU``)."""
     return FRAMING[language_of(language)]
+
+
+# How a question's dates were read, above its answer (see index.text.when).
+WHEN = {
+    "en": (
+        "From articles published {span}:",
+        "Newest first:",
+        "Nothing published {span} on that; the best passages from any date:",
+    ),
+    "ru": (
+        "Из статей, опубликованных {span}:",
+        "Сначала новые:",
+        "За {span} об этом ничего нет; лучшие фрагменты за всё время:",
+    ),
+    "az": (
+        "{span} dərc olunmuş məqalələrdən:",
+        "Əvvəlcə yenilər:",
+        "{span} üçün bu barədə heç nə yoxdur; bütün dövrlərdən ən yaxşı parçalar:",
+    ),
+    "zh": (
+        "来自 {span} 发表的文章：",
+        "最新的在前：",
+        "{span} 没有相关内容；以下是不限日期的最佳段落：",
+    ),
+}
+
+
+def when_said(language: str | None, when: TimeFilter | None, widened: bool) -> str | None:
+    """The line that says how the question's dates were read, or None where it named none."""
+    if when is None:
+        return None
+    ranged, recent, wide = WHEN[language_of(language)]
+    template = recent if when.recent else wide if widened else ranged
+    return "<i>" + html.escape(template.format(span=when.span)) + "</i>"

@@ -574,3 +574,30 @@ def test_sources_and_more_are_bounded(corpus: Path, tmp_path: Path) -> None:
         question_id = buttons(reply)["👍"].split(":")[1]
         (done,) = harness.run(harness.press(reply, f"m:{question_id}:9999"))
         assert done["text"] == texts.NO_MORE
+
+
+def test_answers_read_the_questions_time_and_say_how(harness: Harness) -> None:
+    (dated,) = harness.run(harness.text("crude oil exports trade in 2024"))
+    assert dated["text"].startswith("From articles published 2024:\n\n1. Trade between")
+    (wide,) = harness.run(harness.text("crude oil exports trade in 2021"))
+    assert wide["text"].startswith("Nothing published 2021 on that; the best passages from any")
+    (russian,) = harness.run(harness.text("экспорт нефти crude oil trade в 2024 году"))
+    assert russian["text"].startswith("Из статей, опубликованных 2024:")
+
+
+def test_an_answer_offers_the_corpus_years_and_narrows_to_one(harness: Harness) -> None:
+    (reply,) = harness.run(harness.text("China and Azerbaijan in Baku"))
+    assert "Rail" in reply["text"] or "Confucius" in reply["text"]  # undated ones answer too
+    (narrowed,) = harness.run(harness.press(reply, buttons(reply)["2024"]))
+    assert narrowed["text"].startswith("From articles published 2024:")
+    assert "undated" not in narrowed["text"]
+
+
+def test_latest_and_sources_put_the_newest_first_with_dates(harness: Harness) -> None:
+    (latest,) = harness.run(harness.text("/latest 2"))
+    text, _ = parse_html(latest["html"])
+    assert text.startswith("Latest\n\n• Trade between China and Azerbaijan grows — Example Wire,")
+    assert "2024-03-01" in text and "grew by a fifth in 2023" in text
+    (listed,) = harness.run(harness.text("/sources"))
+    lines = [line for line in listed["text"].splitlines() if line.startswith("•")]
+    assert "2024-03-01" in lines[0] and all("undated" in line for line in lines[1:])

@@ -11,6 +11,7 @@ from bot.callbacks import (
     More,
     Preview,
     Vote,
+    Year,
     decode,
     encode,
 )
@@ -22,6 +23,7 @@ BUTTONS = st.one_of(
     st.builds(Around, IDS, st.booleans()),
     st.builds(Vote, IDS, st.sampled_from([1, -1])),
     st.builds(Preview, st.from_regex(r"[0-9a-f]{16}", fullmatch=True), st.booleans()),
+    st.builds(Year, IDS, st.integers(1900, 2099)),
 )
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import shutil
@@ -17,6 +18,7 @@ from index.search.engine import Engine
 from index.settings import Settings
 from index.storage import layout
 from index.text.sentences import passage_sentences
+from index.text.when import TimeFilter
 from tests.fakes import FakeEmbedder
 
 Span = tuple[int, int] | None
@@ -219,3 +221,29 @@ def test_sentence_vectors_off_forgets_them_and_highlights_still_work(
     hits = engine.search("trade and the train and Confucius Institutes in Baku", 3)
     assert engine.highlights(QUESTION, hits) == expected_spans(fake, QUESTION, hits)
     engine.close()
+
+
+def test_ask_reads_the_questions_time_and_widens_when_the_range_is_empty(engine: Engine) -> None:
+    today = dt.date(2025, 6, 1)
+    dated = engine.ask("crude oil exports trade last year", today=today)
+    assert dated.when is not None and dated.when.span == "2024" and not dated.widened
+    assert [h.article.id for h in dated.hits] == ["trade"]
+    empty = engine.ask("crude oil exports trade in 2021", today=today)
+    assert empty.widened and empty.hits[0].article.id == "trade"
+    assert empty.to_json()["filters"] == {
+        "since": "2021-01-01",
+        "until": "2021-12-31",
+        "recent": False,
+        "widened": True,
+    }
+    given = engine.ask("China Azerbaijan Baku", when=TimeFilter(since=dt.date(2024, 1, 1)))
+    assert {h.article.id for h in given.hits} == {"trade"}  # undated articles left out
+
+
+def test_recent_questions_rank_newest_first_and_sources_list_dated_first(engine: Engine) -> None:
+    found = engine.ask("latest on China and Azerbaijan in Baku")
+    assert found.when == TimeFilter(recent=True)
+    assert found.hits[0].article.published == "2024-03-01"
+    assert engine.sources()[0].id == "trade"
+    (newest,) = engine.latest(1)
+    assert newest.id == "trade" and newest.paragraphs

@@ -20,6 +20,7 @@ class IndexStatus:
     model_id: str
     index_type: str
     articles: int
+    undated: int  # articles whose date is unknown
     passages: int
     built_at: str
     code_version: str
@@ -43,6 +44,7 @@ def status(settings: Settings) -> IndexStatus:
     multilingual, model = _multilingual_state(settings, manifest)
     store = Store.open(version / layout.STORE_FILE)
     try:
+        undated = sum(1 for article in store.articles() if not article.published)
         plan = make_plan(settings, store, rechunk=manifest.chunker != settings.chunker)
         inserted = {article_id_of(plan, relpath) for relpath in plan.insert}
     finally:
@@ -53,6 +55,7 @@ def status(settings: Settings) -> IndexStatus:
         model_id=manifest.model_id,
         index_type=manifest.index_type,
         articles=manifest.articles,
+        undated=undated,
         passages=manifest.passages,
         built_at=manifest.built_at,
         code_version=manifest.code_version,

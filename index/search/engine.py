@@ -234,6 +234,14 @@ class Engine:
         with self._lock:
             return self._store.article(article_id)
 
+    def sources(self) -> list[Article]:
+        """Every article (paragraphs left out), newest first, undated ones last."""
+        return _newest_first(self.articles())
+
+    def latest(self, n: int) -> list[Article]:
+        """The ``n`` newest articles, whole (undated ones only where too few are dated)."""
+        return [a for a in (self.article(x.id) for x in self.sources()[:n]) if a is not None]
+
     def articles(self) -> list[Article]:
         """Every indexed article's metadata (paragraphs left out)."""
         with self._lock:
@@ -339,6 +347,11 @@ class Engine:
                 known = row is not None and text_language(row.text) != "en"
                 self._languages[passage_id] = known
         return known
+
+
+def _newest_first(articles: list[Article]) -> list[Article]:
+    dated = sorted((a for a in articles if a.published), key=lambda a: (a.published, a.id))
+    return dated[::-1] + [a for a in articles if not a.published]
 
 
 def clean_question(question: str, max_chars: int) -> str:

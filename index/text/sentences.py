@@ -47,3 +47,10 @@ def _paragraph_spans(text: str) -> list[tuple[int, int]]:
 def _offset(paragraph: tuple[int, int], text: str) -> list[tuple[int, int]]:
     start, end = paragraph
     return [(start + a, start + b) for a, b in sentence_spans(text[start:end])]
+
+
+def first_sentence(paragraphs: tuple[str, ...]) -> str:
+    """The first sentence of an article's text (its first paragraph where none is found)."""
+    first = paragraphs[0] if paragraphs else ""
+    spans = passage_sentences(first)
+    return first[spans[0][0] : spans[0][1]] if spans else first
