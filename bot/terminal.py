@@ -178,6 +178,10 @@ def format_eval(report: EvalReport) -> str:
             f"out of scope: {report.out_of_scope} questions, "
             f"{report.out_of_scope_silent:.3f} answered with nothing"
         )
+    if report.dated:
+        rows.append(
+            f"dates: {report.dated} questions, {report.dated_right} read as the expected filter"
+        )
     if report.misses:
         rows.append("not in the top 3:")
         rows += [

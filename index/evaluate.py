@@ -3,11 +3,15 @@
 A file has one JSON object a line: ``{"id", "lang", "question", "gold": [...]}``. A returned
 passage is a hit when it contains one of the gold strings, compared without regard to case,
 whitespace or quote marks. Questions with empty ``gold`` are out of scope: the right answer is
-no passage at all.
+no passage at all. A dated question also gives ``today`` (``2026-12-01``) and may give the
+``filter`` it should be read as (``{"since": "2025-01-01", "until": "2025-12-31"}`` or
+``{"recent": true}``): it is then asked as a user asks, its time read, and the report counts
+the filters read as expected.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterable
@@ -16,6 +20,7 @@ from pathlib import Path
 
 from index.errors import EvalFileError
 from index.search.engine import Engine
+from index.text.when import TimeFilter
 
 _QUOTES = re.compile(r"[\"'`“”‘’«»„‟‚‛]")
 _SPACE = re.compile(r"\s+")
@@ -28,6 +33,8 @@ class EvalQuestion:
     lang: str
     question: str
     gold: tuple[str, ...]
+    today: dt.date | None = None  # given: the question is read for time, as of this day
+    expect: TimeFilter | None = None  # the filter it should be read as
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class EvalReport:
     out_of_scope: int
     out_of_scope_silent: float  # share of out-of-scope questions answered with nothing
     misses: tuple[Miss, ...]  # in-scope questions with no right passage in the top 3
+    dated: int = 0  # questions with an expected time filter
+    dated_right: int = 0  # of them, read as expected
 
 
 def normalise(text: str) -> str:
@@ -93,7 +102,24 @@ def _question(line: str, path: Path, number: int) -> EvalQuestion:
     if not isinstance(gold, list) or not all(isinstance(g, str) and g.strip() for g in gold):
         raise EvalFileError(f"{where}: `gold` must be a list of non-empty strings")
     lang = data.get("lang") or "?"
-    return EvalQuestion(str(data.get("id", number)), str(lang), question, tuple(gold))
+    try:
+        today = dt.date.fromisoformat(data["today"]) if data.get("today") else None
+        expect = _filter(data["filter"]) if data.get("filter") is not None else None
+    except (TypeError, ValueError, KeyError) as error:
+        raise EvalFileError(f"{where}: `today` or `filter` is malformed ({error})") from None
+    if expect is not None and today is None:
+        raise EvalFileError(f"{where}: a `filter` needs the `today` it is read against")
+    return EvalQuestion(
+        str(data.get("id", number)), str(lang), question, tuple(gold), today, expect
+    )
+
+
+def _filter(data: dict[str, object]) -> TimeFilter:
+    def day(key: str) -> dt.date | None:
+        value = data.get(key)
+        return dt.date.fromisoformat(str(value)) if value else None
+
+    return TimeFilter(day("since"), day("until"), bool(data.get("recent", False)))
 
 
 def first_hit(texts: Iterable[str], gold: tuple[str, ...]) -> int | None:
@@ -111,8 +137,16 @@ def evaluate(engine: Engine, questions: list[EvalQuestion]) -> EvalReport:
     ranks: dict[str, list[int | None]] = {}
     silent = []
     misses = []
+    dated = dated_right = 0
     for q in questions:
-        hits = engine.search(q.question, DEPTH)
+        if q.today is not None:
+            answer = engine.ask(q.question, DEPTH, today=q.today)
+            hits = list(answer.hits)
+            if q.expect is not None:
+                dated += 1
+                dated_right += answer.when == q.expect
+        else:
+            hits = engine.search(q.question, DEPTH)
         if not q.gold:
             silent.append(not hits)
             continue
@@ -124,7 +158,7 @@ def evaluate(engine: Engine, questions: list[EvalQuestion]) -> EvalReport:
     if len(ranks) > 1:
         scores.append(_score("all", [r for found in ranks.values() for r in found]))
     share = sum(silent) / len(silent) if silent else 1.0
-    return EvalReport(tuple(scores), len(silent), share, tuple(misses))
+    return EvalReport(tuple(scores), len(silent), share, tuple(misses), dated, dated_right)
 
 
 def _score(group: str, ranks: list[int | None]) -> Score:
