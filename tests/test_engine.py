@@ -13,8 +13,8 @@ import pytest
 from index.errors import IndexCorrupt, IndexIncompatible, IndexNotBuilt, QuestionError
 from index.indexer.builder import build
 from index.models.embedder import Vectors
-from index.records import Hit
-from index.search.engine import Engine
+from index.records import ArticleRef, Hit
+from index.search.engine import Engine, newer_on_ties
 from index.settings import Settings
 from index.storage import layout
 from index.text.sentences import passage_sentences
@@ -247,3 +247,15 @@ def test_recent_questions_rank_newest_first_and_sources_list_dated_first(engine:
     assert engine.sources()[0].id == "trade"
     (newest,) = engine.latest(1)
     assert newest.id == "trade" and newest.paragraphs
+
+
+def test_recency_breaks_ties_between_passages_of_nearly_equal_relevance() -> None:
+    def hit(score: float, published: str | None, n: int) -> Hit:
+        return Hit(
+            n, score, f"text {n}", ArticleRef(str(n), "T", None, published, None), (1, 1), n
+        )
+
+    old, new, undated = hit(0.60, "2021-01-01", 1), hit(0.595, "2025-01-01", 2), hit(0.59, None, 3)
+    assert [h.passage_id for h in newer_on_ties([old, new, undated])] == [2, 1, 3]
+    clear = hit(0.70, "2021-01-01", 4)  # a clearly better passage keeps its place
+    assert [h.passage_id for h in newer_on_ties([clear, new])] == [4, 2]

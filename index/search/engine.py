@@ -31,6 +31,7 @@ _SPACES = re.compile(r"\s+")
 CANDIDATES = 50  # passages each retriever proposes before fusion
 SPARE = 5
 RANGE_DEPTH = 10  # candidates per wanted passage when a date range filters them
+RECENCY_TIE = 0.01  # cosines this close are a tie that the newer article wins
 
 
 class Engine:
@@ -274,8 +275,9 @@ class Engine:
         hits = spread_articles(text, hits)
         if when is not None and when.recent:  # newest first, undated last; stable otherwise
             hits.sort(key=lambda hit: hit.article.published or "", reverse=True)
-            hits = [replace(hit, rank=n) for n, hit in enumerate(hits, 1)]
-        return hits[:limit]
+        else:
+            hits = newer_on_ties(hits)
+        return [replace(hit, rank=n) for n, hit in enumerate(hits[:limit], 1)]
 
     def _embed_queries(self, texts: Sequence[str]) -> None:
         """Embed the questions not yet cached, one batch per model."""
@@ -347,6 +349,18 @@ class Engine:
                 known = row is not None and text_language(row.text) != "en"
                 self._languages[passage_id] = known
         return known
+
+
+def newer_on_ties(hits: list[Hit]) -> list[Hit]:
+    """Recency as a tie-breaker: of two neighbours whose cosines are within `RECENCY_TIE`, the
+    newer article's passage comes first (undated ones count as oldest)."""
+    ordered = list(hits)
+    for i in range(len(ordered) - 1):
+        first, second = ordered[i], ordered[i + 1]
+        tied = abs(first.score - second.score) <= RECENCY_TIE
+        if tied and (second.article.published or "") > (first.article.published or ""):
+            ordered[i], ordered[i + 1] = second, first
+    return ordered
 
 
 def _newest_first(articles: list[Article]) -> list[Article]:
