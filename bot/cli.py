@@ -114,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     latest_cmd.set_defaults(run=_latest)
     sources_cmd = commands.add_parser("sources", help="every article, newest first")
     sources_cmd.set_defaults(run=_sources)
+    timeline_cmd = commands.add_parser("timeline", help="a topic's passages per month, charted")
+    timeline_cmd.add_argument("topic", nargs="?", help="what to chart (default: every article)")
+    timeline_cmd.add_argument("--png", type=Path, metavar="FILE", help="write the chart here")
+    timeline_cmd.set_defaults(run=_timeline)
 
     chat_cmd = commands.add_parser("chat", help="an interactive chat in the terminal")
     chat_cmd.add_argument("-k", type=_positive, default=None, help="passages per answer")
@@ -289,6 +293,20 @@ def _latest(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> i
     from index.search.engine import Engine
 
     print(format_latest(Engine.open(settings).latest(args.n)))
+    return 0
+
+
+def _timeline(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
+    from bot.terminal import timeline_summary
+    from index.search.engine import Engine
+
+    found = Engine.open(settings).timeline(args.topic)
+    print(timeline_summary(found))
+    if args.png is not None:
+        from bot.charts import timeline_png
+
+        args.png.write_bytes(timeline_png(found))
+        print(f"chart written to {args.png}")
     return 0
 
 

@@ -28,14 +28,14 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from bot import adding, callbacks, render, terminal, texts
+from bot import adding, callbacks, charts, render, terminal, texts
 from bot.callbacks import Around, Example, More, Preview, Vote, Year
 from bot.services import Found, Services, acknowledge, send, services
 from bot.state import StateError
 from index.errors import CitebotError, QuestionError
 from index.records import Hit
 from index.text.language import detect
-from index.text.sanitize import preview
+from index.text.sanitize import clean_text, preview
 from index.text.when import TimeFilter
 
 log = logging.getLogger("citebot.bot")
@@ -126,6 +126,26 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     blocks = ["<b>Latest</b>", *(render.latest_item(article) for article in articles)]
     for text in await asyncio.to_thread(render.pack, blocks):
         await send(message, text)
+
+
+async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A chart of a topic's passages per month by outlet, with a summary (/timeline TOPIC)."""
+    message = update.effective_message
+    if message is None:
+        return
+    shared = services(context)
+    user = update.effective_user
+    topic = clean_text(" ".join(context.args or [])).strip()[:200] or None
+    words = texts.framing(detect(topic) if topic else _user_language(update))
+    if await _refused(shared, user.id if user else None, message, words):
+        return
+    found = await asyncio.to_thread(shared.engine.timeline, topic)
+    summary = html.escape(render.clip(terminal.timeline_summary(found), 900))
+    if not found.months:
+        await send(message, summary)
+        return
+    png = await asyncio.to_thread(charts.timeline_png, found)
+    await message.reply_photo(png, caption=summary)
 
 
 async def ask_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -491,6 +511,17 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             built=manifest.built_at,
         ),
     )
+    days = await asyncio.to_thread(shared.state.daily)
+    if days:
+        png = await asyncio.to_thread(
+            charts.stats_png,
+            [d.day for d in days],
+            [d.questions for d in days],
+            [d.answered for d in days],
+            [d.up for d in days],
+            [d.down for d in days],
+        )
+        await message.reply_photo(png, caption=texts.STATS_CHART.format(days=len(days)))
 
 
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

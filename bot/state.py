@@ -74,6 +74,15 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class Day:
+    day: str  # YYYY-MM-DD
+    questions: int
+    answered: float  # share
+    up: int
+    down: int
+
+
+@dataclass(frozen=True)
 class Gap:
     """A question the corpus could not answer, or whose answer was voted down."""
 
@@ -248,6 +257,35 @@ class BotState:
                 int(up),
                 int(down),
             )
+
+        return self._read(read)
+
+    def daily(self, days: int = 30) -> list[Day]:
+        """Questions, the answered share and votes per day (UTC), for the last ``days`` days
+        that saw any, oldest first.
+
+        Raises:
+            StateError: the database can't be read now.
+        """
+        self.flush(BUSY_SECONDS)
+
+        def read(db: sqlite3.Connection) -> list[Day]:
+            asked = {
+                row[0]: (int(row[1]), float(row[2]))
+                for row in db.execute(
+                    "SELECT date(asked_at, 'unixepoch'), count(*), avg(answered) FROM questions "
+                    "GROUP BY 1"
+                )
+            }
+            votes = {
+                row[0]: (int(row[1]), int(row[2]))
+                for row in db.execute(
+                    "SELECT date(given_at, 'unixepoch'), coalesce(sum(vote = 1), 0), "
+                    "coalesce(sum(vote = -1), 0) FROM feedback GROUP BY 1"
+                )
+            }
+            found = sorted(set(asked) | set(votes))[-days:]
+            return [Day(d, *asked.get(d, (0, 0.0)), *votes.get(d, (0, 0))) for d in found]
 
         return self._read(read)
 

@@ -19,6 +19,7 @@ from index.text.sentences import first_sentence
 if TYPE_CHECKING:
     from bot.feeds import Feed, Outcome
     from index.ingest.add import Prepared
+    from index.search.timeline import Timeline
 
 NOTHING_FOUND = (
     "The corpus has nothing on that. Try rephrasing, or ask about Azerbaijan–China relations: "
@@ -255,3 +256,16 @@ def format_outcome(outcome: Outcome) -> str:
     """One line of a poll: taken, skipped or failed, and why."""
     what = outcome.title or "the feed"
     return clean_text(f"{outcome.outcome:<7} {outcome.feed}: {what} ({outcome.reason})")
+
+
+def timeline_summary(found: Timeline) -> str:
+    """First and last mention and the peak month, in a line or two."""
+    subject = f"“{found.topic}”" if found.topic else "the corpus"
+    unit = found.unit[:-1]  # passage, article
+    if not found.months:
+        more = f" ({plural(found.undated, unit)} without a date)" if found.undated else ""
+        return f"No dated {found.unit} for {subject}{more}."
+    peak = found.peak
+    text = f"{plural(found.total, unit)} for {subject}: first {found.first}, last {found.last}"
+    text += f", peak {peak[0]} ({peak[1]})" if peak else ""
+    return text + (f"; {found.undated} without a date left out." if found.undated else ".")

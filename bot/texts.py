@@ -33,6 +33,7 @@ ADDING = "Adding <b>{title}</b> and updating the index…"
 ADDED = "Added <b>{title}</b> as {file}: {passages} passages, searchable now."
 ALREADY = "⚠️ Already in the corpus as {file}."
 DIGEST = "<b>New in the corpus</b> ({count}):"
+STATS_CHART = "Questions, answered share and votes per day (last {days} days with any)."
 NO_FEEDS = "No feeds yet: add one with <code>citebot feeds add URL</code>."
 SUBSCRIBED = (
     "Subscribed: you will get a message whenever new articles are added. /unsubscribe stops it."

@@ -14,6 +14,8 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from email.parser import BytesParser
+from email.policy import default
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -331,6 +333,22 @@ class FakeBotAPI:
             self._condition.notify_all()
         return message
 
+    def _api_sendPhoto(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        chat_id = int(params["chat_id"])
+        photo = params.get("photo")
+        if not isinstance(photo, bytes) or not photo.startswith(b"\x89PNG"):
+            raise ApiError(400, "Bad Request: wrong type of the web page content")
+        caption = str(params.get("caption", ""))
+        if utf16(parse_html(caption)[0] if params.get("parse_mode") == "HTML" else caption) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        message = self._message({**params, "text": caption}, chat_id, next(self._ids))
+        message["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]
+        message["png"] = photo
+        with self._condition:
+            self.sent.append(message)
+            self._condition.notify_all()
+        return {k: v for k, v in message.items() if k != "png"}
+
     def _api_getFile(self, params: dict[str, Any]) -> Any:  # noqa: N802
         file_id = str(params["file_id"])
         if file_id not in self.files:
@@ -417,8 +435,12 @@ class FakeBotAPI:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode("utf-8")
+                raw = self.rfile.read(length)
                 kind = self.headers.get("Content-Type", "")
+                if kind.startswith("multipart/form-data"):  # an upload: sendPhoto
+                    self._serve({k: [v] for k, v in _multipart(kind, raw).items()}, raw=True)
+                    return
+                body = raw.decode("utf-8")
                 if kind.startswith("application/json"):
                     self._serve({k: [v] for k, v in json.loads(body or "{}").items()}, raw=True)
                 else:
@@ -463,6 +485,23 @@ class FakeBotAPI:
                     pass  # the client went away (a bot stopped mid long poll): as Telegram does
 
         return Handler
+
+
+def _multipart(kind: str, body: bytes) -> dict[str, Any]:
+    """A multipart/form-data body's fields: text, JSON where Telegram sends JSON, or bytes."""
+    message = BytesParser(policy=default).parsebytes(
+        f"Content-Type: {kind}\r\n\r\n".encode() + body
+    )
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        if part.get_filename() is not None:
+            fields[str(name)] = data
+        else:
+            fields[str(name)] = _decode(str(name), data.decode("utf-8"))
+    return fields
 
 
 def _decode(name: str, value: str) -> Any:

@@ -515,7 +515,7 @@ def test_more_on_a_question_from_another_chat_shows_nothing_of_it(harness: Harne
 def test_edited_messages_are_not_answered_or_run_again(harness: Harness) -> None:
     question = harness.text("crude oil exports trade")
     command = harness.text("/stats", user=ADMIN)
-    assert len(harness.run(question, command)) == 2
+    assert len(harness.run(question, command)) == 3  # the answer; /stats, then its chart
     edits = [
         {"update_id": next(harness._ids), "edited_message": {**update["message"], "edit_date": 1}}
         for update in (question, command)
@@ -601,3 +601,23 @@ def test_latest_and_sources_put_the_newest_first_with_dates(harness: Harness) ->
     (listed,) = harness.run(harness.text("/sources"))
     lines = [line for line in listed["text"].splitlines() if line.startswith("•")]
     assert "2024-03-01" in lines[0] and all("undated" in line for line in lines[1:])
+
+
+def test_timeline_and_stats_send_charts(harness: Harness) -> None:
+    other = {"id": 77, "is_bot": False, "first_name": "Cy"}
+    harness.run(harness.text("crude oil exports trade"))
+    (chart,) = harness.run(harness.text("/timeline crude oil exports trade"))
+    assert chart["png"].startswith(b"\x89PNG") and len(chart["png"]) > 10_000
+    topic = "“crude oil exports trade”"
+    assert (
+        chart["text"] == f"1 passage for {topic}: first 2024-03, last 2024-03, peak 2024-03 (1)."
+    )
+    (whole,) = harness.run(harness.text("/timeline", other))
+    assert whole["text"].startswith("1 article for the corpus: first 2024-03")
+    assert "2 without a date left out" in whole["text"]
+    (nothing,) = harness.run(harness.text("/timeline Kilimanjaro altitude", other))
+    assert (
+        nothing["text"] == "No dated passages for “Kilimanjaro altitude”." and "png" not in nothing
+    )
+    text, picture = harness.run(harness.text("/stats", user=ADMIN))
+    assert "Questions served" in text["text"] and picture["png"].startswith(b"\x89PNG")

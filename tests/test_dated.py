@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.charts import timeline_png
 from index.evaluate import evaluate, load_questions
 from index.indexer.builder import build
 from index.search.engine import Engine
@@ -93,3 +94,18 @@ def test_dated_questions_find_the_article_of_their_time(dated: Engine, tmp_path:
     assert (report.dated, report.dated_right) == (6, 6)
     everything = next(s for s in report.scores if s.group == "all")
     assert everything.hit_at_1 == 1.0, report.misses
+
+
+def test_timeline_counts_a_topics_passages_per_month_by_outlet(dated: Engine) -> None:
+    found = dated.timeline("Azerbaijan and China gas")
+    assert (found.months[0], found.months[-1], len(found.months)) == ("2019-04", "2025-02", 71)
+    assert sorted(found.passages) == ["Caspian Wire", "Gas Daily"]
+    gas_daily = found.passages["Gas Daily"]
+    assert gas_daily[found.months.index("2023-09")] == 1 and sum(gas_daily) == 2
+    assert (found.first, found.last, found.total) == ("2019-04", "2025-02", 4)
+    whole = dated.timeline()
+    assert whole.unit == "articles" and sum(whole.articles) == 4
+    png = timeline_png(found)
+    assert png.startswith(b"\x89PNG") and png[16:24] == (1200).to_bytes(4, "big") + (750).to_bytes(
+        4, "big"
+    )

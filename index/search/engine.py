@@ -19,6 +19,7 @@ from index.search.diversify import merge_near_duplicates, spread_articles
 from index.search.fusion import reciprocal_rank_fusion
 from index.search.query_cache import QueryCache
 from index.search.routing import Router
+from index.search.timeline import Timeline, timeline
 from index.settings import Settings
 from index.storage import faiss_index, layout
 from index.storage.catalog import Store, StoredPassage
@@ -31,6 +32,7 @@ _SPACES = re.compile(r"\s+")
 CANDIDATES = 50  # passages each retriever proposes before fusion
 SPARE = 5
 RANGE_DEPTH = 10  # candidates per wanted passage when a date range filters them
+TIMELINE_DEPTH = 200  # relevant passages a timeline counts at most
 RECENCY_TIE = 0.01  # cosines this close are a tie that the newer article wins
 
 
@@ -234,6 +236,12 @@ class Engine:
         """A whole article with its paragraphs, or None if the index has no such article."""
         with self._lock:
             return self._store.article(article_id)
+
+    def timeline(self, topic: str | None = None) -> Timeline:
+        """Per month and outlet, the passages relevant to ``topic`` (or, without one, the
+        articles of the whole corpus)."""
+        hits = self._search(topic, TIMELINE_DEPTH, threshold=True) if topic else []
+        return timeline(topic, hits, self.articles())
 
     def sources(self) -> list[Article]:
         """Every article (paragraphs left out), newest first, undated ones last."""
