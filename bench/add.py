@@ -33,7 +33,7 @@ from bench.engine import CORPUS, settings_for  # noqa: E402
 from index.settings import Settings  # noqa: E402
 from tests.fakebotapi import TOKEN, FakeBotAPI  # noqa: E402
 from tests.helpers import cli_env  # noqa: E402
-from tests.test_add import Site  # noqa: E402
+from tests.website import Site  # noqa: E402
 
 ADMIN = {"id": 1, "is_bot": False, "first_name": "Ada"}
 USER = {"id": 2, "is_bot": False, "first_name": "Bo"}

@@ -362,15 +362,22 @@ async def _vote(
     await acknowledge(query, words["thanks"])
 
 
-async def _more(message: Message, shared: Services, pressed: More) -> None:
+async def _question_of(message: Message, shared: Services, question_id: int) -> str | None:
+    """The question a button under an answer names, or None (the user was told why)."""
     try:
-        question = await _asked(shared, pressed.question_id, message.chat_id)
+        question = await _asked(shared, question_id, message.chat_id)
     except StateError as error:
-        log.warning("'More' could not read its question: %s", error)
+        log.warning("a button could not read its question: %s", error)
         await send(message, texts.ERROR)
-        return
+        return None
     if question is None:
         await send(message, texts.GONE)
+    return question
+
+
+async def _more(message: Message, shared: Services, pressed: More) -> None:
+    question = await _question_of(message, shared, pressed.question_id)
+    if question is None:
         return
     offset = pressed.shown
     if offset + PAGE > MAX_SHOWN:  # a forged button could ask for thousands
@@ -387,14 +394,8 @@ async def _more(message: Message, shared: Services, pressed: More) -> None:
 
 async def _narrow(message: Message, shared: Services, pressed: Year) -> None:
     """The same question again, from one year's articles only."""
-    try:
-        question = await _asked(shared, pressed.question_id, message.chat_id)
-    except StateError as error:
-        log.warning("a year button could not read its question: %s", error)
-        await send(message, texts.ERROR)
-        return
+    question = await _question_of(message, shared, pressed.question_id)
     if question is None:
-        await send(message, texts.GONE)
         return
     year = TimeFilter(dt.date(pressed.year, 1, 1), dt.date(pressed.year, 12, 31))
     found = await shared.find(question, PAGE, when=year)

@@ -11,6 +11,7 @@ from index.models.embedder import Embedder, extra_embedders, minilm
 from index.search.engine import Engine
 from index.settings import Settings
 from tests.fakes import FakeEmbedder
+from tests.website import Site
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_CORPUS = REPO / "corpus" / "articles"
@@ -120,3 +121,11 @@ def real_index(
     )
     build(settings, embedder=real_model, extra=real_extra)
     return settings
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[Site]:
+    """The tests' web site on 127.0.0.1 (tests/website.py)."""
+    served = Site()
+    yield served
+    served.stop()

@@ -11,15 +11,8 @@ import pytest
 
 from bot import texts
 from tests.fakebotapi import parse_html
-from tests.test_add import PAGE, REPORT, Site
 from tests.test_bot_handlers import ADMIN, USER, Harness, buttons, harness_over
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    served = Site()
-    yield served
-    served.stop()
+from tests.website import PAGE, REPORT, Site
 
 
 @pytest.fixture

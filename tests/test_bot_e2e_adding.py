@@ -19,7 +19,7 @@ from index.models.embedder import Embedder
 from tests.conftest import REAL_CORPUS, REPO, settings_for
 from tests.fakebotapi import TOKEN, FakeBotAPI
 from tests.helpers import RUN_DIR, cli_env
-from tests.test_add import REPORT, Site
+from tests.website import REPORT, Site
 
 pytestmark = pytest.mark.slow
 

@@ -12,15 +12,8 @@ from bot import texts
 from bot.following import poll_and_announce
 from tests.conftest import REPO
 from tests.fakebotapi import parse_html
-from tests.test_add import Site
 from tests.test_bot_handlers import ADMIN, USER, Harness, harness_over
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    served = Site()
-    yield served
-    served.stop()
+from tests.website import Site
 
 
 @pytest.fixture

@@ -16,16 +16,9 @@ from index.ingest.topic import TopicRule
 from index.settings import Settings
 from tests.conftest import REPO, settings_for
 from tests.helpers import RUN_DIR, cli_env
-from tests.test_add import Site
+from tests.website import Site
 
 RULE = TopicRule.load(REPO / "corpus" / "topic.yaml")
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[Site]:
-    served = Site()
-    yield served
-    served.stop()
 
 
 @pytest.fixture
