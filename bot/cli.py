@@ -302,11 +302,13 @@ def _timeline(settings: Settings, bot: BotSettings, args: argparse.Namespace) ->
 
     found = Engine.open(settings).timeline(args.topic)
     print(timeline_summary(found))
-    if args.png is not None:
+    if args.png is not None and found.months:
         from bot.charts import timeline_png
 
         args.png.write_bytes(timeline_png(found))
         print(f"chart written to {args.png}")
+    elif args.png is not None:
+        print("no chart written: nothing dated to chart")
     return 0
 
 

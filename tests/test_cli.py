@@ -207,3 +207,41 @@ def test_cli_ask_and_the_bots_start_never_import_torch(real_index: Settings) -> 
         "build_application(settings, bot, engine, state)"
     )
     assert python(start + NO_TORCH, real_index).stdout.strip() == "[]"
+
+
+def test_cli_ask_since_until_latest_sources_and_timeline(
+    real_index: Settings, tmp_path: Path
+) -> None:
+    done = citebot(
+        real_index,
+        "ask",
+        "--json",
+        "--since",
+        "2024",
+        "--until",
+        "2025-06-30",
+        "Who is China's ambassador?",
+    )
+    answer = json.loads(done.stdout)
+    assert answer["filters"] == {
+        "since": "2024-01-01",
+        "until": "2025-06-30",
+        "recent": False,
+        "widened": True,
+    }
+    assert answer["results"]  # the seed articles are undated: the best answer from any date
+    shown = citebot(real_index, "ask", "Who is China's ambassador? in 2024").stdout
+    assert shown.startswith("Nothing published 2024 on that; the best passages from any date:")
+    assert ", undated, ¶" in shown
+    assert (
+        citebot(real_index, "latest", "1").stdout.startswith("China-Azerbaijan")
+        or "undated" in citebot(real_index, "latest", "1").stdout
+    )
+    sources = citebot(real_index, "sources").stdout.splitlines()
+    assert len(sources) == 2 and all(line.startswith("undated") for line in sources)
+    chart = tmp_path / "t.png"
+    done = citebot(real_index, "timeline", "trade", "--png", str(chart))
+    assert done.stdout.startswith("No dated passages for “trade”") and not chart.exists()
+    assert "no chart written" in done.stdout
+    status = citebot(real_index, "index", "status").stdout
+    assert "2 (2 undated)" in status
