@@ -22,8 +22,8 @@ from index.text.sanitize import shorten
 
 MAX_REDIRECTS = 5
 USER_AGENT = (
-    "citebot/0.1 (cited answers about Azerbaijan-China relations; "
-    "https://github.com/citebot/citebot#readme)"
+    "citebot/0.1 (a bot that quotes news on Azerbaijan-China relations with citations; "
+    "what it fetches and why: see README.md, 'Adding articles')"
 )
 Resolver = Callable[[str], list[str]]
 
