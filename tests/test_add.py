@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -203,3 +204,17 @@ def test_cli_add_dry_run_writes_nothing_and_a_failure_sets_the_exit_status(
     assert done.stdout.startswith("would add: China and Azerbaijan sign a solar deal — Caspian")
     assert "Wire, 2025-05-14; 48 words" in done.stdout and "600 megawatts" in done.stdout
     assert "answered 404" in done.stderr
+
+
+def test_add_finds_duplicates_in_what_the_index_recorded_without_reading_the_corpus(
+    local: Settings, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = write(prepare(f"{site.url}/solar", local), local)
+    build(local, embedder=FakeEmbedder())
+    again = prepare(f"{site.url}/moved", local)
+
+    def unread(data: bytes, relpath: str, article_id: str) -> Any:
+        raise AssertionError(f"{relpath} was read again")
+
+    monkeypatch.setattr("index.ingest.add.parse_article", unread)
+    assert duplicate_of(again.article, local) == first.name

@@ -13,6 +13,7 @@ from index.text.corpus import (
     CorpusFile,
     Skipped,
     article_ids,
+    content_hash,
     digest,
     parse_article,
     read_bytes,
@@ -89,7 +90,7 @@ def _examine(
     except Exception as error:  # one file never stops a build, whatever it holds
         reason = f"could not be read ({type(error).__name__}: {shorten(str(error))})"
         return _row(file, sha, "skipped", message=reason), None
-    content_sha = digest("\n\n".join(article.paragraphs).encode("utf-8"))
+    content_sha = content_hash(article)
     return _row(file, sha, "indexed", article_id, content_sha), article
 
 

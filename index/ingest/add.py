@@ -20,12 +20,14 @@ from typing import Any
 
 import yaml
 
-from index.errors import ArticleError, SourceError
+from index.errors import ArticleError, IndexStateError, SourceError
 from index.ingest.extract import MEDIA_TYPES, extract, kind_of
 from index.ingest.fetch import fetch
 from index.records import Article
 from index.settings import Settings
-from index.text.corpus import digest, parse_article, read_bytes, scan
+from index.storage import layout
+from index.storage.catalog import Store
+from index.text.corpus import content_hash, parse_article, read_bytes, scan
 from index.text.sanitize import shorten
 
 SLUG_PART = 60  # characters of each part of a file name
@@ -91,25 +93,52 @@ def _check_size(size: int, name: str, settings: Settings) -> None:
         )
 
 
-def content_hash(article: Article) -> str:
-    """The hash of an article's text, as a build computes it to find duplicates."""
-    return digest("\n\n".join(article.paragraphs).encode("utf-8"))
-
-
 def duplicate_of(article: Article, settings: Settings) -> str | None:
-    """The corpus file that already holds ``article`` (the same link or the same text)."""
-    files, _ = scan(settings.corpus_dir)
+    """The corpus file that already holds ``article`` (the same link or the same text).
+
+    What the current index recorded is looked up, not read again; only files the index has
+    not seen (added or changed since its build) are read: a feed poll checks each entry
+    against the corpus without parsing it all.
+    """
     wanted = content_hash(article)
+    known = _indexed(settings)
+    files, _ = scan(settings.corpus_dir)
     for file in files:
-        try:
-            existing = parse_article(
-                read_bytes(file, settings.max_article_bytes), file.relpath, ""
-            )
-        except ArticleError:
-            continue
-        if (article.url and existing.url == article.url) or content_hash(existing) == wanted:
+        row = known.get(file.relpath)
+        if row is not None and row[0] == (file.size, file.mtime_ns):
+            url, text_hash = row[1], row[2]
+        else:
+            try:
+                data = read_bytes(file, settings.max_article_bytes)
+                existing = parse_article(data, file.relpath, "")
+            except ArticleError:
+                continue
+            url, text_hash = existing.url, content_hash(existing)
+        if (article.url and url == article.url) or text_hash == wanted:
             return file.relpath
     return None
+
+
+def _indexed(settings: Settings) -> dict[str, tuple[tuple[int, int], str | None, str | None]]:
+    """For each file the current index holds: (size, mtime), its link and its text hash."""
+    try:
+        version = layout.current_version(settings.index_dir, (layout.STORE_FILE,))
+        store = Store.open(version / layout.STORE_FILE)
+    except IndexStateError:
+        return {}
+    try:
+        urls = {a.id: a.url for a in store.articles()}
+        return {
+            row.relpath: (
+                (row.size, row.mtime_ns),
+                urls.get(row.article_id or ""),
+                row.content_sha,
+            )
+            for row in store.files().values()
+            if row.status == "indexed"
+        }
+    finally:
+        store.close()
 
 
 def markdown(article: Article, via: str, added: dt.date) -> str:

@@ -143,6 +143,11 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def content_hash(article: Article) -> str:
+    """The hash of an article's text: the same text under two names is one article."""
+    return digest("\n\n".join(article.paragraphs).encode("utf-8"))
+
+
 def read_bytes(file: CorpusFile, max_bytes: int) -> bytes:
     """Read a file, refusing ones over the size limit.
 
