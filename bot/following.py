@@ -51,10 +51,11 @@ async def poll_and_announce(shared: Services, bot: Bot) -> list[Outcome]:
 
 
 async def _announce(shared: Services, bot: Bot, taken: list[Outcome]) -> None:
-    text = digest(taken)
+    messages = digest(taken)
     for chat_id in await asyncio.to_thread(shared.feeds.subscribers):
         try:
-            await bot.send_message(chat_id, text)
+            for text in messages:
+                await bot.send_message(chat_id, text)
         except Forbidden:  # blocked the bot, or left: not retried forever
             await asyncio.to_thread(shared.feeds.unsubscribe, chat_id)
             log.info("unsubscribed chat %s, which no longer takes our messages", chat_id)
@@ -62,16 +63,14 @@ async def _announce(shared: Services, bot: Bot, taken: list[Outcome]) -> None:
             log.warning("could not send a digest to chat %s: %s", chat_id, error)
 
 
-def digest(taken: list[Outcome]) -> str:
-    """One message about new articles: title, outlet, date, link and first sentence each."""
+def digest(taken: list[Outcome]) -> list[str]:
+    """What subscribers get about new articles: title, outlet, date, link and first sentence
+    each, in as few messages as fit (one, mostly)."""
     blocks = [texts.DIGEST.format(count=len(taken))]
-    for outcome in taken[:DIGEST_ITEMS]:
-        if outcome.prepared is None:
-            continue
-        blocks.append(render.latest_item(outcome.prepared.article))
+    blocks += [render.latest_item(o.prepared.article) for o in taken[:DIGEST_ITEMS] if o.prepared]
     if len(taken) > DIGEST_ITEMS:
-        blocks.append(f"… and {len(taken) - DIGEST_ITEMS} more: /sources")
-    return render.pack(["\n\n".join(blocks)])[0]
+        blocks.append(f"… and {len(taken) - DIGEST_ITEMS} more: /latest")
+    return render.pack(blocks)
 
 
 async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -62,3 +62,17 @@ def test_feeds_command_is_for_admins_and_subscribing_can_be_undone(
     assert "wire: 0 taken, 0 skipped; never polled" in listed["text"]
     bot.run(bot.text("/subscribe", USER), bot.text("/unsubscribe", USER))
     assert bot.services().feeds.subscribers() == []
+
+
+def test_a_digest_of_many_long_articles_fits_telegram(tmp_path: Path) -> None:
+    from bot.feeds import Outcome
+    from bot.following import digest
+    from bot.render import LIMIT, size
+    from index.ingest.add import Prepared
+    from index.records import Article
+
+    article = Article("", "T" * 3000, ("A first sentence. " * 200,), "O" * 500, "2025-01-01")
+    taken = [Outcome("f", "t", "l", "taken", "added", None, Prepared(article, "v"))] * 15
+    messages = digest(taken)
+    assert all(size(m) <= LIMIT for m in messages)  # every field is clipped
+    assert all(parse_html(m) for m in messages) and messages[-1].endswith("5 more: /latest")
