@@ -84,8 +84,12 @@ def test_cli_ask_readable_output_cites_sources(real_index: Settings) -> None:
         real_index, "ask", "-k", "1", "What plan does China begin to implement in 2021?"
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(
-        "1. China-Azerbaijan: 2,000 Year History of Bilateral Connections, Azeri Observer, ¶"
+    said, first = done.stdout.splitlines()[:2]
+    # "in 2021" is read as a publication date; the seed articles are undated, so it widens.
+    assert said == "Nothing published 2021 on that; the best passages from any date:"
+    assert first.startswith(
+        "1. China-Azerbaijan: 2,000 Year History of Bilateral Connections, Azeri Observer, "
+        "undated, ¶"
     )
     assert "14th Five-Year Plan" in done.stdout
     assert done.stderr == ""  # no library's progress bars or warnings
