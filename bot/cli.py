@@ -25,7 +25,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.settings import BotSettings
 from index.errors import (
@@ -36,6 +36,12 @@ from index.errors import (
     SourceError,
 )
 from index.settings import MAX_K, Settings, load_dotenv
+
+if TYPE_CHECKING:
+    from bot.feeds import FeedStore
+    from index.indexer.builder import BuildReport
+    from index.ingest.add import Prepared
+    from index.text.when import TimeFilter
 from index.text.sanitize import clean_text, shorten
 
 EXIT_ERROR = 1
@@ -279,7 +285,7 @@ def _date(text: str, first: bool) -> dt.date:
         raise argparse.ArgumentTypeError("must be a date like 2025-05-14, or a year") from None
 
 
-def _when(args: argparse.Namespace) -> Any:
+def _when(args: argparse.Namespace) -> TimeFilter | None:
     """--since and --until as a filter (None: the question's own time is read)."""
     from index.text.when import TimeFilter
 
@@ -392,12 +398,17 @@ NO_TOKEN_BANNER = (
 
 def update_index(settings: Settings) -> None:
     """Bring the index up to date before serving, reporting what changed on stderr."""
-    from bot.progress import EmbeddingBars
     from bot.terminal import format_build
+
+    print(format_build(_build_now(settings)), file=sys.stderr)
+
+
+def _build_now(settings: Settings) -> BuildReport:
+    """An incremental build with a progress bar on a terminal; Ctrl-C stops it."""
+    from bot.progress import EmbeddingBars
     from index.indexer.builder import build
 
-    report = build(settings, progress=EmbeddingBars(sys.stderr.isatty()), stop=INTERRUPTED)
-    print(format_build(report), file=sys.stderr)
+    return build(settings, progress=EmbeddingBars(sys.stderr.isatty()), stop=INTERRUPTED)
 
 
 def _run(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
@@ -436,14 +447,11 @@ def _add(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     return EXIT_ERROR if failed else 0
 
 
-def _build_added(settings: Settings, written: list[Any]) -> None:
+def _build_added(settings: Settings, written: list[Prepared]) -> None:
     """Build, then say how many passages the new articles brought and a question to try."""
-    from bot.progress import EmbeddingBars
     from bot.terminal import plural
-    from index.indexer.builder import build
 
-    report = build(settings, progress=EmbeddingBars(sys.stderr.isatty()), stop=INTERRUPTED)
-    passages = report.inserted
+    passages = _build_now(settings).inserted
     title = written[0].article.title
     print(
         f"{plural(passages, 'passage')} added from {plural(len(written), 'article')}; "
@@ -451,7 +459,7 @@ def _build_added(settings: Settings, written: list[Any]) -> None:
     )
 
 
-def _feed_store(bot: BotSettings) -> Any:
+def _feed_store(bot: BotSettings) -> FeedStore:
     from bot.feeds import FeedStore
 
     return FeedStore(bot.state_dir / "bot.sqlite")
