@@ -95,31 +95,40 @@ async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List every article: outlet, title, date, link."""
-    if update.effective_message is None:
+    allowed = await _allowed(update, context)
+    if allowed is None:
         return
-    shared = services(context)
-    user = update.effective_user
-    words = texts.framing(_user_language(update))
-    if await _refused(shared, user.id if user else None, update.effective_message, words):
-        return
+    message, shared = allowed
     articles = await asyncio.to_thread(shared.engine.sources)  # newest first
     lines = [render.source_line(article) for article in articles[:SOURCES_LISTED]]
     if len(articles) > SOURCES_LISTED:
         lines.append(f"… and {len(articles) - SOURCES_LISTED:,} more")
     for text in await asyncio.to_thread(render.pack, ["<b>Sources</b>", *lines]):
-        await send(update.effective_message, text)
+        await send(message, text)
+
+
+async def _allowed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, language: str | None = None
+) -> tuple[Message, Services] | None:
+    """A command's message and the services, unless the user is over the rate limit (then
+    they are told, in ``language`` or their own)."""
+    message = update.effective_message
+    if message is None:
+        return None
+    shared = services(context)
+    user = update.effective_user
+    words = texts.framing(language or _user_language(update))
+    if await _refused(shared, user.id if user else None, message, words):
+        return None
+    return message, shared
 
 
 async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The newest articles: title, outlet, date, link and first sentence (/latest N)."""
-    message = update.effective_message
-    if message is None:
+    allowed = await _allowed(update, context)
+    if allowed is None:
         return
-    shared = services(context)
-    user = update.effective_user
-    words = texts.framing(_user_language(update))
-    if await _refused(shared, user.id if user else None, message, words):
-        return
+    message, shared = allowed
     wanted = (context.args or ["5"])[0]
     n = min(int(wanted), LATEST_MAX) if wanted.isdigit() and int(wanted) > 0 else 5
     articles = await asyncio.to_thread(shared.engine.latest, n)
@@ -130,15 +139,11 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A chart of a topic's passages per month by outlet, with a summary (/timeline TOPIC)."""
-    message = update.effective_message
-    if message is None:
-        return
-    shared = services(context)
-    user = update.effective_user
     topic = clean_text(" ".join(context.args or [])).strip()[:200] or None
-    words = texts.framing(detect(topic) if topic else _user_language(update))
-    if await _refused(shared, user.id if user else None, message, words):
+    allowed = await _allowed(update, context, detect(topic) if topic else None)
+    if allowed is None:
         return
+    message, shared = allowed
     found = await asyncio.to_thread(shared.engine.timeline, topic)
     summary = html.escape(render.clip(terminal.timeline_summary(found), 900))
     if not found.months:
