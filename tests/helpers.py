@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from index.settings import Settings
+from tests.fakebotapi import FakeBotAPI
 
 REPO = Path(__file__).resolve().parent.parent
 # Processes under test run here, not in the repository root, so that a developer's own .env
@@ -41,3 +45,27 @@ def citebot(
         timeout=300,
         check=False,
     )
+
+
+@contextlib.contextmanager
+def bot_process(command: str, env: dict[str, str], log: Path, api: FakeBotAPI) -> Iterator[None]:
+    """`citebot COMMAND` (run or serve) polling ``api``, its output in ``log``; stopped with
+    Ctrl-C (SIGINT) at the end, as a person would."""
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", command],
+            cwd=RUN_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        api.wait(lambda: any(m == "getUpdates" for m, _ in api.calls) or process.poll(), 120)
+        assert process.poll() is None, log.read_text()
+        yield
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +16,7 @@ from index.models.embedder import Embedder
 from index.settings import Settings
 from tests.conftest import PUBLIC_QUESTIONS, REAL_CORPUS, settings_for, write_article
 from tests.fakebotapi import BOT, TOKEN, ApiError, FakeBotAPI, dropped, parse_html, utf16
-from tests.helpers import RUN_DIR, cli_env
+from tests.helpers import bot_process, cli_env
 
 pytestmark = pytest.mark.slow
 
@@ -96,24 +93,10 @@ def world(tmp_path_factory: pytest.TempPathFactory, real_model: Embedder) -> Ite
         CITEBOT_MIN_SCORE="0.3",
         CITEBOT_LOG_LEVEL="DEBUG",
     )
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],  # as `make run`: update index, serve
-            cwd=RUN_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        api.wait(lambda: any(m == "getUpdates" for m, _ in api.calls) or process.poll(), 120)
-        assert process.poll() is None, log.read_text()
-        yield World(api, settings, log)
+        with bot_process("run", env, log, api):  # as `make run`: update the index, serve
+            yield World(api, settings, log)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
         api.stop()
 
 

@@ -4,9 +4,6 @@ HTTP from the fake Bot API) and a feed polled at a short interval, with a subscr
 from __future__ import annotations
 
 import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +15,7 @@ from index.indexer.builder import build
 from index.models.embedder import Embedder
 from tests.conftest import REAL_CORPUS, REPO, settings_for
 from tests.fakebotapi import TOKEN, FakeBotAPI
-from tests.helpers import RUN_DIR, cli_env
+from tests.helpers import bot_process, cli_env
 from tests.website import REPORT, Site
 
 pytestmark = pytest.mark.slow
@@ -44,25 +41,10 @@ def running(tmp_path: Path, real_model: Embedder) -> Iterator[tuple[FakeBotAPI, 
         CITEBOT_FEED_INTERVAL="2",
         CITEBOT_TOPIC_RULE=str(REPO / "corpus" / "topic.yaml"),
     )
-    log = tmp_path / "bot.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"],
-            cwd=RUN_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        api.wait(lambda: any(m == "getUpdates" for m, _ in api.calls) or process.poll(), 120)
-        assert process.poll() is None, log.read_text()
-        yield api, tmp_path / "state" / "bot.sqlite", site
+        with bot_process("serve", env, tmp_path / "bot.log", api):
+            yield api, tmp_path / "state" / "bot.sqlite", site
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
         api.stop()
         site.stop()
 
