@@ -41,10 +41,11 @@ def serve(
         ConfigError: the secret is malformed, or Telegram rejected the token.
     """
     token = bot.token.reveal() if bot.token else ""
-    setup_logging(bot.log_level, [token, secret])
-    if webhook and secret is None:
+    made = bool(webhook) and secret is None
+    if made:
         secret = random.token_urlsafe(32)
-        setup_logging(bot.log_level, [secret])
+    setup_logging(bot.log_level, [token, secret])
+    if made:
         log.info("no --secret given: the webhook checks one made for this run")
     if secret is not None and not _SECRET.fullmatch(secret):
         raise ConfigError("--secret must be 1-256 characters: letters, digits, _ and -")

@@ -267,14 +267,16 @@ class Engine:
         # A date range leaves many candidates out: look deeper for the ones it keeps.
         candidates = self._candidates(text, limit * RANGE_DEPTH if ranged else limit)
         found = [(pid, score) for pid, score, relevant in candidates if relevant or not threshold]
+        rows: dict[int, StoredPassage] | None = None
         if ranged is not None:
             with self._lock:
                 rows = self._store.passages([pid for pid, _ in found])
             found = [(p, s) for p, s in found if p in rows and ranged.allows(rows[p].published)]
         # Spare candidates for what merging takes away, and enough for a reranker to read.
         found = found[: max(limit * 2 + SPARE, RERANK_DEPTH if self.reranker else 0)]
-        with self._lock:
-            rows = self._store.passages([pid for pid, _ in found])
+        if rows is None:  # a range read them all already
+            with self._lock:
+                rows = self._store.passages([pid for pid, _ in found])
         kept = [(rows[pid], score) for pid, score in found if pid in rows]
         hits = [_hit(row, score, 0) for row, score in kept]
         if self.reranker is not None:
