@@ -1,6 +1,7 @@
 """Admins add articles from Telegram: a link or a document, a preview card, then Add.
 
-The preview is kept in memory for an hour under a random token that the card's buttons carry.
+The preview is kept with the bot's state for an hour under a random token that the card's
+buttons carry, so Add works on whichever replica the press reaches, and after a restart.
 **Add** writes the article into the corpus, rebuilds the index in a worker thread while the
 bot keeps answering, swaps it in and edits the card to say what was added. Anyone else's link
 gets a polite word that a link is not a question; anyone else's document is refused and the
@@ -10,7 +11,9 @@ attempt logged.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
+import json
 import logging
 import re
 
@@ -24,6 +27,7 @@ from bot.callbacks import Preview
 from bot.services import Services, acknowledge, send, services
 from index.errors import CitebotError, SourceError
 from index.ingest.add import Prepared, duplicate_of, prepare, prepare_bytes, write
+from index.records import Article
 
 log = logging.getLogger("citebot.bot")
 
@@ -34,6 +38,19 @@ def only_a_link(text: str) -> str | None:
     """The link, where a message is one link and nothing else."""
     stripped = text.strip()
     return stripped if _LINK.fullmatch(stripped) else None
+
+
+def pack(prepared: Prepared) -> str:
+    """A preview as text for the state database."""
+    return json.dumps({"via": prepared.via, "article": dataclasses.asdict(prepared.article)})
+
+
+def unpack(text: str) -> Prepared:
+    data = json.loads(text)
+    article = data["article"]
+    for name in ("paragraphs", "authors"):
+        article[name] = tuple(article[name])
+    return Prepared(Article(**article), data["via"])
 
 
 def is_admin(shared: Services, update: Update) -> bool:
@@ -92,7 +109,14 @@ async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _preview(message: Message, shared: Services, prepared: Prepared, update: Update) -> None:
     existing = await asyncio.to_thread(duplicate_of, prepared.article, shared.settings)
     user = update.effective_user
-    token = shared.previews.keep(prepared, user.id if user else 0)
+    try:
+        token = await asyncio.to_thread(
+            shared.state.previews.keep, pack(prepared), user.id if user else 0
+        )
+    except shared.state.db.errors as error:
+        log.warning("could not keep a preview: %s", error)
+        await send(message, texts.ERROR)
+        return
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -112,18 +136,24 @@ async def pressed(query: CallbackQuery, shared: Services, button: Preview) -> No
         log.warning("refused Add from user %s", query.from_user.id)
         await acknowledge(query, texts.NOT_ADMIN)
         return
-    pending = shared.previews.take(button.token)
-    if pending is None:
+    try:
+        kept = await asyncio.to_thread(shared.state.previews.take, button.token)
+    except shared.state.db.errors as error:
+        log.warning("could not read a preview: %s", error)
+        await acknowledge(query, texts.ERROR)
+        return
+    if kept is None:
         await acknowledge(query, texts.PREVIEW_GONE)
         return
+    prepared = unpack(kept[0])
     await acknowledge(query)
     if not button.add:
         await _edit(query, texts.CANCELLED)
         return
-    title = html.escape(render.clip(pending.prepared.article.title, render.TITLE_LIMIT))
+    title = html.escape(render.clip(prepared.article.title, render.TITLE_LIMIT))
     await _edit(query, texts.ADDING.format(title=title))
     try:
-        path = await asyncio.to_thread(write, pending.prepared, shared.settings)
+        path = await asyncio.to_thread(write, prepared, shared.settings)
         report = await shared.reload()
     except (CitebotError, OSError) as error:
         log.warning("adding an article failed: %s", error)

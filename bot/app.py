@@ -17,6 +17,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
@@ -24,8 +25,7 @@ from telegram.ext import (
 )
 
 from bot import adding, following, handlers
-from bot.feeds import FeedStore
-from bot.services import RateLimiter, Services
+from bot.services import Services, services
 from bot.settings import BotSettings
 from bot.state import BotState
 from index.errors import CitebotError
@@ -33,7 +33,13 @@ from index.search.engine import Engine
 from index.settings import Settings
 
 
+async def _look_for_new_index(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await asyncio.to_thread(services(context).refresh)
+
+
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    shared: Services = application.bot_data["services"]
+    shared.state.listen(shared.refresh)  # announcements of new versions, from any replica
     await application.bot.set_my_commands(
         [
             BotCommand("start", "what I know, with examples"),
@@ -72,18 +78,22 @@ def build_application(
     if bot.api_url:
         builder = builder.base_url(f"{bot.api_url}/bot").base_file_url(f"{bot.api_url}/file/bot")
     application = builder.build()
-    application.bot_data["services"] = Services(
+    shared = Services(
         settings=settings,
         bot=bot,
         engine=engine,
         state=state,
         searches=asyncio.Semaphore(bot.max_concurrent),
-        limiter=RateLimiter(bot.rate_limit),
-        feeds=FeedStore(state.path),  # with the bot's state
     )
+    application.bot_data["services"] = shared
     if application.job_queue is not None:  # PTB's job-queue extra
         application.job_queue.run_repeating(
             following.poll_feeds, interval=bot.feed_interval, first=bot.feed_interval
+        )
+        # A new index version published elsewhere (another replica's build, or `citebot
+        # index build`) is looked for now and then, besides the announcements heard.
+        application.job_queue.run_repeating(
+            _look_for_new_index, interval=bot.index_check, first=bot.index_check
         )
     # New messages only: an edited message is not answered, recorded or run again (a
     # question edited into another is asked anew by sending it).

@@ -14,13 +14,14 @@ non-zero exit.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import io
 import json
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +39,7 @@ from index.errors import (
 from index.settings import MAX_K, Settings, load_dotenv
 
 if TYPE_CHECKING:
-    from bot.feeds import FeedStore
+    from bot.state import BotState
     from index.indexer.builder import BuildReport
     from index.ingest.add import Prepared
     from index.text.when import TimeFilter
@@ -459,17 +460,27 @@ def _build_added(settings: Settings, written: list[Prepared]) -> None:
     )
 
 
-def _feed_store(bot: BotSettings) -> FeedStore:
-    from bot.feeds import FeedStore
+@contextlib.contextmanager
+def _state(bot: BotSettings) -> Iterator[BotState]:
+    """The bot's state (SQLite or PostgreSQL, as the bot's), closed after the command."""
+    from bot.state import StateError, open_state
 
-    return FeedStore(bot.state_dir / "bot.sqlite")
+    url = bot.database_url.reveal() if bot.database_url else None
+    state = open_state(url, bot.state_dir, recover=False)
+    try:
+        yield state
+    except state.db.errors as error:
+        raise StateError(f"the bot's state database failed: {error}") from None
+    finally:
+        state.close()
 
 
 def _feeds_add(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from index.ingest.fetch import check_url
 
     check_url(args.url, allow_private=settings.allow_private_urls)
-    _feed_store(bot).add(args.url, args.name)
+    with _state(bot) as state:
+        state.feeds.add(args.url, args.name)
     print(f"following {args.name or args.url}; `citebot feeds poll` takes what is new")
     return 0
 
@@ -477,12 +488,15 @@ def _feeds_add(settings: Settings, bot: BotSettings, args: argparse.Namespace) -
 def _feeds_list(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import format_feeds
 
-    print(format_feeds(_feed_store(bot).feeds()))
+    with _state(bot) as state:
+        print(format_feeds(state.feeds.feeds()))
     return 0
 
 
 def _feeds_remove(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
-    if not _feed_store(bot).remove(args.feed):
+    with _state(bot) as state:
+        removed = state.feeds.remove(args.feed)
+    if not removed:
         raise CitebotError(f"no feed {shorten(args.feed)}: `citebot feeds list` shows them")
     print(f"no longer following {args.feed}")
     return 0
@@ -493,9 +507,9 @@ def _feeds_poll(settings: Settings, bot: BotSettings, args: argparse.Namespace) 
     from bot.terminal import format_outcome
     from index.ingest.topic import TopicRule
 
-    outcomes = poll(
-        _feed_store(bot), settings, TopicRule.load(settings.topic_rule), dry_run=args.dry_run
-    )
+    rule = TopicRule.load(settings.topic_rule)
+    with _state(bot) as state:
+        outcomes = poll(state.feeds, settings, rule, dry_run=args.dry_run)
     for outcome in outcomes:
         print(format_outcome(outcome))
     taken = [o.prepared for o in outcomes if o.outcome == "taken" and o.prepared]
@@ -508,7 +522,9 @@ def _feeds_poll(settings: Settings, bot: BotSettings, args: argparse.Namespace) 
 
 
 def _feeds_log(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
-    for when, feed, outcome, title, reason in _feed_store(bot).log(args.limit):
+    with _state(bot) as state:
+        entries = state.feeds.log(args.limit)
+    for when, feed, outcome, title, reason in entries:
         stamp = datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d %H:%M")
         print(clean_text(f"{stamp}  {outcome:<7} {feed}: {title} ({reason})"))
     return 0
@@ -529,13 +545,8 @@ def _serve(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> in
 
 
 def _feedback(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
-    from bot.state import BotState
-
-    state = BotState(bot.state_dir / "bot.sqlite")
-    try:
+    with _state(bot) as state:
         gaps = state.gaps(args.limit)
-    finally:
-        state.close()
     if not gaps:
         print("no unanswered or voted-down questions yet")
     for gap in gaps:

@@ -23,21 +23,37 @@ DIGEST_ITEMS = 10  # articles named in one digest message
 
 
 async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The repeating job: poll every feed, build once, tell subscribers."""
-    await poll_and_announce(services(context), context.bot)
+    """The repeating job: poll every feed, build once, tell subscribers; on one replica at a
+    time, and once an interval across replicas, so nothing is announced twice."""
+    shared = services(context)
+    turn = shared.state.jobs.turn("feed-poll", shared.bot.feed_interval)
+    mine = await asyncio.to_thread(turn.__enter__)
+    try:
+        if not mine:
+            shared.metrics.feed_polls.labels(outcome="elsewhere").inc()
+            return
+        await poll_and_announce(shared, context.bot)
+    finally:
+        await asyncio.to_thread(turn.__exit__, None, None, None)
 
 
 async def poll_and_announce(shared: Services, bot: Bot) -> list[Outcome]:
     """Poll (in a worker thread), rebuild and swap the index if anything was taken, then send
     each subscriber one message about the new articles. Nothing happens without feeds."""
-    if not await asyncio.to_thread(shared.feeds.feeds):
-        return []
     try:
+        if not await asyncio.to_thread(shared.feeds.feeds):
+            return []
         rule = TopicRule.load(shared.settings.topic_rule)
         outcomes = await asyncio.to_thread(poll, shared.feeds, shared.settings, rule)
-    except CitebotError as error:
+    except Exception as error:
+        if not isinstance(error, (CitebotError, *shared.state.db.errors)):
+            raise
         log.warning("the feed poll failed: %s", error)
+        shared.metrics.feed_polls.labels(outcome="failed").inc()
         return []
+    shared.metrics.feed_polls.labels(outcome="ran").inc()
+    for outcome in outcomes:
+        shared.metrics.feed_entries.labels(outcome=outcome.outcome).inc()
     taken = [o for o in outcomes if o.outcome == "taken"]
     log.info("feed poll: %d taken, %d skipped or failed", len(taken), len(outcomes) - len(taken))
     if taken:

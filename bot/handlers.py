@@ -223,6 +223,7 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
         await send(message, html.escape(str(error)).capitalize())
         return
     ms = (time.perf_counter() - started) * 1000
+    shared.metrics.answered(bool(found.hits), ms / 1000)
     question_id = shared.state.record_question(  # queued: never waits for the database
         user.id if user else None, message.chat_id, question.strip(), bool(found.hits), ms
     )
@@ -236,7 +237,7 @@ async def _refused(
     shared: Services, user_id: int | None, message: Message | None, words: dict[str, str]
 ) -> bool:
     """Whether the user is over the rate limit; if so, they are told how long to wait."""
-    wait = shared.wait(user_id)
+    wait = await shared.wait(user_id)
     if wait and message is not None:
         await send(message, words["rate_limited"].format(seconds=max(1, round(wait))))
     return bool(wait)
@@ -363,7 +364,12 @@ async def _vote(
         )
         await acknowledge(query)
         return
-    shared.state.record_feedback(pressed.question_id, query.from_user.id, pressed.vote)
+    try:
+        shared.state.record_feedback(pressed.question_id, query.from_user.id, pressed.vote)
+    except StateError as error:
+        log.warning("a vote was not taken: %s", error)
+        await acknowledge(query, words["try_again"])
+        return
     await acknowledge(query, words["thanks"])
 
 
@@ -433,7 +439,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     results: list[InlineQueryResultArticle] = []
     if len(query.query.strip()) >= 3:
         shared = services(context)
-        if shared.wait(query.from_user.id):
+        if await shared.wait(query.from_user.id):
             await query.answer([], cache_time=0, is_personal=True)
             return
         try:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import secrets as random
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 from telegram import Update
 from telegram.error import InvalidToken
@@ -13,7 +14,8 @@ from telegram.error import InvalidToken
 from bot.app import build_application
 from bot.logs import setup_logging
 from bot.settings import BotSettings
-from bot.state import BotState
+from bot.state import open_state
+from bot.webhook import run_webhook
 from index.errors import ConfigError
 from index.search.engine import Engine
 from index.settings import Settings
@@ -44,30 +46,35 @@ def serve(
     made = bool(webhook) and secret is None
     if made:
         secret = random.token_urlsafe(32)
-    setup_logging(bot.log_level, [token, secret])
+    setup_logging(bot.log_level, [token, secret, *_passwords(bot)])
     if made:
         log.info("no --secret given: the webhook checks one made for this run")
     if secret is not None and not _SECRET.fullmatch(secret):
         raise ConfigError("--secret must be 1-256 characters: letters, digits, _ and -")
     engine = Engine.open(settings)
     engine.warm_up()
-    state = BotState.open_or_recover(bot.state_dir / "bot.sqlite")
+    url = bot.database_url.reveal() if bot.database_url else None
+    state = open_state(url, bot.state_dir)
     application = build_application(settings, bot, engine, state)
     log.info(
-        "serving %d articles, %d passages (%s)",
+        "serving %d articles, %d passages (%s; state in %s)",
         engine.manifest.articles,
         engine.manifest.passages,
         f"webhook {webhook}" if webhook else "long polling",
+        state.db.describe(),
     )
     try:
         if webhook:
-            application.run_webhook(
-                listen=listen,
-                port=port,
-                url_path=urlparse(webhook).path.lstrip("/"),
-                webhook_url=webhook,
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
+            asyncio.run(
+                run_webhook(
+                    application,
+                    listen=listen,
+                    port=port,
+                    path=urlparse(webhook).path,
+                    url=webhook,
+                    secret=secret or "",
+                    metrics=application.bot_data["services"].metrics,
+                )
             )
         else:
             application.run_polling(allowed_updates=Update.ALL_TYPES)
@@ -78,5 +85,14 @@ def serve(
             "it again in the environment or in .env"
         ) from None
     finally:
-        application.bot_data["services"].feeds.close()
         state.close()
+
+
+def _passwords(bot: BotSettings) -> list[str]:
+    """What of the database's address must never reach a log: its password, and the whole
+    address (which holds it)."""
+    if bot.database_url is None:
+        return []
+    url = bot.database_url.reveal()
+    password = urlsplit(url).password
+    return [url, password] if password else [url]

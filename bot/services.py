@@ -4,13 +4,10 @@ the one layer that retries a reply (429s are retried by PTB's `AIORateLimiter`).
 from __future__ import annotations
 
 import asyncio
-import collections
 import datetime as dt
 import html
 import logging
-import secrets
-import time
-from collections import OrderedDict
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,49 +23,21 @@ from telegram.ext import (
 
 from bot import render
 from bot.batch import Batcher
-from bot.feeds import FeedStore
+from bot.metrics import Live, Metrics
 from bot.settings import BotSettings
-from bot.state import BotState
+from bot.state import BotState, FeedStore
+from index.errors import CitebotError
 from index.indexer.builder import BuildReport, build
-from index.ingest.add import Prepared
 from index.records import Article, Hit
 from index.search.engine import Engine, clean_question
 from index.settings import Settings
+from index.storage import layout
 from index.text.when import TimeFilter, read_time
 
 log = logging.getLogger("citebot.bot")
 
 SEND_ATTEMPTS = 4
 YEAR_BUTTONS = 4  # years an answer offers to narrow to
-KEEP_SECONDS = 3600  # how long an admin's preview waits for Add
-KEEP_AT_MOST = 50
-
-
-@dataclass(frozen=True)
-class Pending:
-    prepared: Prepared
-    admin: int
-    made: float
-
-
-class Previews:
-    """Articles an admin was shown and may add, by token; bounded in number and age."""
-
-    def __init__(self) -> None:
-        self._items: OrderedDict[str, Pending] = OrderedDict()
-
-    def keep(self, prepared: Prepared, admin: int) -> str:
-        token = secrets.token_hex(8)
-        self._items[token] = Pending(prepared, admin, time.monotonic())
-        while len(self._items) > KEEP_AT_MOST:
-            self._items.popitem(last=False)
-        return token
-
-    def take(self, token: str) -> Pending | None:
-        found = self._items.pop(token, None)
-        if found is None or time.monotonic() - found.made > KEEP_SECONDS:
-            return None
-        return found
 
 
 @dataclass(frozen=True)
@@ -90,16 +59,20 @@ class Services:
     engine: Engine
     state: BotState
     searches: asyncio.Semaphore
-    limiter: RateLimiter
-    feeds: FeedStore
+    metrics: Metrics = field(default_factory=Metrics)
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    previews: Previews = field(default_factory=lambda: Previews())
     today: Callable[[], dt.date] = dt.date.today  # what "last year" counts from
 
     batcher: Batcher = field(init=False)
+    _swap_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.batcher = Batcher(lambda: self.engine.search_many)
+        self.metrics.watch(self.live)
+
+    @property
+    def feeds(self) -> FeedStore:
+        return self.state.feeds
 
     async def search(self, question: str, k: int) -> list[Hit]:
         """The passages answering ``question``; questions asked meanwhile share one batch.
@@ -138,13 +111,21 @@ class Services:
         async with self.searches:
             return await asyncio.to_thread(self.engine.highlights, question, hits)
 
-    def wait(self, user_id: int | None) -> float:
+    async def wait(self, user_id: int | None) -> float:
         """0 if the user may have more work done now (and counts it), else seconds to wait.
 
         Every path that searches or reads the corpus for a user counts: questions, inline
-        queries and buttons alike.
+        queries and buttons alike; with replicas, on every replica together.
         """
-        return self.limiter.wait(user_id) if user_id is not None else 0.0
+        if user_id is None:
+            return 0.0
+        if self.state.shared:  # a round trip to the database: not on the event loop
+            found = await asyncio.to_thread(self.state.limits.wait, user_id, self.bot.rate_limit)
+        else:
+            found = self.state.limits.wait(user_id, self.bot.rate_limit)
+        if found:
+            self.metrics.rate_limited.inc()
+        return found
 
     async def articles(self) -> list[Article]:
         return await asyncio.to_thread(self.engine.articles)
@@ -153,35 +134,51 @@ class Services:
         return html.escape(render.outlets(await self.articles()))
 
     async def reload(self) -> BuildReport:
-        """Rebuild incrementally and swap the new index in; searches go on meanwhile."""
+        """Rebuild incrementally and swap the new index in; searches go on meanwhile. Other
+        replicas are told of the new version and swap to it too (`refresh`)."""
         async with self.reload_lock:
             model, extra = self.engine.embedder, self.engine.extra
             report = await asyncio.to_thread(build, self.settings, embedder=model, extra=extra)
             if report.changed:
-                self.engine = await asyncio.to_thread(Engine.open, self.settings, model, extra)
+                await asyncio.to_thread(self.refresh)
+                await asyncio.to_thread(self.state.announce, self.engine.version.name)
             return report
 
-
-class RateLimiter:
-    """At most ``limit`` questions per user in any 60 seconds."""
-
-    def __init__(self, limit: int, window: float = 60.0) -> None:
-        self.limit = limit
-        self.window = window
-        self._asked: dict[int, collections.deque[float]] = collections.defaultdict(
-            collections.deque
+    def refresh(self, announced: str | None = None) -> bool:
+        """Serve the current index version if another is served now: one that a build on
+        another replica, or `citebot index build`, published. Thread-safe: called by the
+        listener for announcements and by the periodic check. Returns whether it swapped."""
+        with self._swap_lock:
+            engine = self.engine
+            try:
+                current = layout.current_version(self.settings.index_dir).name
+                if current == engine.version.name:
+                    return False
+                fresh = Engine.open(self.settings, engine.embedder, engine.extra)
+            except CitebotError as error:  # keep serving what is open
+                log.warning("could not open the new index version: %s", error)
+                return False
+            self.engine = fresh
+        self.metrics.index_swaps.inc()
+        log.info(
+            "now serving index version %s (%d articles)%s",
+            fresh.version.name,
+            fresh.manifest.articles,
+            f", announced as {announced}" if announced else "",
         )
+        return True
 
-    def wait(self, user_id: int, now: float | None = None) -> float:
-        """0 if the user may ask now (and counts the question), else seconds to wait."""
-        moment = time.monotonic() if now is None else now
-        asked = self._asked[user_id]
-        while asked and moment - asked[0] >= self.window:
-            asked.popleft()
-        if len(asked) >= self.limit:
-            return self.window - (moment - asked[0])
-        asked.append(moment)
-        return 0.0
+    def live(self) -> Live:
+        """What /metrics reads at each scrape."""
+        engine = self.engine
+        return Live(
+            index_version=engine.version.name,
+            index_built_at=engine.manifest.built_at,
+            articles=engine.manifest.articles,
+            passages=engine.manifest.passages,
+            state_write_failures=self.state.failed_writes,
+            state_up=self.state.db.available(),
+        )
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

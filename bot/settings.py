@@ -52,6 +52,9 @@ class BotSettings:
     state_dir: Path = Path("var/state")
     log_level: str = "INFO"
     feed_interval: float = 1800.0  # seconds between feed polls (CITEBOT_FEED_INTERVAL)
+    # PostgreSQL for the state, shared by replicas; None: SQLite in state_dir
+    database_url: Secret | None = None
+    index_check: float = 30.0  # seconds between looks for a new index version
 
     @classmethod
     def from_env(
@@ -81,8 +84,16 @@ class BotSettings:
             raise ConfigError(
                 f"CITEBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {preview(level)}"
             )
+        database_url = env.get("CITEBOT_DATABASE_URL", "").strip()
+        if database_url and not re.match(r"postgres(ql)?://", database_url):
+            raise ConfigError(
+                "CITEBOT_DATABASE_URL must be a PostgreSQL address (postgresql://user@host/db); "
+                "leave it unset to keep the state in SQLite"
+            )
         return cls(
             token=Secret(token) if token else None,
+            database_url=Secret(database_url) if database_url else None,
+            index_check=reader.number("CITEBOT_INDEX_CHECK", cls.index_check, 1.0, 3600.0),
             api_url=api_url,
             admins=frozenset(int(a) for a in admins.split(",") if a.strip()),
             rate_limit=reader.integer("CITEBOT_RATE_LIMIT", cls.rate_limit, 1, 10_000),

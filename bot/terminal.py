@@ -17,7 +17,8 @@ from index.text.sanitize import clean_text
 from index.text.sentences import first_sentence
 
 if TYPE_CHECKING:
-    from bot.feeds import Feed, Outcome
+    from bot.feeds import Outcome
+    from bot.state import Feed
     from index.ingest.add import Prepared
     from index.search.timeline import Timeline
 

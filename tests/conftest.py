@@ -1,16 +1,21 @@
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.state import BotState
+from bot.state.postgres import PostgresDatabase
+from bot.state.sqlite import SqliteDatabase
 from index.indexer.builder import build
 from index.models.embedder import Embedder, extra_embedders, minilm
 from index.search.engine import Engine
 from index.settings import Settings
 from tests.fakes import FakeEmbedder
+from tests.pgserver import INSTALL_HINT, PgServer, find_bindir
 from tests.website import Site
 
 REPO = Path(__file__).resolve().parent.parent
@@ -129,3 +134,43 @@ def site() -> Iterator[Site]:
     served = Site()
     yield served
     served.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A PostgreSQL server of the session's own; skipped where none can be started, except
+    under CI, which must run every test."""
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(INSTALL_HINT)
+        pytest.skip(INSTALL_HINT)
+    server = PgServer(bindir)
+    server.start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> str:
+    """A new, empty database on the session's server."""
+    return pg_server.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def bot_state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BotState]:
+    """The bot's state on each database it runs on: the same tests run against both."""
+    if request.param == "sqlite":
+        state = BotState.sqlite(tmp_path / "state" / "bot.sqlite")
+    else:
+        state = BotState(PostgresDatabase(request.getfixturevalue("pg_url")))
+    yield state
+    state.close()
+
+
+def reopen(state: BotState) -> BotState:
+    """The same state database opened anew, as a restarted bot opens it."""
+    if isinstance(state.db, SqliteDatabase):
+        return BotState.sqlite(state.db.path)
+    assert isinstance(state.db, PostgresDatabase)
+    return BotState(PostgresDatabase(state.db._url))

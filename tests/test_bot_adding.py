@@ -10,19 +10,20 @@ from typing import Any
 import pytest
 
 from bot import texts
+from bot.state import BotState
 from tests.fakebotapi import parse_html
 from tests.test_bot_handlers import ADMIN, USER, Harness, buttons, harness_over
 from tests.website import PAGE, REPORT, Site
 
 
 @pytest.fixture
-def bot(corpus: Path, tmp_path: Path) -> Iterator[Harness]:
+def bot(corpus: Path, tmp_path: Path, bot_state: BotState) -> Iterator[Harness]:
     env = {
         "CITEBOT_ADMINS": "1",
         "CITEBOT_ALLOW_PRIVATE_URLS": "1",
         "CITEBOT_MAX_DOWNLOAD_BYTES": "100000",
     }
-    with harness_over(corpus, tmp_path, **env) as harness:
+    with harness_over(corpus, tmp_path, bot_state, **env) as harness:
         yield harness
 
 

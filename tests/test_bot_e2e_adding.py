@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.feeds import FeedStore
+from bot.state import BotState
 from index.indexer.builder import build
 from index.models.embedder import Embedder
 from tests.conftest import REAL_CORPUS, REPO, settings_for
@@ -55,9 +55,9 @@ def test_bot_process_adds_an_admins_document_and_a_feeds_article(
     api, state, site = running
     api.send_text(USER, "/subscribe")
     api.wait(lambda: api.sent_to(USER["id"]))
-    feeds = FeedStore(state)
-    feeds.add(f"{site.url}/feed.xml", "wire")  # the next poll, within 2 s, takes it
-    feeds.close()
+    shared = BotState.sqlite(state)
+    shared.feeds.add(f"{site.url}/feed.xml", "wire")  # the next poll, within 2 s, takes it
+    shared.close()
     digest = api.wait(
         lambda: [m for m in api.sent_to(USER["id"]) if "New in the corpus" in m["text"]]
     )

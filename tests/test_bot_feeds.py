@@ -10,6 +10,7 @@ import pytest
 
 from bot import texts
 from bot.following import poll_and_announce
+from bot.state import BotState
 from tests.conftest import REPO
 from tests.fakebotapi import parse_html
 from tests.test_bot_handlers import ADMIN, USER, Harness, harness_over
@@ -17,13 +18,13 @@ from tests.website import Site
 
 
 @pytest.fixture
-def bot(corpus: Path, tmp_path: Path) -> Iterator[Harness]:
+def bot(corpus: Path, tmp_path: Path, bot_state: BotState) -> Iterator[Harness]:
     env = {
         "CITEBOT_ADMINS": "1",
         "CITEBOT_ALLOW_PRIVATE_URLS": "1",
         "CITEBOT_TOPIC_RULE": str(REPO / "corpus" / "topic.yaml"),
     }
-    with harness_over(corpus, tmp_path, **env) as harness:
+    with harness_over(corpus, tmp_path, bot_state, **env) as harness:
         yield harness
 
 

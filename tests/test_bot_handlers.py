@@ -19,13 +19,14 @@ from telegram import Update
 
 from bot import handlers, texts
 from bot.app import build_application
-from bot.services import RateLimiter, Services
+from bot.services import Services
 from bot.settings import BotSettings
-from bot.state import BotState, StateError
+from bot.state import BotState, MemoryLimits, StateError
+from bot.state.sqlite import SqliteDatabase
 from index.indexer.builder import build
 from index.search.engine import Engine
 from index.settings import Settings
-from tests.conftest import settings_for, write_article
+from tests.conftest import reopen, settings_for, write_article
 from tests.fakebotapi import BOT, TOKEN, ApiError, FakeBotAPI, dropped, parse_html, utf16
 from tests.fakes import FakeEmbedder
 from tests.helpers import RUN_DIR
@@ -36,10 +37,16 @@ ADMIN: dict[str, Any] = {"id": 1, "is_bot": False, "first_name": "Ada"}
 
 class Harness:
     def __init__(
-        self, settings: Settings, engine: Engine, api: FakeBotAPI, tmp: Path, **bot_env: str
+        self,
+        settings: Settings,
+        engine: Engine,
+        api: FakeBotAPI,
+        tmp: Path,
+        state: BotState | None = None,
+        **bot_env: str,
     ) -> None:
         self.api = api
-        self.state = BotState(tmp / "state.sqlite")
+        self.state = state or BotState.sqlite(tmp / "state.sqlite")
         bot = BotSettings.from_env(
             {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.url, **bot_env}
         )
@@ -111,20 +118,25 @@ class Harness:
 
 
 @pytest.fixture
-def harness(corpus: Path, tmp_path: Path) -> Iterator[Harness]:
-    with harness_over(corpus, tmp_path, CITEBOT_ADMINS="1", CITEBOT_RATE_LIMIT="3") as found:
+def harness(corpus: Path, tmp_path: Path, bot_state: BotState) -> Iterator[Harness]:
+    """The bot over a small corpus, its state on SQLite and on PostgreSQL in turn."""
+    with harness_over(
+        corpus, tmp_path, state=bot_state, CITEBOT_ADMINS="1", CITEBOT_RATE_LIMIT="3"
+    ) as found:
         yield found
 
 
 @contextlib.contextmanager
-def harness_over(corpus: Path, tmp_path: Path, **env: str) -> Iterator[Harness]:
+def harness_over(
+    corpus: Path, tmp_path: Path, state: BotState | None = None, **env: str
+) -> Iterator[Harness]:
     """A harness over ``corpus`` as it is now, built with the fake model; ``env`` holds the
     engine's and the bot's settings."""
     api = FakeBotAPI().start()
     settings = settings_for(corpus, tmp_path / "index", **env)
     fake = FakeEmbedder()
     build(settings, embedder=fake)
-    harness = Harness(settings, Engine.open(settings, embedder=fake), api, tmp_path, **env)
+    harness = Harness(settings, Engine.open(settings, embedder=fake), api, tmp_path, state, **env)
     try:
         yield harness
     finally:
@@ -160,11 +172,11 @@ def test_handler_rate_limit_replies_politely(harness: Harness) -> None:
 
 
 def test_rate_limiter_frees_up_after_the_window() -> None:
-    limiter = RateLimiter(2, window=60)
-    assert [limiter.wait(1, now=t) for t in (0, 1)] == [0, 0]
-    assert limiter.wait(1, now=2) == pytest.approx(58)
-    assert limiter.wait(2, now=2) == 0  # other users are not affected
-    assert limiter.wait(1, now=60.5) == 0
+    limiter = MemoryLimits(window=60)
+    assert [limiter.wait(1, 2, now=t) for t in (0, 1)] == [0, 0]
+    assert limiter.wait(1, 2, now=2) == pytest.approx(58)
+    assert limiter.wait(2, 2, now=2) == 0  # other users are not affected
+    assert limiter.wait(1, 2, now=60.5) == 0
 
 
 def test_handler_feedback_and_unanswered_questions_are_stored(harness: Harness) -> None:
@@ -269,7 +281,7 @@ def test_handler_ask_without_a_question_shows_usage(harness: Harness) -> None:
 
 def test_feedback_command_lists_what_the_corpus_lacks(tmp_path: Path) -> None:
     env = {"CITEBOT_STATE_DIR": str(tmp_path / "cli-state")}
-    state = BotState(tmp_path / "cli-state" / "bot.sqlite")
+    state = BotState.sqlite(tmp_path / "cli-state" / "bot.sqlite")
     state.record_question(2, 2, "Kilimanjaro altitude", False, 12.0)
     voted = state.record_question(2, 2, "crude oil", True, 12.0)
     state.record_feedback(voted, 2, -1)
@@ -298,8 +310,12 @@ def test_buttons_keep_working_after_a_restart(
     }
     harness.close()
     restarted = Harness(
-        harness.app.bot_data["services"].settings, harness.services().engine, harness.api, tmp_path
-    )  # same state file
+        harness.app.bot_data["services"].settings,
+        harness.services().engine,
+        harness.api,
+        tmp_path,
+        reopen(harness.state),  # the same state database
+    )
     try:
         (context,) = restarted.run(restarted.press(reply, keys["Context 1"]))
         assert "¶1" in context["text"]
@@ -448,8 +464,13 @@ def test_handlers_fit_a_citation_of_any_length_into_every_message(long_citation:
 
 
 def test_handlers_answer_while_another_process_locks_the_state_database(
-    harness: Harness, tmp_path: Path
+    corpus: Path, tmp_path: Path
 ) -> None:
+    with harness_over(corpus, tmp_path, CITEBOT_RATE_LIMIT="3") as harness:
+        _answers_while_locked(harness, tmp_path)
+
+
+def _answers_while_locked(harness: Harness, tmp_path: Path) -> None:
     locker = sqlite3.connect(tmp_path / "state.sqlite", isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")  # as a `citebot feedback` or a backup might
     try:
@@ -539,8 +560,8 @@ def test_a_damaged_state_database_is_moved_aside_and_the_bot_starts(tmp_path: Pa
     path = tmp_path / "bot.sqlite"
     path.write_bytes(b"not a database at all" * 100)
     with pytest.raises(StateError, match="move it aside"):
-        BotState(path)
-    state = BotState.open_or_recover(path)
+        SqliteDatabase(path)
+    state = BotState.sqlite(path)
     state.record_question(1, 1, "q", True, 1.0)
     assert state.stats().questions == 1
     state.close()

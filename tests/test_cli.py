@@ -207,7 +207,7 @@ def test_cli_ask_and_the_bots_start_never_import_torch(real_index: Settings) -> 
         "from index.search.engine import Engine\nfrom index.settings import Settings\n"
         "settings = Settings.from_env()\nengine = Engine.open(settings)\nengine.warm_up()\n"
         "bot = BotSettings.from_env({'TELEGRAM_BOT_TOKEN': '1:x'})\n"
-        "state = BotState.open_or_recover(Path(tempfile.mkdtemp()) / 'bot.sqlite')\n"
+        "state = BotState.sqlite(Path(tempfile.mkdtemp()) / 'bot.sqlite')\n"
         "build_application(settings, bot, engine, state)"
     )
     assert python(start + NO_TORCH, real_index).stdout.strip() == "[]"

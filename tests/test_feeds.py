@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bench.topic import scores
-from bot.feeds import FeedStore, poll
+from bot.feeds import poll
+from bot.state import BotState, FeedStore
 from index.errors import CitebotError, ConfigError
 from index.ingest.topic import TopicRule
 from index.settings import Settings
@@ -29,10 +29,9 @@ def local(corpus: Path, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[FeedStore]:
-    found = FeedStore(tmp_path / "state" / "bot.sqlite")
-    yield found
-    found.close()
+def store(bot_state: BotState) -> FeedStore:
+    """The feed tables, on SQLite and on PostgreSQL in turn."""
+    return bot_state.feeds
 
 
 def test_feeds_poll_takes_new_articles_on_topic_and_says_why_it_skips_the_rest(
