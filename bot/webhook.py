@@ -27,8 +27,8 @@ App = Any  # telegram.ext.Application, with all its type parameters
 
 
 class _Updates(tornado.web.RequestHandler):
-    def initialize(self, application: App, secret: str) -> None:
-        self.application_ = application
+    def initialize(self, bot_application: App, secret: str) -> None:
+        self.bot_application = bot_application
         self.secret = secret
 
     async def post(self) -> None:
@@ -37,10 +37,10 @@ class _Updates(tornado.web.RequestHandler):
             log.warning("refused an update without the webhook's secret")
             raise tornado.web.HTTPError(403)
         try:
-            update = Update.de_json(json.loads(self.request.body), self.application_.bot)
+            update = Update.de_json(json.loads(self.request.body), self.bot_application.bot)
         except (ValueError, TypeError, KeyError):
             raise tornado.web.HTTPError(400) from None
-        await self.application_.update_queue.put(update)
+        await self.bot_application.update_queue.put(update)
         self.set_status(200)
 
     def log_exception(self, *args: Any) -> None:  # refusals are logged above, without detail
@@ -64,7 +64,11 @@ class _Health(tornado.web.RequestHandler):
 def web_app(path: str, application: App, secret: str, metrics: Metrics) -> tornado.web.Application:
     return tornado.web.Application(
         [
-            (rf"/{path.strip('/')}/?", _Updates, {"application": application, "secret": secret}),
+            (
+                rf"/{path.strip('/')}/?",
+                _Updates,
+                {"bot_application": application, "secret": secret},
+            ),
             (r"/metrics", _Metrics, {"metrics": metrics}),
             (r"/healthz", _Health),
         ],

@@ -55,6 +55,11 @@ def post(url: str, update: dict[str, object], secret: str | None) -> int:
             time.sleep(0.2)
 
 
+def get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return str(response.read().decode())
+
+
 def private_message(user: dict[str, Any], text: str) -> dict[str, Any]:
     chat = {"id": user["id"], "type": "private"}
     return {
@@ -108,6 +113,13 @@ def test_webhook_mode_answers_updates_posted_with_the_secret(
         assert post(hook, update, "s3cret-Value") == 200
         reply = api.wait(lambda: api.sent_to(5))[0]
         assert "Istanbul" in reply["text"]
+        metrics = get(f"http://127.0.0.1:{port}/metrics")
+        assert 'citebot_questions_total{answered="yes"} 1.0' in metrics
+        assert "citebot_answer_seconds_count 1.0" in metrics
+        assert "citebot_state_database_up 1.0" in metrics
+        assert 'citebot_index_info{version="' in metrics and "citebot_index_age_seconds" in metrics
+        assert "s3cret-Value" not in metrics and TOKEN not in metrics and "Istanbul" not in metrics
+        assert get(f"http://127.0.0.1:{port}/healthz") == "ok\n"
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=30)
