@@ -140,7 +140,7 @@ def test_a_schema_newer_than_the_code_is_a_clear_error_and_is_left_alone(
     with sqlite3.connect(path) as newer:
         newer.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
         newer.execute("INSERT INTO schema_version VALUES (?)", (LATEST + 1,))
-    with pytest.raises(StateError, match="newer than this citebot knows.*upgrade citebot"):
+    with pytest.raises(StateError, match=r"newer than this citebot knows.*upgrade citebot"):
         BotState.sqlite(path)  # even where a damaged file would be moved aside
     assert path.exists() and not list(tmp_path.glob("*.damaged-*"))
 
@@ -216,9 +216,8 @@ def test_a_job_runs_on_one_replica_while_the_other_waits_its_turn(
     replicas: tuple[BotState, BotState],
 ) -> None:
     one, two = replicas
-    with one.jobs.turn("feed-poll", every=60) as first:
-        with two.jobs.turn("feed-poll", every=0) as second:
-            assert first and not second  # held by the first: not even a zero interval runs
+    with one.jobs.turn("feed-poll", every=60) as first, two.jobs.turn("feed-poll", 0) as second:
+        assert first and not second  # held by the first: not even a zero interval runs
     with two.jobs.turn("feed-poll", every=60) as later:
         assert not later  # the first ran it within the interval
 
