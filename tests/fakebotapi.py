@@ -13,6 +13,7 @@ import json
 import socket
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from email.parser import BytesParser
 from email.policy import default
@@ -156,6 +157,13 @@ class FakeBotAPI:
         self.files: dict[str, bytes] = {}  # documents users sent, by file id
         self.blocked: set[int] = set()  # chats whose user blocked the bot
         self._faults: dict[str, list[ApiError]] = {}
+        # Webhook delivery, as Telegram with a reverse proxy before replicas: each update is
+        # POSTed to the next of ``targets`` in turn (or to ``next_target``, where set).
+        self.targets: list[str] = []
+        self.secret = ""
+        self.next_target: int | None = None
+        self.delivered: list[tuple[int, int]] = []  # (update_id, index of the target)
+        self._turn = itertools.count()
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
         self._condition = threading.Condition()
@@ -267,10 +275,35 @@ class FakeBotAPI:
     def sent_to(self, chat_id: int) -> list[dict[str, Any]]:
         return [m for m in self.sent if m["chat"]["id"] == chat_id]
 
+    def deliver(self, targets: list[str], secret: str) -> None:
+        """From now on, POST each update to ``targets`` in turn with the webhook's secret."""
+        self.targets, self.secret = targets, secret
+
     def _push(self, update: dict[str, Any]) -> None:
+        numbered = {"update_id": next(self._update_ids), **update}
+        if self.targets:
+            self._post(numbered)
+            return
         with self._condition:
-            self.updates.append({"update_id": next(self._update_ids), **update})
+            self.updates.append(numbered)
             self._condition.notify_all()
+
+    def _post(self, update: dict[str, Any]) -> None:
+        index = next(self._turn) % len(self.targets)
+        if self.next_target is not None:
+            index, self.next_target = self.next_target, None
+        request = urllib.request.Request(
+            self.targets[index],
+            data=json.dumps(update).encode(),
+            headers={
+                "Content-Type": "application/json",
+                "X-Telegram-Bot-Api-Secret-Token": self.secret,
+            },
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200, response.status
+        with self._condition:
+            self.delivered.append((update["update_id"], index))
 
     # -- the API --------------------------------------------------------------------------------
 
