@@ -177,7 +177,7 @@ class Services:
             articles=engine.manifest.articles,
             passages=engine.manifest.passages,
             state_write_failures=self.state.failed_writes,
-            state_up=self.state.db.available(),
+            state_up=self.state.writable() and self.state.db.available(),
         )
 
 

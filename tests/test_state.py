@@ -279,6 +279,9 @@ def test_while_postgres_is_down_answers_flow_and_records_wait_for_it(
         with pytest.raises(StateError):
             state.stats()
         assert not state.flush(1)  # the writer is waiting for the server
+        deadline = time.monotonic() + 15
+        while state.writable() and time.monotonic() < deadline:
+            time.sleep(0.1)
         with pytest.raises(StateError, match="away"):
             state.record_feedback(before, 1, 1)  # "try again", not a vote lost
         assert state.limits.wait(1, 100) == 0 and time.monotonic() - started < 20
@@ -300,3 +303,19 @@ def _reopen(state: BotState) -> BotState:
     from tests.conftest import reopen
 
     return reopen(state)
+
+
+def test_stopping_while_postgres_is_down_counts_what_is_lost_and_returns(
+    own_server: PgServer,
+) -> None:
+    state = BotState(PostgresDatabase(own_server.new_database()))
+    state.record_question(1, 1, "written", True, 1.0)
+    assert state.flush(10)
+    own_server.stop()
+    for n in range(5):
+        state.record_question(1, 1, f"lost {n}", True, 1.0)
+    started = time.monotonic()
+    state.close(timeout=1)
+    assert time.monotonic() - started < 15
+    assert state.failed_writes == 5
+    own_server.start()

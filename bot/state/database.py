@@ -87,6 +87,11 @@ class Database(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def away(self, error: Exception) -> bool:
+        """Whether a `transient` error means the database can't be reached (rather than
+        being busy a moment)."""
+        return True
+
     def describe(self) -> str:
         """Where the state is, for logs: never a password."""
         return self.dialect

@@ -92,6 +92,7 @@ class Questions:
         self._recent: OrderedDict[int, Question] = OrderedDict()
         self._queue: queue.Queue[Write | None] = queue.Queue()
         self._closing = threading.Event()
+        self._stuck = threading.Event()  # set while a write waits for the database to be back
         self.failed_writes = 0  # records lost: dropped, refused, or never written
         self._thread = threading.Thread(target=self._write_loop, name="state-writer", daemon=True)
         self._thread.start()
@@ -101,12 +102,9 @@ class Questions:
         counted and logged."""
         self._queue.put(None)
         self._thread.join(timeout)
-        if self._thread.is_alive():
+        if self._thread.is_alive():  # the database is away: what is left is not tried
             self._closing.set()
-            self._thread.join(LONGEST_PAUSE + 1)
-        left = self._queue.qsize()
-        if left:
-            self._count_lost(left, "the database was away when the bot stopped")
+            self._thread.join()
 
     # -- writes: queued, never waited for ----------------------------------------------------
 
@@ -138,7 +136,7 @@ class Questions:
             StateError: the database is away now: the user is asked to try again, rather
                 than thanked for a vote that may never be written.
         """
-        if not self._db.available():
+        if not self.writable():
             raise StateError("the bot's state database is away; the vote was not taken")
         row = (question_id, user_id, vote, time.time())
         self._put(
@@ -149,6 +147,10 @@ class Questions:
                 row,
             )
         )
+
+    def writable(self) -> bool:
+        """Whether records reach the database now (none is waiting for it to come back)."""
+        return not self._stuck.is_set()
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until every queued write is done or dropped; False on timeout."""
@@ -163,16 +165,23 @@ class Questions:
         self._queue.put(write)
 
     def _write_loop(self) -> None:
+        left = 0
         while (write := self._queue.get()) is not None:
+            if self._closing.is_set():
+                left += 1
+                continue
             pause = 0.25
             while True:
                 try:
                     with self._db.transaction(write=True, timeout=LONGEST_PAUSE) as tx:
                         write(tx)
                     self._db.worked()
+                    self._stuck.clear()
                     break
                 except self._db.transient as error:  # away or busy: keep it, try again
                     self._db.failed(error)
+                    if self._db.away(error):
+                        self._stuck.set()
                     if self._closing.is_set():
                         self._count_lost(1, str(error))
                         break
@@ -181,12 +190,18 @@ class Questions:
                 except Exception as error:  # anything else won't go better a second time
                     self._count_lost(1, str(error))
                     break
+        if left:
+            self._count_lost(left, "the database was away when the bot stopped")
 
     def _count_lost(self, count: int, why: str) -> None:
         with self._lock:
+            before = self.failed_writes
             self.failed_writes += count
-            total = self.failed_writes
-        log.error("lost %d record(s) of the bot's state (%s); %d lost in all", count, why, total)
+        if before == 0 or before // 1000 != self.failed_writes // 1000:  # not once a record
+            log.error(
+                "lost %d record(s) of the bot's state (%s); %d lost in all",
+                count, why, self.failed_writes,
+            )  # fmt: skip
 
     # -- reads: may wait for the database ----------------------------------------------------
 

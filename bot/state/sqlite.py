@@ -109,5 +109,8 @@ class SqliteDatabase(Database):
             with lock:
                 (self._writer if write else self._reader).close()
 
+    def away(self, error: Exception) -> bool:
+        return False  # a local file is never away: it is locked a moment by another process
+
     def describe(self) -> str:
         return str(self.path)
