@@ -193,7 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="port to listen on with --webhook (default 8443)",
     )
     serve_cmd.add_argument(
-        "--secret", metavar="S", help="secret token Telegram sends with each webhook call"
+        "--secret",
+        metavar="S",
+        help="secret token Telegram sends with each webhook call (default: "
+        "$CITEBOT_WEBHOOK_SECRET; replicas must share one)",
     )
     serve_cmd.set_defaults(run=_serve)
     feedback_cmd = commands.add_parser(
@@ -539,7 +542,12 @@ def _serve(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> in
     from bot.serve import serve
 
     serve(
-        settings, bot, webhook=args.webhook, listen=args.listen, port=args.port, secret=args.secret
+        settings,
+        bot,
+        webhook=args.webhook,
+        listen=args.listen,
+        port=args.port,
+        secret=args.secret or (bot.webhook_secret.reveal() if bot.webhook_secret else None),
     )
     return 0
 

@@ -55,6 +55,7 @@ class BotSettings:
     # PostgreSQL for the state, shared by replicas; None: SQLite in state_dir
     database_url: Secret | None = None
     index_check: float = 30.0  # seconds between looks for a new index version
+    webhook_secret: Secret | None = None  # CITEBOT_WEBHOOK_SECRET, where --secret is not given
 
     @classmethod
     def from_env(
@@ -93,6 +94,9 @@ class BotSettings:
         return cls(
             token=Secret(token) if token else None,
             database_url=Secret(database_url) if database_url else None,
+            webhook_secret=Secret(secret)
+            if (secret := env.get("CITEBOT_WEBHOOK_SECRET", "").strip())
+            else None,
             index_check=reader.number("CITEBOT_INDEX_CHECK", cls.index_check, 1.0, 3600.0),
             api_url=api_url,
             admins=frozenset(int(a) for a in admins.split(",") if a.strip()),

@@ -61,13 +61,14 @@ class Replicas:
                 CITEBOT_ADMINS="1",
                 CITEBOT_RATE_LIMIT="3",
                 CITEBOT_INDEX_CHECK="3600",  # a new index must come by announcement
+                CITEBOT_WEBHOOK_SECRET=SECRET,  # shared, and out of the process list
             )
             with self.logs[n].open("w") as out:
                 self.processes.append(
                     subprocess.Popen(
                         [sys.executable, "-m", "bot.cli", "serve", "--webhook",
                          "https://bot.example.org/hook", "--listen", "127.0.0.1",
-                         "--port", str(port), "--secret", SECRET],
+                         "--port", str(port)],
                         cwd=RUN_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
                     )
                 )  # fmt: skip

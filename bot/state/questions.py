@@ -226,7 +226,7 @@ class Questions:
             )
             if row is not None:
                 return Question(str(row[0]), row[1])
-            if time.time() * 1000 >= deadline:
+            if not self._db.shared or time.time() * 1000 >= deadline:
                 return None
             time.sleep(0.1)
 
