@@ -71,7 +71,7 @@ def build_application(
                 do_quote=True,  # every reply points at what it answers, in groups above all
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(AIORateLimiter(overall_max_rate=bot.send_rate, max_retries=3))
         .concurrent_updates(bot.max_concurrent * 4)
         .post_init(_post_init)
     )

@@ -469,7 +469,7 @@ def _state(bot: BotSettings) -> Iterator[BotState]:
     from bot.state import StateError, open_state
 
     url = bot.database_url.reveal() if bot.database_url else None
-    state = open_state(url, bot.state_dir, recover=False)
+    state = open_state(url, bot.state_dir, recover=False, wait=5.0)
     try:
         yield state
     except state.db.errors as error:

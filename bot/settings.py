@@ -55,6 +55,9 @@ class BotSettings:
     # PostgreSQL for the state, shared by replicas; None: SQLite in state_dir
     database_url: Secret | None = None
     index_check: float = 30.0  # seconds between looks for a new index version
+    # Messages a second this process sends at most: Telegram allows a bot about 30 in all, so
+    # N replicas take 30/N each (CITEBOT_SEND_RATE)
+    send_rate: float = 30.0
     webhook_secret: Secret | None = None  # CITEBOT_WEBHOOK_SECRET, where --secret is not given
 
     @classmethod
@@ -97,6 +100,7 @@ class BotSettings:
             webhook_secret=Secret(secret)
             if (secret := env.get("CITEBOT_WEBHOOK_SECRET", "").strip())
             else None,
+            send_rate=reader.number("CITEBOT_SEND_RATE", cls.send_rate, 0.1, 10_000.0),
             index_check=reader.number("CITEBOT_INDEX_CHECK", cls.index_check, 1.0, 3600.0),
             api_url=api_url,
             admins=frozenset(int(a) for a in admins.split(",") if a.strip()),

@@ -4,6 +4,7 @@ goes away mid-run never stops the answers."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from tests.fakebotapi import BOT, FakeBotAPI
 from tests.fakes import FakeEmbedder
 from tests.helpers import REPO
 from tests.pgserver import PgServer
-from tests.test_bot_handlers import USER, Harness, buttons
+from tests.test_bot_handlers import USER, Harness, buttons, harness_over
 from tests.website import Site
 
 ENV = {
@@ -157,3 +158,25 @@ def test_answers_flow_while_postgres_is_down_and_votes_ask_to_try_again(
         one.close()
         two.close()
         api.stop()
+
+
+def test_the_periodic_check_swaps_in_a_version_built_elsewhere(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """`citebot index build` run beside the bot (or a missed announcement): the bot's own
+    look at `current`, a JobQueue job, finds the new version."""
+    env = {**ENV, "CITEBOT_INDEX_CHECK": "1"}
+    with harness_over(corpus, tmp_path, None, **env) as bot:
+        bot.loop.run_until_complete(bot.app.start())
+        try:
+            write_article(corpus, "tea.txt", "Tea in Lankaran\n\nLankaran grows tea for Baku.")
+            settings = bot.services().settings
+            build(settings, embedder=bot.services().engine.embedder)  # as the CLI would
+            deadline = time.monotonic() + 20
+            while "Lankaran" not in str(bot.services().engine.articles()):
+                assert time.monotonic() < deadline
+                bot.loop.run_until_complete(asyncio.sleep(0.2))
+        finally:
+            bot.loop.run_until_complete(bot.app.stop())
+        (answer,) = bot.run(bot.text("Lankaran tea"))
+        assert "Lankaran grows tea" in answer["text"]

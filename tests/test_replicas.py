@@ -157,6 +157,19 @@ def test_two_replicas_answer_each_update_once_and_agree(replicas: Replicas) -> N
             time.sleep(0.2)
         assert votes == [(users[0]["id"], 1)]
 
+    more = next(
+        b["callback_data"]
+        for row in answer["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"].startswith("More")
+    )
+    api.next_target = 1 - first
+    api.press(users[0], answer, more)  # it reads the question, asked on the other replica
+    (_, page) = api.wait(
+        lambda: len(api.sent_to(users[0]["id"])) == 2 and api.sent_to(users[0]["id"])
+    )
+    assert page["text"].startswith("4. ")  # the next passages of the same question
+
     # A user's rate limit (3 a minute) holds across both replicas.
     limited = user(50)
     for _ in range(4):
@@ -178,6 +191,8 @@ def test_two_replicas_answer_each_update_once_and_agree(replicas: Replicas) -> N
         time.sleep(0.2)
     assert after[0] == after[1] != before[0], (before, after)
     assert replicas.metric(1, "citebot_index_swaps_total").endswith(" 1.0")
+    metrics = get(f"http://127.0.0.1:{replicas.ports[1]}/metrics")
+    assert replicas.database not in metrics and SECRET not in metrics and TOKEN not in metrics
     for target in (0, 1):
         asker = user(60 + target)
         api.next_target = target

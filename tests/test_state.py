@@ -3,7 +3,10 @@ each test on both), then what only replicas sharing PostgreSQL can do, and its f
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +19,7 @@ from bot.state import BotState, StateError
 from bot.state.postgres import PostgresDatabase
 from bot.state.schema import LATEST
 from bot.state.sqlite import SqliteDatabase
+from tests.helpers import RUN_DIR
 from tests.pgserver import PgServer
 
 # -- on both databases ------------------------------------------------------------------------
@@ -319,3 +323,29 @@ def test_stopping_while_postgres_is_down_counts_what_is_lost_and_returns(
     assert time.monotonic() - started < 15
     assert state.failed_writes == 5
     own_server.start()
+
+
+def test_the_cli_reads_and_writes_the_state_on_postgres(pg_url: str, tmp_path: Path) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CITEBOT_")},
+        "CITEBOT_DATABASE_URL": pg_url,
+        "CITEBOT_STATE_DIR": str(tmp_path / "unused"),
+        "CITEBOT_ALLOW_PRIVATE_URLS": "1",
+    }
+
+    def citebot(*args: str, **more: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            capture_output=True, text=True, env={**env, **more}, cwd=RUN_DIR, check=False,
+        )  # fmt: skip
+
+    assert citebot("feeds", "add", "http://127.0.0.1:9/feed.xml", "--name", "wire").returncode == 0
+    listed = citebot("feeds", "list")
+    assert "wire" in listed.stdout and not (tmp_path / "unused").exists()
+    state = BotState(PostgresDatabase(pg_url))
+    state.record_question(1, 1, "Kilimanjaro altitude", False, 3.0)
+    state.close()
+    assert "unanswered  Kilimanjaro altitude" in citebot("feedback").stdout
+    away = citebot("feedback", CITEBOT_DATABASE_URL="postgresql://u:pa55word@127.0.0.1:1/x")
+    assert away.returncode == 1 and "Traceback" not in away.stderr
+    assert "can't reach the bot's state database" in away.stderr and "pa55word" not in away.stderr

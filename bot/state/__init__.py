@@ -79,9 +79,12 @@ class BotState(Questions):
         self.db.close()
 
 
-def open_state(database_url: str | None, state_dir: Path, recover: bool = True) -> BotState:
+def open_state(
+    database_url: str | None, state_dir: Path, recover: bool = True, wait: float = 30.0
+) -> BotState:
     """The bot's state: on PostgreSQL where ``database_url`` is set, else in SQLite (a
     damaged file moved aside where ``recover``: the bot does, a command reading it doesn't).
+    PostgreSQL is waited for ``wait`` seconds (a server still starting).
 
     Raises:
         StateError: PostgreSQL can't be reached, or a schema is newer than this citebot.
@@ -89,5 +92,5 @@ def open_state(database_url: str | None, state_dir: Path, recover: bool = True) 
     if database_url:
         from bot.state.postgres import PostgresDatabase  # psycopg only where it is used
 
-        return BotState(PostgresDatabase(database_url))
+        return BotState(PostgresDatabase(database_url, wait))
     return BotState.sqlite(state_dir / STATE_FILE, recover)
