@@ -33,8 +33,11 @@ from index.search.engine import Engine
 from index.settings import Settings
 
 
-async def _look_for_new_index(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await asyncio.to_thread(services(context).refresh)
+async def _upkeep(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Now and then: a new index version published elsewhere, and old rate-limit counts."""
+    shared = services(context)
+    await asyncio.to_thread(shared.refresh)
+    await asyncio.to_thread(shared.state.limits.prune)
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -93,7 +96,7 @@ def build_application(
         # A new index version published elsewhere (another replica's build, or `citebot
         # index build`) is looked for now and then, besides the announcements heard.
         application.job_queue.run_repeating(
-            _look_for_new_index, interval=bot.index_check, first=bot.index_check
+            _upkeep, interval=bot.index_check, first=bot.index_check
         )
     # New messages only: an edited message is not answered, recorded or run again (a
     # question edited into another is asked anew by sending it).

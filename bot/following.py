@@ -4,8 +4,10 @@ digest for subscribers; `/feeds` for admins, `/subscribe` and `/unsubscribe` for
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
+from collections.abc import AsyncIterator
 
 from telegram import Bot, Update
 from telegram.error import Forbidden, TelegramError
@@ -26,13 +28,20 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The repeating job: poll every feed, build once, tell subscribers; on one replica at a
     time, and once an interval across replicas, so nothing is announced twice."""
     shared = services(context)
-    turn = shared.state.jobs.turn("feed-poll", shared.bot.feed_interval)
-    mine = await asyncio.to_thread(turn.__enter__)
-    try:
+    async with _turn(shared, "feed-poll", shared.bot.feed_interval) as mine:
         if not mine:
             shared.metrics.feed_polls.labels(outcome="elsewhere").inc()
             return
         await poll_and_announce(shared, context.bot)
+
+
+@contextlib.asynccontextmanager
+async def _turn(shared: Services, name: str, every: float) -> AsyncIterator[bool]:
+    """`Jobs.turn`, whose lock waits on the database, taken and freed in worker threads."""
+    turn = shared.state.jobs.turn(name, every)
+    mine = await asyncio.to_thread(turn.__enter__)
+    try:
+        yield mine
     finally:
         await asyncio.to_thread(turn.__exit__, None, None, None)
 

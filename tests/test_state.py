@@ -349,3 +349,14 @@ def test_the_cli_reads_and_writes_the_state_on_postgres(pg_url: str, tmp_path: P
     away = citebot("feedback", CITEBOT_DATABASE_URL="postgresql://u:pa55word@127.0.0.1:1/x")
     assert away.returncode == 1 and "Traceback" not in away.stderr
     assert "can't reach the bot's state database" in away.stderr and "pa55word" not in away.stderr
+
+
+def test_old_rate_counts_are_pruned(replicas: tuple[BotState, BotState]) -> None:
+    one, _ = replicas
+    one.limits.window = 0.2
+    one.limits.wait(1, 5)
+    one.limits.wait(2, 5)
+    time.sleep(0.3)
+    one.limits.prune()
+    with one.db.transaction() as tx:
+        assert tx.execute("SELECT count(*) FROM rate_events").fetchone()[0] == 0

@@ -59,6 +59,18 @@ class RateLimits:
         self._db.worked()
         return found
 
+    def prune(self) -> None:
+        """Forget counts older than the window, of users who did not come back (each user's
+        own are pruned when they ask); called now and then."""
+        if self._db.shared and self._db.available():
+            try:
+                with self._db.transaction(write=True, timeout=WAIT_SECONDS) as tx:
+                    tx.execute(
+                        "DELETE FROM rate_events WHERE at <= ?", (time.time() - self.window,)
+                    )
+            except self._db.errors as error:
+                self._db.failed(error)
+
     def _count(self, tx: Tx, user_id: int, limit: int) -> float:
         self._db.lock_in(tx, RATE_LOCKS + user_id)  # one replica at a time counts for a user
         now = time.time()
