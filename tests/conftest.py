@@ -152,6 +152,15 @@ def pg_server() -> Iterator[PgServer]:
 
 
 @pytest.fixture
+def own_server(pg_server: PgServer) -> Iterator[PgServer]:
+    """A server of this test's own, to stop and start without disturbing the others."""
+    server = PgServer(pg_server.bindir)
+    server.start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture
 def pg_url(pg_server: PgServer) -> str:
     """A new, empty database on the session's server."""
     return pg_server.new_database()

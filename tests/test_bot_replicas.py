@@ -120,14 +120,6 @@ def test_a_reload_on_one_replica_is_heard_by_the_other(
     assert "Lankaran grows tea" in answer["text"]
 
 
-@pytest.fixture
-def own_server(pg_server: PgServer) -> Iterator[PgServer]:
-    server = PgServer(pg_server.bindir)
-    server.start()
-    yield server
-    server.remove()
-
-
 def test_answers_flow_while_postgres_is_down_and_votes_ask_to_try_again(
     corpus: Path, tmp_path: Path, own_server: PgServer
 ) -> None:

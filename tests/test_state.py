@@ -257,15 +257,6 @@ def test_an_announced_index_version_reaches_the_other_replica(
 # -- faults: PostgreSQL stopped and started mid-run -----------------------------------------
 
 
-@pytest.fixture
-def own_server(pg_server: PgServer) -> Iterator[PgServer]:
-    """A server of this test's own, to stop and start without disturbing the others."""
-    server = PgServer(pg_server.bindir)
-    server.start()
-    yield server
-    server.remove()
-
-
 def test_while_postgres_is_down_answers_flow_and_records_wait_for_it(
     own_server: PgServer,
 ) -> None:
