@@ -87,7 +87,8 @@ class _Session:
             self.say(str(error))
             return
         self.last_question, self.shown = question, len(hits)
-        self.say(format_answer(Answer(question, tuple(hits)), self.style))
+        line = self.engine.answer_line(question, hits) if hits else None
+        self.say(format_answer(Answer(question, tuple(hits), line=line), self.style))
 
     def more(self) -> None:
         if self.last_question is None:

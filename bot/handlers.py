@@ -255,6 +255,9 @@ async def _send_cards(
     spans = await shared.highlights(question, hits)
     language = detect(question)
     lead = texts.when_said(language, found.when, found.widened) if first == 1 else None
+    line = await shared.answer_line(question, hits) if first == 1 else None
+    if line is not None:  # the sentence that answers, above the cards that back it
+        lead = "\n\n".join(x for x in (lead, render.answer_line(line)) if x)
     messages = await asyncio.to_thread(render.answer_messages, question, hits, first, spans, lead)
     more = len(hits) == PAGE
     years = await shared.years() if found.when is None and first == 1 else []

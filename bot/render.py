@@ -15,7 +15,7 @@ from telegram.constants import MessageLimit
 
 from bot import texts
 from index.ingest.add import Prepared
-from index.records import UNDATED, Article, Hit, paragraph_label
+from index.records import UNDATED, Article, Hit, Line, paragraph_label
 from index.text.sentences import best_sentence, first_sentence
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
@@ -31,6 +31,7 @@ URL_LIMIT = 1000  # a longer link is left out rather than cut (a cut link leads 
 ALSO_IN_LIMIT = 3
 OUTLETS_LIMIT = 10
 CONTEXT_LIMIT = 300
+LINE_LIMIT = 600  # characters of a one-line answer's sentence
 DESCRIPTION_LIMIT = 300
 MIN_BUDGET = 64  # the least room a quote is ever given
 
@@ -79,6 +80,18 @@ def citation(hit: Hit) -> str:
         more = len(hit.also_in) - ALSO_IN_LIMIT
         line += f"\nalso in: {others}" + (f" and {more} more" if more > 0 else "")
     return line
+
+
+def answer_line(line: Line) -> str:
+    """The one-line answer above the cards: the sentence quoted verbatim, then its source
+    (outlet, date, ¶N and the link, or the title where there is no outlet); as HTML."""
+    hit = line.hit
+    source = hit.article.source if hit.article.source and hit.article.source.strip() else None
+    details = _details(source or clip(hit.article.title, TITLE_LIMIT), hit.article.published)
+    details.append(paragraph_label((line.paragraph, line.paragraph)))
+    said = f"“<b>{escape(clip(line.text, LINE_LIMIT))}</b>” — {', '.join(details)}"
+    href = _link(hit.article.url)
+    return said + (f' · <a href="{href}">link</a>' if href else "")
 
 
 def plain_citation(hit: Hit) -> str:

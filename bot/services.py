@@ -28,7 +28,7 @@ from bot.settings import BotSettings
 from bot.state import BotState, FeedStore
 from index.errors import CitebotError
 from index.indexer.builder import BuildReport, build
-from index.records import Article, Hit
+from index.records import Article, Hit, Line
 from index.search.engine import Engine, clean_question
 from index.settings import Settings
 from index.storage import layout
@@ -110,6 +110,10 @@ class Services:
     async def highlights(self, question: str, hits: list[Hit]) -> list[tuple[int, int] | None]:
         async with self.searches:
             return await asyncio.to_thread(self.engine.highlights, question, hits)
+
+    async def answer_line(self, question: str, hits: list[Hit]) -> Line | None:
+        async with self.searches:
+            return await asyncio.to_thread(self.engine.answer_line, question, hits)
 
     async def wait(self, user_id: int | None) -> float:
         """0 if the user may have more work done now (and counts it), else seconds to wait.

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from index.calibrate import Calibration
 from index.evaluate import EvalReport
 from index.indexer.builder import BuildReport, IndexStatus
-from index.records import UNDATED, Answer, Article, Hit
+from index.records import UNDATED, Answer, Article, Hit, Line, paragraph_label
 from index.text.sanitize import clean_text
 from index.text.sentences import first_sentence
 
@@ -52,7 +52,24 @@ def format_answer(answer: Answer, style: Style) -> str:
         return NOTHING_FOUND
     said = when_said(answer)
     hits = "\n\n".join(format_hit(hit, style) for hit in answer.hits)
+    if answer.line is not None:
+        hits = f"{format_line(answer.line, style)}\n\n{hits}"
     return f"{style.dim(said)}\n{hits}" if said else hits
+
+
+def format_line(line: Line, style: Style) -> str:
+    """The one-line answer: the sentence quoted, then the outlet and which result it is from."""
+    hit = line.hit
+    where = ", ".join(
+        (
+            hit.article.source or hit.article.title,
+            hit.article.published or UNDATED,
+            paragraph_label((line.paragraph, line.paragraph)),
+        )
+    )
+    quoted = f"“{clean_text(line.text)}” — {clean_text(where)} [{hit.rank}]"
+    wrapped = textwrap.wrap(quoted, width(), break_long_words=True) or [""]
+    return "\n".join(style.bold(line) for line in wrapped)
 
 
 def when_said(answer: Answer) -> str | None:

@@ -63,6 +63,7 @@ class Hit:
     passage_id: int
     context: str | None = None
     also_in: tuple[ArticleRef, ...] = ()  # articles that carry the same text
+    signals: tuple[tuple[str, float], ...] = ()  # what ranked it: each retriever's score
 
     @property
     def citation(self) -> str:
@@ -90,6 +91,34 @@ class Hit:
                 "url": self.article.url,
             },
             "paragraphs": list(self.paragraphs),
+            "signals": {name: round(value, 4) for name, value in self.signals},
+        }
+
+
+@dataclass(frozen=True)
+class Line:
+    """The one sentence that best answers a question, quoted verbatim from one of its hits."""
+
+    text: str
+    score: float  # its cosine to the question, held to its own threshold
+    hit: Hit  # the passage it is quoted from, with its citation
+    paragraph: int  # the paragraph of the article that holds the sentence
+
+    @property
+    def citation(self) -> str:
+        """Title, outlet, date, the sentence's paragraph, link."""
+        parts = [self.hit.article.title, self.hit.article.source or "", self.hit.article.published
+                 or UNDATED, paragraph_label((self.paragraph, self.paragraph)),
+                 self.hit.article.url or ""]  # fmt: skip
+        return ", ".join(p for p in parts if p)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "score": round(self.score, 4),
+            "rank": self.hit.rank,
+            "paragraph": self.paragraph,
+            "citation": self.citation,
         }
 
 
@@ -101,6 +130,7 @@ class Answer:
     hits: tuple[Hit, ...] = field(default=())
     when: TimeFilter | None = None  # the dates the question asked for, as read
     widened: bool = False  # nothing in that range: these hits are from any date
+    line: Line | None = None  # the sentence to show above the passages, if one is sure enough
 
     @property
     def answered(self) -> bool:
@@ -115,6 +145,7 @@ class Answer:
                 "recent": bool(self.when and self.when.recent),
                 "widened": self.widened,
             },
+            "answer": self.line.to_json() if self.line else None,
             "results": [hit.to_json() for hit in self.hits],
         }
 

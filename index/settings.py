@@ -43,6 +43,11 @@ class Settings:
     model: str = "minilm"
     models_dir: Path = Path("var/models")
     retrieval: str = "hybrid"
+    # A one-line answer's sentence cosine, English (MiniLM) and other languages (e5); chosen
+    # on bench/calibration.jsonl: the lowest at which four in five lines shown held the answer
+    min_line_score: float = 0.70
+    min_line_score_multilingual: float = 0.85
+    fusion: str = "scores"  # how hybrid retrieval combines its retrievers: scores or rrf
     multilingual: str = "auto"
     min_score_multilingual: float = 0.79
     reranker: Path | None = None
@@ -83,6 +88,9 @@ class Settings:
             raise ConfigError(
                 f"CITEBOT_MODEL must be one of {', '.join(MODELS)}, got {preview(model)}"
             )
+        fusion = env.get("CITEBOT_FUSION", cls.fusion).strip().lower()
+        if fusion not in ("scores", "rrf"):
+            raise ConfigError(f"CITEBOT_FUSION must be scores or rrf, got {preview(fusion)}")
         retrieval = env.get("CITEBOT_RETRIEVAL", cls.retrieval).strip().lower()
         if retrieval not in ("hybrid", "dense"):
             raise ConfigError(
@@ -107,9 +115,14 @@ class Settings:
         return cls(
             reranker=reranker_dir,
             retrieval=retrieval,
+            fusion=fusion,
             multilingual=multilingual,
             min_score_multilingual=reader.number(
                 "CITEBOT_MIN_SCORE_MULTILINGUAL", cls.min_score_multilingual, -1.0, 1.0
+            ),
+            min_line_score=reader.number("CITEBOT_MIN_LINE_SCORE", cls.min_line_score, -1.0, 2.0),
+            min_line_score_multilingual=reader.number(
+                "CITEBOT_MIN_LINE_SCORE_MULTILINGUAL", cls.min_line_score_multilingual, -1.0, 2.0
             ),
             corpus_dir=(base / env.get("CITEBOT_CORPUS_DIR", "corpus/articles")).resolve(),
             index_dir=(base / env.get("CITEBOT_INDEX_DIR", "var/index")).resolve(),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -84,11 +85,22 @@ def test_indexed_merge_finds_exactly_the_pairs_comparing_all_would(
     assert got == merge_by_comparing_every_pair(hits)
 
 
-def test_top_three_hold_at_most_two_passages_of_one_article() -> None:
+def test_a_third_passage_of_one_article_gives_way_to_a_close_one_of_another() -> None:
     hits = [hit(1, "a", "x"), hit(2, "a", "y"), hit(3, "a", "z"), hit(4, "b", "w")]
-    spread = spread_articles("what happened?", hits)
+    spread = spread_articles("what happened?", hits)  # all score 0.5: a tie
     assert [h.passage_id for h in spread] == [1, 2, 4, 3]
     assert [h.rank for h in spread] == [1, 2, 3, 4]
+
+
+def test_a_clearly_better_passage_is_never_pushed_down_for_diversity() -> None:
+    scores = {1: 0.70, 2: 0.66, 3: 0.62, 4: 0.53}
+    hits = [
+        replace(hit(n, "a" if n < 4 else "b", str(n)), signals=(("fused", scores[n]),))
+        for n in (1, 2, 3, 4)
+    ]
+    assert [h.passage_id for h in spread_articles("q", hits)] == [1, 2, 3, 4]
+    closer = [*hits[:3], replace(hits[3], signals=(("fused", 0.605),))]
+    assert [h.passage_id for h in spread_articles("q", closer)] == [1, 2, 4, 3]
 
 
 def test_a_question_about_one_article_may_fill_the_top_with_it() -> None:

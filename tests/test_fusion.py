@@ -88,3 +88,27 @@ def test_keyword_side_leaves_out_words_in_half_the_passages(tmp_path: Path) -> N
     assert keyword_hits(settings, "tea in Baku") == ["tea"]  # not every article with Baku
     assert keyword_hits(settings, "Baku") == []
     assert keyword_hits(settings, "Lankaran") == ["tea"]
+
+
+def test_score_fusion_keeps_a_large_cosine_gap_that_rank_fusion_inverts() -> None:
+    from index.search.fusion import Candidate, Weights, fuse_scores
+
+    strong = Candidate(1, first=0.66, second=None, keywords=0.0)  # BM25 missed it
+    middling = Candidate(3, first=0.60, second=None, keywords=0.5)
+    weak = Candidate(2, first=0.53, second=None, keywords=1.0)  # BM25's best
+    by_rank = reciprocal_rank_fusion([[1, 3, 2], [2, 3]])  # the same, as two rankings
+    assert [pid for pid, _ in by_rank] == [2, 3, 1]  # the best cosine comes last
+    weights = Weights(first=1.0, second=0.0, keywords=0.1)
+    fused = fuse_scores([weak, middling, strong], weights)
+    assert [c.passage_id for c in fused] == [1, 3, 2]
+
+
+def test_score_fusion_is_deterministic_and_explains_itself() -> None:
+    from index.search.fusion import TWO_MODELS, Candidate, Weights, fuse_scores
+
+    tied = [Candidate(9, 0.5, 0.75, 0.0), Candidate(4, 0.5, 0.75, 0.0), Candidate(7, 0.75, 0.5, 0)]
+    weights = Weights(first=1.0, second=1.0, keywords=0.0)
+    assert [c.passage_id for c in fuse_scores(tied, weights)] == [7, 4, 9]  # 7 by first
+    signals = Candidate(1, 0.5, 0.8, 0.25).signals(TWO_MODELS)
+    assert set(signals) == {"first", "second", "keywords", "fused"}
+    assert signals["fused"] == TWO_MODELS.score(Candidate(1, 0.5, 0.8, 0.25))

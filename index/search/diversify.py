@@ -2,7 +2,9 @@
 
 The same wire text often runs in several outlets. Such near-duplicates are shown once, the
 first (best-ranked) copy carrying the others' articles as "also in". And unless the question
-is about one article, the top three never hold three passages of the same article.
+is about one article, a third passage of one article in the top three gives its place to
+another article's passage, but only one that scores as well within `CLOSE`: diversity that
+costs nothing, never a clearly better passage pushed down.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ SHINGLE = 5  # words per shingle
 NEAR_DUPLICATE = 0.7  # Jaccard similarity of shingle sets above which two texts are one
 TOP = 3
 PER_ARTICLE_IN_TOP = 2
+CLOSE = 0.02  # fused scores this close rank as one: the order among them is noise
 ABOUT_ARTICLE = 0.6  # share of a title's words a question must use to be "about" it
 
 
@@ -59,23 +62,31 @@ def merge_near_duplicates(hits: Sequence[Hit]) -> list[Hit]:
 
 
 def spread_articles(question: str, hits: Sequence[Hit]) -> list[Hit]:
-    """Reorder so the top three hold at most two passages of one article; ranks renumbered.
+    """Give a third passage of one article's place in the top three to the best passage of
+    another article that scores within `CLOSE` of it; ranks renumbered.
 
-    A third passage of the same article waits until after the top three, unless the
-    question names the article (uses most of its title's words). When no other article has
-    anything to offer, the waiting passages still come next, so they fill the top anyway.
+    Not where the question names the article (uses most of its title's words), and never for
+    a passage clearly worse: then the top three hold three passages of one article.
     """
-    top: list[Hit] = []
-    waiting: list[Hit] = []
-    rest = list(hits)
-    while rest and len(top) < TOP:
-        hit = rest.pop(0)
-        same = sum(1 for h in top if h.article.id == hit.article.id)
+    ordered = list(hits)
+    for place in range(min(TOP, len(ordered))):
+        hit = ordered[place]
+        same = sum(1 for h in ordered[:place] if h.article.id == hit.article.id)
         if same < PER_ARTICLE_IN_TOP or _about(question, hit.article.title):
-            top.append(hit)
-        else:
-            waiting.append(hit)
-    return [replace(hit, rank=rank) for rank, hit in enumerate(top + waiting + rest, 1)]
+            continue
+        crowded = {h.article.id for h in ordered[:place] if h.article.id == hit.article.id}
+        other = next(
+            (n for n in range(place + 1, len(ordered)) if ordered[n].article.id not in crowded),
+            None,
+        )
+        if other is not None and strength(hit) - strength(ordered[other]) <= CLOSE:
+            ordered.insert(place, ordered.pop(other))
+    return [replace(hit, rank=rank) for rank, hit in enumerate(ordered, 1)]
+
+
+def strength(hit: Hit) -> float:
+    """What ranked the hit: its fused score where fusion gave one, else its score."""
+    return dict(hit.signals).get("fused", hit.score)
 
 
 def _shingles(text: str) -> set[int]:

@@ -14,11 +14,11 @@ from index.errors import REBUILD_HINT, IndexCorrupt, IndexIncompatible, Question
 from index.models.embedder import Embedder, extra_embedders, make_embedder
 from index.models.rerank import DEPTH as RERANK_DEPTH
 from index.models.rerank import CrossEncoderReranker
-from index.records import Answer, Article, ArticleRef, Hit
+from index.records import Answer, Article, ArticleRef, Hit, Line
 from index.search.diversify import merge_near_duplicates, spread_articles
-from index.search.fusion import reciprocal_rank_fusion
+from index.search.fusion import Candidate, fuse_scores, fusion_weights, reciprocal_rank_fusion
 from index.search.query_cache import QueryCache
-from index.search.routing import Router
+from index.search.routing import Route, Router
 from index.search.timeline import Timeline, timeline
 from index.settings import Settings
 from index.storage import faiss_index, layout
@@ -29,11 +29,16 @@ from index.text.sentences import passage_sentences
 from index.text.when import TimeFilter, read_time
 
 _SPACES = re.compile(r"\s+")
+_PROMPT = re.compile(r"(Q|В|S|问)\s*[.:：]")  # "Q.:", an interview's question
 CANDIDATES = 50  # passages each retriever proposes before fusion
 SPARE = 5
 RANGE_DEPTH = 10  # candidates per wanted passage when a date range filters them
 TIMELINE_DEPTH = 200  # relevant passages a timeline counts at most
 RECENCY_TIE = 0.01  # cosines this close are a tie that the newer article wins
+# The one-line answer is quoted from the first passage: on our calibration questions a
+# sentence of the second or third was more often a near miss (bench/fusion.py --ours).
+LINE_FROM = 1
+Signals = tuple[tuple[str, float], ...]
 
 
 class Engine:
@@ -185,7 +190,8 @@ class Engine:
         widened = False
         if not hits and when is not None and not when.recent:
             hits, widened = self.search(rest, k), True
-        return Answer(text, tuple(hits), when, widened)
+        line = self.answer_line(rest, hits) if hits else None
+        return Answer(text, tuple(hits), when, widened, line)
 
     def rank(self, question: str, k: int) -> list[Hit]:
         """The top ``k`` passages regardless of the threshold (for evaluation and calibration)."""
@@ -209,22 +215,51 @@ class Engine:
         they were kept) has them embedded now. This is for the few passages a reader is
         shown, not for ranking: used for ranking, it measured worse (see CHANGELOG.md).
         """
+        best: list[tuple[int, int] | None] = []
+        for spans, cosines in self._sentence_scores(question, hits):
+            best.append(spans[int(cosines.argmax())] if spans else None)
+        return best
+
+    def answer_line(self, question: str, hits: Sequence[Hit]) -> Line | None:
+        """The sentence of the first hit closest in meaning to the question, to quote above
+        the cards, where its cosine clears the line's own threshold (higher than the
+        passages': a sentence shown alone must answer, not just be on the subject). Questions
+        in the text (an interviewer's) are never quoted: they restate, not answer."""
+        text = clean_question(question, self.settings.max_question_chars)
+        top = list(hits[:LINE_FROM])
+        found: Line | None = None
+        for hit, (spans, cosines) in zip(top, self._sentence_scores(text, top), strict=True):
+            for (start, end), cosine in zip(spans, cosines.tolist() if spans else [], strict=True):
+                sentence = hit.text[start:end].strip()
+                if _asks(sentence):  # an interviewer's question restates, never answers
+                    continue
+                if found is None or cosine > found.score:
+                    paragraph = hit.paragraphs[0] + hit.text[:start].count("\n\n")
+                    found = Line(sentence, float(cosine), hit, paragraph)
+        least = (
+            self.settings.min_line_score
+            if self.router.route(text).first is self.router.main
+            else self.settings.min_line_score_multilingual
+        )
+        return found if found is not None and found.score >= least else None
+
+    def _sentence_scores(
+        self, question: str, hits: Sequence[Hit]
+    ) -> list[tuple[list[tuple[int, int]], Any]]:
+        """Each hit's sentence spans and their cosines to the question, by the model the
+        question is routed to (stored vectors; embedded now only where none were kept)."""
         text = clean_question(question, self.settings.max_question_chars)
         model = self.router.route(text).first
         with self._lock:
             stored = self._store.cache.sentence_vectors(
                 model.model_id, [hit.passage_id for hit in hits], model.dimension
             )
-        sentences = {
-            hit.passage_id: stored.get(hit.passage_id) or _embed_sentences(model, hit.text)
-            for hit in hits
-        }
         query = self._queries.vector(model, text)
-        best: list[tuple[int, int] | None] = []
+        scores = []
         for hit in hits:
-            spans, matrix = sentences[hit.passage_id]
-            best.append(spans[int((matrix @ query).argmax())] if spans else None)
-        return best
+            spans, matrix = stored.get(hit.passage_id) or _embed_sentences(model, hit.text)
+            scores.append((spans, matrix @ query if spans else None))
+        return scores
 
     def passage(self, passage_id: int) -> Hit | None:
         """A passage by id as a hit without a score (for buttons that name a passage)."""
@@ -266,7 +301,8 @@ class Engine:
         ranged = when if when is not None and not when.recent else None
         # A date range leaves many candidates out: look deeper for the ones it keeps.
         candidates = self._candidates(text, limit * RANGE_DEPTH if ranged else limit)
-        found = [(pid, score) for pid, score, relevant in candidates if relevant or not threshold]
+        signals = {pid: why for pid, _, _, why in candidates}
+        found = [(pid, score) for pid, score, ok, _ in candidates if ok or not threshold]
         rows: dict[int, StoredPassage] | None = None
         if ranged is not None:
             with self._lock:
@@ -277,8 +313,11 @@ class Engine:
         if rows is None:  # a range read them all already
             with self._lock:
                 rows = self._store.passages([pid for pid, _ in found])
-        kept = [(rows[pid], score) for pid, score in found if pid in rows]
-        hits = [_hit(row, score, 0) for row, score in kept]
+        hits = [
+            replace(_hit(rows[pid], score, 0), signals=signals[pid])
+            for pid, score in found
+            if pid in rows
+        ]
         if self.reranker is not None:
             hits = self.reranker.rerank(text, hits)
         hits = merge_near_duplicates(hits)
@@ -304,21 +343,74 @@ class Engine:
             return self._multilingual[1]
         return self._index
 
-    def _candidates(self, text: str, limit: int) -> list[tuple[int, float, bool]]:
-        """(passage id, cosine, relevant) in final order.
+    def _candidates(self, text: str, limit: int) -> list[tuple[int, float, bool, Signals]]:
+        """(passage id, cosine, relevant, signals) in final order.
 
-        English goes to the main model, BM25 and (where installed) the multilingual model,
-        fused by RRF; other languages to the multilingual model and BM25, since the main
-        model and BM25 only understand English text. The measurements behind this choice
-        are in CHANGELOG.md. The cosine is kept beside the fused order because the relevance
-        threshold is a cosine: a passage that only shares words with the question still has
-        to be about it. A passage in another language, found for an English question, is
-        judged by the multilingual model alone: the others can't read it, so where they
-        missed it they vote with its multilingual rank, and its multilingual cosine must
-        pass that model's threshold.
+        English goes to the main model, BM25 and (where installed) the multilingual model;
+        other languages to the multilingual model and BM25, since the main model only reads
+        English. Their scores are combined by `fusion` (or their ranks, with
+        ``CITEBOT_FUSION=rrf``). The cosine is kept beside the fused order because the
+        relevance threshold is a cosine: a passage that only shares words with the question
+        still has to be about it. A passage in another language, found for an English
+        question, is judged by the multilingual model alone, as the others can't read it: its
+        multilingual cosine must pass that model's threshold.
         """
         pool = max(limit * 4, CANDIDATES)
         route = self.router.route(text)
+        if self.settings.retrieval == "dense":
+            model = route.first
+            ranking = faiss_index.search(
+                self._vectors_of(model), self._queries.vector(model, text), limit, self._exclude
+            )
+            return [(pid, score, score >= route.threshold, ()) for pid, score in ranking]
+        if self.settings.fusion == "rrf":
+            return self._rank_fused(text, route, pool)
+        weights = fusion_weights(len(route.models), route.first is self.router.main)
+        found = []
+        for candidate in fuse_scores(self.candidates(text, pool), weights):
+            pid, second = candidate.passage_id, candidate.second
+            if second is not None and self._foreign(pid):
+                relevant = second >= self.settings.min_score_multilingual
+                score = second
+            else:
+                relevant, score = candidate.first >= route.threshold, candidate.first
+            signals = tuple(candidate.signals(weights).items())
+            found.append((pid, score, relevant, signals))
+        return found
+
+    def candidates(self, question: str, pool: int = CANDIDATES) -> list[Candidate]:
+        """Every passage a retriever proposes for ``question`` (``pool`` from each), with
+        each retriever's score: the features that fusion weighs (`bench/fusion.py` tunes
+        the weights on them)."""
+        text = clean_question(question, self.settings.max_question_chars)
+        route = self.router.route(text)
+        vectors = [(self._vectors_of(m), self._queries.vector(m, text)) for m in route.models]
+        dense = [faiss_index.search(i, q, pool, self._exclude) for i, q in vectors]
+        with self._lock:
+            keywords = self._store.keywords.search(text, pool)
+        best = keywords[0][1] if keywords else 0.0
+        bm25 = {pid: score / best for pid, score in keywords} if best > 0 else {}
+        cosines = [dict(ranking) for ranking in dense]
+        ids = list(dict.fromkeys(p for r in (*dense, keywords) for p, _ in r))
+        foreign = self._foreign_of(ids) if len(vectors) > 1 else set()
+        found = []
+        for pid in ids:
+            scores = [
+                known[pid] if pid in known else faiss_index.similarity(index, query, pid)
+                for known, (index, query) in zip(cosines, vectors, strict=True)
+            ]
+            second = scores[1] if len(scores) > 1 else None
+            if second is not None and pid in foreign:  # the main model can't read it
+                scores[0] = route.threshold + second - self.settings.min_score_multilingual
+            found.append(Candidate(pid, scores[0], second, bm25.get(pid, 0.0)))
+        return found
+
+    def _rank_fused(
+        self, text: str, route: Route, pool: int
+    ) -> list[tuple[int, float, bool, Signals]]:
+        """Reciprocal rank fusion of the same retrievers (``CITEBOT_FUSION=rrf``). Where the
+        main model and BM25 missed a passage in another language, they vote with its
+        multilingual rank."""
         least = route.threshold
         rankings = [
             faiss_index.search(
@@ -329,36 +421,42 @@ class Engine:
         model, index = route.first, self._vectors_of(route.first)
         query = self._queries.vector(model, text)
         other = rankings[1] if len(rankings) > 1 else []
-        if self.settings.retrieval == "dense":
-            return [(pid, score, score >= least) for pid, score in rankings[0][:limit]]
         with self._lock:
             rankings.append(self._store.keywords.search(text, pool))
         ids: list[list[int | None]] = [[pid for pid, _ in ranking] for ranking in rankings]
-        foreign = {pid: score for pid, score in other if self._foreign(pid)}
+        others = self._foreign_of([pid for pid, _ in other])
+        foreign = {pid: score for pid, score in other if pid in others}
         if foreign:
             for blind in (ids[0], ids[-1]):  # the main model's and BM25's rankings
                 missed = set(foreign) - set(blind)
                 ids.append([pid if pid in missed else None for pid, _ in other])
         cosine = dict(rankings[0])
-        found = []
-        for pid, _ in reciprocal_rank_fusion(ids):
+        found: list[tuple[int, float, bool, Signals]] = []
+        for pid, fused in reciprocal_rank_fusion(ids):
             if pid in foreign:
                 score = foreign[pid]
-                found.append((pid, score, score >= self.settings.min_score_multilingual))
+                relevant = score >= self.settings.min_score_multilingual
             else:
                 score = cosine[pid] if pid in cosine else faiss_index.similarity(index, query, pid)
-                found.append((pid, score, score >= least))
+                relevant = score >= least
+            found.append((pid, score, relevant, (("first", score), ("fused", fused))))
         return found
 
     def _foreign(self, passage_id: int) -> bool:
         """Whether a passage is in a language other than English (remembered per passage)."""
+        return passage_id in self._foreign_of([passage_id])
+
+    def _foreign_of(self, passage_ids: Sequence[int]) -> set[int]:
+        """Those of ``passage_ids`` in a language other than English; the passages not yet
+        seen are read in one query and remembered."""
         with self._lock:
-            known = self._languages.get(passage_id)
-            if known is None:
-                row = self._store.passages([passage_id]).get(passage_id)
-                known = row is not None and text_language(row.text) != "en"
-                self._languages[passage_id] = known
-        return known
+            unknown = [pid for pid in passage_ids if pid not in self._languages]
+            if unknown:
+                rows = self._store.passages(unknown)
+                for pid in unknown:
+                    row = rows.get(pid)
+                    self._languages[pid] = row is not None and text_language(row.text) != "en"
+            return {pid for pid in passage_ids if self._languages[pid]}
 
 
 def newer_on_ties(hits: list[Hit]) -> list[Hit]:
@@ -396,6 +494,11 @@ def clean_question(question: str, max_chars: int) -> str:
             "ask a shorter question (CITEBOT_MAX_QUESTION_CHARS sets the limit)"
         )
     return text
+
+
+def _asks(sentence: str) -> bool:
+    """Whether a sentence is a question (an interviewer's, say) rather than a statement."""
+    return sentence.rstrip("\"'”’») ").endswith(("?", "？")) or _PROMPT.match(sentence) is not None
 
 
 def _embed_sentences(model: Embedder, text: str) -> tuple[list[tuple[int, int]], Any]:

@@ -1,8 +1,16 @@
-"""Reciprocal rank fusion: one ranking out of several (Cormack et al., 2009)."""
+"""One ranking out of several retrievers: a weighted sum of their scores (the default), or
+reciprocal rank fusion of their ranks (Cormack et al., 2009; ``CITEBOT_FUSION=rrf``).
+
+Rank fusion throws the scores away: a passage with cosine 0.66 could land below one with 0.53
+because BM25, noisy over a small corpus, ranked the latter higher. The weighted sum keeps how
+much better a passage is. Its weights were chosen on SciFact's training split and our own
+calibration questions, never on the sets we report (`bench/fusion.py`; CHANGELOG.md).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 RRF_K = 60  # the constant from the paper; damps the weight of the very top ranks
 
@@ -25,3 +33,57 @@ def reciprocal_rank_fusion(
             scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
             best[item] = min(best.get(item, rank), rank)
     return sorted(scores.items(), key=lambda pair: (-pair[1], best[pair[0]], pair[0]))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What each retriever says of one passage, on the scale each gives."""
+
+    passage_id: int
+    first: float  # the cosine of the model the question is routed to first
+    second: float | None  # the cosine of a second model fused with it (e5 beside MiniLM)
+    keywords: float  # BM25 over the question's best BM25 (0 to 1); 0 where BM25 missed it
+
+    def signals(self, weights: Weights) -> dict[str, float]:
+        """The features and the fused score, for explaining a result (`ask --json`)."""
+        found = {"first": self.first, "keywords": self.keywords}
+        if self.second is not None:
+            found["second"] = self.second
+        return {**found, "fused": weights.score(self)}
+
+
+@dataclass(frozen=True)
+class Weights:
+    """A linear combination of the features; a ranking ignores their constant offsets, so
+    raw cosines combine without normalising."""
+
+    first: float
+    second: float
+    keywords: float
+
+    def score(self, candidate: Candidate) -> float:
+        second = candidate.second if candidate.second is not None else 0.0
+        return (
+            self.first * candidate.first
+            + self.second * second
+            + self.keywords * candidate.keywords
+        )
+
+
+def fuse_scores(candidates: Sequence[Candidate], weights: Weights) -> list[Candidate]:
+    """Candidates best first by their weighted score; ties to the better first cosine, then
+    the smaller id, so the order is deterministic."""
+    return sorted(candidates, key=lambda c: (-weights.score(c), -c.first, c.passage_id))
+
+
+# Chosen on SciFact's training split and our calibration questions (bench/fusion.py).
+ONE_MODEL = Weights(first=1.0, second=0.0, keywords=0.1)  # MiniLM + BM25, or e5 + BM25
+TWO_MODELS = Weights(first=1.0, second=1.0, keywords=0.1)  # MiniLM + e5 + BM25 (English)
+OTHER_LANGUAGE = Weights(first=1.0, second=0.0, keywords=0.05)  # e5 + BM25
+
+
+def fusion_weights(models: int, main_first: bool) -> Weights:
+    """The weights for a question routed to ``models`` models, the main one first or not."""
+    if not main_first:
+        return OTHER_LANGUAGE
+    return TWO_MODELS if models > 1 else ONE_MODEL

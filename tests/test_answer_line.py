@@ -1,0 +1,96 @@
+"""The one-line answer above the passages: a sentence of the first passage, quoted verbatim,
+only where it clears its own threshold, never an interviewer's question."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bot.render import answer_line
+from bot.terminal import Style, format_answer
+from index.indexer.builder import build
+from index.records import Answer
+from index.search.engine import Engine, _asks
+from tests.conftest import settings_for, write_article
+from tests.fakebotapi import parse_html
+from tests.fakes import FakeEmbedder
+
+INTERVIEW = """---
+title: The ambassador on trade
+source: Azeri Observer
+published: 2021-05-01
+url: https://observer.example/interview
+---
+
+Q.: How did trade between China and Azerbaijan change in 2020?
+
+A.: Trade between China and Azerbaijan rose by a tenth in 2020, the ambassador said.
+"""
+
+
+def engine_over(corpus: Path, tmp_path: Path, **env: str) -> Engine:
+    settings = settings_for(corpus, tmp_path / "index", **{"CITEBOT_MIN_WORDS": "1", **env})
+    fake = FakeEmbedder()
+    build(settings, embedder=fake)
+    return Engine.open(settings, embedder=fake)
+
+
+def test_the_line_is_a_sentence_of_the_first_passage_and_in_the_json(
+    corpus: Path, tmp_path: Path
+) -> None:
+    engine = engine_over(corpus, tmp_path, CITEBOT_MIN_LINE_SCORE="0.1")
+    answer = engine.ask("Exports of crude oil dominated")
+    assert answer.line is not None and answer.line.hit == answer.hits[0]
+    assert answer.line.text == "Exports of crude oil dominated, while imports of electric " \
+        "buses and solar panels rose sharply."  # fmt: skip
+    data: dict[str, Any] = json.loads(json.dumps(answer.to_json()))
+    assert data["answer"]["text"] == answer.line.text and data["answer"]["rank"] == 1
+    assert data["answer"]["citation"] == (
+        "Trade between China and Azerbaijan grows, Example Wire, 2024-03-01, ¶2, "
+        "https://example.com/trade"
+    )
+    assert data["answer"]["paragraph"] == 2
+    printed = format_answer(answer, Style(color=False))
+    assert printed.startswith("“Exports of crude oil dominated") and "Example Wire" in printed
+
+
+def test_below_its_threshold_there_is_no_line(corpus: Path, tmp_path: Path) -> None:
+    engine = engine_over(corpus, tmp_path, CITEBOT_MIN_LINE_SCORE="0.99")
+    answer = engine.ask("crude oil exports and solar panels")
+    assert answer.hits and answer.line is None
+    assert answer.to_json()["answer"] is None
+    assert format_answer(answer, Style(color=False)).startswith("1. ")
+
+
+def test_an_interviewers_question_is_never_the_answer(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "interview.md", INTERVIEW)
+    engine = engine_over(corpus, tmp_path, CITEBOT_MIN_LINE_SCORE="0.1", CITEBOT_MIN_WORDS="40")
+    answer = engine.ask("How did trade between China and Azerbaijan change in 2020?")
+    assert answer.line is not None
+    assert answer.line.text.startswith("A.: Trade between China and Azerbaijan rose")
+    assert _asks("Q.: How did trade change?") and _asks("Why «this»?”") and _asks("为什么？")
+    assert not _asks("Trade rose.") and not _asks("A.: Yes.")
+
+
+def test_the_line_is_quoted_in_html_that_survives_anything(corpus: Path, tmp_path: Path) -> None:
+    engine = engine_over(corpus, tmp_path, CITEBOT_MIN_LINE_SCORE="0.1")
+    answer: Answer = engine.ask("Exports of crude oil dominated")
+    assert answer.line is not None
+    hostile = type(answer.line)("<b>x & y</b> " * 200, 0.9, answer.line.hit, 2)
+    for line in (answer.line, hostile):
+        text, entities = parse_html(answer_line(line))
+        assert text.startswith("“") and "Example Wire, 2024-03-01, ¶2" in text
+        assert any(e.get("url") == "https://example.com/trade" for e in entities)
+        assert len(text) < 1000
+
+
+def test_telegram_shows_the_line_above_the_cards(corpus: Path, tmp_path: Path) -> None:
+    from tests.test_bot_handlers import harness_over
+
+    with harness_over(corpus, tmp_path, None, CITEBOT_MIN_LINE_SCORE="0.1") as bot:
+        (reply,) = bot.run(bot.text("Exports of crude oil dominated"))
+        assert reply["text"].startswith("“Exports of crude oil dominated, while imports")
+        assert "— Example Wire, 2024-03-01, ¶2 · link\n\n1. " in reply["text"]
+        assert not bot.api.rejected
