@@ -45,13 +45,17 @@ POOL = 100  # candidates each retriever proposes, as the engine does for 25 pass
 Ranking = list[str]  # document ids, best first
 
 
-def settings(multilingual: bool) -> Settings:
+def settings(multilingual: bool, paragraphs: bool = False) -> Settings:
+    sizes = {"CITEBOT_MIN_WORDS": "1", "CITEBOT_MAX_WORDS": "2000"} if paragraphs else {}
     return Settings.from_env(
         {
             "CITEBOT_CORPUS_DIR": str(CACHE / "scifact" / "corpus"),
-            "CITEBOT_INDEX_DIR": str(CACHE / "scifact-chunked" / "index"),
+            "CITEBOT_INDEX_DIR": str(
+                CACHE / ("scifact-paragraphs" if paragraphs else "scifact-chunked") / "index"
+            ),
             "CITEBOT_SENTENCE_VECTORS": "off",  # ranking never reads them
             "CITEBOT_MULTILINGUAL": "auto" if multilingual else "off",
+            **sizes,
         }
     )
 
@@ -112,6 +116,11 @@ def main() -> None:
     parser.add_argument("--multilingual", action="store_true", help="e5 beside MiniLM")
     parser.add_argument("--test", action="store_true", help="score the test split too (once)")
     parser.add_argument(
+        "--paragraphs",
+        action="store_true",
+        help="one passage a paragraph (a SciFact abstract is one) instead of 40-160 words",
+    )
+    parser.add_argument(
         "--ours",
         type=Path,
         help="instead: tune on a question file of ours over the configured index (var/index), "
@@ -124,7 +133,7 @@ def main() -> None:
     write_corpus()
     model = minilm()
     extra: list[Embedder] = extra_embedders("auto") if args.multilingual else []
-    config = settings(args.multilingual)
+    config = settings(args.multilingual, args.paragraphs)
     report = build(config, embedder=model, extra=extra)
     engine = Engine.open(config, embedder=model, extra=extra)
     with sqlite3.connect(engine.version / "store.sqlite") as store:
@@ -149,7 +158,8 @@ def main() -> None:
             rows.append((f"weighted, best of {len(tried)} on train: {best}", best_score))
             for weights, found in sorted(tried, key=lambda pair: -pair[1])[:8]:
                 print(f"  train {found:.4f}  {weights}")
-        print(f"\nSciFact {split} ({len(queries)} queries), nDCG@10 over documents, chunked")
+        sizes = "paragraph-sized" if args.paragraphs else "chunked"
+        print(f"\nSciFact {split} ({len(queries)} queries), nDCG@10 over documents, {sizes}")
         for name, value in rows:
             print(f"  {value:.3f}  {name}")
 
