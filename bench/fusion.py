@@ -107,8 +107,15 @@ def rrf(cs: list[Candidate]) -> list[int]:
 
 def grid(two: bool) -> list[Weights]:
     keywords = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8]
-    seconds = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0] if two else [0.0]
-    return [Weights(1.0, s, k) for s, k in itertools.product(seconds, keywords)]
+    seconds = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0] if two else [0.0]
+    by_max = [Weights(1.0, s, k) for s, k in itertools.product(seconds, keywords)]
+    saturated = [
+        Weights(1.0, s, k, c)
+        for s, k, c in itertools.product(
+            [0.0, 3.0, 5.0] if two else [0.0], [0.2, 0.4, 0.6, 0.8, 1.0], [2.0, 5.0, 10.0, 20.0]
+        )
+    ]
+    return by_max + saturated
 
 
 def main() -> None:
@@ -120,6 +127,7 @@ def main() -> None:
         action="store_true",
         help="one passage a paragraph (a SciFact abstract is one) instead of 40-160 words",
     )
+    parser.add_argument("--no-build", action="store_true", help="use the index as it is")
     parser.add_argument(
         "--ours",
         type=Path,
@@ -134,11 +142,12 @@ def main() -> None:
     model = minilm()
     extra: list[Embedder] = extra_embedders("auto") if args.multilingual else []
     config = settings(args.multilingual, args.paragraphs)
-    report = build(config, embedder=model, extra=extra)
+    if not args.no_build:
+        build(config, embedder=model, extra=extra)
     engine = Engine.open(config, embedder=model, extra=extra)
     with sqlite3.connect(engine.version / "store.sqlite") as store:
         article_of = dict(store.execute("SELECT id, article_id FROM passages").fetchall())
-    print(f"{report.passages} passages from {len(set(article_of.values()))} abstracts")
+    print(f"{len(article_of)} passages from {len(set(article_of.values()))} abstracts")
     splits = ["train", "test"] if args.test else ["train"]
     shipped = TWO_MODELS if extra else ONE_MODEL
     for split in splits:

@@ -16,7 +16,13 @@ from index.models.rerank import DEPTH as RERANK_DEPTH
 from index.models.rerank import CrossEncoderReranker
 from index.records import Answer, Article, ArticleRef, Hit, Line
 from index.search.diversify import merge_near_duplicates, spread_articles
-from index.search.fusion import Candidate, fuse_scores, fusion_weights, reciprocal_rank_fusion
+from index.search.fusion import (
+    Candidate,
+    fuse_scores,
+    fusion_weights,
+    reciprocal_rank_fusion,
+    stand_in,
+)
 from index.search.query_cache import QueryCache
 from index.search.routing import Route, Router
 from index.search.timeline import Timeline, timeline
@@ -400,10 +406,9 @@ class Engine:
                 for known, (index, query) in zip(cosines, vectors, strict=True)
             ]
             second = scores[1] if len(scores) > 1 else None
-            if second is not None and pid in foreign:  # the main model can't read it
-                scores[0] = route.threshold + second - self.settings.min_score_multilingual
-            found.append(Candidate(pid, scores[0], second, bm25.get(pid, 0.0)))
-        return found
+            shared_words, raw = bm25.get(pid, 0.0), bm25.get(pid, 0.0) * best
+            found.append(Candidate(pid, scores[0], second, shared_words, raw))
+        return stand_in(found, foreign) if foreign else found
 
     def _rank_fused(
         self, text: str, route: Route, pool: int

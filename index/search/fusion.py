@@ -10,7 +10,7 @@ calibration questions, never on the sets we report (`bench/fusion.py`; CHANGELOG
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 RRF_K = 60  # the constant from the paper; damps the weight of the very top ranks
 
@@ -43,10 +43,11 @@ class Candidate:
     first: float  # the cosine of the model the question is routed to first
     second: float | None  # the cosine of a second model fused with it (e5 beside MiniLM)
     keywords: float  # BM25 over the question's best BM25 (0 to 1); 0 where BM25 missed it
+    bm25: float = 0.0  # BM25 as FTS5 gives it; 0 where BM25 missed it
 
     def signals(self, weights: Weights) -> dict[str, float]:
         """The features and the fused score, for explaining a result (`ask --json`)."""
-        found = {"first": self.first, "keywords": self.keywords}
+        found = {"first": self.first, "keywords": self.keywords, "bm25": self.bm25}
         if self.second is not None:
             found["second"] = self.second
         return {**found, "fused": weights.score(self)}
@@ -60,14 +61,17 @@ class Weights:
     first: float
     second: float
     keywords: float
+    # Where set, BM25 enters as bm25 / (bm25 + saturation) rather than over the question's
+    # best: over a small corpus BM25's scores are small and say less, and this lets them.
+    saturation: float | None = None
 
     def score(self, candidate: Candidate) -> float:
         second = candidate.second if candidate.second is not None else 0.0
-        return (
-            self.first * candidate.first
-            + self.second * second
-            + self.keywords * candidate.keywords
-        )
+        if self.saturation is None:
+            keywords = candidate.keywords
+        else:
+            keywords = candidate.bm25 / (candidate.bm25 + self.saturation)
+        return self.first * candidate.first + self.second * second + self.keywords * keywords
 
 
 def fuse_scores(candidates: Sequence[Candidate], weights: Weights) -> list[Candidate]:
@@ -77,9 +81,9 @@ def fuse_scores(candidates: Sequence[Candidate], weights: Weights) -> list[Candi
 
 
 # Chosen on SciFact's training split and our calibration questions (bench/fusion.py).
-ONE_MODEL = Weights(first=1.0, second=0.0, keywords=0.1)  # MiniLM + BM25, or e5 + BM25
-TWO_MODELS = Weights(first=1.0, second=1.0, keywords=0.1)  # MiniLM + e5 + BM25 (English)
-OTHER_LANGUAGE = Weights(first=1.0, second=0.0, keywords=0.05)  # e5 + BM25
+ONE_MODEL = Weights(first=1.0, second=0.0, keywords=0.3)  # MiniLM + BM25
+TWO_MODELS = Weights(first=1.0, second=5.0, keywords=0.4)  # MiniLM + e5 + BM25 (English)
+OTHER_LANGUAGE = Weights(first=1.0, second=0.0, keywords=0.1)  # e5 + BM25
 
 
 def fusion_weights(models: int, main_first: bool) -> Weights:
@@ -87,3 +91,20 @@ def fusion_weights(models: int, main_first: bool) -> Weights:
     if not main_first:
         return OTHER_LANGUAGE
     return TWO_MODELS if models > 1 else ONE_MODEL
+
+
+def stand_in(candidates: list[Candidate], foreign: set[int]) -> list[Candidate]:
+    """Passages in another language, found for an English question by e5, with what the main
+    model and BM25 (blind to them) would say in their place: the best first cosine and
+    keyword score of any English passage that e5 scores no higher, so such a passage ranks
+    as far up as e5 puts it among the others (as rank fusion let e5's rank vote for them)."""
+    english = [c for c in candidates if c.passage_id not in foreign and c.second is not None]
+    found = []
+    for candidate in candidates:
+        if candidate.passage_id in foreign and candidate.second is not None:
+            below = [c for c in english if (c.second or 0.0) <= candidate.second]
+            first = max((c.first for c in below), default=candidate.first)
+            keywords = max((c.keywords for c in below), default=0.0)
+            candidate = replace(candidate, first=first, keywords=keywords)
+        found.append(candidate)
+    return found
