@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable
@@ -55,6 +56,7 @@ def settings(multilingual: bool, paragraphs: bool = False) -> Settings:
             ),
             "CITEBOT_SENTENCE_VECTORS": "off",  # ranking never reads them
             "CITEBOT_MULTILINGUAL": "auto" if multilingual else "off",
+            "CITEBOT_FUSION": os.environ.get("CITEBOT_FUSION", "scores"),  # for the product row
             **sizes,
         }
     )
@@ -161,6 +163,12 @@ def main() -> None:
         ]
         if extra:
             rows.insert(2, ("e5 alone", score(by(Weights(0, 1, 0)), features, qrels, article_of)))
+        if split == "test":  # as a user gets it: `ask -k 10`, thresholded, merged, spread
+            total = 0.0
+            for query_id, text in queries.items():
+                ranked = [hit.article.id for hit in engine.search(text, 10)]
+                total += ndcg_at_10(list(dict.fromkeys(ranked)), qrels[query_id])
+            rows.append(("through the product: search(k=10), thresholded", total / len(queries)))
         if split == "train":
             tried = [(w, score(by(w), features, qrels, article_of)) for w in grid(bool(extra))]
             best, best_score = max(tried, key=lambda pair: pair[1])

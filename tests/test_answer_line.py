@@ -69,7 +69,7 @@ def test_an_interviewers_question_is_never_the_answer(tmp_path: Path) -> None:
     engine = engine_over(corpus, tmp_path, CITEBOT_MIN_LINE_SCORE="0.1", CITEBOT_MIN_WORDS="40")
     answer = engine.ask("How did trade between China and Azerbaijan change in 2020?")
     assert answer.line is not None
-    assert answer.line.text.startswith("A.: Trade between China and Azerbaijan rose")
+    assert answer.line.text.startswith("Trade between China and Azerbaijan rose")  # no "A.:"
     assert _asks("Q.: How did trade change?") and _asks("Why «this»?”") and _asks("为什么？")
     assert not _asks("Trade rose.") and not _asks("A.: Yes.")
 

@@ -110,5 +110,5 @@ def test_score_fusion_is_deterministic_and_explains_itself() -> None:
     weights = Weights(first=1.0, second=1.0, keywords=0.0)
     assert [c.passage_id for c in fuse_scores(tied, weights)] == [7, 4, 9]  # 7 by first
     signals = Candidate(1, 0.5, 0.8, 0.25).signals(TWO_MODELS)
-    assert set(signals) == {"first", "second", "keywords", "fused"}
+    assert set(signals) == {"first", "second", "keywords", "bm25", "fused"}
     assert signals["fused"] == TWO_MODELS.score(Candidate(1, 0.5, 0.8, 0.25))

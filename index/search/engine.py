@@ -29,13 +29,14 @@ from index.search.timeline import Timeline, timeline
 from index.settings import Settings
 from index.storage import faiss_index, layout
 from index.storage.catalog import Store, StoredPassage
+from index.text.chunker import ANSWER_PROMPT, QUESTION_PROMPT
 from index.text.language import text_language
 from index.text.sanitize import clean_text
 from index.text.sentences import passage_sentences
 from index.text.when import TimeFilter, read_time
 
 _SPACES = re.compile(r"\s+")
-_PROMPT = re.compile(r"(Q|В|S|问)\s*[.:：]")  # "Q.:", an interview's question
+
 CANDIDATES = 50  # passages each retriever proposes before fusion
 SPARE = 5
 RANGE_DEPTH = 10  # candidates per wanted passage when a date range filters them
@@ -239,6 +240,7 @@ class Engine:
                 sentence = hit.text[start:end].strip()
                 if _asks(sentence):  # an interviewer's question restates, never answers
                     continue
+                sentence = ANSWER_PROMPT.sub("", sentence, count=1)  # "A.: In…" → "In…"
                 if found is None or cosine > found.score:
                     paragraph = hit.paragraphs[0] + hit.text[:start].count("\n\n")
                     found = Line(sentence, float(cosine), hit, paragraph)
@@ -503,7 +505,8 @@ def clean_question(question: str, max_chars: int) -> str:
 
 def _asks(sentence: str) -> bool:
     """Whether a sentence is a question (an interviewer's, say) rather than a statement."""
-    return sentence.rstrip("\"'”’») ").endswith(("?", "？")) or _PROMPT.match(sentence) is not None
+    asked = sentence.rstrip("\"'”’») ").endswith(("?", "？"))
+    return asked or QUESTION_PROMPT.match(sentence) is not None
 
 
 def _embed_sentences(model: Embedder, text: str) -> tuple[list[tuple[int, int]], Any]:

@@ -16,7 +16,9 @@ from index.records import Article, Passage
 from index.settings import ChunkerSettings
 from index.text.words import SUBJECTLESS, UNSPACED, WORD
 
-_QUESTION = re.compile(r"^[*_]*(?:Q\.?|[Qq]uestion|Вопрос|Sual|问)\s*[:：]")
+# An interview's question ("Q.:", "Question:") and its answer's marker ("A.:").
+QUESTION_PROMPT = re.compile(r"^[*_]*(?:Q\.?|[Qq]uestion|Вопрос|Sual|问)\s*[:：]")
+ANSWER_PROMPT = re.compile(r"^[*_]*(?:A\.?|[Aa]nswer|Ответ|Cavab|答)\s*[:：]+[*_]*\s*")
 _BOUNDARY = re.compile(r"([.!?…]+)([\"'”’»)\]]*)\s+|([。！？]+[”」』）]*)\s*")
 _LAST_TOKEN = re.compile(r"(\S+)$")
 _UNSPACED = re.compile(f"[{UNSPACED}]")
@@ -141,7 +143,7 @@ def _blocks(paragraphs: tuple[str, ...]) -> list[tuple[int | None, list[int]]]:
     """Group paragraph numbers into plain runs and interview (question, answer) blocks."""
     blocks: list[tuple[int | None, list[int]]] = [(None, [])]
     for number, paragraph in enumerate(paragraphs, 1):
-        if _QUESTION.match(paragraph):
+        if QUESTION_PROMPT.match(paragraph):
             blocks.append((number, []))
         else:
             blocks[-1][1].append(number)
