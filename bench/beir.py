@@ -58,9 +58,10 @@ def write_corpus() -> int:
     return count
 
 
-def load_qrels() -> tuple[dict[str, str], dict[str, set[str]]]:
+def load_qrels(split: str = "test") -> tuple[dict[str, str], dict[str, set[str]]]:
+    """The queries of a split and their relevant documents."""
     qrels: dict[str, set[str]] = {}
-    for line in (SCIFACT / "qrels" / "test.tsv").read_text().splitlines()[1:]:
+    for line in (SCIFACT / "qrels" / f"{split}.tsv").read_text().splitlines()[1:]:
         query_id, doc_id, score = line.split("\t")
         if int(score) > 0:
             qrels.setdefault(query_id, set()).add(doc_id)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import os
 import sqlite3
 import sys
@@ -26,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.beir import SCIFACT, ndcg_at_10, write_corpus  # noqa: E402
+from bench.beir import load_qrels, ndcg_at_10, write_corpus  # noqa: E402
 from index.evaluate import EvalQuestion, first_hit, load_questions  # noqa: E402
 from index.indexer.builder import build  # noqa: E402
 from index.models.embedder import Embedder, extra_embedders, minilm  # noqa: E402
@@ -60,20 +59,6 @@ def settings(multilingual: bool, paragraphs: bool = False) -> Settings:
             **sizes,
         }
     )
-
-
-def load(split: str) -> tuple[dict[str, str], dict[str, set[str]]]:
-    qrels: dict[str, set[str]] = {}
-    for line in (SCIFACT / "qrels" / f"{split}.tsv").read_text().splitlines()[1:]:
-        query_id, doc_id, score = line.split("\t")
-        if int(score) > 0:
-            qrels.setdefault(query_id, set()).add(doc_id)
-    queries = {}
-    for line in (SCIFACT / "queries.jsonl").read_text().splitlines():
-        query = json.loads(line)
-        if query["_id"] in qrels:
-            queries[query["_id"]] = query["text"]
-    return queries, qrels
 
 
 def documents(order: Iterable[int], article_of: dict[int, str]) -> Ranking:
@@ -153,7 +138,7 @@ def main() -> None:
     splits = ["train", "test"] if args.test else ["train"]
     shipped = TWO_MODELS if extra else ONE_MODEL
     for split in splits:
-        queries, qrels = load(split)
+        queries, qrels = load_qrels(split)
         features = {q: engine.candidates(text, POOL) for q, text in queries.items()}
         rows: list[tuple[str, float]] = [
             ("MiniLM alone", score(by(Weights(1, 0, 0)), features, qrels, article_of)),
