@@ -38,7 +38,7 @@ class _Updates(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(403)
         try:
             update = Update.de_json(json.loads(self.request.body), self.bot_application.bot)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):  # not an update
             raise tornado.web.HTTPError(400) from None
         await self.bot_application.update_queue.put(update)
         self.set_status(200)

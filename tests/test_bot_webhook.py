@@ -32,7 +32,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def post(url: str, update: dict[str, object], secret: str | None) -> int:
+def post(url: str, update: object, secret: str | None) -> int:
     request = urllib.request.Request(
         url,
         data=json.dumps(update).encode(),
@@ -110,6 +110,7 @@ def test_webhook_mode_answers_updates_posted_with_the_secret(
         user = {"id": 5, "is_bot": False, "first_name": "Cy"}
         update = private_message(user, "Which train came from Turkey to China through Azerbaijan?")
         assert post(hook, update, None) == 403  # without the secret: refused
+        assert post(hook, [1, 2], "s3cret-Value") == 400  # not an update: refused, no crash
         assert post(hook, update, "s3cret-Value") == 200
         reply = api.wait(lambda: api.sent_to(5))[0]
         assert "Istanbul" in reply["text"]
