@@ -377,7 +377,7 @@ class Engine:
         found = []
         for candidate in fuse_scores(self.candidates(text, pool), weights):
             pid, second = candidate.passage_id, candidate.second
-            if second is not None and self._foreign(pid):
+            if second is not None and candidate.foreign:
                 relevant = second >= self.settings.min_score_multilingual
                 score = second
             else:
@@ -397,7 +397,7 @@ class Engine:
         with self._lock:
             keywords = self._store.keywords.search(text, pool)
         best = keywords[0][1] if keywords else 0.0
-        bm25 = {pid: score / best for pid, score in keywords} if best > 0 else {}
+        raw = dict(keywords)
         cosines = [dict(ranking) for ranking in dense]
         ids = list(dict.fromkeys(p for r in (*dense, keywords) for p, _ in r))
         foreign = self._foreign_of(ids) if len(vectors) > 1 else set()
@@ -408,9 +408,10 @@ class Engine:
                 for known, (index, query) in zip(cosines, vectors, strict=True)
             ]
             second = scores[1] if len(scores) > 1 else None
-            shared_words, raw = bm25.get(pid, 0.0), bm25.get(pid, 0.0) * best
-            found.append(Candidate(pid, scores[0], second, shared_words, raw))
-        return stand_in(found, foreign) if foreign else found
+            bm25 = raw.get(pid, 0.0)
+            shared_words = bm25 / best if best > 0 else 0.0
+            found.append(Candidate(pid, scores[0], second, shared_words, bm25, pid in foreign))
+        return stand_in(found) if foreign else found
 
     def _rank_fused(
         self, text: str, route: Route, pool: int
@@ -448,10 +449,6 @@ class Engine:
                 relevant = score >= least
             found.append((pid, score, relevant, (("first", score), ("fused", fused))))
         return found
-
-    def _foreign(self, passage_id: int) -> bool:
-        """Whether a passage is in a language other than English (remembered per passage)."""
-        return passage_id in self._foreign_of([passage_id])
 
     def _foreign_of(self, passage_ids: Sequence[int]) -> set[int]:
         """Those of ``passage_ids`` in a language other than English; the passages not yet

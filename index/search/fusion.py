@@ -44,6 +44,7 @@ class Candidate:
     second: float | None  # the cosine of a second model fused with it (e5 beside MiniLM)
     keywords: float  # BM25 over the question's best BM25 (0 to 1); 0 where BM25 missed it
     bm25: float = 0.0  # BM25 as FTS5 gives it; 0 where BM25 missed it
+    foreign: bool = False  # in a language the main model and BM25 can't read
 
     def signals(self, weights: Weights) -> dict[str, float]:
         """The features and the fused score, for explaining a result (`ask --json`)."""
@@ -93,15 +94,15 @@ def fusion_weights(models: int, main_first: bool) -> Weights:
     return TWO_MODELS if models > 1 else ONE_MODEL
 
 
-def stand_in(candidates: list[Candidate], foreign: set[int]) -> list[Candidate]:
+def stand_in(candidates: list[Candidate]) -> list[Candidate]:
     """Passages in another language, found for an English question by e5, with what the main
     model and BM25 (blind to them) would say in their place: the best first cosine and
     keyword score of any English passage that e5 scores no higher, so such a passage ranks
     as far up as e5 puts it among the others (as rank fusion let e5's rank vote for them)."""
-    english = [c for c in candidates if c.passage_id not in foreign and c.second is not None]
+    english = [c for c in candidates if not c.foreign and c.second is not None]
     found = []
     for candidate in candidates:
-        if candidate.passage_id in foreign and candidate.second is not None:
+        if candidate.foreign and candidate.second is not None:
             below = [c for c in english if (c.second or 0.0) <= candidate.second]
             first = max((c.first for c in below), default=candidate.first)
             keywords = max((c.keywords for c in below), default=0.0)
