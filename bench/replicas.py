@@ -35,9 +35,8 @@ from bench.engine import CORPUS, percentile, questions, settings_for  # noqa: E4
 from index.indexer.builder import build  # noqa: E402
 from index.settings import Settings  # noqa: E402
 from tests.fakebotapi import TOKEN, FakeBotAPI  # noqa: E402
-from tests.helpers import cli_env  # noqa: E402
+from tests.helpers import cli_env, free_port  # noqa: E402
 from tests.pgserver import INSTALL_HINT, PgServer, find_bindir  # noqa: E402
-from tests.test_bot_webhook import free_port  # noqa: E402
 
 SECRET = "bench-secret"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +18,13 @@ REPO = Path(__file__).resolve().parent.parent
 # Processes under test run here, not in the repository root, so that a developer's own .env
 # (which `citebot` reads from the current directory) can't leak a token or settings into tests.
 RUN_DIR = REPO / "tests"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def cli_env(settings: Settings, **extra: str) -> dict[str, str]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import psycopg
+
+from tests.helpers import free_port
 
 SEARCHED = ("/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin", "/usr/pgsql-*/bin")
 INSTALL_HINT = (
@@ -37,12 +38,6 @@ def find_bindir() -> Path | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class PgServer:
     """One server: `start`, `stop` (fast shutdown, to test faults), `new_database`."""
 
@@ -50,7 +45,7 @@ class PgServer:
         self.bindir = bindir
         self.root = Path(tempfile.mkdtemp(prefix="citebot-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self._as: list[str] = []
         self._databases = 0
         if os.geteuid() == 0:  # PostgreSQL won't run as root

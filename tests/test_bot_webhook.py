@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,15 +20,9 @@ from index.models.embedder import Embedder
 from index.settings import Settings
 from tests.conftest import REAL_CORPUS, settings_for
 from tests.fakebotapi import TOKEN, FakeBotAPI
-from tests.helpers import RUN_DIR, cli_env
+from tests.helpers import RUN_DIR, cli_env, free_port
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def post(url: str, update: object, secret: str | None) -> int:

@@ -23,8 +23,8 @@ from index.models.embedder import Embedder
 from index.settings import Settings
 from tests.conftest import REAL_CORPUS, settings_for, write_article
 from tests.fakebotapi import TOKEN, FakeBotAPI
-from tests.helpers import RUN_DIR, cli_env
-from tests.test_bot_webhook import free_port, get
+from tests.helpers import RUN_DIR, cli_env, free_port
+from tests.test_bot_webhook import get
 
 pytestmark = pytest.mark.slow
 
