@@ -45,10 +45,15 @@ def calibrate(engine: Engine, questions: Sequence[EvalQuestion]) -> list[Calibra
     off: dict[str, list[float]] = {}
     missed: dict[str, int] = {}
     current: dict[str, float] = {}
+    gate = "CITEBOT_MIN_SENTENCE_SCORE"
     for q in questions:
         setting, value = engine.threshold(q.question)
         current[setting] = value
         hits = engine.rank(q.question, DEPTH)
+        sentence = engine.sentence_gate(q.question, hits)
+        if sentence is not None:
+            current[gate] = engine.settings.min_sentence_score
+            (right if q.gold else off).setdefault(gate, []).append(sentence)
         if not q.gold:
             off.setdefault(setting, []).append(max((hit.score for hit in hits), default=0.0))
             continue

@@ -64,6 +64,14 @@ class Hit:
     context: str | None = None
     also_in: tuple[ArticleRef, ...] = ()  # articles that carry the same text
     signals: tuple[tuple[str, float], ...] = ()  # what ranked it: each retriever's score
+    # Where neighbouring passages of one article were joined into this hit: each passage's
+    # id and where its text starts in ``text``, in article order (empty: one passage).
+    parts: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def pieces(self) -> tuple[tuple[int, int], ...]:
+        """(passage id, offset in ``text``) of each passage the hit holds, in article order."""
+        return self.parts or ((self.passage_id, 0),)
 
     @property
     def citation(self) -> str:

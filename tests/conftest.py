@@ -74,7 +74,8 @@ def settings_for(corpus_dir: Path, index_dir: Path, **env: str) -> Settings:
         "CITEBOT_CORPUS_DIR": str(corpus_dir),
         "CITEBOT_INDEX_DIR": str(index_dir),
         "CITEBOT_MODELS_DIR": str(MODELS_DIR),
-        "CITEBOT_MIN_SCORE": "0.2",
+        "CITEBOT_MIN_SCORE": "0.2",  # the fake model's bag-of-words cosines run lower
+        "CITEBOT_MIN_SENTENCE_SCORE": "0.2",
         **env,
     }
     return Settings.from_env(environ)

@@ -94,3 +94,18 @@ def test_telegram_shows_the_line_above_the_cards(corpus: Path, tmp_path: Path) -
         assert reply["text"].startswith("“Exports of crude oil dominated, while imports")
         assert "— Example Wire, 2024-03-01, ¶2 · link\n\n1. " in reply["text"]
         assert not bot.api.rejected
+
+
+def test_an_english_question_no_sentence_comes_near_gets_nothing(
+    corpus: Path, tmp_path: Path
+) -> None:
+    question = "crude oil exports and solar panels"
+    open_gate = engine_over(corpus, tmp_path / "open", CITEBOT_MIN_SENTENCE_SCORE="-1")
+    hits = open_gate.search(question)
+    gate = open_gate.sentence_gate(question, hits)
+    assert hits and gate is not None
+    assert open_gate.search_many([question]) == [hits]
+    shut = engine_over(corpus, tmp_path / "shut", CITEBOT_MIN_SENTENCE_SCORE=str(gate + 0.01))
+    assert shut.search(question) == [] and shut.search_many([question]) == [[]]
+    assert shut.ask(question).hits == ()
+    assert shut.rank(question, 3)  # ranking for evaluation is not gated

@@ -13,6 +13,7 @@ from index.search.diversify import (
     NEAR_DUPLICATE,
     _jaccard,
     _shingles,
+    join_neighbours,
     merge_near_duplicates,
     spread_articles,
 )
@@ -133,3 +134,51 @@ def test_the_same_wire_text_in_two_outlets_is_answered_once(
     assert len(trade) == 1 and len(trade[0].also_in) == 1
     text, _ = parse_html(answer_messages("crude oil", trade)[0])
     assert "also in: " in text
+
+
+def test_passages_that_follow_each_other_in_an_article_are_shown_as_one() -> None:
+    first = replace(hit(10, "a", "Trade grew."), paragraphs=(3, 3), score=0.6)
+    second = replace(hit(11, "a", "Oil led it."), paragraphs=(3, 4), score=0.8)  # same ¶3
+    elsewhere = replace(hit(20, "b", "Rail freight."), paragraphs=(1, 1), score=0.7)
+    far = replace(hit(13, "a", "Wine too."), paragraphs=(6, 6), score=0.5)  # not adjacent
+    seq = {10: 0, 11: 1, 20: 0, 13: 3}
+    joined = join_neighbours([second, elsewhere, first, far], seq)
+    assert [h.passage_id for h in joined] == [11, 20, 13]  # in the better one's place
+    whole = joined[0]
+    assert whole.text == "Trade grew. Oil led it." and whole.paragraphs == (3, 4)
+    assert whole.score == 0.8 and whole.pieces == ((10, 0), (11, 12))
+    # A paragraph boundary between them stays one.
+    apart = replace(first, paragraphs=(2, 2))
+    assert join_neighbours([apart, second], seq)[0].text == "Trade grew.\n\nOil led it."
+
+
+def test_a_hit_holds_at_most_three_passages() -> None:
+    run = [replace(hit(n, "a", f"Part {n}."), score=1 - n / 10) for n in range(5)]
+    joined = join_neighbours(run, {n: n for n in range(5)})
+    assert [h.pieces for h in joined] == [((0, 0), (1, 8), (2, 16)), ((3, 0), (4, 8))]
+
+
+def test_a_joined_hit_finds_its_sentences_in_either_passage(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    long = " ".join(f"Sentence {n} tells of trade in year {2000 + n}." for n in range(12))
+    long += " Wine exports to Shanghai doubled."
+    write_article(corpus, "long.md", f"---\ntitle: Trade over the years\n---\n\n{long}\n")
+    settings = Settings.from_env(
+        {
+            "CITEBOT_CORPUS_DIR": str(corpus),
+            "CITEBOT_INDEX_DIR": str(tmp_path / "index"),
+            "CITEBOT_MIN_WORDS": "20",
+            "CITEBOT_MAX_WORDS": "60",
+            "CITEBOT_MIN_SCORE": "0",
+            "CITEBOT_MIN_SENTENCE_SCORE": "0",
+        }
+    )
+    fake = FakeEmbedder()
+    build(settings, embedder=fake)
+    engine = Engine.open(settings, embedder=fake)
+    (found,) = engine.search("wine exports to Shanghai doubled trade", 5)
+    assert len(found.pieces) >= 2 and found.text == long  # the paragraph read whole
+    (span,) = engine.highlights("wine exports to Shanghai doubled", [found])
+    assert (
+        span is not None and found.text[span[0] : span[1]] == "Wine exports to Shanghai doubled."
+    )

@@ -66,7 +66,7 @@ def test_answer_json_has_the_documented_shape(engine: Engine) -> None:
     assert data["question"] == "container train from Xi'an" and data["answered"] is True
     (result,) = data["results"]
     assert set(result) == {"rank", "score", "text", "article", "paragraphs", "signals"}
-    assert set(result["signals"]) == {"first", "keywords", "bm25", "fused"}  # what ranked it
+    assert set(result["signals"]) == {"first", "keywords", "bm25", "words", "fused"}  # why
     assert set(result["article"]) == {"id", "title", "source", "published", "url"}
     assert result["article"]["id"] == "rail" and result["paragraphs"] == [1, 1]
 

@@ -110,5 +110,25 @@ def test_score_fusion_is_deterministic_and_explains_itself() -> None:
     weights = Weights(first=1.0, second=1.0, keywords=0.0)
     assert [c.passage_id for c in fuse_scores(tied, weights)] == [7, 4, 9]  # 7 by first
     signals = Candidate(1, 0.5, 0.8, 0.25).signals(TWO_MODELS)
-    assert set(signals) == {"first", "second", "keywords", "bm25", "fused"}
+    assert set(signals) == {"first", "second", "keywords", "bm25", "words", "fused"}
     assert signals["fused"] == TWO_MODELS.score(Candidate(1, 0.5, 0.8, 0.25))
+
+
+def test_of_passages_scored_alike_the_longer_ranks_first_where_length_has_a_weight() -> None:
+    from index.search.fusion import Candidate, Weights, fuse_scores
+
+    short = Candidate(1, 0.6, None, 0.5, words=40)
+    long = Candidate(2, 0.6, None, 0.5, words=160)
+    clearly_better = Candidate(3, 0.9, None, 0.5, words=100)
+    plain = Weights(first=1.0, second=0.0, keywords=0.3)
+    prior = Weights(first=1.0, second=0.0, keywords=0.3, length=0.2)
+    assert [c.passage_id for c in fuse_scores([short, long], plain)] == [1, 2]  # by id
+    assert [c.passage_id for c in fuse_scores([short, long, clearly_better], prior)] == [3, 2, 1]
+
+
+def test_a_foreign_passage_stands_in_with_the_length_of_the_english_one_below_it() -> None:
+    from index.search.fusion import Candidate, stand_in
+
+    english = Candidate(1, 0.7, 0.80, 0.4, words=120)
+    chinese = Candidate(2, 0.1, 0.85, 0.0, foreign=True, words=3)  # no spaces in Chinese
+    assert stand_in([english, chinese])[1].words == 120

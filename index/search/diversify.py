@@ -1,7 +1,10 @@
-"""Making a result list worth reading: each text once, and more than one article at the top.
+"""Making a result list worth reading: each text once, a paragraph whole, and more than one
+article at the top.
 
 The same wire text often runs in several outlets. Such near-duplicates are shown once, the
-first (best-ranked) copy carrying the others' articles as "also in". And unless the question
+first (best-ranked) copy carrying the others' articles as "also in". Two passages that follow
+each other in one article (a long paragraph cut in two, say) are shown as one, in the place
+of the better. And unless the question
 is about one article, a third passage of one article in the top three gives its place to
 another article's passage, but only one that scores as well within `CLOSE`: diversity that
 costs nothing, never a clearly better passage pushed down.
@@ -10,7 +13,7 @@ costs nothing, never a clearly better passage pushed down.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from index.records import Hit
@@ -21,6 +24,7 @@ NEAR_DUPLICATE = 0.7  # Jaccard similarity of shingle sets above which two texts
 TOP = 3
 PER_ARTICLE_IN_TOP = 2
 CLOSE = 0.02  # fused scores this close rank as one: the order among them is noise
+JOINED = 3  # passages one hit holds at most
 ABOUT_ARTICLE = 0.6  # share of a title's words a question must use to be "about" it
 
 
@@ -59,6 +63,48 @@ def merge_near_duplicates(hits: Sequence[Hit]) -> list[Hit]:
         elif hit.article.id != kept[twin].article.id and hit.article not in kept[twin].also_in:
             kept[twin] = replace(kept[twin], also_in=(*kept[twin].also_in, hit.article))
     return kept
+
+
+def join_neighbours(hits: Sequence[Hit], seq: Mapping[int, int]) -> list[Hit]:
+    """Join each hit to an earlier (better-ranked) one of the same article whose passages it
+    directly follows or precedes (``seq``: each passage's place in its article), up to
+    `JOINED` passages a hit. The joined hit keeps the better one's place, score and signals;
+    its text runs in article order, so a paragraph cut in two reads whole again."""
+    kept: list[Hit] = []
+    runs: list[tuple[int, int]] = []  # the first and last place in its article of each kept hit
+    for hit in hits:
+        place = seq[hit.passage_id]
+        for n, (first, last) in enumerate(runs):
+            near = kept[n]
+            if near.article.id != hit.article.id or len(near.pieces) >= JOINED:
+                continue
+            if place == last + 1:
+                kept[n], runs[n] = _join(near, hit), (first, place)
+                break
+            if place == first - 1:
+                kept[n], runs[n] = _join(hit, near, ranked=near), (place, last)
+                break
+        else:
+            kept.append(hit)
+            runs.append((place, place))
+    return kept
+
+
+def _join(before: Hit, after: Hit, ranked: Hit | None = None) -> Hit:
+    """``before`` and ``after`` as one hit (``after`` follows it in the article), ranked as
+    ``ranked`` (default ``before``). A paragraph cut between them joins with a space."""
+    ranked = ranked or before
+    same_paragraph = before.paragraphs[1] == after.paragraphs[0]
+    gap = " " if same_paragraph else "\n\n"
+    start = len(before.text) + len(gap)
+    pieces = (*before.pieces, *((pid, start + at) for pid, at in after.pieces))
+    return replace(
+        ranked,
+        text=before.text + gap + after.text,
+        paragraphs=(before.paragraphs[0], after.paragraphs[1]),
+        context=before.context,
+        parts=pieces,
+    )
 
 
 def spread_articles(question: str, hits: Sequence[Hit]) -> list[Hit]:

@@ -10,12 +10,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from index.errors import REBUILD_HINT, IndexCorrupt, IndexIncompatible, QuestionError
 from index.models.embedder import Embedder, extra_embedders, make_embedder
 from index.models.rerank import DEPTH as RERANK_DEPTH
 from index.models.rerank import CrossEncoderReranker
 from index.records import Answer, Article, ArticleRef, Hit, Line
-from index.search.diversify import merge_near_duplicates, spread_articles
+from index.search.diversify import join_neighbours, merge_near_duplicates, spread_articles
 from index.search.fusion import (
     Candidate,
     fuse_scores,
@@ -45,6 +47,7 @@ RECENCY_TIE = 0.01  # cosines this close are a tie that the newer article wins
 # The one-line answer is quoted from the first passage: on our calibration questions a
 # sentence of the second or third was more often a near miss (bench/fusion.py --ours).
 LINE_FROM = 1
+GATE_DEPTH = 3  # passages whose sentences an English question's gate reads
 Signals = tuple[tuple[str, float], ...]
 
 
@@ -77,7 +80,7 @@ class Engine:
         self.extra: tuple[Embedder, ...] = ()
         self._queries = QueryCache()
         self.router = Router(settings, embedder, None)
-        self._languages: dict[int, bool] = {}  # passage id -> not in English
+        self._shapes: dict[int, tuple[bool, int]] = {}  # passage id -> (not English, words)
         self.reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
 
     @classmethod
@@ -163,7 +166,8 @@ class Engine:
         Raises:
             QuestionError: the question is empty or longer than the limit.
         """
-        return self._search(question, k, threshold=True, when=when)
+        text = clean_question(question, self.settings.max_question_chars)
+        return self._answerable(text, self._search(text, k, threshold=True, when=when))
 
     def search_many(self, questions: Sequence[str], k: int | None = None) -> list[list[Hit]]:
         """`search` for several questions at once: each model embeds them in one batch.
@@ -173,7 +177,7 @@ class Engine:
         """
         texts = [clean_question(q, self.settings.max_question_chars) for q in questions]
         self._embed_queries(texts)
-        return [self._search(text, k, threshold=True) for text in texts]
+        return [self._answerable(t, self._search(t, k, threshold=True)) for t in texts]
 
     def ask(
         self,
@@ -251,6 +255,26 @@ class Engine:
         )
         return found if found is not None and found.score >= least else None
 
+    def sentence_gate(self, question: str, hits: Sequence[Hit]) -> float | None:
+        """The best cosine of a sentence of the first `GATE_DEPTH` hits to an English
+        question (None for other languages, or no hits): what `search` holds to
+        CITEBOT_MIN_SENTENCE_SCORE."""
+        text = clean_question(question, self.settings.max_question_chars)
+        if not hits or self.router.route(text).first is not self.router.main:
+            return None
+        scores = self._sentence_scores(text, hits[:GATE_DEPTH])
+        return max((float(c.max()) for spans, c in scores if spans), default=None)
+
+    def _answerable(self, text: str, hits: list[Hit]) -> list[Hit]:
+        """``hits``, or none where the question is English and no sentence of its first
+        passages comes near it. Passages can be on the subject as a whole (Azerbaijan,
+        China, a railway) while none says anything near what is asked ("a railway to
+        Armenia?", "the population of Shanghai?"); a sentence's cosine tells those apart
+        better than a passage's. Other languages are held to e5's passage cosine alone: its
+        sentence cosines measured no better apart (CHANGELOG.md)."""
+        best = self.sentence_gate(text, hits)
+        return [] if best is not None and best < self.settings.min_sentence_score else hits
+
     def _sentence_scores(
         self, question: str, hits: Sequence[Hit]
     ) -> list[tuple[list[tuple[int, int]], Any]]:
@@ -260,12 +284,12 @@ class Engine:
         model = self.router.route(text).first
         with self._lock:
             stored = self._store.cache.sentence_vectors(
-                model.model_id, [hit.passage_id for hit in hits], model.dimension
+                model.model_id, [pid for hit in hits for pid, _ in hit.pieces], model.dimension
             )
         query = self._queries.vector(model, text)
         scores = []
         for hit in hits:
-            spans, matrix = stored.get(hit.passage_id) or _embed_sentences(model, hit.text)
+            spans, matrix = _stored_sentences(hit, stored) or _embed_sentences(model, hit.text)
             scores.append((spans, matrix @ query if spans else None))
         return scores
 
@@ -329,6 +353,7 @@ class Engine:
         if self.reranker is not None:
             hits = self.reranker.rerank(text, hits)
         hits = merge_near_duplicates(hits)
+        hits = join_neighbours(hits, {pid: row.seq for pid, row in rows.items()})
         hits = spread_articles(text, hits)
         if when is not None and when.recent:  # newest first, undated last; stable otherwise
             hits.sort(key=lambda hit: hit.article.published or "", reverse=True)
@@ -400,7 +425,8 @@ class Engine:
         raw = dict(keywords)
         cosines = [dict(ranking) for ranking in dense]
         ids = list(dict.fromkeys(p for r in (*dense, keywords) for p, _ in r))
-        foreign = self._foreign_of(ids) if len(vectors) > 1 else set()
+        shapes = self._shapes_of(ids)
+        foreign = {pid for pid in ids if shapes[pid][0]} if len(vectors) > 1 else set()
         found = []
         for pid in ids:
             scores = [
@@ -410,7 +436,10 @@ class Engine:
             second = scores[1] if len(scores) > 1 else None
             bm25 = raw.get(pid, 0.0)
             shared_words = bm25 / best if best > 0 else 0.0
-            found.append(Candidate(pid, scores[0], second, shared_words, bm25, pid in foreign))
+            words = shapes[pid][1]
+            found.append(
+                Candidate(pid, scores[0], second, shared_words, bm25, pid in foreign, words)
+            )
         return stand_in(found) if foreign else found
 
     def _rank_fused(
@@ -432,7 +461,8 @@ class Engine:
         with self._lock:
             rankings.append(self._store.keywords.search(text, pool))
         ids: list[list[int | None]] = [[pid for pid, _ in ranking] for ranking in rankings]
-        others = self._foreign_of([pid for pid, _ in other])
+        shapes = self._shapes_of([pid for pid, _ in other])
+        others = {pid for pid, (foreign, _) in shapes.items() if foreign}
         foreign = {pid: score for pid, score in other if pid in others}
         if foreign:
             for blind in (ids[0], ids[-1]):  # the main model's and BM25's rankings
@@ -450,17 +480,22 @@ class Engine:
             found.append((pid, score, relevant, (("first", score), ("fused", fused))))
         return found
 
-    def _foreign_of(self, passage_ids: Sequence[int]) -> set[int]:
-        """Those of ``passage_ids`` in a language other than English; the passages not yet
-        seen are read in one query and remembered."""
+    def _shapes_of(self, passage_ids: Sequence[int]) -> dict[int, tuple[bool, int]]:
+        """For each of ``passage_ids``: whether it is in a language other than English, and
+        its length in words. The passages not yet seen are read in one query and remembered
+        (an engine serves one index version, whose passages never change)."""
         with self._lock:
-            unknown = [pid for pid in passage_ids if pid not in self._languages]
+            unknown = [pid for pid in passage_ids if pid not in self._shapes]
             if unknown:
                 rows = self._store.passages(unknown)
                 for pid in unknown:
                     row = rows.get(pid)
-                    self._languages[pid] = row is not None and text_language(row.text) != "en"
-            return {pid for pid in passage_ids if self._languages[pid]}
+                    text = row.text if row is not None else ""
+                    self._shapes[pid] = (
+                        bool(text) and text_language(text) != "en",
+                        len(text.split()),
+                    )
+            return {pid: self._shapes[pid] for pid in passage_ids}
 
 
 def newer_on_ties(hits: list[Hit]) -> list[Hit]:
@@ -504,6 +539,20 @@ def _asks(sentence: str) -> bool:
     """Whether a sentence is a question (an interviewer's, say) rather than a statement."""
     asked = sentence.rstrip("\"'”’») ").endswith(("?", "？"))
     return asked or QUESTION_PROMPT.match(sentence) is not None
+
+
+def _stored_sentences(
+    hit: Hit, stored: dict[int, tuple[list[tuple[int, int]], Any]]
+) -> tuple[list[tuple[int, int]], Any] | None:
+    """A hit's sentence spans and vectors from those stored for its passages (the spans
+    moved to where each passage starts in a joined hit); None where one has none stored."""
+    if any(pid not in stored for pid, _ in hit.pieces):
+        return None
+    if not hit.parts:
+        return stored[hit.passage_id]
+    spans = [(a + at, b + at) for pid, at in hit.pieces for a, b in stored[pid][0]]
+    matrices = [stored[pid][1] for pid, _ in hit.pieces if stored[pid][0]]
+    return (spans, np.vstack(matrices)) if matrices else ([], None)
 
 
 def _embed_sentences(model: Embedder, text: str) -> tuple[list[tuple[int, int]], Any]:

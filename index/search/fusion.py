@@ -9,6 +9,7 @@ calibration questions, never on the sets we report (`bench/fusion.py`; CHANGELOG
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -45,10 +46,12 @@ class Candidate:
     keywords: float  # BM25 over the question's best BM25 (0 to 1); 0 where BM25 missed it
     bm25: float = 0.0  # BM25 as FTS5 gives it; 0 where BM25 missed it
     foreign: bool = False  # in a language the main model and BM25 can't read
+    words: int = 0  # the passage's length in words
 
     def signals(self, weights: Weights) -> dict[str, float]:
         """The features and the fused score, for explaining a result (`ask --json`)."""
         found = {"first": self.first, "keywords": self.keywords, "bm25": self.bm25}
+        found["words"] = float(self.words)
         if self.second is not None:
             found["second"] = self.second
         return {**found, "fused": weights.score(self)}
@@ -65,6 +68,10 @@ class Weights:
     # Where set, BM25 enters as bm25 / (bm25 + saturation) rather than over the question's
     # best: over a small corpus BM25's scores are small and say less, and this lets them.
     saturation: float | None = None
+    # A prior for longer passages, times the log of the length in words: of two passages the
+    # models score alike, the one with more of the article around the match more often holds
+    # the answer (a document-length prior, as in language-model retrieval).
+    length: float = 0.0
 
     def score(self, candidate: Candidate) -> float:
         second = candidate.second if candidate.second is not None else 0.0
@@ -72,7 +79,10 @@ class Weights:
             keywords = candidate.keywords
         else:
             keywords = candidate.bm25 / (candidate.bm25 + self.saturation)
-        return self.first * candidate.first + self.second * second + self.keywords * keywords
+        fused = self.first * candidate.first + self.second * second + self.keywords * keywords
+        if self.length:
+            fused += self.length * math.log(max(candidate.words, 1))
+        return fused
 
 
 def fuse_scores(candidates: Sequence[Candidate], weights: Weights) -> list[Candidate]:
@@ -82,8 +92,8 @@ def fuse_scores(candidates: Sequence[Candidate], weights: Weights) -> list[Candi
 
 
 # Chosen on SciFact's training split and our calibration questions (bench/fusion.py).
-ONE_MODEL = Weights(first=1.0, second=0.0, keywords=0.3)  # MiniLM + BM25
-TWO_MODELS = Weights(first=1.0, second=5.0, keywords=0.4)  # MiniLM + e5 + BM25 (English)
+ONE_MODEL = Weights(first=1.0, second=0.0, keywords=0.3, length=0.2)  # MiniLM + BM25
+TWO_MODELS = Weights(first=1.0, second=5.0, keywords=0.4, length=0.2)  # + e5 (English)
 OTHER_LANGUAGE = Weights(first=1.0, second=0.0, keywords=0.1)  # e5 + BM25
 
 
@@ -106,6 +116,7 @@ def stand_in(candidates: list[Candidate]) -> list[Candidate]:
             below = [c for c in english if (c.second or 0.0) <= candidate.second]
             first = max((c.first for c in below), default=candidate.first)
             keywords = max((c.keywords for c in below), default=0.0)
-            candidate = replace(candidate, first=first, keywords=keywords)
+            words = max((c.words for c in below), default=candidate.words)
+            candidate = replace(candidate, first=first, keywords=keywords, words=words)
         found.append(candidate)
     return found
