@@ -16,7 +16,7 @@ from telegram.constants import MessageLimit
 from bot import texts
 from index.ingest.add import Prepared
 from index.records import UNDATED, Article, Hit, Line, paragraph_label
-from index.text.sentences import best_sentence, first_sentence
+from index.text.sentences import best_sentence, first_sentence, passage_sentences
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 _TOKEN = re.compile(r"&(?:[a-z]+|#\d+);|[^&]|&")  # escaped text, one character or entity each
@@ -31,6 +31,9 @@ URL_LIMIT = 1000  # a longer link is left out rather than cut (a cut link leads 
 ALSO_IN_LIMIT = 3
 OUTLETS_LIMIT = 10
 CONTEXT_LIMIT = 300
+# Characters of a joined hit's text a card shows (a passage is at most about this long), so
+# three cards still fit one message; the whole run is a tap away (Context).
+CARD_TEXT_LIMIT = 1100
 LINE_LIMIT = 600  # characters of a one-line answer's sentence
 DESCRIPTION_LIMIT = 300
 MIN_BUDGET = 64  # the least room a quote is ever given
@@ -147,11 +150,45 @@ def passage_html(question: str, text: str, span: tuple[int, int] | None = None) 
 
 
 def card(hit: Hit, question: str, number: int, span: tuple[int, int] | None = None) -> str:
-    """One evidence card: number, optional context, the passage, the citation."""
+    """One evidence card: number, optional context, the passage, the citation. Of passages
+    joined into one hit, the whole sentences around the one in bold that fit
+    `CARD_TEXT_LIMIT`."""
     context = (
         f"<i>{escape(clip(hit.context, CONTEXT_LIMIT), quote=False)}</i>\n" if hit.context else ""
     )
-    return f"<b>{number}.</b> {context}{passage_html(question, hit.text, span)}\n{citation(hit)}"
+    text, before, after = hit.text, "", ""
+    if hit.parts and len(text) > CARD_TEXT_LIMIT:
+        span = span or best_sentence(question, text)
+        start, end = window(text, span, CARD_TEXT_LIMIT)
+        if span is not None:
+            span = (span[0] - start, span[1] - start)
+        text = text[start:end]
+        before, after = ("… " if start > 0 else ""), (" …" if end < len(hit.text) else "")
+    body = passage_html(question, text, span)
+    return f"<b>{number}.</b> {context}{before}{body}{after}\n{citation(hit)}"
+
+
+def window(text: str, span: tuple[int, int] | None, limit: int) -> tuple[int, int]:
+    """Where to cut ``text`` to whole sentences within ``limit`` characters around ``span``
+    (the sentence in bold; without one, from the start): the next sentence after it and the
+    next before it are added in turn while they fit. The bold sentence alone over the limit
+    is kept whole."""
+    sentences = passage_sentences(text) or [(0, len(text))]
+    at = 0
+    if span is not None:
+        at = next((n for n, (a, b) in enumerate(sentences) if a <= span[0] < b), 0)
+    first = last = at
+    while True:
+        grown = False
+        for step in (1, -1):
+            n = last + 1 if step == 1 else first - 1
+            if 0 <= n < len(sentences):
+                a = sentences[min(first, n)][0]
+                b = sentences[max(last, n)][1]
+                if b - a <= limit:
+                    first, last, grown = min(first, n), max(last, n), True
+        if not grown:
+            return sentences[first][0], sentences[last][1]
 
 
 def pack(blocks: Iterable[str], limit: int = LIMIT) -> list[str]:

@@ -161,3 +161,27 @@ def test_plain_blocks_takes_linear_time_on_a_huge_word() -> None:
     blocks = plain_blocks("&" * 300_000, LIMIT)  # quadratic, this took minutes
     assert all(size(b) <= LIMIT for b in blocks)
     assert "".join(blocks) == "&amp;" * 300_000
+
+
+def test_a_card_of_joined_passages_shows_the_sentences_around_the_bold_one() -> None:
+    from bot.render import CARD_TEXT_LIMIT, card
+
+    sentences = [
+        f"Sentence {n} is about the trade of the year {1990 + n} in Baku." for n in range(60)
+    ]
+    text = " ".join(sentences)
+    article = ArticleRef("a", "Trade", "Wire", "2024-01-01", None)
+    joined = Hit(1, 0.8, text, article, (2, 3), 7, parts=((7, 0), (8, len(text) // 2)))
+    bold_start = text.index("Sentence 30 ")
+    span = (bold_start, bold_start + len(sentences[30]))
+    shown, entities = parse_html(card(joined, "trade in 2020", 1, span))
+    body = shown.split("\n")[0]
+    assert body.startswith("1. … Sentence ") and body.endswith(" …")
+    assert len(body) <= CARD_TEXT_LIMIT + 10
+    bold = [
+        shown[e["offset"] : e["offset"] + e["length"]] for e in entities if e["type"] == "bold"
+    ]
+    assert bold[-1] == sentences[30]
+    assert "Sentence 29 " in body and "Sentence 31 " in body  # whole sentences either side
+    single = Hit(1, 0.8, text, article, (2, 3), 7)  # one giant passage: not cut here
+    assert "Sentence 0 " in card(single, "trade", 1, span)

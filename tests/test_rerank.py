@@ -41,7 +41,7 @@ def test_reranker_reorders_the_top_by_its_scores(
     )
     question = "Which train came from Turkey to China through Azerbaijan?"
     plain = Engine.open(real_index, embedder=real_model, extra=[])
-    candidates = plain.rank(question, 20)
+    candidates = plain.rank(question, 20, join=False)  # the passages the reranker reads
     plain.close()
     judge = CrossEncoderReranker(cross_encoder_dir)
     ranked = judge.rerank(question, candidates)

@@ -204,9 +204,10 @@ class Engine:
         line = self.answer_line(rest, hits) if hits else None
         return Answer(text, tuple(hits), when, widened, line)
 
-    def rank(self, question: str, k: int) -> list[Hit]:
-        """The top ``k`` passages regardless of the threshold (for evaluation and calibration)."""
-        return self._search(question, k, threshold=False)
+    def rank(self, question: str, k: int, join: bool = True) -> list[Hit]:
+        """The top ``k`` passages regardless of the threshold (for evaluation and calibration);
+        with ``join`` false, neighbouring passages of an article are not joined."""
+        return self._search(question, k, threshold=False, join=join)
 
     def threshold(self, question: str) -> tuple[str, float]:
         """The setting that holds the relevance threshold for ``question``, and its value.
@@ -324,7 +325,12 @@ class Engine:
             return self._store.articles()
 
     def _search(
-        self, question: str, k: int | None, threshold: bool, when: TimeFilter | None = None
+        self,
+        question: str,
+        k: int | None,
+        threshold: bool,
+        when: TimeFilter | None = None,
+        join: bool = True,
     ) -> list[Hit]:
         text = clean_question(question, self.settings.max_question_chars)
         limit = k if k is not None else self.settings.top_k
@@ -353,7 +359,8 @@ class Engine:
         if self.reranker is not None:
             hits = self.reranker.rerank(text, hits)
         hits = merge_near_duplicates(hits)
-        hits = join_neighbours(hits, {pid: row.seq for pid, row in rows.items()})
+        if join:
+            hits = join_neighbours(hits, {pid: row.seq for pid, row in rows.items()})
         hits = spread_articles(text, hits)
         if when is not None and when.recent:  # newest first, undated last; stable otherwise
             hits.sort(key=lambda hit: hit.article.published or "", reverse=True)
