@@ -9,7 +9,9 @@ proposed) are read once; then fusions are scored offline as nDCG@10 over documen
 document ranks where its best passage does): reciprocal rank fusion as before, and weighted
 sums of the scores over a grid. The grid's best on the training split is printed with its
 training figure; ``--test`` also scores the chosen weights, RRF and the single retrievers on
-the test split (run it once, after choosing). Not a test.
+the test split (run it once, after choosing). Each split is also scored through the product
+as a user meets it: `search` with k=10 (thresholds, the sentence gate, near-duplicates,
+joined neighbours, spread), documents in the order their passages come. Not a test.
 """
 
 from __future__ import annotations
