@@ -4,10 +4,10 @@ article at the top.
 The same wire text often runs in several outlets. Such near-duplicates are shown once, the
 first (best-ranked) copy carrying the others' articles as "also in". Two passages that follow
 each other in one article (a long paragraph cut in two, say) are shown as one, in the place
-of the better. And unless the question
-is about one article, a third passage of one article in the top three gives its place to
-another article's passage, but only one that scores as well within `CLOSE`: diversity that
-costs nothing, never a clearly better passage pushed down.
+of the better. And unless the question is about one article, a third passage of one article
+in the top three gives its place to another article's passage, but only one that scores as
+well within `CLOSE`: diversity that costs nothing, never a clearly better passage pushed
+down.
 """
 
 from __future__ import annotations

@@ -268,11 +268,11 @@ class Engine:
 
     def _answerable(self, text: str, hits: list[Hit]) -> list[Hit]:
         """``hits``, or none where the question is English and no sentence of its first
-        passages comes near it. Passages can be on the subject as a whole (Azerbaijan,
-        China, a railway) while none says anything near what is asked ("a railway to
-        Armenia?", "the population of Shanghai?"); a sentence's cosine tells those apart
-        better than a passage's. Other languages are held to e5's passage cosine alone: its
-        sentence cosines measured no better apart (CHANGELOG.md)."""
+        passages comes within CITEBOT_MIN_SENTENCE_SCORE of it. Passages can clear the
+        passage threshold by being about China while none says anything near what is asked
+        ("What is the population of Shanghai?" scores 0.41 here). Other languages are held
+        to e5's passage cosine alone: its sentence cosines measured no better apart
+        (CHANGELOG.md)."""
         best = self.sentence_gate(text, hits)
         return [] if best is not None and best < self.settings.min_sentence_score else hits
 
