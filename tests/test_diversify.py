@@ -182,3 +182,14 @@ def test_a_joined_hit_finds_its_sentences_in_either_passage(tmp_path: Path) -> N
     assert (
         span is not None and found.text[span[0] : span[1]] == "Wine exports to Shanghai doubled."
     )
+
+
+def test_a_passage_between_two_hits_joins_all_three_in_the_best_place() -> None:
+    one = replace(hit(1, "a", "One."), score=0.9)
+    three = replace(hit(3, "a", "Three."), score=0.8)
+    other = replace(hit(9, "b", "Other."), score=0.7)
+    two = replace(hit(2, "a", "Two."), score=0.6)
+    joined = join_neighbours([three, other, one, two], {1: 1, 2: 2, 3: 3, 9: 1})
+    assert [h.passage_id for h in joined] == [3, 9]  # three ranked first: its place and id
+    assert joined[0].text == "One. Two. Three." and joined[0].score == 0.8
+    assert [pid for pid, _ in joined[0].pieces] == [1, 2, 3]

@@ -66,34 +66,46 @@ def merge_near_duplicates(hits: Sequence[Hit]) -> list[Hit]:
 
 
 def join_neighbours(hits: Sequence[Hit], seq: Mapping[int, int]) -> list[Hit]:
-    """Join each hit to an earlier (better-ranked) one of the same article whose passages it
-    directly follows or precedes (``seq``: each passage's place in its article), up to
-    `JOINED` passages a hit. The joined hit keeps the better one's place, score and signals;
-    its text runs in article order, so a paragraph cut in two reads whole again."""
+    """Join hits of one article whose passages follow each other (``seq``: each passage's
+    place in its article), up to `JOINED` passages a hit. A joined hit takes the place,
+    score and signals of its best-ranked passage; its text runs in article order, so a
+    paragraph cut in two reads whole again. A passage that fills the gap between two hits
+    joins all three."""
     kept: list[Hit] = []
     runs: list[tuple[int, int]] = []  # the first and last place in its article of each kept hit
     for hit in hits:
-        place = seq[hit.passage_id]
-        for n, (first, last) in enumerate(runs):
-            near = kept[n]
-            if near.article.id != hit.article.id or len(near.pieces) >= JOINED:
-                continue
-            if place == last + 1:
-                kept[n], runs[n] = _join(near, hit), (first, place)
+        kept.append(hit)
+        runs.append((seq[hit.passage_id], seq[hit.passage_id]))
+        at = len(kept) - 1
+        while True:
+            n = next((n for n in range(len(kept)) if n != at and _touch(kept, runs, n, at)), None)
+            if n is None:
                 break
-            if place == first - 1:
-                kept[n], runs[n] = _join(hit, near, ranked=near), (place, last)
-                break
-        else:
-            kept.append(hit)
-            runs.append((place, place))
+            better, worse = min(n, at), max(n, at)
+            (first, last), (other_first, other_last) = runs[better], runs[worse]
+            if last < other_first:
+                kept[better] = _join(kept[better], kept[worse], ranked=kept[better])
+            else:
+                kept[better] = _join(kept[worse], kept[better], ranked=kept[better])
+            runs[better] = (min(first, other_first), max(last, other_last))
+            del kept[worse], runs[worse]
+            at = better
     return kept
 
 
-def _join(before: Hit, after: Hit, ranked: Hit | None = None) -> Hit:
-    """``before`` and ``after`` as one hit (``after`` follows it in the article), ranked as
-    ``ranked`` (default ``before``). A paragraph cut between them joins with a space."""
-    ranked = ranked or before
+def _touch(kept: list[Hit], runs: list[tuple[int, int]], a: int, b: int) -> bool:
+    """Whether kept hits ``a`` and ``b`` are of one article, side by side in it, and few
+    enough passages together to join."""
+    if kept[a].article.id != kept[b].article.id:
+        return False
+    if len(kept[a].pieces) + len(kept[b].pieces) > JOINED:
+        return False
+    return runs[b][0] == runs[a][1] + 1 or runs[a][0] == runs[b][1] + 1
+
+
+def _join(before: Hit, after: Hit, ranked: Hit) -> Hit:
+    """``before`` and ``after`` (which follows it in the article) as one hit, ranked as
+    ``ranked``. A paragraph cut between them joins with a space."""
     same_paragraph = before.paragraphs[1] == after.paragraphs[0]
     gap = " " if same_paragraph else "\n\n"
     start = len(before.text) + len(gap)
