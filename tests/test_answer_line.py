@@ -109,3 +109,12 @@ def test_an_english_question_no_sentence_comes_near_gets_nothing(
     assert shut.search(question) == [] and shut.search_many([question]) == [[]]
     assert shut.ask(question).hits == ()
     assert shut.rank(question, 3)  # ranking for evaluation is not gated
+
+
+def test_without_sentence_vectors_there_is_no_gate(corpus: Path, tmp_path: Path) -> None:
+    # Gating would embed some thirty sentences a question; such an index is not gated.
+    engine = engine_over(
+        corpus, tmp_path, CITEBOT_SENTENCE_VECTORS="off", CITEBOT_MIN_SENTENCE_SCORE="0.99"
+    )
+    hits = engine.search("crude oil exports and solar panels")
+    assert hits and engine.sentence_gate("crude oil exports and solar panels", hits) is None

@@ -258,10 +258,13 @@ class Engine:
 
     def sentence_gate(self, question: str, hits: Sequence[Hit]) -> float | None:
         """The best cosine of a sentence of the first `GATE_DEPTH` hits to an English
-        question (None for other languages, or no hits): what `search` holds to
-        CITEBOT_MIN_SENTENCE_SCORE."""
+        question: what `search` holds to CITEBOT_MIN_SENTENCE_SCORE. None (no gate) for
+        other languages, no hits, or an index built without sentence vectors, where each
+        question would have to embed some thirty sentences first."""
         text = clean_question(question, self.settings.max_question_chars)
-        if not hits or self.router.route(text).first is not self.router.main:
+        if not hits or not self.manifest.sentences:
+            return None
+        if self.router.route(text).first is not self.router.main:
             return None
         scores = self._sentence_scores(text, hits[:GATE_DEPTH])
         return max((float(c.max()) for spans, c in scores if spans), default=None)
