@@ -36,8 +36,9 @@ def test_real_corpus_english_hit_at_1_and_3_meet_the_targets(real_engine: Engine
     assert english.questions == 20
     assert english.hit_at_3 >= 0.95, report.misses
     # Fusion is tuned on SciFact's training split and our calibration questions, not on this
-    # set (issue 16): 0.80 here with it, 0.90 with the rank fusion tuned on this very set.
-    assert english.hit_at_1 >= 0.75, report.misses
+    # set (issue 16): 0.80 here with it, 0.90 with the rank fusion tuned on this very set,
+    # 0.95 with neighbouring passages joined and the length prior.
+    assert english.hit_at_1 >= 0.85, report.misses
     assert report.out_of_scope_silent == 1.0
 
 
