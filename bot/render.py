@@ -160,8 +160,8 @@ def card(hit: Hit, question: str, number: int, span: tuple[int, int] | None = No
     if hit.parts and len(text) > CARD_TEXT_LIMIT:
         span = span or best_sentence(question, text)
         start, end = window(text, span, CARD_TEXT_LIMIT)
-        if span is not None:
-            span = (span[0] - start, span[1] - start)
+        inside = span is not None and start <= span[0] <= span[1] <= end
+        span = (span[0] - start, span[1] - start) if span is not None and inside else None
         text = text[start:end]
         before, after = ("… " if start > 0 else ""), (" …" if end < len(hit.text) else "")
     body = passage_html(question, text, span)

@@ -185,3 +185,14 @@ def test_a_card_of_joined_passages_shows_the_sentences_around_the_bold_one() -> 
     assert "Sentence 29 " in body and "Sentence 31 " in body  # whole sentences either side
     single = Hit(1, 0.8, text, article, (2, 3), 7)  # one giant passage: not cut here
     assert "Sentence 0 " in card(single, "trade", 1, span)
+
+
+def test_a_joined_card_with_a_span_outside_its_sentences_still_renders_whole_html() -> None:
+    from bot.render import card
+
+    text = "<b>Trade</b> & oil. " * 120
+    article = ArticleRef("a", "Trade", "Wire", None, None)
+    joined = Hit(1, 0.8, text, article, (1, 2), 7, parts=((7, 0), (8, len(text) // 2)))
+    for span in [(len(text) - 3, len(text) + 50), (5, 2), (0, len(text))]:
+        shown, _ = parse_html(card(joined, "oil", 1, span))
+        assert "<b>Trade</b> & oil." in shown
