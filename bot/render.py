@@ -32,7 +32,7 @@ ALSO_IN_LIMIT = 3
 OUTLETS_LIMIT = 10
 CONTEXT_LIMIT = 300
 # Characters of a joined hit's text a card shows (a passage is at most about this long), so
-# three cards still fit one message; the whole run is a tap away (Context).
+# three cards still fit one message; the paragraphs around it are a tap away (Context).
 CARD_TEXT_LIMIT = 1100
 LINE_LIMIT = 600  # characters of a one-line answer's sentence
 DESCRIPTION_LIMIT = 300
