@@ -31,7 +31,7 @@ from index.search.timeline import Timeline, timeline
 from index.settings import Settings
 from index.storage import faiss_index, layout
 from index.storage.catalog import Store, StoredPassage
-from index.text.chunker import ANSWER_PROMPT, QUESTION_PROMPT
+from index.text.chunker import ANSWER_PROMPT, QUESTION_PROMPT, count_words
 from index.text.language import text_language
 from index.text.sanitize import clean_text
 from index.text.sentences import passage_sentences
@@ -492,8 +492,9 @@ class Engine:
 
     def _shapes_of(self, passage_ids: Sequence[int]) -> dict[int, tuple[bool, int]]:
         """For each of ``passage_ids``: whether it is in a language other than English, and
-        its length in words. The passages not yet seen are read in one query and remembered
-        (an engine serves one index version, whose passages never change)."""
+        its length in words (as the chunker counts them). The passages not yet seen are read
+        in one query and remembered (an engine serves one index version, whose passages never
+        change)."""
         with self._lock:
             unknown = [pid for pid in passage_ids if pid not in self._shapes]
             if unknown:
@@ -503,7 +504,7 @@ class Engine:
                     text = row.text if row is not None else ""
                     self._shapes[pid] = (
                         bool(text) and text_language(text) != "en",
-                        len(text.split()),
+                        count_words(text),
                     )
             return {pid: self._shapes[pid] for pid in passage_ids}
 

@@ -106,9 +106,11 @@ def fusion_weights(models: int, main_first: bool) -> Weights:
 
 def stand_in(candidates: list[Candidate]) -> list[Candidate]:
     """Passages in another language, found for an English question by e5, with what the main
-    model and BM25 (blind to them) would say in their place: the best first cosine and
-    keyword score of any English passage that e5 scores no higher, so such a passage ranks
-    as far up as e5 puts it among the others (as rank fusion let e5's rank vote for them)."""
+    model and BM25 (blind to them) would say in their place: the best first cosine, keyword
+    score and length of any English passage that e5 scores no higher, so such a passage
+    ranks as far up as e5 puts it among the others (as rank fusion let e5's rank vote for
+    them). Lengths are no measure across scripts: a Chinese character is not an English
+    word."""
     english = [c for c in candidates if not c.foreign and c.second is not None]
     found = []
     for candidate in candidates:
