@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index.indexer.builder import build  # noqa: E402
-from index.models.embedder import Embedder, extra_embedders, minilm  # noqa: E402
+from index.models.e5 import extra_embedders  # noqa: E402
+from index.models.embedder import Embedder, minilm  # noqa: E402
 from index.search.engine import Engine  # noqa: E402
 from index.settings import Settings  # noqa: E402
 from index.storage.catalog import Store  # noqa: E402

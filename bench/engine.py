@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index.indexer.builder import build  # noqa: E402
-from index.models.embedder import extra_embedders, minilm  # noqa: E402
+from index.models.e5 import extra_embedders  # noqa: E402
+from index.models.embedder import minilm  # noqa: E402
 from index.search.engine import Engine  # noqa: E402
 from index.settings import Settings  # noqa: E402
 from index.text.chunker import chunk, embedding_text  # noqa: E402

@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 from bench.beir import load_qrels, ndcg_at_10, write_corpus  # noqa: E402
 from index.evaluate import EvalQuestion, first_hit, load_questions  # noqa: E402
 from index.indexer.builder import build  # noqa: E402
-from index.models.embedder import Embedder, extra_embedders, minilm  # noqa: E402
+from index.models.e5 import extra_embedders  # noqa: E402
+from index.models.embedder import Embedder, minilm  # noqa: E402
 from index.search.engine import Engine  # noqa: E402
 from index.search.fusion import (  # noqa: E402
     ONE_MODEL,

@@ -58,7 +58,8 @@ def quality(rank: Callable[[str], list[str]]) -> tuple[float, float]:
 
 def run_citebot(system: str, asked: list[str], scifact: bool) -> dict[str, float]:
     from index.indexer.builder import build
-    from index.models.embedder import extra_embedders, minilm
+    from index.models.e5 import extra_embedders
+    from index.models.embedder import minilm
     from index.search.engine import Engine
     from index.settings import Settings
 

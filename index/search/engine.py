@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from index.errors import REBUILD_HINT, IndexCorrupt, IndexIncompatible, QuestionError
-from index.models.embedder import Embedder, extra_embedders, make_embedder
+from index.models.e5 import extra_embedders
+from index.models.embedder import Embedder, make_embedder
 from index.models.rerank import DEPTH as RERANK_DEPTH
 from index.models.rerank import CrossEncoderReranker
 from index.records import Answer, Article, ArticleRef, Hit, Line
@@ -123,7 +124,11 @@ class Engine:
         engine = cls(settings, model, version, manifest, main_index, store)
         engine._exclude = faiss_index.Exclusion(removed) if removed else None
         if extra is None:
-            extra = extra_embedders(settings.multilingual) if embedder is None else []
+            extra = (
+                extra_embedders(settings.multilingual, settings.batch_size, settings.models_dir)
+                if embedder is None
+                else []
+            )
         engine.extra = tuple(extra)
         for other in extra:
             name = manifest.faiss_file(other.model_id)
