@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -14,11 +15,12 @@ from index.errors import IndexCorrupt, IndexIncompatible, IndexNotBuilt, Questio
 from index.indexer.builder import build
 from index.models.embedder import Vectors
 from index.records import ArticleRef, Hit
-from index.search.engine import Engine, newer_on_ties
+from index.search.engine import FOLLOW_MARGIN, Engine, newer_on_ties
 from index.settings import Settings
 from index.storage import layout
 from index.text.sentences import passage_sentences
 from index.text.when import TimeFilter
+from tests.conftest import settings_for
 from tests.fakes import FakeEmbedder
 
 Span = tuple[int, int] | None
@@ -43,6 +45,28 @@ def test_hit_citation_names_outlet_date_paragraphs_and_link(engine: Engine) -> N
 def test_search_below_threshold_returns_nothing(engine: Engine) -> None:
     assert engine.search("tallest mountain Kilimanjaro", 5) == []
     assert engine.ask("tallest mountain Kilimanjaro").answered is False
+
+
+def test_search_shows_passages_near_the_threshold_once_one_clears_it(
+    corpus: Path, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    settings = settings_for(corpus, tmp_path / "index", CITEBOT_MIN_SCORE="0.4")
+    build(settings, embedder=fake)
+    engine = Engine.open(settings, embedder=fake)
+    question = "Chinese in Baku"
+    scores = {hit.article.id: hit.score for hit in engine.rank(question, 10)}
+    assert scores["culture"] >= 0.4 > scores["trade"] >= 0.4 - FOLLOW_MARGIN > scores["rail"]
+    assert {hit.article.id for hit in engine.search(question)} == {"culture", "trade"}
+    # Only the passage that follows is in 2024: none there clears the threshold itself.
+    year = TimeFilter(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    assert engine.search(question, when=year) == []
+    assert [hit.article.id for hit in engine.search("trade between China", when=year)] == ["trade"]
+    engine.close()
+    stricter = settings_for(corpus, tmp_path / "index", CITEBOT_MIN_SCORE="0.6")
+    engine = Engine.open(stricter, embedder=fake)
+    assert 0.6 > scores["culture"] >= 0.6 - FOLLOW_MARGIN  # follows, but nothing clears
+    assert engine.search(question) == []
+    engine.close()
 
 
 def test_search_k_limits_the_number_of_hits(engine: Engine) -> None:

@@ -49,6 +49,10 @@ RECENCY_TIE = 0.01  # cosines this close are a tie that the newer article wins
 # sentence of the second or third was more often a near miss (bench/fusion.py --ours).
 LINE_FROM = 1
 GATE_DEPTH = 3  # passages whose sentences an English question's gate reads
+# A question is answered when one passage clears its threshold; then the others need clear
+# only the threshold less this (MiniLM cosine; e5's scale is too narrow for a margin).
+FOLLOW_MARGIN = 0.15
+NOT_RELEVANT, FOLLOWS, CLEARS = 0, 1, 2  # a passage's relevance, as `_level` gives it
 Signals = tuple[tuple[str, float], ...]
 
 
@@ -165,8 +169,9 @@ class Engine:
                 out); with ``recent``, the relevant passages newest first.
 
         Returns:
-            Up to ``k`` hits scoring at least the relevance threshold (CITEBOT_MIN_SCORE);
-            an empty list means the corpus has nothing on the question.
+            Up to ``k`` hits, when one of them scores at least the relevance threshold
+            (CITEBOT_MIN_SCORE) and the others come within FOLLOW_MARGIN of it; an empty
+            list means the corpus has nothing on the question.
 
         Raises:
             QuestionError: the question is empty or longer than the limit.
@@ -348,12 +353,20 @@ class Engine:
         # A date range leaves many candidates out: look deeper for the ones it keeps.
         candidates = self._candidates(text, limit * RANGE_DEPTH if ranged else limit)
         signals = {pid: why for pid, _, _, why in candidates}
-        found = [(pid, score) for pid, score, ok, _ in candidates if ok or not threshold]
+        kept = [
+            (p, s, level) for p, s, level, _ in candidates if level >= FOLLOWS or not threshold
+        ]
         rows: dict[int, StoredPassage] | None = None
         if ranged is not None:
             with self._lock:
-                rows = self._store.passages([pid for pid, _ in found])
-            found = [(p, s) for p, s in found if p in rows and ranged.allows(rows[p].published)]
+                rows = self._store.passages([pid for pid, _, _ in kept])
+            kept = [
+                each for each in kept if each[0] in rows and ranged.allows(rows[each[0]].published)
+            ]
+        # Answered when a passage (in the range asked for) clears the threshold itself.
+        if threshold and not any(level == CLEARS for _, _, level in kept):
+            kept = []
+        found = [(pid, score) for pid, score, _ in kept]
         # Spare candidates for what merging takes away, and enough for a reranker to read.
         found = found[: max(limit * 2 + SPARE, RERANK_DEPTH if self.reranker else 0)]
         if rows is None:  # a range read them all already
@@ -391,7 +404,7 @@ class Engine:
             return self._multilingual[1]
         return self._index
 
-    def _candidates(self, text: str, limit: int) -> list[tuple[int, float, bool, Signals]]:
+    def _candidates(self, text: str, limit: int) -> list[tuple[int, float, int, Signals]]:
         """(passage id, cosine, relevant, signals) in final order.
 
         English goes to the main model, BM25 and (where installed) the multilingual model;
@@ -410,7 +423,7 @@ class Engine:
             ranking = faiss_index.search(
                 self._vectors_of(model), self._queries.vector(model, text), limit, self._exclude
             )
-            return [(pid, score, score >= route.threshold, ()) for pid, score in ranking]
+            return [(pid, score, _level(score, route.threshold), ()) for pid, score in ranking]
         if self.settings.fusion == "rrf":
             return self._rank_fused(text, route, pool)
         weights = fusion_weights(len(route.models), route.first is self.router.main)
@@ -418,12 +431,14 @@ class Engine:
         for candidate in fuse_scores(self.candidates(text, pool), weights):
             pid, second = candidate.passage_id, candidate.second
             if second is not None and candidate.foreign:
-                relevant = second >= self.settings.min_score_multilingual
                 score = second
+                level = _level(second, self.settings.min_score_multilingual)
             else:
-                relevant, score = candidate.first >= route.threshold, candidate.first
+                score = candidate.first
+                english = route.first is self.router.main
+                level = _level(score, route.threshold, FOLLOW_MARGIN if english else 0.0)
             signals = tuple(candidate.signals(weights).items())
-            found.append((pid, score, relevant, signals))
+            found.append((pid, score, level, signals))
         return found
 
     def candidates(self, question: str, pool: int = CANDIDATES) -> list[Candidate]:
@@ -459,7 +474,7 @@ class Engine:
 
     def _rank_fused(
         self, text: str, route: Route, pool: int
-    ) -> list[tuple[int, float, bool, Signals]]:
+    ) -> list[tuple[int, float, int, Signals]]:
         """Reciprocal rank fusion of the same retrievers (``CITEBOT_FUSION=rrf``). Where the
         main model and BM25 missed a passage in another language, they vote with its
         multilingual rank."""
@@ -484,15 +499,15 @@ class Engine:
                 missed = set(foreign) - set(blind)
                 ids.append([pid if pid in missed else None for pid, _ in other])
         cosine = dict(rankings[0])
-        found: list[tuple[int, float, bool, Signals]] = []
+        found: list[tuple[int, float, int, Signals]] = []
         for pid, fused in reciprocal_rank_fusion(ids):
             if pid in foreign:
                 score = foreign[pid]
-                relevant = score >= self.settings.min_score_multilingual
+                level = _level(score, self.settings.min_score_multilingual)
             else:
                 score = cosine[pid] if pid in cosine else faiss_index.similarity(index, query, pid)
-                relevant = score >= least
-            found.append((pid, score, relevant, (("first", score), ("fused", fused))))
+                level = _level(score, least)
+            found.append((pid, score, level, (("first", score), ("fused", fused))))
         return found
 
     def _shapes_of(self, passage_ids: Sequence[int]) -> dict[int, tuple[bool, int]]:
@@ -608,3 +623,11 @@ def search(question: str, k: int | None = None) -> list[Hit]:
         if _default is None:
             _default = Engine.open(Settings.from_env())
     return _default.search(question, k)
+
+
+def _level(score: float, threshold: float, margin: float = 0.0) -> int:
+    """CLEARS when ``score`` reaches ``threshold``, FOLLOWS when it comes within
+    ``margin``, else NOT_RELEVANT."""
+    if score >= threshold:
+        return CLEARS
+    return FOLLOWS if score >= threshold - margin else NOT_RELEVANT
