@@ -61,6 +61,8 @@ def test_search_shows_passages_near_the_threshold_once_one_clears_it(
     year = TimeFilter(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
     assert engine.search(question, when=year) == []
     assert [hit.article.id for hit in engine.search("trade between China", when=year)] == ["trade"]
+    counted = engine.timeline(question)  # a count takes no margin: culture alone (undated)
+    assert (counted.undated, sum(map(sum, counted.passages.values()))) == (1, 0)
     engine.close()
     stricter = settings_for(corpus, tmp_path / "index", CITEBOT_MIN_SCORE="0.6")
     engine = Engine.open(stricter, embedder=fake)

@@ -177,7 +177,7 @@ class Engine:
             QuestionError: the question is empty or longer than the limit.
         """
         text = clean_question(question, self.settings.max_question_chars)
-        return self._answerable(text, self._search(text, k, threshold=True, when=when))
+        return self._answerable(text, self._search(text, k, FOLLOWS, when=when))
 
     def search_many(self, questions: Sequence[str], k: int | None = None) -> list[list[Hit]]:
         """`search` for several questions at once: each model embeds them in one batch.
@@ -187,7 +187,7 @@ class Engine:
         """
         texts = [clean_question(q, self.settings.max_question_chars) for q in questions]
         self._embed_queries(texts)
-        return [self._answerable(t, self._search(t, k, threshold=True)) for t in texts]
+        return [self._answerable(t, self._search(t, k, FOLLOWS)) for t in texts]
 
     def ask(
         self,
@@ -217,7 +217,7 @@ class Engine:
     def rank(self, question: str, k: int, join: bool = True) -> list[Hit]:
         """The top ``k`` passages regardless of the threshold (for evaluation and calibration);
         with ``join`` false, neighbouring passages of an article are not joined."""
-        return self._search(question, k, threshold=False, join=join)
+        return self._search(question, k, NOT_RELEVANT, join=join)
 
     def threshold(self, question: str) -> tuple[str, float]:
         """The setting that holds the relevance threshold for ``question``, and its value.
@@ -321,7 +321,8 @@ class Engine:
     def timeline(self, topic: str | None = None) -> Timeline:
         """Per month and outlet, the passages relevant to ``topic`` (or, without one, the
         articles of the whole corpus)."""
-        hits = self._search(topic, TIMELINE_DEPTH, threshold=True) if topic else []
+        # Counted only where a passage clears the threshold itself: no margin for a count.
+        hits = self._search(topic, TIMELINE_DEPTH, CLEARS) if topic else []
         return timeline(topic, hits, self.articles())
 
     def sources(self) -> list[Article]:
@@ -341,10 +342,12 @@ class Engine:
         self,
         question: str,
         k: int | None,
-        threshold: bool,
+        least: int,
         when: TimeFilter | None = None,
         join: bool = True,
     ) -> list[Hit]:
+        """The top ``k`` hits of relevance ``least`` or more (NOT_RELEVANT: all); above
+        NOT_RELEVANT, none unless one of them CLEARS the threshold."""
         text = clean_question(question, self.settings.max_question_chars)
         limit = k if k is not None else self.settings.top_k
         if limit < 1:
@@ -353,9 +356,7 @@ class Engine:
         # A date range leaves many candidates out: look deeper for the ones it keeps.
         candidates = self._candidates(text, limit * RANGE_DEPTH if ranged else limit)
         signals = {pid: why for pid, _, _, why in candidates}
-        kept = [
-            (p, s, level) for p, s, level, _ in candidates if level >= FOLLOWS or not threshold
-        ]
+        kept = [(p, s, level) for p, s, level, _ in candidates if level >= least]
         rows: dict[int, StoredPassage] | None = None
         if ranged is not None:
             with self._lock:
@@ -364,7 +365,7 @@ class Engine:
                 each for each in kept if each[0] in rows and ranged.allows(rows[each[0]].published)
             ]
         # Answered when a passage (in the range asked for) clears the threshold itself.
-        if threshold and not any(level == CLEARS for _, _, level in kept):
+        if least > NOT_RELEVANT and not any(level == CLEARS for _, _, level in kept):
             kept = []
         found = [(pid, score) for pid, score, _ in kept]
         # Spare candidates for what merging takes away, and enough for a reranker to read.
