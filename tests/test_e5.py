@@ -44,6 +44,7 @@ def test_unigram_takes_the_best_scoring_pieces_word_by_word_and_marks_the_unknow
     assert tokenizer.encode("ab \t c z") == [5, 6, 7, 8, 7, 3]
     assert tokenizer.encode("ab c z") == [5, 6, 7, 8, 7, 3]  # a word is cut once, then known
     assert tokenizer.encode("") == [7]
+    assert tokenizer.encode("\ud800") == [7, 3]  # a lone surrogate: unknown, not an error
 
 
 def test_unpack_reads_a_scale_and_nibbles_stored_plus_eight() -> None:

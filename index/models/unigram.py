@@ -34,7 +34,8 @@ class Unigram:
 
     def encode(self, text: str) -> list[int]:
         """The ids of ``text``'s pieces."""
-        raw = self.vocabulary.normalise(text).encode("utf-8")
+        # A lone surrogate (cleaned away before text gets here) becomes "?" rather than raise.
+        raw = self.vocabulary.normalise(text).encode("utf-8", "replace")
         ids: list[int] = []
         for n, word in enumerate(raw.split(MARK)):
             if n or word:  # the text always starts with ▁, so the first part is empty
