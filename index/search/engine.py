@@ -170,8 +170,9 @@ class Engine:
 
         Returns:
             Up to ``k`` hits, when one of them scores at least the relevance threshold
-            (CITEBOT_MIN_SCORE) and the others come within FOLLOW_MARGIN of it; an empty
-            list means the corpus has nothing on the question.
+            (CITEBOT_MIN_SCORE) and the others come within FOLLOW_MARGIN of the threshold
+            (English; other languages get no margin); an empty list means the corpus has
+            nothing on the question.
 
         Raises:
             QuestionError: the question is empty or longer than the limit.
@@ -406,7 +407,7 @@ class Engine:
         return self._index
 
     def _candidates(self, text: str, limit: int) -> list[tuple[int, float, int, Signals]]:
-        """(passage id, cosine, relevant, signals) in final order.
+        """(passage id, cosine, relevance level (`_level`), signals) in final order.
 
         English goes to the main model, BM25 and (where installed) the multilingual model;
         other languages to the multilingual model and BM25, since the main model only reads
