@@ -12,6 +12,7 @@ down.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -20,6 +21,7 @@ from index.records import Hit
 from index.text.words import WORD
 
 SHINGLE = 5  # words per shingle
+SHINGLED = 512  # passages whose shingles are remembered (about 12 KB each)
 NEAR_DUPLICATE = 0.7  # Jaccard similarity of shingle sets above which two texts are one
 TOP = 3
 PER_ARTICLE_IN_TOP = 2
@@ -36,7 +38,7 @@ def merge_near_duplicates(hits: Sequence[Hit]) -> list[Hit]:
     one set's shingles are missing from the other, so any more than that include a shared one.
     """
     kept: list[Hit] = []
-    kept_shingles: list[set[int]] = []
+    kept_shingles: list[frozenset[int]] = []
     # shingle -> the kept hits that have it, as a bit set (plain ints keep the garbage
     # collector out of it: a list per shingle made it the slowest step)
     holders: dict[int, int] = {}
@@ -147,15 +149,17 @@ def strength(hit: Hit) -> float:
     return dict(hit.signals).get("fused", hit.score)
 
 
-def _shingles(text: str) -> set[int]:
-    """The text's runs of SHINGLE words, hashed (within one process, equal runs hash equal)."""
+@functools.lru_cache(maxsize=SHINGLED)
+def _shingles(text: str) -> frozenset[int]:
+    """The text's runs of SHINGLE words, hashed (within one process, equal runs hash equal);
+    remembered, as the same passages come back search after search."""
     words = WORD.findall(text.casefold())
     if len(words) < SHINGLE:
-        return {hash(tuple(words))}
-    return set(map(hash, zip(*(words[i:] for i in range(SHINGLE)), strict=False)))
+        return frozenset({hash(tuple(words))})
+    return frozenset(map(hash, zip(*(words[i:] for i in range(SHINGLE)), strict=False)))
 
 
-def _jaccard(a: set[int], b: set[int]) -> float:
+def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     shared = len(a & b)
     return shared / (len(a) + len(b) - shared) if a or b else 0.0
 
