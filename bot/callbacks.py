@@ -5,7 +5,8 @@ any data, so `decode` trusts nothing: malformed data is None, never an exception
 
     x:LANG:I    an example question of /start (LANG en/ru/az/zh; old buttons say x:I)
     m:Q:N       More: question Q, N cards shown so far
-    c:P / a:P   Context / Article around passage P
+    c:P:F:L     Context: paragraphs F to L of passage P's article (a card's), one more each side
+    c:P / a:P   Context around passage P (old buttons) / its whole article
     f:Q:V       a vote V (1 or -1) on the answer to question Q
     p:T / q:T   Add / Cancel the article an admin's link or document previewed (token T)
     y:Q:Y       question Q again, from articles published in year Y only
@@ -21,7 +22,7 @@ _ID = r"\d{1,19}"  # a SQLite integer id
 _FORMS = {
     "x": re.compile(r"(?:([a-z]{2}):)?(\d{1,3})"),
     "m": re.compile(rf"({_ID}):(\d{{1,4}})"),
-    "c": re.compile(rf"({_ID})"),
+    "c": re.compile(rf"({_ID})(?::(\d{{1,5}}):(\d{{1,5}}))?"),
     "a": re.compile(rf"({_ID})"),
     "f": re.compile(rf"({_ID}):(1|-1)"),
     "y": re.compile(rf"({_ID}):((?:19|20)\d{{2}})"),
@@ -47,6 +48,9 @@ class More:
 class Around:
     passage_id: int
     whole: bool  # the whole article, else the paragraphs around the passage
+    # The paragraphs (first, last) a card shows, more than the passage's own where it joined
+    # its neighbours; None: the passage's own.
+    span: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,9 @@ def encode(button: Button) -> str:
             return f"x:{language}:{index}"
         case More(question_id, shown):
             return f"m:{question_id}:{shown}"
-        case Around(passage_id, whole):
-            return f"{'a' if whole else 'c'}:{passage_id}"
+        case Around(passage_id, whole, span):
+            tail = f":{span[0]}:{span[1]}" if span is not None and not whole else ""
+            return f"{'a' if whole else 'c'}:{passage_id}{tail}"
         case Vote(question_id, vote):
             return f"f:{question_id}:{vote}"
         case Preview(token, add):
@@ -97,7 +102,7 @@ def decode(data: str | None) -> Button | None:
     match = form.fullmatch(rest) if form is not None else None
     if match is None:
         return None
-    first, second = match.groups() if len(match.groups()) == 2 else (match.group(1), None)
+    first, second = match.group(1), match.group(2) if len(match.groups()) > 1 else None
     if kind == "x":
         return Example(first or "en", int(second or 0))
     if kind in ("p", "q"):
@@ -111,4 +116,7 @@ def decode(data: str | None) -> Button | None:
         return Vote(number, int(second or 0))
     if kind == "y":
         return Year(number, int(second or 0))
+    if kind == "c" and second is not None:
+        span = (int(second), int(match.group(3)))
+        return Around(number, whole=False, span=span) if 1 <= span[0] <= span[1] else None
     return Around(number, whole=kind == "a")

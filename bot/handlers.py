@@ -280,7 +280,7 @@ def _keyboard(
 
     rows = [
         [
-            key(words["context"].format(n=n), Around(hit.passage_id, whole=False)),
+            key(words["context"].format(n=n), Around(hit.passage_id, False, hit.paragraphs)),
             key(words["article"].format(n=n), Around(hit.passage_id, whole=True)),
         ]
         for n, hit in enumerate(hits, first)
@@ -425,7 +425,8 @@ async def _around(
     if hit is None or article is None:
         await send(message, words["gone"])
         return
-    first, last = hit.paragraphs
+    # A card's paragraphs (more than its passage's own where it joined its neighbours).
+    first, last = pressed.span or hit.paragraphs
     if pressed.whole:
         pages = await asyncio.to_thread(render.article_messages, article)
     else:

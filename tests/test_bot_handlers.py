@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -642,3 +643,34 @@ def test_timeline_and_stats_send_charts(harness: Harness) -> None:
     )
     text, picture = harness.run(harness.text("/stats", user=ADMIN))
     assert "Questions served" in text["text"] and picture["png"].startswith(b"\x89PNG")
+
+
+LONG = "---\ntitle: Ports of the Caspian\nsource: Example Wire\n---\n\n" + "\n\n".join(
+    f"Paragraph {n} tells of harbour number {n} on the Caspian coast and its cranes."
+    for n in range(1, 9)
+)
+
+
+def test_context_shows_the_cards_paragraphs_and_one_more_each_side(tmp_path: Path) -> None:
+    """The button carries the paragraphs its card shows, which are more than its passage's
+    own where neighbouring passages were joined into one card; a button from before spans
+    (c:P) still shows its passage's own."""
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "ports.md", LONG)
+    with harness_over(corpus, tmp_path) as harness:
+        (reply,) = harness.run(harness.text("harbour cranes on the Caspian coast"))
+        kind, passage, first, last = buttons(reply)["Context 1"].split(":")
+        assert kind == "c" and 1 <= int(first) <= int(last) <= 8
+
+        def shown(data: str) -> list[int]:
+            (message,) = harness.run(harness.press(reply, data))
+            return [int(n) for n in re.findall(r"¶(\d+) ", message["text"])]
+
+        expected = list(range(max(1, int(first) - 1), min(8, int(last) + 1) + 1))
+        assert shown(buttons(reply)["Context 1"]) == expected
+        assert shown(f"c:{passage}:3:6") == [2, 3, 4, 5, 6, 7]  # a joined card's span
+        own = harness.services().engine.passage(int(passage))
+        assert own is not None
+        a, b = own.paragraphs
+        assert shown(f"c:{passage}") == list(range(max(1, a - 1), min(8, b + 1) + 1))
+        assert shown(f"c:{passage}:7:99") == [6, 7, 8]  # a span past the end is cut there

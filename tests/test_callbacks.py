@@ -20,7 +20,13 @@ IDS = st.integers(0, 2**63 - 1)
 BUTTONS = st.one_of(
     st.builds(Example, st.sampled_from(["en", "ru", "az", "zh"]), st.integers(0, 999)),
     st.builds(More, IDS, st.integers(0, 9999)),
-    st.builds(Around, IDS, st.booleans()),
+    st.builds(Around, IDS, st.just(True)),
+    st.builds(
+        Around,
+        IDS,
+        st.just(False),
+        st.none() | st.tuples(st.integers(1, 500), st.integers(500, 99999)),
+    ),
     st.builds(Vote, IDS, st.sampled_from([1, -1])),
     st.builds(Preview, st.from_regex(r"[0-9a-f]{16}", fullmatch=True), st.booleans()),
     st.builds(Year, IDS, st.integers(1900, 2099)),
@@ -54,6 +60,11 @@ def test_callbacks_malformed_data_is_none() -> None:
         "z:1",
         "c:99999999999999999999",
         "c:1\n",
+        "c:1:5:4",  # a span that ends before it starts
+        "c:1:0:4",  # paragraphs count from 1
+        "c:1:5",
+        "c:1:1:123456",
+        "a:1:1:2",
         None,
     ):
         assert decode(data) is None, data
