@@ -4,6 +4,7 @@ dependencies as arguments (so tests pass a real engine over a tiny corpus)."""
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 from telegram import (
@@ -64,6 +65,10 @@ def build_application(
     """The bot, with every handler registered; dependencies come in as arguments."""
     if bot.token is None:
         raise CitebotError("TELEGRAM_BOT_TOKEN is not set")
+    # PTB's own RetryAfter reads its `retry_after` as an int, deprecated, on every 429 (a
+    # warning in the log each time) unless times are opted in as timedelta. citebot reads
+    # none: its rate limiter and retries are PTB's.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(bot.token.reveal())

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from telegram import Update
+from telegram.warnings import PTBDeprecationWarning
 
 from bot import handlers, texts
 from bot.app import build_application
@@ -383,7 +384,9 @@ def test_articles_in_russian_are_indexed_and_cited_with_russian_buttons(
         assert {"Контекст 1", "Статья 1"} <= labels
 
 
-def test_replies_survive_429s_and_server_errors_without_duplicates(harness: Harness) -> None:
+def test_replies_survive_429s_and_server_errors_without_duplicates(
+    harness: Harness, recwarn: pytest.WarningsRecorder
+) -> None:
     harness.api.fail_next(
         "sendMessage",
         ApiError(429, "Too Many Requests: retry after 1", retry_after=1),
@@ -393,6 +396,8 @@ def test_replies_survive_429s_and_server_errors_without_duplicates(harness: Harn
     sent = harness.run(harness.text("crude oil exports trade"))
     assert len(sent) == 1 and sent[0]["text"].startswith("1. Trade between")
     assert [m for m, _ in harness.api.rejected] == ["sendMessage"] * 3
+    # PTB's RetryAfter warned of its int `retry_after` on each 429, in the bot's log.
+    assert not [w for w in recwarn if issubclass(w.category, PTBDeprecationWarning)]
 
 
 def test_a_refused_message_is_not_retried(harness: Harness) -> None:
