@@ -16,7 +16,7 @@ from index.models.embedder import Embedder, minilm
 from index.search.engine import Engine
 from index.settings import Settings
 from tests.fakes import FakeEmbedder
-from tests.pgserver import INSTALL_HINT, PgServer, find_bindir
+from tests.pgserver import INSTALL_HINT, PgServer, find_bindir, reap_orphans
 from tests.website import Site
 
 REPO = Path(__file__).resolve().parent.parent
@@ -147,6 +147,7 @@ def pg_server() -> Iterator[PgServer]:
         if os.environ.get("CI") == "true":
             pytest.fail(INSTALL_HINT)
         pytest.skip(INSTALL_HINT)
+    reap_orphans(bindir)  # servers of sessions killed before they could stop them
     server = PgServer(bindir)
     server.start()
     yield server

@@ -3,6 +3,10 @@
 Started from the server binaries on the machine (`initdb`, `pg_ctl`), never one already
 running: on a free port on 127.0.0.1, trusting local connections, with fsync off. PostgreSQL
 refuses to run as root, so as root (CI) the server runs as the ``postgres`` user.
+
+A test session killed outright (SIGKILL, a CI timeout) can't stop its server: each server's
+folder names the process that made it, and the next session stops and removes those whose
+process is gone (`reap_orphans`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import psycopg
 from tests.helpers import free_port
 
 SEARCHED = ("/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin", "/usr/pgsql-*/bin")
+PREFIX = "citebot-pg-"
+OWNER = "owner.pid"  # in a server's folder: the process (a test session) it belongs to
 INSTALL_HINT = (
     "no PostgreSQL server binaries (initdb, pg_ctl) were found: install them "
     "(Debian: apt install postgresql) or put their folder on PATH"
@@ -43,7 +49,8 @@ class PgServer:
 
     def __init__(self, bindir: Path) -> None:
         self.bindir = bindir
-        self.root = Path(tempfile.mkdtemp(prefix="citebot-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix=PREFIX))
+        (self.root / OWNER).write_text(str(os.getpid()))
         self.data = self.root / "data"
         self.port = free_port()
         self._as: list[str] = []
@@ -100,3 +107,33 @@ class PgServer:
             log = self.root / "log"
             more = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             raise RuntimeError(f"{program} failed: {done.stderr or done.stdout}\n{more}")
+
+
+def reap_orphans(bindir: Path) -> list[Path]:
+    """Stop (immediately) and remove the servers whose test session no longer runs; their
+    folders, as they were."""
+    reaped = []
+    for root in sorted(Path(tempfile.gettempdir()).glob(f"{PREFIX}*")):
+        try:
+            owner = int((root / OWNER).read_text())
+        except (OSError, ValueError):
+            continue  # not one of ours, or still being made
+        if _alive(owner):
+            continue
+        if (root / "data" / "postmaster.pid").exists():
+            user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+            stop = [*user, str(bindir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate"]
+            subprocess.run([*stop, "-w", "stop"], capture_output=True, cwd=root, check=False)
+        shutil.rmtree(root, ignore_errors=True)
+        reaped.append(root)
+    return reaped
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
