@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import pytest
 from index.indexer.builder import build
 from index.models.embedder import Embedder
 from index.settings import Settings
+from index.text.corpus import parse_article
 from tests.conftest import PUBLIC_QUESTIONS, REAL_CORPUS, settings_for, write_article
 from tests.fakebotapi import BOT, TOKEN, ApiError, FakeBotAPI, dropped, parse_html, utf16
 from tests.helpers import bot_process, cli_env
@@ -141,10 +143,26 @@ def test_bot_buttons_more_context_article_and_feedback(world: World) -> None:
     (more,) = world.after(mark, USER["id"])
     assert more["text"].startswith("4. ")
 
+    # Context: the first card's paragraphs and one more each side, in as many messages as
+    # that takes (a card can join neighbouring passages).
+    _, _, first, last = keys["Context 1"].split(":")
     mark = len(world.api.sent)
     world.api.press(USER, answer, keys["Context 1"])
-    (context,) = world.after(mark, USER["id"])
-    assert context["text"].count("¶") >= 2
+    (opening,) = world.after(mark, USER["id"])[:1]
+    title = opening["text"].split("\n")[0]  # each page opens with the article's title
+    (article,) = [
+        a
+        for a in (parse_article(p.read_bytes(), p.name, p.stem) for p in REAL_CORPUS.glob("*"))
+        if a.title == title
+    ]
+    wanted = range(max(1, int(first) - 1), min(len(article.paragraphs), int(last) + 1) + 1)
+
+    def shown() -> list[int]:
+        texts = [m["text"] for m in world.api.sent[mark:] if m["chat"]["id"] == USER["id"]]
+        return [int(n) for n in re.findall(r"¶(\d+) ", "\n".join(texts))]
+
+    assert world.api.wait(lambda: wanted[-1] in shown())
+    assert shown() == list(wanted) and len(wanted) >= 2
 
     mark = len(world.api.sent)
     world.api.press(USER, answer, keys["Article 1"])

