@@ -48,8 +48,8 @@ class More:
 class Around:
     passage_id: int
     whole: bool  # the whole article, else the paragraphs around the passage
-    # The paragraphs (first, last) a card shows, more than the passage's own where it joined
-    # its neighbours; None: the passage's own.
+    # Context only: the paragraphs (first, last) a card shows, more than the passage's own
+    # where it joined its neighbours; None: the passage's own.
     span: tuple[int, int] | None = None
 
 
