@@ -14,7 +14,7 @@ import pytest
 from index.errors import IndexCorrupt, IndexIncompatible, IndexNotBuilt, QuestionError
 from index.indexer.builder import build
 from index.models.embedder import Vectors
-from index.records import ArticleRef, Hit
+from index.records import Article, ArticleRef, Hit
 from index.search.engine import FOLLOW_MARGIN, Engine, newer_on_ties
 from index.settings import Settings
 from index.storage import layout
@@ -156,6 +156,27 @@ def test_open_keeps_serving_its_version_while_a_build_switches(
     build(settings, embedder=fake)
     build(settings, full=True, embedder=fake)  # the old version is gone now
     assert len(engine.rank("Baku", 10)) == 3
+    engine.close()
+
+
+def test_articles_are_read_once_per_engine(
+    settings: Settings, fake: FakeEmbedder, corpus: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/start, /sources and every refusal list the articles: read once, not each time."""
+    build(settings, embedder=fake)
+    engine = Engine.open(settings, embedder=fake)
+    reads: list[list[Article]] = []
+    store_articles = engine._store.articles
+
+    def counted() -> list[Article]:
+        reads.append(store_articles())
+        return reads[-1]
+
+    monkeypatch.setattr(engine._store, "articles", counted)
+    first = engine.articles()
+    first.clear()  # a caller's list is its own
+    assert len(engine.articles()) == 3 and len(engine.sources()) == 3
+    assert len(reads) == 1
     engine.close()
 
 

@@ -86,6 +86,7 @@ class Engine:
         self._queries = QueryCache()
         self.router = Router(settings, embedder, None)
         self._shapes: dict[int, tuple[bool, int]] = {}  # passage id -> (not English, words)
+        self._articles: list[Article] | None = None  # read once: a version never changes
         self.reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
 
     @classmethod
@@ -335,9 +336,13 @@ class Engine:
         return [a for a in (self.article(x.id) for x in self.sources()[:n]) if a is not None]
 
     def articles(self) -> list[Article]:
-        """Every indexed article's metadata (paragraphs left out)."""
+        """Every indexed article's metadata (paragraphs left out). Read on first use and
+        kept: /start, /sources and every question answered with nothing (which names the
+        outlets) need them, and an engine serves one index version, which never changes."""
         with self._lock:
-            return self._store.articles()
+            if self._articles is None:
+                self._articles = self._store.articles()
+            return list(self._articles)
 
     def _search(
         self,
