@@ -29,6 +29,7 @@ from index.models.embedder import (
     Vectors,
     bounded,
     by_length,
+    onnx_session,
     set_runtime_flags,
 )
 from index.models.onnx_export import E5_PASSAGES, E5_QUESTIONS, prepare_e5
@@ -156,14 +157,7 @@ class OnnxE5Embedder:
         """The ONNX copy in ``file``: a bot that only reads questions loads only theirs."""
         with self._lock:
             if file not in self._sessions:
-                import onnxruntime
-
-                options = onnxruntime.SessionOptions()
-                # Spinning idle threads would take the cores from MiniLM (see OnnxEmbedder).
-                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                self._sessions[file] = onnxruntime.InferenceSession(
-                    str(self.folder / file), options, providers=["CPUExecutionProvider"]
-                )
+                self._sessions[file] = onnx_session(self.folder / file)
             return self._sessions[file]
 
 

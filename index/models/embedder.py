@@ -204,7 +204,6 @@ class OnnxEmbedder(_LocalModel):
         with self._lock:
             if self._session is None:
                 set_runtime_flags()  # before `prepare` imports transformers, on first use
-                import onnxruntime
                 from tokenizers import Tokenizer
 
                 folder = prepare(self._source, self._folder)
@@ -212,15 +211,20 @@ class OnnxEmbedder(_LocalModel):
                 config = json.loads((folder / "sentence_bert_config.json").read_text("utf-8"))
                 tokenizer.enable_truncation(max_length=int(config["max_seq_length"]))
                 tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest
-                options = onnxruntime.SessionOptions()
-                # Idle threads that spin steal the cores from e5, which embeds every English
-                # question right after: both took 31 ms p50 spinning, 19 not.
-                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                self._session = onnxruntime.InferenceSession(
-                    str(folder / self._file), options, providers=["CPUExecutionProvider"]
-                )
+                self._session = onnx_session(folder / self._file)
                 self._tokenizer = tokenizer
             return self._session, self._tokenizer
+
+
+def onnx_session(path: Path) -> Any:
+    """onnxruntime's session for the model at ``path``, on the CPU, its idle threads
+    sleeping: spinning, they steal the cores from the other model, which embeds every English
+    question right after (both took 31 ms p50 spinning, 19 not)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
