@@ -102,7 +102,7 @@ def decode(data: str | None) -> Button | None:
     match = form.fullmatch(rest) if form is not None else None
     if match is None:
         return None
-    first, second = match.group(1), match.group(2) if len(match.groups()) > 1 else None
+    first, second = match.group(1), (match.group(2) if len(match.groups()) > 1 else None)
     if kind == "x":
         return Example(first or "en", int(second or 0))
     if kind in ("p", "q"):

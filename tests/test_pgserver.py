@@ -15,8 +15,10 @@ from tests.pgserver import OWNER, PgServer, reap_orphans
 def test_a_server_whose_session_is_gone_is_stopped_and_removed(pg_server: PgServer) -> None:
     orphan = PgServer(pg_server.bindir)
     orphan.start()
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
+    script = "import os; print(os.getpid())"  # a process that has ended by the time it's read
+    gone = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
     (orphan.root / OWNER).write_text(gone.stdout.strip())  # as if its session was killed
     try:
         assert orphan.root in reap_orphans(pg_server.bindir)
