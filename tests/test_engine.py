@@ -5,13 +5,14 @@ import itertools
 import json
 import shutil
 import sqlite3
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from index.errors import IndexCorrupt, IndexIncompatible, IndexNotBuilt, QuestionError
+from index.errors import ConfigError, IndexCorrupt, IndexIncompatible, IndexNotBuilt, QuestionError
 from index.indexer.builder import build
 from index.models.embedder import Vectors
 from index.records import Article, ArticleRef, Hit
@@ -198,6 +199,38 @@ def test_warm_up_loads_every_model_questions_are_routed_to(settings: Settings) -
     engine = Engine.open(settings, main, [multilingual])
     engine.warm_up()
     assert main.asked and multilingual.asked
+
+
+class Meeting(Asked):
+    """Embeds a question only once the other model is embedding it too."""
+
+    def __init__(self, model_id: str, meeting: threading.Barrier) -> None:
+        super().__init__(model_id)
+        self.meeting = meeting
+        self.failing = False
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        self.meeting.wait(timeout=10)  # one model after the other: BrokenBarrierError
+        if self.failing:
+            raise ConfigError("the model file is damaged")
+        return super().embed_queries(texts)
+
+
+def test_a_cold_engine_loads_its_models_side_by_side(settings: Settings) -> None:
+    """A cold process loads MiniLM and e5 at once: when warmed up, or on its first question;
+    a model's failure still reaches the caller."""
+    build(settings, embedder=Asked("fake/main"), extra=[Asked("fake/multilingual")])
+    meeting = threading.Barrier(2)
+    main, multilingual = Meeting("fake/main", meeting), Meeting("fake/multilingual", meeting)
+    warmed, asked, failing = (Engine.open(settings, main, [multilingual]) for _ in range(3))
+    warmed.warm_up()
+    asked.search("Baku trade")
+    assert main.asked.count("Baku trade") == multilingual.asked.count("Baku trade") == 1
+    multilingual.failing = True
+    with pytest.raises(ConfigError, match="damaged"):
+        failing.search("crude oil")
+    for engine in (warmed, asked, failing):
+        engine.close()
 
 
 def expected_spans(fake: FakeEmbedder, question: str, hits: Sequence[Hit]) -> list[Span]:
