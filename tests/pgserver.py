@@ -53,12 +53,11 @@ class PgServer:
         (self.root / OWNER).write_text(str(os.getpid()))
         self.data = self.root / "data"
         self.port = free_port()
-        self._as: list[str] = []
+        self._as = _as_postgres()
         self._databases = 0
-        if os.geteuid() == 0:  # PostgreSQL won't run as root
+        if self._as:
             user = pwd.getpwnam("postgres")
             os.chown(self.root, user.pw_uid, user.pw_gid)
-            self._as = ["runuser", "-u", "postgres", "--"]
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
 
     @property
@@ -121,12 +120,18 @@ def reap_orphans(bindir: Path) -> list[Path]:
         if _alive(owner):
             continue
         if (root / "data" / "postmaster.pid").exists():
-            user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-            stop = [*user, str(bindir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate"]
-            subprocess.run([*stop, "-w", "stop"], capture_output=True, cwd=root, check=False)
+            pg_ctl = [*_as_postgres(), str(bindir / "pg_ctl"), "-D", str(root / "data")]
+            stop = [*pg_ctl, "-m", "immediate", "-w", "stop"]
+            subprocess.run(stop, capture_output=True, cwd=root, check=False)
         shutil.rmtree(root, ignore_errors=True)
         reaped.append(root)
     return reaped
+
+
+def _as_postgres() -> list[str]:
+    """What runs a server program as the ``postgres`` user when we are root (PostgreSQL
+    won't run as root); nothing otherwise."""
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
 
 def _alive(pid: int) -> bool:
