@@ -139,6 +139,7 @@ class Answer:
     when: TimeFilter | None = None  # the dates the question asked for, as read
     widened: bool = False  # nothing in that range: these hits are from any date
     line: Line | None = None  # the sentence to show above the passages, if one is sure enough
+    glossary: tuple[str, ...] = ()  # English words keyword search also looked for (glossary)
 
     @property
     def answered(self) -> bool:
@@ -154,6 +155,7 @@ class Answer:
                 "widened": self.widened,
             },
             "answer": self.line.to_json() if self.line else None,
+            "glossary": list(self.glossary),
             "results": [hit.to_json() for hit in self.hits],
         }
 

@@ -73,6 +73,9 @@ class Settings:
     fetch_timeout: float = 20.0  # seconds for each step of fetching a link
     allow_private_urls: bool = False  # links to private and local addresses (tests)
     topic_rule: Path = Path("corpus/topic.yaml")  # which feed articles are taken
+    # Names and subjects in other languages, for keyword search (`index.text.glossary`);
+    # from the environment, corpus/glossary.yaml where it exists
+    glossary: Path | None = None
 
     @classmethod
     def from_env(
@@ -121,6 +124,7 @@ class Settings:
             raise ConfigError(
                 f"CITEBOT_RERANKER must be a local model folder; {reranker_dir} is not"
             )
+        glossary = _glossary(env, base)
         return cls(
             reranker=reranker_dir,
             retrieval=retrieval,
@@ -161,7 +165,25 @@ class Settings:
             fetch_timeout=reader.number("CITEBOT_FETCH_TIMEOUT", cls.fetch_timeout, 0.1, 600.0),
             allow_private_urls=env.get("CITEBOT_ALLOW_PRIVATE_URLS", "").strip() in ("1", "yes"),
             topic_rule=(base / env.get("CITEBOT_TOPIC_RULE", str(cls.topic_rule))).resolve(),
+            glossary=glossary,
         )
+
+
+def _glossary(env: Mapping[str, str], base: Path) -> Path | None:
+    """CITEBOT_GLOSSARY's file (``off``: none), or corpus/glossary.yaml where it exists.
+
+    Raises:
+        ConfigError: the variable names a file that does not exist.
+    """
+    named = env.get("CITEBOT_GLOSSARY", "").strip()
+    if named.lower() == "off":
+        return None
+    path = (base / (named or "corpus/glossary.yaml")).resolve()
+    if path.is_file():
+        return path
+    if named:
+        raise ConfigError(f"CITEBOT_GLOSSARY must name a glossary file (or be off); {path} is not")
+    return None
 
 
 def load_dotenv(path: Path) -> None:

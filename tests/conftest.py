@@ -77,6 +77,7 @@ def settings_for(corpus_dir: Path, index_dir: Path, **env: str) -> Settings:
         "CITEBOT_MODELS_DIR": str(MODELS_DIR),
         "CITEBOT_MIN_SCORE": "0.2",  # the fake model's bag-of-words cosines run lower
         "CITEBOT_MIN_SENTENCE_SCORE": "0.2",
+        "CITEBOT_GLOSSARY": "off",  # the fake corpora are not the real one's subjects
         **env,
     }
     return Settings.from_env(environ)
@@ -124,6 +125,7 @@ def real_index(
             "CITEBOT_CORPUS_DIR": str(root / "corpus"),
             "CITEBOT_INDEX_DIR": str(root / "index"),
             "CITEBOT_MODELS_DIR": str(MODELS_DIR),
+            "CITEBOT_GLOSSARY": str(REAL_CORPUS.parent / "glossary.yaml"),
         }
     )
     build(settings, embedder=real_model, extra=real_extra)

@@ -35,7 +35,8 @@ from index.settings import Settings
 from index.storage import faiss_index, layout
 from index.storage.catalog import Store, StoredPassage
 from index.text.chunker import ANSWER_PROMPT, QUESTION_PROMPT, count_words
-from index.text.language import text_language
+from index.text.glossary import Glossary
+from index.text.language import detect, text_language
 from index.text.sanitize import clean_text
 from index.text.sentences import passage_sentences
 from index.text.when import TimeFilter, read_time
@@ -91,6 +92,7 @@ class Engine:
         self._articles: list[Article] | None = None  # read once: a version never changes
         self._cold = True  # no question embedded yet: its models load side by side
         self.reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
+        self.glossary = Glossary()  # keyword search's bridge from other languages
 
     @classmethod
     def open(
@@ -109,8 +111,10 @@ class Engine:
             IndexNotBuilt: nothing was built yet.
             IndexCorrupt: the version is damaged or half-deleted.
             IndexIncompatible: built with another model or an older format.
+            ConfigError: the glossary (CITEBOT_GLOSSARY) is not one.
         """
         model = embedder or make_embedder(settings.model, settings.batch_size, settings.models_dir)
+        glossary = Glossary.load(settings.glossary) if settings.glossary else Glossary()
         version, manifest = layout.open_version(settings.index_dir)
         if manifest.model_id != model.model_id:
             raise IndexIncompatible(
@@ -131,6 +135,7 @@ class Engine:
         store = Store.open(version / layout.STORE_FILE)
         engine = cls(settings, model, version, manifest, main_index, store)
         engine._exclude = faiss_index.Exclusion(removed) if removed else None
+        engine.glossary = glossary
         if extra is None:
             extra = (
                 extra_embedders(settings.multilingual, settings.batch_size, settings.models_dir)
@@ -218,7 +223,7 @@ class Engine:
         if not hits and when is not None and not when.recent:
             hits, widened = self.search(rest, k), True
         line = self.answer_line(rest, hits) if hits else None
-        return Answer(text, tuple(hits), when, widened, line)
+        return Answer(text, tuple(hits), when, widened, line, tuple(self.translated(rest)))
 
     def rank(self, question: str, k: int, join: bool = True) -> list[Hit]:
         """The top ``k`` passages regardless of the threshold (for evaluation and calibration);
@@ -472,7 +477,7 @@ class Engine:
         vectors = [(self._vectors_of(m), self._queries.vector(m, text)) for m in route.models]
         dense = [faiss_index.search(i, q, pool, self._exclude) for i, q in vectors]
         with self._lock:
-            keywords = self._store.keywords.search(text, pool)
+            keywords = self._store.keywords.search(self.keyword_query(text), pool)
         best = keywords[0][1] if keywords else 0.0
         raw = dict(keywords)
         cosines = [dict(ranking) for ranking in dense]
@@ -494,6 +499,17 @@ class Engine:
             )
         return stand_in(found) if foreign else found
 
+    def translated(self, question: str) -> list[str]:
+        """The English words of the glossary's terms that ``question`` names, where it is
+        not in English (keyword search reads the articles' English)."""
+        if not self.glossary.terms or detect(question) == "en":
+            return []
+        return self.glossary.english(question)
+
+    def keyword_query(self, question: str) -> str:
+        """What keyword search looks for: the question and its `translated` words."""
+        return " ".join([question, *self.translated(question)])
+
     def _rank_fused(
         self, text: str, route: Route, pool: int
     ) -> list[tuple[int, float, int, Signals]]:
@@ -511,7 +527,7 @@ class Engine:
         query = self._queries.vector(model, text)
         other = rankings[1] if len(rankings) > 1 else []
         with self._lock:
-            rankings.append(self._store.keywords.search(text, pool))
+            rankings.append(self._store.keywords.search(self.keyword_query(text), pool))
         ids: list[list[int | None]] = [[pid for pid, _ in ranking] for ranking in rankings]
         shapes = self._shapes_of([pid for pid, _ in other])
         others = {pid for pid, (foreign, _) in shapes.items() if foreign}

@@ -1,0 +1,72 @@
+"""The corpus's names and subjects in the languages users ask in: a bridge for keyword search.
+
+Keyword search (BM25) reads the articles' English words, so a question in Russian,
+Azerbaijani or Chinese shares almost none with them, and e5 alone ranks it. e5-small knows
+little of names across scripts: "孔子学院" is not "Confucius Institutes" to it. The glossary
+(`corpus/glossary.yaml` by default, `CITEBOT_GLOSSARY`) lists each English name or subject
+with its forms in the other languages; a question that holds a form is also searched for the
+English words. It is data a maintainer reads and extends as the corpus grows, like the topic
+rule. A form matches whole words, case-insensitively; one ending in ``*`` matches every word
+it starts ("Конфуци*": Конфуция, Конфуцию…); forms in Chinese match anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from index.errors import ConfigError
+from index.text.words import CJK
+
+_CJK = re.compile(f"[{CJK}]")
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """English words, each with one pattern matching any of its forms."""
+
+    terms: tuple[tuple[str, re.Pattern[str]], ...] = ()
+
+    @classmethod
+    def load(cls, path: Path) -> Glossary:
+        """Raises ConfigError where the file can't be read or is not a glossary."""
+        try:
+            data = yaml.safe_load(path.read_text("utf-8"))
+        except (OSError, yaml.YAMLError) as error:
+            raise ConfigError(f"the glossary {path} can't be read ({error})") from None
+        terms = data.get("terms") if isinstance(data, dict) else None
+        if not isinstance(terms, dict) or not all(
+            isinstance(english, str)
+            and english.strip()
+            and isinstance(forms, list)
+            and forms
+            and all(isinstance(form, str) and form.strip("* ") for form in forms)
+            for english, forms in terms.items()
+        ):
+            raise ConfigError(
+                f"the glossary {path} must hold `terms:`, each an English name with a list "
+                "of its forms in other languages (see README)"
+            )
+        return cls(tuple((english, _pattern(forms)) for english, forms in terms.items()))
+
+    def english(self, question: str) -> list[str]:
+        """The English words of every term a form of which ``question`` holds, in the
+        glossary's order."""
+        return [english for english, pattern in self.terms if pattern.search(question)]
+
+
+def _pattern(forms: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(_form(form.strip()) for form in forms), re.IGNORECASE)
+
+
+def _form(form: str) -> str:
+    if _CJK.search(form):
+        return re.escape(form)
+    words = [
+        re.escape(word[:-1]) + r"\w*" if word.endswith("*") else re.escape(word) + r"(?!\w)"
+        for word in form.split()
+    ]
+    return r"(?<!\w)" + r"\s+".join(words)

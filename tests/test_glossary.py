@@ -1,0 +1,118 @@
+"""The glossary: forms in other languages that bring keyword search to the English words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.errors import ConfigError
+from index.indexer.builder import build
+from index.search.engine import Engine
+from index.search.fusion import Candidate
+from index.settings import Settings
+from index.text.glossary import Glossary
+from tests.conftest import REPO, settings_for
+from tests.fakes import FakeEmbedder
+
+GLOSSARY = """\
+terms:
+  Xi Jinping: [Си, Си Цзиньпин*, Si Cinpin*, 习近平]
+  Confucius Institutes: [Конфуци*, Konfutsi*, 孔子学院]
+  South Caucasus: [Южн* Кавказ*]
+  crude oil: [нефт*, neft*, 原油]
+"""
+
+
+def glossary_at(folder: Path, text: str = GLOSSARY) -> Path:
+    path = folder / "glossary.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("question", "english"),
+    [
+        ("Сколько институтов Конфуция в Баку?", ["Confucius Institutes"]),  # a stem's ending
+        ("Как Си Цзиньпин назвал Алиева?", ["Xi Jinping"]),
+        ("Что сказал СИ?", ["Xi Jinping"]),  # case is ignored
+        ("Сибирь и Сирия", []),  # a whole-word form does not match inside a word
+        ("阿塞拜疆有几所孔子学院？", ["Confucius Institutes"]),  # Chinese matches anywhere
+        ("Si Cinpinin Konfutsi institutları", ["Xi Jinping", "Confucius Institutes"]),
+        ("страны Южного  Кавказа", ["South Caucasus"]),  # every word of a form, stems each
+        ("Кавказ на юге", []),
+        ("Сколько нефти и нефтепродуктов?", ["crude oil"]),  # named once
+    ],
+)
+def test_a_question_names_the_terms_whose_forms_it_holds(
+    tmp_path: Path, question: str, english: list[str]
+) -> None:
+    assert Glossary.load(glossary_at(tmp_path)).english(question) == english
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- just a list\n",
+        "terms: [Baku]\n",
+        "terms:\n  Baku: Баку\n",  # forms must be a list
+        "terms:\n  Baku: []\n",
+        "terms:\n  Baku: ['*']\n",  # a stem of nothing would match every word
+        "terms:\n  Baku: [Баку, 3]\n",
+        "terms: {Baku: [Баку]\n",  # not YAML
+    ],
+)
+def test_a_file_that_is_not_a_glossary_is_a_clear_error(tmp_path: Path, text: str) -> None:
+    path = glossary_at(tmp_path, text)
+    with pytest.raises(ConfigError, match="glossary"):
+        Glossary.load(path)
+
+
+def test_the_corpus_glossary_loads_and_bridges_the_three_languages() -> None:
+    glossary = Glossary.load(REPO / "corpus" / "glossary.yaml")
+    assert len(glossary.terms) > 50
+    for question in (
+        "Какая китайская компания будет выпускать электробусы?",
+        "Azərbaycanda elektrik avtobuslarını hansı şirkət istehsal edəcək?",
+        "哪家中国公司将生产电动巴士？",
+    ):
+        assert "electric buses" in glossary.english(question)
+
+
+def test_settings_find_the_corpus_glossary_or_the_one_named(tmp_path: Path) -> None:
+    assert Settings.from_env({}, cwd=tmp_path).glossary is None  # none: search without
+    (tmp_path / "corpus").mkdir()
+    glossary_at(tmp_path / "corpus")
+    assert Settings.from_env({}, cwd=tmp_path).glossary == tmp_path / "corpus" / "glossary.yaml"
+    assert Settings.from_env({"CITEBOT_GLOSSARY": "off"}, cwd=tmp_path).glossary is None
+    named = glossary_at(tmp_path)
+    assert Settings.from_env({"CITEBOT_GLOSSARY": str(named)}).glossary == named
+    with pytest.raises(ConfigError, match="CITEBOT_GLOSSARY"):
+        Settings.from_env({"CITEBOT_GLOSSARY": "missing.yaml"}, cwd=tmp_path)
+
+
+def test_a_question_in_another_language_searches_keywords_for_the_english_too(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """The multilingual model stand-in reads no Russian; only the glossary's English words
+    lead keyword search to the passage on oil."""
+    glossary = glossary_at(tmp_path)
+    question = "Сколько нефти покупает Китай?"
+    keyword_scores = []
+    for named in ("off", str(glossary)):
+        settings = settings_for(corpus, tmp_path / "index", CITEBOT_GLOSSARY=named)
+        main, multilingual = FakeEmbedder(model_id="fake/main"), FakeEmbedder(model_id="fake/e5")
+        build(settings, embedder=main, extra=[multilingual])
+        engine = Engine.open(settings, main, [multilingual])
+        oil = [c for c in engine.candidates(question) if "crude oil" in _text(engine, c)]
+        keyword_scores.append(max((c.keywords for c in oil), default=0.0))
+        assert engine.ask(question).glossary == (("crude oil",) if named != "off" else ())
+        assert engine.translated("How much crude oil does China buy?") == []  # English as is
+        engine.close()
+    assert keyword_scores[0] == 0.0
+    assert keyword_scores[1] == 1.0  # the best keyword match
+
+
+def _text(engine: Engine, candidate: Candidate) -> str:
+    hit = engine.passage(candidate.passage_id)
+    return hit.text if hit else ""
