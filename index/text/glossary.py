@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -55,7 +56,12 @@ class Glossary:
     def english(self, question: str) -> list[str]:
         """The English words of every term a form of which ``question`` holds, in the
         glossary's order."""
-        return [english for english, pattern in self.terms if pattern.search(question)]
+        return list(_english(self, question))
+
+
+@lru_cache(maxsize=512)  # a search and its answer read the same question (0.2-0.8 ms each)
+def _english(glossary: Glossary, question: str) -> tuple[str, ...]:
+    return tuple(english for english, pattern in glossary.terms if pattern.search(question))
 
 
 def _pattern(forms: list[str]) -> re.Pattern[str]:
