@@ -216,16 +216,19 @@ class Meeting(Asked):
         return super().embed_queries(texts)
 
 
-def test_a_cold_engine_loads_its_models_side_by_side(settings: Settings) -> None:
-    """A cold process loads MiniLM and e5 at once: when warmed up, or on its first question;
-    a model's failure still reaches the caller."""
+def test_an_english_question_is_embedded_by_both_models_side_by_side(settings: Settings) -> None:
+    """MiniLM and e5 embed at once: when warmed up, on a cold engine's first question and on
+    every question after; a cached question embeds nothing; a model's failure still reaches
+    the caller."""
     build(settings, embedder=Asked("fake/main"), extra=[Asked("fake/multilingual")])
     meeting = threading.Barrier(2)
     main, multilingual = Meeting("fake/main", meeting), Meeting("fake/multilingual", meeting)
     warmed, asked, failing = (Engine.open(settings, main, [multilingual]) for _ in range(3))
     warmed.warm_up()
-    asked.search("Baku trade")
+    for question in ("Baku trade", "crude oil exports", "Baku trade"):
+        asked.search(question)
     assert main.asked.count("Baku trade") == multilingual.asked.count("Baku trade") == 1
+    assert main.asked.count("crude oil exports") == multilingual.asked.count("crude oil exports")
     multilingual.failing = True
     with pytest.raises(ConfigError, match="damaged"):
         failing.search("crude oil")

