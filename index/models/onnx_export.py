@@ -6,7 +6,8 @@ is needed here only, to export).
 Two files: ``FUSED``, the default, gives the same vectors as torch (cosine 1.0000) with a
 question embedded in under half the time: torch's export (``FP32``, which is then deleted)
 with its attention, GELU and layer norms fused by onnxruntime's transformer optimizer;
-``QUANTIZED``, int8, is faster again but costs SciFact nDCG@10 (bench/onnx_backend.py,
+``QUANTIZED``, int8, is faster again: questions run from it (against passages embedded by
+``FUSED``, SciFact level), but for passages too it costs SciFact nDCG@10 (bench/onnx_backend.py,
 CHANGELOG.md). The export is torch's own ONNX exporter (eager attention: optimum's exporter
 does not trace transformers 5), the quantization sentence-transformers' own
 `export_dynamic_quantized_onnx_model`. It runs locally on first use, into a folder of its own
