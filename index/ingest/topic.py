@@ -12,10 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from index.errors import ConfigError
 from index.records import Article
+from index.text.names import load_name_lists
 from index.text.words import CJK
 
 _CJK = re.compile(f"[{CJK}]")
@@ -28,23 +26,8 @@ class TopicRule:
     @classmethod
     def load(cls, path: Path) -> TopicRule:
         """Raises ConfigError where the file is missing or not a rule."""
-        try:
-            data = yaml.safe_load(path.read_text("utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            raise ConfigError(f"the topic rule {path} can't be read ({error})") from None
-        groups = data.get("all_of") if isinstance(data, dict) else None
-        if (
-            not isinstance(groups, dict)
-            or not groups
-            or not all(
-                isinstance(names, list) and names and all(isinstance(n, str) for n in names)
-                for names in groups.values()
-            )
-        ):
-            raise ConfigError(
-                f"the topic rule {path} must hold `all_of:` with groups of names (see README)"
-            )
-        return cls({str(k): tuple(v) for k, v in groups.items()})
+        groups = load_name_lists(path, "all_of", "the topic rule", "groups of names")
+        return cls({group: tuple(names) for group, names in groups.items()})
 
     def missing(self, article: Article) -> list[str]:
         """The groups ``article`` mentions no name of (empty: it is on topic)."""

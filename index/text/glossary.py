@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from index.errors import ConfigError
+from index.text.names import load_name_lists
 from index.text.words import CJK
 
 _CJK = re.compile(f"[{CJK}]")
@@ -34,23 +33,10 @@ class Glossary:
     @classmethod
     def load(cls, path: Path) -> Glossary:
         """Raises ConfigError where the file can't be read or is not a glossary."""
-        try:
-            data = yaml.safe_load(path.read_text("utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            raise ConfigError(f"the glossary {path} can't be read ({error})") from None
-        terms = data.get("terms") if isinstance(data, dict) else None
-        if not isinstance(terms, dict) or not all(
-            isinstance(english, str)
-            and english.strip()
-            and isinstance(forms, list)
-            and forms
-            and all(isinstance(form, str) and form.strip("* ") for form in forms)
-            for english, forms in terms.items()
-        ):
-            raise ConfigError(
-                f"the glossary {path} must hold `terms:`, each an English name with a list "
-                "of its forms in other languages (see README)"
-            )
+        shape = "English names, each with a list of its forms in other languages"
+        terms = load_name_lists(path, "terms", "the glossary", shape)
+        if any(not form.strip("* ") for forms in terms.values() for form in forms):
+            raise ConfigError(f"the glossary {path}: a form can't be `*` alone (see README)")
         return cls(tuple((english, _pattern(forms)) for english, forms in terms.items()))
 
     def english(self, question: str) -> list[str]:
