@@ -34,6 +34,7 @@ from index.text.sentences import passage_sentences  # noqa: E402
 
 CORPUS = ROOT / "corpus" / "articles"
 QUESTIONS = ROOT.parent / "shared" / "eval" / "questions.jsonl"
+OURS = ROOT / "bench" / "questions.jsonl"  # in Russian, Azerbaijani and Chinese too
 SUBJECTS = [
     "rail freight",
     "crude oil",
@@ -83,6 +84,13 @@ def questions(count: int) -> list[str]:
     return [pool[i % len(pool)] for i in range(count)]
 
 
+def other_languages(count: int) -> list[str]:
+    """``count`` questions in Russian, Azerbaijani and Chinese (ours, repeated)."""
+    rows = [json.loads(line) for line in OURS.read_text("utf-8").splitlines() if line.strip()]
+    pool = [row["question"] for row in rows if row["lang"] != "en"]
+    return [pool[i % len(pool)] for i in range(count)]
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -128,8 +136,10 @@ def main() -> None:
         latencies = [_search_ms(engine, f"{q} ({n})") for n, q in enumerate(asked)]
         answers = [_answer_ms(engine, f"{q} [{n}]") for n, q in enumerate(asked)]
         together = _batch_ms(engine, [f"{q} <{n}>" for n, q in enumerate(asked)], 10)
+        others = [_search_ms(engine, f"{q} ({n})") for n, q in enumerate(other_languages(100))]
         rows += [
             (f"search p50 / p95 ({len(asked)} questions)", _p50_p95(latencies)),
+            ("search, questions in ru / az / zh, p50 / p95", _p50_p95(others)),
             ("search + bold sentence p50 / p95", _p50_p95(answers)),
             ("search, 10 questions batched, per question", f"{together:.1f} ms"),
         ]
