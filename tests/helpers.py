@@ -34,8 +34,9 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
         CITEBOT_CORPUS_DIR=str(settings.corpus_dir),
         CITEBOT_INDEX_DIR=str(settings.index_dir),
         CITEBOT_MODELS_DIR=str(settings.models_dir),
-        **extra,
+        CITEBOT_GLOSSARY=str(settings.glossary) if settings.glossary else "off",
     )
+    env.update(extra)
     return env
 
 

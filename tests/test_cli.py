@@ -58,6 +58,11 @@ def test_cli_ask_json_prints_one_documented_object(real_index: Settings) -> None
     answer = json.loads(line)
     assert answer["answered"] is True and len(answer["results"]) <= 3
     assert any("Guo Min" in r["text"] for r in answer["results"])
+    assert answer["glossary"] == []  # English: searched as it is
+    done = citebot(real_index, "ask", "--json", "Кто посол Китая в Азербайджане?")
+    answer = json.loads(done.stdout)
+    assert answer["glossary"] == ["ambassador"]
+    assert any("Guo Min" in r["text"] for r in answer["results"])
     first = answer["results"][0]
     assert first["rank"] == 1 and isinstance(first["score"], float)
     assert first["article"]["source"] in ("Azeri Observer", "OC Media")
@@ -140,6 +145,9 @@ def test_cli_errors_are_one_line_and_exit_non_zero(tmp_path: Path) -> None:
     assert done.returncode == 1 and json.loads(done.stdout)["built"] is False
     bad = citebot(missing, "ask", "x", CITEBOT_TOP_K="lots")
     assert bad.returncode == 1 and "CITEBOT_TOP_K" in bad.stderr
+    (tmp_path / "glossary.yaml").write_text("terms: [Baku]\n")
+    bad = citebot(missing, "ask", "x", CITEBOT_GLOSSARY=str(tmp_path / "glossary.yaml"))
+    assert bad.returncode == 1 and "the glossary" in bad.stderr and "Traceback" not in bad.stderr
     (tmp_path / "bad.jsonl").write_text('{"question": "q", "gold": "not a list"}\n')
     done = citebot(missing, "eval", str(tmp_path / "bad.jsonl"))
     assert done.returncode == 1 and "line 1: `gold` must be a list" in done.stderr
