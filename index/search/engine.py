@@ -473,7 +473,7 @@ class Engine:
         vectors = [(self._vectors_of(m), self._vector(m, text)) for m in route.models]
         dense = [faiss_index.search(i, q, pool, self._exclude) for i, q in vectors]
         with self._lock:
-            keywords = self._store.keywords.search(self.keyword_query(text), pool)
+            keywords = self._store.keywords.search(self.with_english(text), pool)
         best = keywords[0][1] if keywords else 0.0
         raw = dict(keywords)
         cosines = [dict(ranking) for ranking in dense]
@@ -502,6 +502,11 @@ class Engine:
             return []
         return self.glossary.english(question)
 
+    def with_english(self, question: str) -> str:
+        """The question and its `translated` words: what keyword search looks for, and what
+        the main model reads (`_as_read`)."""
+        return " ".join([question, *self.translated(question)])
+
     def _vector(self, model: Embedder, question: str) -> Any:
         """``model``'s vector of ``question`` as it reads it (`_as_read`), cached."""
         return self._queries.vector(model, self._as_read(model, question))
@@ -511,13 +516,7 @@ class Engine:
         no multilingual model is installed, a question in another language goes to it, and
         it reads the English of the glossary's terms the question names too (our questions
         in Russian, Azerbaijani and Chinese, hit@1 0.18 -> 0.65; CHANGELOG.md)."""
-        if model is not self.router.main:
-            return question
-        return " ".join([question, *self.translated(question)])
-
-    def keyword_query(self, question: str) -> str:
-        """What keyword search looks for: the question and its `translated` words."""
-        return " ".join([question, *self.translated(question)])
+        return self.with_english(question) if model is self.router.main else question
 
     def _rank_fused(
         self, text: str, route: Route, pool: int
@@ -536,7 +535,7 @@ class Engine:
         query = self._vector(model, text)
         other = rankings[1] if len(rankings) > 1 else []
         with self._lock:
-            rankings.append(self._store.keywords.search(self.keyword_query(text), pool))
+            rankings.append(self._store.keywords.search(self.with_english(text), pool))
         ids: list[list[int | None]] = [[pid for pid, _ in ranking] for ranking in rankings]
         shapes = self._shapes_of([pid for pid, _ in other])
         others = {pid for pid, (foreign, _) in shapes.items() if foreign}
