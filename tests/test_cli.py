@@ -60,9 +60,9 @@ def test_cli_ask_json_prints_one_documented_object(real_index: Settings) -> None
     assert any("Guo Min" in r["text"] for r in answer["results"])
     assert answer["glossary"] == []  # English: searched as it is
     done = citebot(real_index, "ask", "--json", "Кто посол Китая в Азербайджане?")
-    answer = json.loads(done.stdout)
-    assert answer["glossary"] == ["ambassador"]
-    assert any("Guo Min" in r["text"] for r in answer["results"])
+    russian = json.loads(done.stdout)
+    assert russian["glossary"] == ["ambassador"]
+    assert any("Guo Min" in r["text"] for r in russian["results"])
     first = answer["results"][0]
     assert first["rank"] == 1 and isinstance(first["score"], float)
     assert first["article"]["source"] in ("Azeri Observer", "OC Media")
