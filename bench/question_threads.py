@@ -37,9 +37,13 @@ def main() -> None:
     assert isinstance(main_model, OnnxEmbedder)
     main_model.embed_queries(["warm up"])  # makes the copies where there are none
     e5.embed_queries(["warm up"])
-    folder = main_model._folder
+    folder = main_model.files.folder
 
-    fused, int8, questions_file = folder / FUSED, folder / QUANTIZED, e5.folder / E5_QUESTIONS
+    fused, int8, questions_file = (
+        folder / FUSED,
+        folder / QUANTIZED,
+        e5.files.folder / E5_QUESTIONS,
+    )
     ways = {  # name: MiniLM's session, e5's, side by side
         "MiniLM float32 2 threads, then e5 2 threads (before)": (
             onnx_session(fused, 0),
@@ -76,8 +80,8 @@ def main() -> None:
     taken: dict[str, list[float]] = {name: [] for name in ways}
     for n, question in enumerate(questions(args.queries)):
         for number, (name, (mine, theirs, beside)) in enumerate(ways.items()):
-            main_model._sessions[main_model._questions] = mine
-            e5._sessions[E5_QUESTIONS] = theirs
+            main_model.files.replace(QUANTIZED, mine)
+            e5.files.replace(E5_QUESTIONS, theirs)
             text = f"{question} ({n}.{number})"
             started = time.perf_counter()
             if beside:

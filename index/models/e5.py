@@ -25,11 +25,11 @@ import numpy as np
 from index.models.embedder import (
     MODELS_DIR,
     Embedder,
+    OnnxFiles,
     Progress,
     Vectors,
     bounded,
     by_length,
-    onnx_session,
     set_runtime_flags,
 )
 from index.models.onnx_export import E5_PASSAGES, E5_QUESTIONS, prepare_e5
@@ -94,11 +94,10 @@ class OnnxE5Embedder:
 
     def __init__(self, packed: Path, folder: Path, batch_size: int = 16) -> None:
         self._packed_path = packed
-        self.folder = folder
+        self.files = OnnxFiles(folder)
         self._batch_size = batch_size
         self._lock = threading.Lock()
         self._loaded: tuple[Packed, Unigram] | None = None
-        self._sessions: dict[str, Any] = {}  # by file: each loaded on first use
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
         return by_length(
@@ -116,7 +115,7 @@ class OnnxE5Embedder:
 
     def _encode(self, texts: list[str], prefix: str, file: str) -> Vectors:
         packed, tokenizer = self._load()
-        session = self._session(file)
+        session = self.files.session(file)
         vocabulary = packed.vocabulary
         width = packed.shape.positions - 2  # tokens of text a window holds
         windows: list[list[int]] = []
@@ -149,16 +148,9 @@ class OnnxE5Embedder:
             if self._loaded is None:
                 set_runtime_flags()  # before `prepare_e5` imports transformers, on first use
                 packed = read(self._packed_path)
-                prepare_e5(self._packed_path, self.folder)
+                prepare_e5(self._packed_path, self.files.folder)
                 self._loaded = (packed, Unigram(packed.vocabulary))
             return self._loaded
-
-    def _session(self, file: str) -> Any:
-        """The ONNX copy in ``file``: a bot that only reads questions loads only theirs."""
-        with self._lock:
-            if file not in self._sessions:
-                self._sessions[file] = onnx_session(self.folder / file)
-            return self._sessions[file]
 
 
 def packed_file() -> Path | None:

@@ -193,10 +193,9 @@ class OnnxEmbedder(_LocalModel):
     ) -> None:
         super().__init__(model_id, 384, batch_size, step=batch_size)
         self._source = source
-        self._folder = folder
+        self.files = OnnxFiles(folder)
         self._passages = passages
         self._questions = questions or passages
-        self._sessions: dict[str, Any] = {}  # by file
         self._tokenizer: Any = None
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
@@ -215,7 +214,7 @@ class OnnxEmbedder(_LocalModel):
 
     def _run(self, texts: list[str], file: str, threads: int = 0) -> Vectors:
         tokenizer = self._load()
-        session = self._session(file, threads)
+        session = self.files.session(file, threads)
         encodings = tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
@@ -233,7 +232,7 @@ class OnnxEmbedder(_LocalModel):
                 set_runtime_flags()  # before `prepare` imports transformers, on first use
                 from tokenizers import Tokenizer
 
-                folder = prepare(self._source, self._folder)
+                folder = prepare(self._source, self.files.folder)
                 tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
                 config = json.loads((folder / "sentence_bert_config.json").read_text("utf-8"))
                 tokenizer.enable_truncation(max_length=int(config["max_seq_length"]))
@@ -241,11 +240,27 @@ class OnnxEmbedder(_LocalModel):
                 self._tokenizer = tokenizer
             return self._tokenizer
 
-    def _session(self, file: str, threads: int) -> Any:
+
+class OnnxFiles:
+    """The onnxruntime sessions of one model folder's files, each loaded on first use: a bot
+    that only reads questions loads only theirs. Thread-safe."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._sessions: dict[str, Any] = {}  # by file
+        self._lock = threading.Lock()
+
+    def session(self, file: str, threads: int = 0) -> Any:
+        """The session of ``file`` (on ``threads`` threads the first time: see `onnx_session`)."""
         with self._lock:
             if file not in self._sessions:
-                self._sessions[file] = onnx_session(self._folder / file, threads)
+                self._sessions[file] = onnx_session(self.folder / file, threads)
             return self._sessions[file]
+
+    def replace(self, file: str, session: Any) -> None:
+        """Use ``session`` for ``file`` from now on (benchmarks compare sessions)."""
+        with self._lock:
+            self._sessions[file] = session
 
 
 # A question runs on one thread: the engine embeds an English question with MiniLM and e5 side
