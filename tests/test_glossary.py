@@ -45,12 +45,23 @@ def glossary_at(folder: Path, text: str = GLOSSARY) -> Path:
         ("страны Южного  Кавказа", ["South Caucasus"]),  # every word of a form, stems each
         ("Кавказ на юге", []),
         ("Сколько нефти и нефтепродуктов?", ["crude oil"]),  # named once
+        ("Azerbaycanda nece Konfutsi Institutu var?", ["Confucius Institutes"]),
+        ("Şi Cinpin", ["Xi Jinping"]),  # a form typed with or without Azerbaijani letters
     ],
 )
 def test_a_question_names_the_terms_whose_forms_it_holds(
     tmp_path: Path, question: str, english: list[str]
 ) -> None:
     assert Glossary.load(glossary_at(tmp_path)).english(question) == english
+
+
+def test_a_form_with_azerbaijani_letters_matches_a_question_typed_without_them(
+    tmp_path: Path,
+) -> None:
+    glossary = Glossary.load(glossary_at(tmp_path, "terms:\n  Aliyev: [Əliyev*, Алиев*]\n"))
+    assert glossary.english("Əliyev nə dedi?") == ["Aliyev"]
+    assert glossary.english("Eliyev ne dedi?") == ["Aliyev"]
+    assert glossary.english("Элиев") == []  # Cyrillic is left as it is
 
 
 @pytest.mark.parametrize(

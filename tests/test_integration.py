@@ -112,6 +112,9 @@ MULTILINGUAL = [
     ("阿塞拜疆什么时候对中国公民免签？", "visa requirements in 2024"),
     ("Çinin Azərbaycandakı səfiri kimdir?", "Guo Min"),
     ("Azərbaycan Çin vətəndaşları üçün vizanı nə vaxt ləğv etdi?", "visa requirements in 2024"),
+    # Azerbaijani typed without its letters, as on an English keyboard
+    ("Cinin Azerbaycandaki sefiri kimdir?", "Guo Min"),
+    ("Azerbaycan Cin vetendaslari ucun vizani ne vaxt legv etdi?", "visa requirements in 2024"),
 ]
 
 
@@ -154,6 +157,7 @@ def test_real_corpus_the_glossary_puts_the_named_passage_first(
         "Какая самая высокая гора в Африке?",
         "怎么做红烧肉？",
         "Futbol matçı neçə dəqiqə davam edir?",
+        "Futbol matci nece deqiqe davam edir?",
     ],
 )
 def test_real_corpus_off_topic_questions_in_other_languages_get_nothing(

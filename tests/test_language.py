@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.text.language import detect
+from index.text.language import detect, plain
 
 
 @pytest.mark.parametrize(
@@ -18,3 +18,37 @@ from index.text.language import detect
 )
 def test_detect_tells_languages_apart_by_script(text: str, language: str) -> None:
     assert detect(text) == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Azerbaycanda nece Konfutsi Institutu var?",  # typed without ə, ç, ı…
+        "Cinin Azerbaycandaki sefiri kimdir?",
+        "Si Cinpin Eliyevi nece adlandirib?",  # a verb's ending counts
+        "Cin sirketi avtobuslari harada istehsal edecek?",
+        "Çin şirkəti",  # without ə, one word and another of its letters
+    ],
+)
+def test_azerbaijani_typed_without_its_letters_is_told_by_its_words(text: str) -> None:
+    assert detect(text) == "az"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Did Erdoğan meet Aliyev in Türkiye?",  # Turkish letters in an English question
+        "What did Aliyev say about the Zangezur corridor in Baku?",
+        "Is CIN3 risk higher with COX inhibitors?",  # abbreviations are not words
+        "Does imatinib or bortezomib work better than celecoxib?",  # drugs, not verbs
+        "Is the Ki67 index a good marker?",
+    ],
+)
+def test_english_with_foreign_names_or_jargon_stays_english(text: str) -> None:
+    assert detect(text) == "en"
+
+
+def test_plain_writes_azerbaijani_letters_as_typed_without_them() -> None:
+    assert plain("Əliyev Şanxay Əməkdaşlıq Təşkilatı, İlham, güc, bağlı") == (
+        "Eliyev Sanxay Emekdasliq Teskilati, Ilham, guc, bagli"
+    )

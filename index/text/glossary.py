@@ -6,8 +6,9 @@ little of names across scripts: "孔子学院" is not "Confucius Institutes" to 
 (`corpus/glossary.yaml` by default, `CITEBOT_GLOSSARY`) lists each English name or subject
 with its forms in the other languages; a question that holds a form is also searched for the
 English words. It is data a maintainer reads and extends as the corpus grows, like the topic
-rule. A form matches whole words, case-insensitively; one ending in ``*`` matches every word
-it starts ("Конфуци*": Конфуция, Конфуцию…); forms in Chinese match anywhere.
+rule. A form matches whole words, case-insensitively and whether or not Azerbaijani's own
+letters are typed ("Əliyev" matches "Eliyev"); one ending in ``*`` matches every word it
+starts ("Конфуци*": Конфуция, Конфуцию…); forms in Chinese match anywhere.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from index.errors import ConfigError
+from index.text.language import plain
 from index.text.names import load_name_lists
 from index.text.words import CJK
 
@@ -47,11 +49,12 @@ class Glossary:
 
 @lru_cache(maxsize=512)  # a search and its answer read the same question (0.2-0.8 ms each)
 def _english(glossary: Glossary, question: str) -> tuple[str, ...]:
+    question = plain(question)
     return tuple(english for english, pattern in glossary.terms if pattern.search(question))
 
 
 def _pattern(forms: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(_form(form.strip()) for form in forms), re.IGNORECASE)
+    return re.compile("|".join(_form(plain(form.strip())) for form in forms), re.IGNORECASE)
 
 
 def _form(form: str) -> str:

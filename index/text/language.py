@@ -8,8 +8,36 @@ from index.text.words import CJK
 
 _CJK = re.compile(f"[{CJK}]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-# Letters Azerbaijani Latin uses and English does not (ə above all).
+# Azerbaijani's commonest letter, which no other language written in Latin uses much.
+_SCHWA = re.compile(r"[əƏ]")
+# Its other letters that English lacks, which Turkish and German names bring to English too.
 _AZERBAIJANI = re.compile(r"[əƏğĞıİşŞçÇöÖüÜ]")
+# ...and the plain letters they are typed as on a keyboard without them ("Azerbaycan").
+_PLAIN = str.maketrans("əƏğĞıİşŞçÇöÖüÜ", "eEgGiIsScCoOuU")
+_WORD = re.compile(r"[^\W\d_]+")
+# Words of Azerbaijani questions, in plain letters, that English questions don't use: question
+# words, the commonest function words and verbs, and the corpus's subjects. Words that English
+# (or its names) has too are left out: her, on, en, az, o, da, de, uc, kim, ya.
+_AZERBAIJANI_WORDS = frozenset(
+    " ".join(
+        (
+            "ne nece neche hansi hansini hansina hansinda hara harada haradan haraya niye neden",
+            "nedir kimdir kimin kime nevaxt vaxt zaman mi mu midir mudur varmi nedirmi",
+            "ve ile ucun bu bunu bunun ki hem amma lakin yaxud daha cox hec olan olub olunub",
+            "olunan olar olur olacaq edir edib edecek etdi etmek edilib edilir edilecek var yox",
+            "deyil arasinda haqqinda barede sonra evvel qeder uzre kimi bagli ise artiq",
+            "ilde ilin iki bir dord bes alti yeddi sekkiz doqquz milyon faiz",
+            "cin cinin cine cinde cinden cinle cinli cinliler baki bakida bakiya bakidan",
+            "enerji qaz neft nefti xalq dovlet hokumet sefir sefiri sefirlik dostluq tehsil",
+            "telebe telebeler universitet prezident prezidenti sammit sammitde",
+        )
+    ).split()
+)
+# Stems whose every ending is Azerbaijani ("Azerbaycanda", "elaqeleri", "emekdasligi").
+_AZERBAIJANI_STEMS = ("azerbaycan", "elaqe", "emekdas", "olke", "sirket", "investisiya")
+# Endings of Azerbaijani verbs and plurals that English words of five letters or more lack:
+# "edecek", "bisirilir", "institutlari", "bilerem" (and "adlandirib", below).
+_AZERBAIJANI_ENDINGS = ("ecek", "acaq", "ilir", "ulur", "lari", "leri", "erem", "aram")
 
 LANGUAGES = ("en", "ru", "az", "zh")
 
@@ -18,14 +46,38 @@ def detect(text: str) -> str:
     """``zh``, ``ru``, ``az`` or ``en`` (the default for any other Latin text).
 
     Cyrillic is taken as Russian: Azerbaijani has been written in Latin script since 1991.
+    Without ə, Azerbaijani is told by its words (in plain letters): two of them make it, or
+    one with another of its letters, so that an English question naming Erdoğan stays English.
     """
     if _CJK.search(text):
         return "zh"
     if _CYRILLIC.search(text):
         return "ru"
-    if _AZERBAIJANI.search(text):
+    if _SCHWA.search(text) or _azerbaijani_words(text) + bool(_AZERBAIJANI.search(text)) >= 2:
         return "az"
     return "en"
+
+
+def plain(text: str) -> str:
+    """``text`` with Azerbaijani's own letters as the plain ones typed for them (ə as e, ş as
+    s…), so that "Azərbaycan" and "Azerbaycan" read alike."""
+    return text.translate(_PLAIN)
+
+
+def _azerbaijani_words(text: str) -> int:
+    """How many words of ``text`` are Azerbaijani's, leaving out abbreviations (CIN, COX)."""
+    words = (w.lower() for w in _WORD.findall(plain(text)) if not w.isupper())
+    return sum(map(_azerbaijani, words))
+
+
+def _azerbaijani(word: str) -> bool:
+    return (
+        word in _AZERBAIJANI_WORDS
+        or word.startswith(_AZERBAIJANI_STEMS)
+        or (len(word) >= 5 and word.endswith(_AZERBAIJANI_ENDINGS))
+        # a verb's -ib, but not a drug's -nib, -mib, -xib (imatinib, bortezomib, celecoxib)
+        or (len(word) >= 5 and word.endswith(("ib", "ub")) and word[-3] not in "nmx")
+    )
 
 
 _LETTER = re.compile(r"[^\W\d_]")
