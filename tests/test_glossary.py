@@ -47,6 +47,7 @@ def glossary_at(folder: Path, text: str = GLOSSARY) -> Path:
         ("Сколько нефти и нефтепродуктов?", ["crude oil"]),  # named once
         ("Azerbaycanda nece Konfutsi Institutu var?", ["Confucius Institutes"]),
         ("Şi Cinpin", ["Xi Jinping"]),  # a form typed with or without Azerbaijani letters
+        ("阿塞拜疆有幾所孔子學院？", ["Confucius Institutes"]),  # in traditional characters
     ],
 )
 def test_a_question_names_the_terms_whose_forms_it_holds(
@@ -62,6 +63,13 @@ def test_a_form_with_azerbaijani_letters_matches_a_question_typed_without_them(
     assert glossary.english("Əliyev nə dedi?") == ["Aliyev"]
     assert glossary.english("Eliyev ne dedi?") == ["Aliyev"]
     assert glossary.english("Элиев") == []  # Cyrillic is left as it is
+
+
+def test_a_form_in_traditional_characters_matches_a_question_in_simplified_ones(
+    tmp_path: Path,
+) -> None:
+    glossary = Glossary.load(glossary_at(tmp_path, "terms:\n  exempt: [免簽]\n"))
+    assert glossary.english("阿塞拜疆什么时候对中国公民免签？") == ["exempt"]
 
 
 @pytest.mark.parametrize(

@@ -115,6 +115,8 @@ MULTILINGUAL = [
     # Azerbaijani typed without its letters, as on an English keyboard
     ("Cinin Azerbaycandaki sefiri kimdir?", "Guo Min"),
     ("Azerbaycan Cin vetendaslari ucun vizani ne vaxt legv etdi?", "visa requirements in 2024"),
+    # Chinese in traditional characters, as in Hong Kong and Taiwan
+    ("中國駐阿塞拜疆大使是誰？", "Guo Min"),
 ]
 
 
@@ -138,6 +140,7 @@ def test_real_corpus_answers_russian_chinese_and_azerbaijani_questions(
             "visa requirements in 2024",
         ),
         ("阿塞拜疆什么时候对中国公民免签？", "visa requirements in 2024"),
+        ("阿塞拜疆什麼時候對中國公民免簽？", "visa requirements in 2024"),  # traditional
     ],
 )
 def test_real_corpus_the_glossary_puts_the_named_passage_first(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.text.language import detect, plain
+from index.text.language import detect, plain, simplified
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,18 @@ def test_plain_writes_azerbaijani_letters_as_typed_without_them() -> None:
     assert plain("Əliyev Şanxay Əməkdaşlıq Təşkilatı, İlham, güc, bağlı") == (
         "Eliyev Sanxay Emekdasliq Teskilati, Ilham, guc, bagli"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("阿塞拜疆有幾所孔子學院？", "阿塞拜疆有几所孔子学院？"),  # traditional characters
+        ("阿塞拜疆有几所孔子学院？", "阿塞拜疆有几所孔子学院？"),  # simplified already
+        ("他著有一本书，著名学者", "他著有一本书，著名学者"),  # 著 is simplified too
+        ("Who is Guo Min?", "Who is Guo Min?"),
+    ],
+)
+def test_simplified_reads_traditional_chinese_in_simplified_characters(
+    text: str, expected: str
+) -> None:
+    assert simplified(text) == expected

@@ -36,7 +36,7 @@ from index.storage import faiss_index, layout
 from index.storage.catalog import Store, StoredPassage
 from index.text.chunker import ANSWER_PROMPT, QUESTION_PROMPT, count_words
 from index.text.glossary import Glossary
-from index.text.language import detect, text_language
+from index.text.language import detect, simplified, text_language
 from index.text.sanitize import clean_text
 from index.text.sentences import passage_sentences
 from index.text.when import TimeFilter, read_time
@@ -515,8 +515,10 @@ class Engine:
         """What ``model`` embeds for ``question``. The main model reads only English: where
         no multilingual model is installed, a question in another language goes to it, and
         it reads the English of the glossary's terms the question names too (our questions
-        in Russian, Azerbaijani and Chinese, hit@1 0.18 -> 0.65; CHANGELOG.md)."""
-        return self.with_english(question) if model is self.router.main else question
+        in Russian, Azerbaijani and Chinese, hit@1 0.18 -> 0.65; CHANGELOG.md). Chinese in
+        traditional characters is read in simplified ones."""
+        text = simplified(question)
+        return self.with_english(text) if model is self.router.main else text
 
     def _rank_fused(
         self, text: str, route: Route, pool: int

@@ -8,7 +8,8 @@ with its forms in the other languages; a question that holds a form is also sear
 English words. It is data a maintainer reads and extends as the corpus grows, like the topic
 rule. A form matches whole words, case-insensitively and whether or not Azerbaijani's own
 letters are typed ("Əliyev" matches "Eliyev"); one ending in ``*`` matches every word it
-starts ("Конфуци*": Конфуция, Конфуцию…); forms in Chinese match anywhere.
+starts ("Конфуци*": Конфуция, Конфуцию…); forms in Chinese match anywhere, in simplified or
+traditional characters ("孔子学院" matches "孔子學院").
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from index.errors import ConfigError
-from index.text.language import plain
+from index.text.language import plain, simplified
 from index.text.names import load_name_lists
 from index.text.words import CJK
 
@@ -49,12 +50,14 @@ class Glossary:
 
 @lru_cache(maxsize=512)  # a search and its answer read the same question (0.2-0.8 ms each)
 def _english(glossary: Glossary, question: str) -> tuple[str, ...]:
-    question = plain(question)
+    question = plain(simplified(question))
     return tuple(english for english, pattern in glossary.terms if pattern.search(question))
 
 
 def _pattern(forms: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(_form(plain(form.strip())) for form in forms), re.IGNORECASE)
+    return re.compile(
+        "|".join(_form(plain(simplified(form.strip()))) for form in forms), re.IGNORECASE
+    )
 
 
 def _form(form: str) -> str:
