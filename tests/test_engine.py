@@ -72,6 +72,51 @@ def test_search_shows_passages_near_the_threshold_once_one_clears_it(
     engine.close()
 
 
+@pytest.mark.parametrize(
+    ("question", "articles"),
+    [
+        ("Alat", ["rail"]),  # one word, too thin for any cosine
+        ("tell me about Alat", ["rail"]),  # the words a request is made of don't count
+        ("Xi'an Alat", ["rail"]),
+        ("Alat Kilimanjaro", []),  # every word, or it is no lookup
+        ("Alat container train Caspian Kazakhstan", []),  # five words: a question, not a lookup
+        ("Baku", []),  # in most passages: it names no passage
+        ("Алат", []),  # English only: keyword search reads English
+    ],
+)
+def test_a_lookup_of_a_few_words_finds_the_passages_holding_them_all(
+    corpus: Path, tmp_path: Path, fake: FakeEmbedder, question: str, articles: list[str]
+) -> None:
+    # Thresholds no cosine reaches: only a lookup answers.
+    strict = {"CITEBOT_MIN_SCORE": "0.95", "CITEBOT_MIN_SENTENCE_SCORE": "0.99"}
+    settings = settings_for(corpus, tmp_path / "index", **strict)
+    build(settings, embedder=fake)
+    engine = Engine.open(settings, embedder=fake)
+    hits = engine.search(question)
+    assert [hit.article.id for hit in hits] == articles
+    assert all(dict(hit.signals)["all_words"] == 1.0 for hit in hits)
+    engine.close()
+
+
+def test_a_lookup_answered_by_its_words_alone_shows_only_the_passages_holding_them(
+    corpus: Path, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    # "Baku" is in most passages, so "Alat" is what is looked up; culture's cosine (0.26)
+    # comes within the margin of a threshold of 0.3 without clearing it.
+    settings = settings_for(corpus, tmp_path / "index", CITEBOT_MIN_SCORE="0.3")
+    build(settings, embedder=fake)
+    engine = Engine.open(settings, embedder=fake)
+    scores = {hit.article.id: hit.score for hit in engine.rank("Alat Baku", 10)}
+    assert 0.3 > scores["culture"] >= 0.3 - FOLLOW_MARGIN and scores["rail"] < 0.3
+    assert [hit.article.id for hit in engine.search("Alat Baku")] == ["rail"]
+    engine.close()
+    # Where a passage clears the threshold by its cosine, those near it follow as ever.
+    settings = settings_for(corpus, tmp_path / "index", CITEBOT_MIN_SCORE="0.25")
+    engine = Engine.open(settings, embedder=fake)
+    assert {hit.article.id for hit in engine.search("Alat Baku")} == {"rail", "culture"}
+    engine.close()
+
+
 def test_search_k_limits_the_number_of_hits(engine: Engine) -> None:
     assert len(engine.rank("Baku China", 2)) == 2
     assert len(engine.rank("Baku China", 50)) == 3  # the whole corpus

@@ -132,3 +132,16 @@ def test_a_foreign_passage_stands_in_with_the_length_of_the_english_one_below_it
     english = Candidate(1, 0.7, 0.80, 0.4, words=120)
     chinese = Candidate(2, 0.1, 0.85, 0.0, foreign=True, words=3)  # no spaces in Chinese
     assert stand_in([english, chinese])[1].words == 120
+
+
+def test_a_lookup_reads_any_number_of_candidates(settings: Settings, fake: FakeEmbedder) -> None:
+    build(settings, embedder=fake)
+    store = Store.open(layout.current_version(settings.index_dir) / layout.STORE_FILE)
+    try:
+        (rail, _), *_ = store.keywords.search("Alat", 10)
+        many = list(range(-20_000, 20_000))  # more than SQLite takes in one statement (32,766)
+        assert store.keywords.holding_all("Alat", many, 4) == {rail}
+        assert store.keywords.holding_all("ALAT alat", [rail], 1) == {rail}  # one word, twice
+        assert store.keywords.holding_all("Alat", [], 4) == set()
+    finally:
+        store.close()

@@ -47,6 +47,28 @@ def test_real_corpus_off_topic_questions_get_nothing(real_engine: Engine) -> Non
         assert real_engine.search(question) == [], question
 
 
+@pytest.mark.parametrize(
+    ("lookup", "gold"),
+    [
+        ("BYD", "BYD"),  # MiniLM 0.07 against its passage
+        ("COP29", "COP29"),
+        ("Non-Aligned Movement", "Non-Aligned Movement"),
+        ("tell me about Liu Jianchao", "Liu Jianchao"),
+    ],
+)
+def test_real_corpus_a_lookup_of_a_name_finds_the_passages_naming_it(
+    real_engine: Engine, lookup: str, gold: str
+) -> None:
+    hits = real_engine.search(lookup)
+    assert hits and gold in hits[0].text
+    assert all(gold in hit.text for hit in hits if dict(hit.signals).get("all_words"))
+
+
+def test_real_corpus_a_lookup_of_what_it_never_names_gets_nothing(real_engine: Engine) -> None:
+    for lookup in ("football", "bitcoin price", "nuclear power", "Putin"):
+        assert real_engine.search(lookup) == [], lookup
+
+
 def test_real_corpus_a_question_near_the_subject_gets_nothing_by_the_sentence_gate(
     real_index: Settings, real_model: Embedder, real_extra: list[Embedder]
 ) -> None:

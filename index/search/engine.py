@@ -52,6 +52,7 @@ RECENCY_TIE = 0.01  # cosines this close are a tie that the newer article wins
 # sentence of the second or third was more often a near miss (bench/fusion.py --ours).
 LINE_FROM = 1
 GATE_DEPTH = 3  # passages whose sentences an English question's gate reads
+LOOKUP_WORDS = 4  # at most this many words (besides "tell me about"...) make a lookup
 # A question is answered when one passage clears its threshold; then the others need clear
 # only the threshold less this (MiniLM cosine; e5's scale is too narrow for a margin).
 FOLLOW_MARGIN = 0.15
@@ -295,6 +296,8 @@ class Engine:
         ("What is the population of Shanghai?" scores 0.41 here). Other languages are held
         to e5's passage cosine alone: its sentence cosines measured no better apart
         (CHANGELOG.md)."""
+        if hits and dict(hits[0].signals).get("all_words"):  # a lookup found (`_looked_up`)
+            return hits
         best = self.sentence_gate(text, hits)
         return [] if best is not None and best < self.settings.min_sentence_score else hits
 
@@ -367,7 +370,9 @@ class Engine:
             raise QuestionError("ask for at least one passage")
         ranged = when if when is not None and not when.recent else None
         # A date range leaves many candidates out: look deeper for the ones it keeps.
-        candidates = self._candidates(text, limit * RANGE_DEPTH if ranged else limit)
+        candidates = self._looked_up(
+            text, self._candidates(text, limit * RANGE_DEPTH if ranged else limit)
+        )
         signals = {pid: why for pid, _, _, why in candidates}
         kept = [(p, s, level) for p, s, level, _ in candidates if level >= least]
         rows: dict[int, StoredPassage] | None = None
@@ -402,6 +407,32 @@ class Engine:
         else:
             hits = newer_on_ties(hits)
         return [replace(hit, rank=n) for n, hit in enumerate(hits[:limit], 1)]
+
+    def _looked_up(
+        self, text: str, candidates: list[tuple[int, float, int, Signals]]
+    ) -> list[tuple[int, float, int, Signals]]:
+        """``candidates``, where ``text`` is a lookup of a few words ("BYD", "Zangezur
+        corridor"), with those holding every one of them clearing the threshold whatever
+        their cosine (signal ``all_words``). A word or two embeds too thinly to reach it
+        (MiniLM gives "BYD" 0.07 against the passage on BYD's buses), yet a passage holding
+        them all is what was looked up. Where none clears it by its cosine, only they are
+        shown: the passages that follow one by their cosine are not about the words. English
+        only: keyword search reads English words."""
+        if self.settings.retrieval == "dense" or detect(text) != "en":
+            return candidates
+        with self._lock:
+            holding = self._store.keywords.holding_all(
+                text, [pid for pid, *_ in candidates], LOOKUP_WORDS
+            )
+        if not holding:
+            return candidates
+        others = NOT_RELEVANT if all(c[2] < CLEARS for c in candidates) else None
+        return [
+            (pid, score, CLEARS, (*why, ("all_words", 1.0)))
+            if pid in holding
+            else (pid, score, level if others is None else others, why)
+            for pid, score, level, why in candidates
+        ]
 
     def _embed_queries(self, texts: Sequence[str]) -> None:
         """Embed the questions not yet cached, one batch per model, the models side by side:

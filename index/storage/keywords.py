@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
-from index.text.words import STOPWORDS, WORD
+from index.text.words import ASKING, STOPWORDS, WORD
 
 
 class KeywordSearch:
@@ -38,6 +39,31 @@ class KeywordSearch:
         )
         return [(int(row[0]), float(row[1])) for row in rows]
 
+    def holding_all(self, query: str, among: Sequence[int], most: int) -> set[int]:
+        """Those of ``among`` that hold every word of ``query`` (as BM25 reads words: stemmed,
+        case and diacritics ignored), where ``query`` is one to ``most`` words besides those a
+        request is made of (`ASKING`): "BYD", "tell me about the Zangezur corridor". Words in
+        half the passages or more are left out, as in `search`; if none is left, none holds
+        them."""
+        found = (w.casefold() for w in WORD.findall(query))
+        words = list(dict.fromkeys(w for w in found if w not in ASKING and len(w) > 1))
+        if not 0 < len(words) <= most:
+            return set()
+        words = [word for word in words if not self._is_common(word)]
+        if not words:
+            return set()
+        match = " AND ".join(_quoted(word) for word in words)
+        holding: set[int] = set()
+        for at in range(0, len(among), _IDS_AT_ONCE):
+            ids = among[at : at + _IDS_AT_ONCE]
+            rows = self._db.execute(
+                "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? "
+                f"AND rowid IN ({','.join('?' * len(ids))})",
+                (match, *ids),
+            )
+            holding.update(int(row[0]) for row in rows)
+        return holding
+
     def _is_common(self, word: str) -> bool:
         key = word.casefold()
         common = self._common.get(key)
@@ -55,6 +81,9 @@ class KeywordSearch:
             ).fetchone()[0]
             common = self._common[key] = total > 0 and holding >= half
         return common
+
+
+_IDS_AT_ONCE = 500  # well under SQLite's limit on a statement's parameters
 
 
 def _quoted(word: str) -> str:

@@ -34,3 +34,13 @@ QUESTION_WORDS = frozenset(
     "a an and are as at be by did do does for from had has have how in is it its of on or "
     "the their this to was were what when where which who why will with".split()
 )
+# Words a request is made of rather than its subject ("tell me about", "any news on"), which
+# keyword lookups leave out ("tell me about BYD" looks up BYD; `index.storage.keywords`).
+ASKING = (
+    SUBJECTLESS
+    | QUESTION_WORDS
+    | frozenset(
+        "tell me my i please show give find news latest info information anything something "
+        "know say want need".split()
+    )
+)
