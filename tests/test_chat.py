@@ -44,3 +44,14 @@ def test_chat_commands_and_bad_input(engine: Engine) -> None:
     assert "- A new freight train reaches Baku — Example Wire" in text
     assert "unknown command /nope" in text
     assert "the limit is 1,000" in text
+
+
+def test_chat_reads_the_time_a_question_names_as_citebot_ask_does(engine: Engine) -> None:
+    text = run_chat(engine, "What's new?", "/more", k=2)
+    assert "Newest first" in text
+    # The newest article's first passage, then an undated one; /more goes on to the third.
+    assert text.index("1. Trade between China and Azerbaijan grows") < text.index("2. ")
+    assert "3. " in text
+    ranged = run_chat(engine, "electric buses and solar panels in 2023", "solar panels in 2024")
+    assert "Nothing published 2023 on that; the best passages from any date:" in ranged
+    assert "From articles published 2024:" in ranged

@@ -51,7 +51,9 @@ def test_search_below_threshold_returns_nothing(engine: Engine) -> None:
 def test_search_shows_passages_near_the_threshold_once_one_clears_it(
     corpus: Path, tmp_path: Path, fake: FakeEmbedder
 ) -> None:
-    settings = settings_for(corpus, tmp_path / "index", CITEBOT_MIN_SCORE="0.4")
+    # No lookups: "Chinese in Baku" would be one, and its passage shown whatever its cosine.
+    lookups = {"CITEBOT_LOOKUP_WORDS": "0"}
+    settings = settings_for(corpus, tmp_path / "index", CITEBOT_MIN_SCORE="0.4", **lookups)
     build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)
     question = "Chinese in Baku"
@@ -65,11 +67,14 @@ def test_search_shows_passages_near_the_threshold_once_one_clears_it(
     counted = engine.timeline(question)  # a count takes no margin: culture alone (undated)
     assert (counted.undated, sum(map(sum, counted.passages.values()))) == (1, 0)
     engine.close()
-    stricter = settings_for(corpus, tmp_path / "index", CITEBOT_MIN_SCORE="0.6")
+    stricter = settings_for(corpus, tmp_path / "index", CITEBOT_MIN_SCORE="0.6", **lookups)
     engine = Engine.open(stricter, embedder=fake)
     assert 0.6 > scores["culture"] >= 0.6 - FOLLOW_MARGIN  # follows, but nothing clears
     assert engine.search(question) == []
     engine.close()
+    lookup = Engine.open(replace(stricter, lookup_words=4), embedder=fake)
+    assert [hit.article.id for hit in lookup.search(question)] == ["culture"]  # "Chinese"
+    lookup.close()
 
 
 @pytest.mark.parametrize(
@@ -138,7 +143,8 @@ def test_answer_json_has_the_documented_shape(engine: Engine) -> None:
     assert data["question"] == "container train from Xi'an" and data["answered"] is True
     (result,) = data["results"]
     assert set(result) == {"rank", "score", "text", "article", "paragraphs", "signals"}
-    assert set(result["signals"]) == {"first", "keywords", "bm25", "words", "fused"}  # why
+    # why: each retriever's score, and that it holds every word of a lookup
+    assert set(result["signals"]) == {"first", "keywords", "bm25", "words", "fused", "all_words"}
     assert set(result["article"]) == {"id", "title", "source", "published", "url"}
     assert result["article"]["id"] == "rail" and result["paragraphs"] == [1, 1]
 
@@ -367,6 +373,25 @@ def test_ask_reads_the_questions_time_and_widens_when_the_range_is_empty(engine:
     }
     given = engine.ask("China Azerbaijan Baku", when=TimeFilter(since=dt.date(2024, 1, 1)))
     assert {h.article.id for h in given.hits} == {"trade"}  # undated articles left out
+
+
+def test_a_request_for_news_gets_the_newest_articles_first_passages(engine: Engine) -> None:
+    answer = engine.ask("What's new?")
+    assert answer.when == TimeFilter(recent=True) and answer.line is None
+    # The dated article first, then the undated ones; each article's first passage.
+    found = [hit.article.id for hit in answer.hits]
+    assert found[0] == "trade" and set(found) == {"trade", "rail", "culture"}
+    assert all(hit.paragraphs[0] == 1 for hit in answer.hits)
+    assert [hit.rank for hit in answer.hits] == [1, 2, 3]
+    assert [h.article.id for h in engine.search("latest news", 1, TimeFilter(recent=True))] == [
+        "trade"
+    ]
+    # News on a subject is a search for it (newest first): scored, not just the newest.
+    on_culture = engine.ask("latest news on Confucius Institutes").hits
+    assert "culture" in {hit.article.id for hit in on_culture}
+    assert all(hit.score > 0 for hit in on_culture)
+    with pytest.raises(QuestionError, match="at least one"):
+        engine.newest(0)
 
 
 def test_recent_questions_rank_newest_first_and_sources_list_dated_first(engine: Engine) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from index.text.when import TimeFilter, read_time
+from index.text.when import TimeFilter, asks_for_news, read_time
 
 TODAY = dt.date(2026, 12, 1)
 
@@ -79,3 +79,36 @@ def test_when_filter_allows_only_dated_articles_in_range_and_says_its_span() -> 
         "2023 –",
         "– 2020",
     ]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "latest news",
+        "What's new?",
+        "Any news?",
+        "последние новости",
+        "Что нового?",
+        "Son xəbərlər nədir?",
+        "son xeberler",
+        "有什么最新消息？",
+        "最近有什么新闻？",
+    ],
+)
+def test_a_request_for_news_alone_names_nothing_to_search_for(question: str) -> None:
+    assert asks_for_news(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "latest news on BYD",
+        "What happened recently with the Zangezur corridor?",
+        "Что нового у BYD?",
+        "Новости Баку",
+        "最新的孔子学院消息",
+        "Who is China's ambassador?",  # no word for "new" at all
+    ],
+)
+def test_news_on_a_subject_is_a_search_for_it(question: str) -> None:
+    assert not asks_for_news(question)

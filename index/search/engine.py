@@ -39,7 +39,7 @@ from index.text.glossary import Glossary
 from index.text.language import detect, simplified, text_language
 from index.text.sanitize import clean_text
 from index.text.sentences import passage_sentences
-from index.text.when import TimeFilter, read_time
+from index.text.when import TimeFilter, asks_for_news, read_time
 
 _SPACES = re.compile(r"\s+")
 
@@ -52,7 +52,6 @@ RECENCY_TIE = 0.01  # cosines this close are a tie that the newer article wins
 # sentence of the second or third was more often a near miss (bench/fusion.py --ours).
 LINE_FROM = 1
 GATE_DEPTH = 3  # passages whose sentences an English question's gate reads
-LOOKUP_WORDS = 4  # at most this many words (besides "tell me about"...) make a lookup
 # A question is answered when one passage clears its threshold; then the others need clear
 # only the threshold less this (MiniLM cosine; e5's scale is too narrow for a margin).
 FOLLOW_MARGIN = 0.15
@@ -181,12 +180,15 @@ class Engine:
             Up to ``k`` hits, when one of them scores at least the relevance threshold
             (CITEBOT_MIN_SCORE) and the others come within FOLLOW_MARGIN of the threshold
             (English; other languages get no margin); an empty list means the corpus has
-            nothing on the question.
+            nothing on the question. With ``recent``, a question asking only what is new
+            ("latest news") gets the newest articles' first passages (`newest`).
 
         Raises:
             QuestionError: the question is empty or longer than the limit.
         """
         text = clean_question(question, self.settings.max_question_chars)
+        if _news(text, when):
+            return self.newest(k)
         return self._answerable(text, self._search(text, k, FOLLOWS, when=when))
 
     def search_many(self, questions: Sequence[str], k: int | None = None) -> list[list[Hit]]:
@@ -211,12 +213,16 @@ class Engine:
 
         ``when`` is the filter given explicitly (then the question is not read for one);
         ``today`` resolves "last year" and the like. A filter that leaves nothing gives the
-        best answer without it, marked ``widened``.
+        best answer without it, marked ``widened``. A question asking only what is new
+        ("latest news", "что нового?") gets the newest articles' first passages (`newest`),
+        without a one-line answer.
         """
         text = clean_question(question, self.settings.max_question_chars)
         rest = text
         if when is None:
             rest, when = read_time(text, today or dt.date.today())
+        if _news(rest, when):
+            return Answer(text, tuple(self.newest(k)), when)
         hits = self.search(rest, k, when)
         widened = False
         if not hits and when is not None and not when.recent:
@@ -341,6 +347,22 @@ class Engine:
         """Every article (paragraphs left out), newest first, undated ones last."""
         return _newest_first(self.articles())
 
+    def newest(self, k: int | None = None) -> list[Hit]:
+        """The first passage of each of the ``k`` newest articles (default: CITEBOT_TOP_K;
+        undated ones last): the answer to "what's new?", which names nothing to search for.
+
+        Raises:
+            QuestionError: ``k`` is below 1.
+        """
+        if k is not None and k < 1:
+            raise QuestionError("ask for at least one passage")
+        articles = self.sources()[: k or self.settings.top_k]
+        with self._lock:
+            leads = self._store.leads([article.id for article in articles])
+            rows = self._store.passages(list(leads.values()))
+        found = [rows[leads[a.id]] for a in articles if a.id in leads and leads[a.id] in rows]
+        return [_hit(row, 0.0, n) for n, row in enumerate(found, 1)]
+
     def latest(self, n: int) -> list[Article]:
         """The ``n`` newest articles, whole (undated ones only where too few are dated)."""
         return [a for a in (self.article(x.id) for x in self.sources()[:n]) if a is not None]
@@ -418,11 +440,13 @@ class Engine:
         them all is what was looked up. Where none clears it by its cosine, only they are
         shown: the passages that follow one by their cosine are not about the words. English
         only: keyword search reads English words."""
-        if self.settings.retrieval == "dense" or detect(text) != "en":
+        if not self.settings.lookup_words or self.settings.retrieval == "dense":
+            return candidates
+        if detect(text) != "en":
             return candidates
         with self._lock:
             holding = self._store.keywords.holding_all(
-                text, [pid for pid, *_ in candidates], LOOKUP_WORDS
+                text, [pid for pid, *_ in candidates], self.settings.lookup_words
             )
         if not holding:
             return candidates
@@ -625,6 +649,11 @@ def _side_by_side(jobs: Sequence[Callable[[], object]]) -> None:
     finally:
         for each in running:
             each.result()
+
+
+def _news(question: str, when: TimeFilter | None) -> bool:
+    """Whether ``question``, read with ``when``, asks only what is new: nothing to search."""
+    return when is not None and when.recent and asks_for_news(question)
 
 
 def newer_on_ties(hits: list[Hit]) -> list[Hit]:

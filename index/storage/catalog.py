@@ -345,6 +345,19 @@ class Store:
         )
         return {row[0]: StoredPassage(*row) for row in rows}
 
+    def leads(self, article_ids: Sequence[str]) -> dict[str, int]:
+        """Each article's first passage's id, by article id (those without passages left
+        out)."""
+        rows = select_in(
+            self._db,
+            "SELECT article_id, id FROM passages WHERE article_id IN ({marks}) ORDER BY seq",
+            article_ids,
+        )
+        leads: dict[str, int] = {}
+        for article_id, passage_id in rows:  # in order: the first of each is its lead
+            leads.setdefault(article_id, passage_id)
+        return leads
+
     def article(self, article_id: str) -> Article | None:
         row = self._db.execute(
             f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+from index.storage.sql import select_in
 from index.text.words import ASKING, STOPWORDS, WORD
 
 
@@ -52,17 +53,13 @@ class KeywordSearch:
         words = [word for word in words if not self._is_common(word)]
         if not words:
             return set()
-        match = " AND ".join(_quoted(word) for word in words)
-        holding: set[int] = set()
-        for at in range(0, len(among), _IDS_AT_ONCE):
-            ids = among[at : at + _IDS_AT_ONCE]
-            rows = self._db.execute(
-                "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? "
-                f"AND rowid IN ({','.join('?' * len(ids))})",
-                (match, *ids),
-            )
-            holding.update(int(row[0]) for row in rows)
-        return holding
+        rows = select_in(
+            self._db,
+            "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? AND rowid IN ({marks})",
+            [" AND ".join(_quoted(word) for word in words), *among],
+            fixed=1,
+        )
+        return {int(row[0]) for row in rows}
 
     def _is_common(self, word: str) -> bool:
         key = word.casefold()
@@ -81,9 +78,6 @@ class KeywordSearch:
             ).fetchone()[0]
             common = self._common[key] = total > 0 and holding >= half
         return common
-
-
-_IDS_AT_ONCE = 500  # well under SQLite's limit on a statement's parameters
 
 
 def _quoted(word: str) -> str:

@@ -62,6 +62,32 @@ _RECENT = re.compile(
     re.IGNORECASE,
 )
 
+# What a request for news is made of besides its word for "new": in "what's the latest news?",
+# "что нового?", "son xəbərlər nədir?", "有什么最新消息？" nothing is left to search for.
+_NEWS_REQUEST = re.compile(
+    r"\b(?:what|what's|whats|is|are|was|were|has|have|there|any|anything|something|the|a|me|"
+    r"us|show|tell|give|get|got|new|happened|happening|going|on|updates?|headlines?|stor(?:y|ies)|"
+    r"articles?|today|please|you|do|s)\b|"
+    r"\b(?:что|какие|какая|есть|нового|новое|новые|произошло|случилось|покажи|расскажи|статьи|"
+    r"мне|пожалуйста|у|вас|слышно)\b|"
+    r"\b(?:n[əe]|n[əe]l[əe]r|n[əe]dir|var|yeni|xəb[əe]r\w*|xeber\w*|olub|baş|bas|verib|göst[əe]r|goster|"
+    r"m[əe]qal[əe]\w*|m[əe]n[əe])\b|"
+    r"有什么|什么|有|的|吗|呢|消息|新闻|动态|文章|请|给我|看看|发生|了|一下|报道",
+    re.IGNORECASE,
+)
+
+# A word for "new" whole ("последние", not "последн" and "ие"); a Chinese one as it is.
+_RECENT_WORD = re.compile(rf"(?:{_RECENT.pattern})[A-Za-z\u00c0-\u024f\u0259\u0400-\u04ff]*", re.I)
+
+
+def asks_for_news(question: str) -> bool:
+    """Whether ``question`` asks only for what is new ("latest news", "что нового?",
+    "最新消息"), naming no subject to search for: its answer is the newest articles."""
+    if not _RECENT.search(question):
+        return False
+    rest = _NEWS_REQUEST.sub(" ", _RECENT_WORD.sub(" ", question))
+    return re.search(r"[^\W\d_]", rest) is None
+
 
 @dataclass(frozen=True)
 class TimeFilter:
