@@ -121,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     latest_cmd.set_defaults(run=_latest)
     sources_cmd = commands.add_parser("sources", help="every article, newest first")
     sources_cmd.set_defaults(run=_sources)
+    glossary_cmd = commands.add_parser(
+        "glossary", help="names in the articles that the glossary has no entry for"
+    )
+    glossary_cmd.set_defaults(run=_glossary)
     timeline_cmd = commands.add_parser("timeline", help="a topic's passages per month, charted")
     timeline_cmd.add_argument("topic", nargs="?", help="what to chart (default: every article)")
     timeline_cmd.add_argument("--png", type=Path, metavar="FILE", help="write the chart here")
@@ -319,6 +323,24 @@ def _timeline(settings: Settings, bot: BotSettings, args: argparse.Namespace) ->
         print(f"chart written to {args.png}")
     elif args.png is not None:
         print("no chart written: nothing dated to chart")
+    return 0
+
+
+def _glossary(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
+    from bot.terminal import format_unglossed
+    from index.ingest.topic import TopicRule
+    from index.search.engine import Engine
+    from index.text.proper_names import unglossed
+
+    engine = Engine.open(settings)
+    articles = [a for a in (engine.article(x.id) for x in engine.sources()) if a is not None]
+    rule = settings.topic_rule
+    subject = (
+        [n for names in TopicRule.load(rule).groups.values() for n in names]
+        if rule.exists()
+        else []
+    )
+    print(format_unglossed(unglossed(articles, engine.glossary, subject), settings.glossary))
     return 0
 
 

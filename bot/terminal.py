@@ -17,10 +17,13 @@ from index.text.sanitize import clean_text
 from index.text.sentences import first_sentence
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from bot.feeds import Outcome
     from bot.state import Feed
     from index.ingest.add import Prepared
     from index.search.timeline import Timeline
+    from index.text.proper_names import Name
 
 NOTHING_FOUND = (
     "The corpus has nothing on that. Try rephrasing, or ask about Azerbaijan–China relations: "
@@ -288,3 +291,24 @@ def timeline_summary(found: Timeline) -> str:
     text = f"{plural(found.total, unit)} for {subject}: first {found.first}, last {found.last}"
     text += f", peak {peak[0]} ({peak[1]})" if peak else ""
     return text + (f"; {found.undated} without a date left out." if found.undated else ".")
+
+
+def format_unglossed(names: Sequence[Name], glossary: Path | None) -> str:
+    """`citebot glossary`: the names the glossary lacks, most mentioned first."""
+    if glossary is None:
+        return (
+            "No glossary is used (CITEBOT_GLOSSARY=off): keyword search reads questions in "
+            "other languages as they are."
+        )
+    if not names:
+        return f"Every name in the English articles has an entry in {glossary}."
+    width = max(len(name.text) for name in names)
+    lines = [
+        f"Names in the English articles that {glossary} has no entry for, most mentioned first.",
+        "Add those people will ask about, with their forms in Russian, Azerbaijani and Chinese:",
+        *(
+            f"  {n.text:<{width}}  {n.paragraphs} paragraph{'s' * (n.paragraphs != 1)}"
+            for n in names
+        ),
+    ]
+    return "\n".join(lines)

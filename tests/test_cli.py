@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from index.settings import Settings
-from tests.conftest import CALIBRATION_QUESTIONS, PUBLIC_QUESTIONS, settings_for, write_article
+from tests.conftest import (
+    CALIBRATION_QUESTIONS,
+    PUBLIC_QUESTIONS,
+    REPO,
+    settings_for,
+    write_article,
+)
 from tests.helpers import RUN_DIR, citebot, cli_env
 
 pytestmark = pytest.mark.slow
@@ -264,3 +270,16 @@ def test_cli_ask_since_until_latest_sources_and_timeline(
     assert "no chart written" in done.stdout
     status = citebot(real_index, "index", "status").stdout
     assert "2 (2 undated)" in status
+
+
+def test_cli_glossary_lists_the_names_it_lacks(real_index: Settings, tmp_path: Path) -> None:
+    rule = str(REPO / "corpus" / "topic.yaml")
+    shown = citebot(real_index, "glossary", CITEBOT_TOPIC_RULE=rule).stdout
+    assert "has no entry for, most mentioned first" in shown
+    assert "Nizami Ganjavi International Center  1 paragraph" in shown
+    assert "Guo Min" not in shown and "Azerbaijan " not in shown  # in the glossary; the subject
+    small = tmp_path / "glossary.yaml"
+    small.write_text("terms:\n  Baku: [Баку]\n", encoding="utf-8")
+    shown = citebot(real_index, "glossary", CITEBOT_TOPIC_RULE=rule, CITEBOT_GLOSSARY=str(small))
+    assert "Guo Min" in shown.stdout  # named in many paragraphs
+    assert "CITEBOT_GLOSSARY=off" in citebot(real_index, "glossary", CITEBOT_GLOSSARY="off").stdout

@@ -10,10 +10,12 @@ from index.errors import ConfigError
 from index.evaluate import first_hit
 from index.indexer.builder import build
 from index.models.embedder import Embedder
+from index.records import Article
 from index.search.engine import Engine
 from index.search.fusion import Candidate
 from index.settings import Settings
 from index.text.glossary import Glossary
+from index.text.proper_names import Name, unglossed
 from tests.conftest import REPO, settings_for
 from tests.fakes import FakeEmbedder
 from tests.test_engine import Asked
@@ -168,3 +170,25 @@ def test_real_corpus_without_e5_a_russian_question_is_answered_through_the_gloss
     hits = engine.search(question, 3)
     assert first_hit((hit.text for hit in hits), ("two Confucius Institutes",)) == 1
     engine.close()
+
+
+def test_the_names_the_glossary_lacks_are_listed_most_mentioned_first(tmp_path: Path) -> None:
+    glossary = Glossary.load(glossary_at(tmp_path, "terms:\n  Xi Jinping: [习近平]\n"))
+    english = Article(
+        "a",
+        "A visit",
+        (
+            "Liu Jianchao visited Baku in May. However, he met Chinese President Xi Jinping.",
+            "The Nizami Ganjavi International Center hosted Liu Jianchao’s English-language talk.",
+            "The visit was short, and however short, it mattered.",
+        ),
+    )
+    chinese = Article("b", "访问", ("刘建超 Zhang Wei 访问巴库。",), language="zh")
+    subject = ["Azerbaijan", "Baku", "China", "Chinese"]  # the topic rule's names
+    # Not: "However" (a word that only starts a sentence), "May" (a month), "The", "President"
+    # (a title), "Xi Jinping" (in the glossary), "Baku", "Chinese" (the corpus's subject),
+    # "English-language" (a compound with a word), anything of the Chinese article.
+    assert unglossed([english, chinese], glossary, subject) == [
+        Name("Liu Jianchao", 2),
+        Name("Nizami Ganjavi International Center", 1),
+    ]

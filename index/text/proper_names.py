@@ -1,0 +1,141 @@
+"""Names in the articles that the glossary has no entry for: what a maintainer adds to it as
+the corpus grows (`citebot glossary`), so that questions in other languages find them too.
+
+A name is a run of capitalised words ("Liu Jianchao", "Shanghai Cooperation Organisation"),
+read from English articles. A capitalised word that the corpus also writes in
+lower case, or only ever at the start of a sentence, is a word, not a name ("The", "However",
+"Declaration"); months, weekdays, titles and directions are no names either. Names of the
+corpus's subject itself, which the topic rule lists ("China", "Azerbaijani"), are left out:
+nearly every passage holds them, so they tell keyword search nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from index.records import Article
+from index.text.glossary import Glossary
+from index.text.sentences import passage_sentences
+from index.text.words import WORD
+
+_CAPITALISED = r"[A-Z][\w’'-]*"
+# Capitalised words, with the small words names hold between them ("Institute of Foreign
+# Affairs", "Belt and Road").
+_RUN = re.compile(rf"{_CAPITALISED}(?:\s+(?:(?:of|the|for|de|and)\s+)?{_CAPITALISED})*")
+_SMALL = frozenset({"of", "the", "for", "de", "and"})
+_TRAILING = re.compile(r"(?:’s|'s|[’'-])$")
+# Capitalised without being names, or too general to translate.
+_NOT_NAMES = frozenset(
+    " ".join(
+        (
+            "january february march april may june july august september october november",
+            "december monday tuesday wednesday thursday friday saturday sunday",
+            "mr ms mrs dr president presidents minister ambassador prime deputy chairman",
+            "secretary charge affaires",
+            "general director head i’ve i'm east west north south eastern western english",
+        )
+    ).split()
+)
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name the glossary lacks, with how many paragraphs mention it."""
+
+    text: str
+    paragraphs: int
+
+
+def unglossed(
+    articles: Iterable[Article], glossary: Glossary, subject: Iterable[str] = ()
+) -> list[Name]:
+    """The names of the English ``articles`` that no glossary term's English holds, the most
+    mentioned first (ties by name). ``subject``: the corpus's own names, as the topic rule
+    lists them (stems: "Azerbaijan" covers "Azerbaijani")."""
+    paragraphs = [p for a in articles if (a.language or "en") == "en" for p in a.paragraphs]
+    stems = tuple(w.casefold() for name in subject for w in WORD.findall(name))
+    known = {w.casefold() for english, _ in glossary.terms for w in WORD.findall(english)}
+    lowered = {w for p in paragraphs for w in WORD.findall(p) if w.islower()}
+    inner = {w for p in paragraphs for w, first in _capitalised(p) if not first}
+    counts: Counter[str] = Counter()
+    for paragraph in paragraphs:
+        names = _names(paragraph, lowered, inner)
+        counts.update({name for name in names if not _glossed(name, known, stems)})
+    return [Name(text, n) for text, n in sorted(counts.items(), key=lambda c: (-c[1], c[0]))]
+
+
+def _capitalised(paragraph: str) -> Iterable[tuple[str, bool]]:
+    """Each capitalised word, and whether it starts its sentence (nothing in lower case
+    before it there: "Q.: Tell us" starts with "Tell")."""
+    for start, end in passage_sentences(paragraph):
+        sentence = paragraph[start:end]
+        for match in re.finditer(_CAPITALISED, sentence):
+            before = sentence[: match.start()]
+            yield _TRAILING.sub("", match.group()), not any(c.islower() for c in before)
+
+
+def _names(paragraph: str, lowered: set[str], inner: set[str]) -> Iterable[str]:
+    for start, end in passage_sentences(paragraph):
+        sentence = paragraph[start:end]
+        for match in _RUN.finditer(sentence):
+            words = match.group().split()
+            first = not any(c.islower() for c in sentence[: match.start()])
+            if first and _TRAILING.sub("", words[0]) not in inner:
+                words = words[1:]  # a word that only ever starts a sentence
+            for piece in _pieces(words):
+                while piece and _not_a_name(piece[0], lowered):
+                    piece.pop(0)
+                while piece and _not_a_name(piece[-1], lowered):
+                    piece.pop()
+                if len(piece) > 1 or (piece and len(piece[0]) > 1):
+                    yield " ".join(piece)
+
+
+def _pieces(words: list[str]) -> Iterable[list[str]]:
+    """A run of capitalised words as the names in it: titles and compounds part them
+    ("Chinese President Xi Jinping"), a possessive ends one ("China’s BYD"), and "and"
+    parts two names of several words ("Xi Jinping and Ilham Aliyev", not "Belt and Road")."""
+    piece: list[str] = []
+    for word in [*words, "president"]:
+        name = _TRAILING.sub("", word)
+        if name.lower() in _NOT_NAMES or _compound(name):
+            yield from _and_parted(piece)
+            piece = []
+            continue
+        piece.append(name)
+        if name != word:  # a possessive, or a trailing mark
+            yield from _and_parted(piece)
+            piece = []
+
+
+def _and_parted(piece: list[str]) -> Iterable[list[str]]:
+    if "and" in piece:
+        at = piece.index("and")
+        if at > 1 or len(piece) - at > 2:
+            yield piece[:at]
+            yield from _and_parted(piece[at + 1 :])
+            return
+    yield piece
+
+
+def _not_a_name(word: str, lowered: set[str]) -> bool:
+    """Whether a name can't start or end with ``word``: a word the corpus writes in lower
+    case too, or one names hold inside ("of")."""
+    return word.lower() in lowered or word.lower() in _SMALL
+
+
+def _compound(word: str) -> bool:
+    """A compound with a word: "English-language", "Chinese-led"."""
+    return any(part.islower() for part in word.split("-")[1:])
+
+
+def _glossed(name: str, known: set[str], subject: tuple[str, ...]) -> bool:
+    """Whether the glossary's English holds every word of ``name`` not of the corpus's
+    subject (the small ones aside), or the surname of a two-word name ("Ilham Aliyev")."""
+    words = [w.casefold() for w in WORD.findall(name)]
+    if len(words) == 2 and words[1] in known:
+        return True
+    return all(w in known or w in _SMALL or w.startswith(subject) for w in words)
