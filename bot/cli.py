@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from bot.state import BotState
     from index.indexer.builder import BuildReport
     from index.ingest.add import Prepared
+    from index.records import Article
+    from index.text.glossary import Glossary
+    from index.text.proper_names import Name
     from index.text.when import TimeFilter
 from index.text.sanitize import clean_text, shorten
 
@@ -328,20 +331,24 @@ def _timeline(settings: Settings, bot: BotSettings, args: argparse.Namespace) ->
 
 def _glossary(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import format_unglossed
-    from index.ingest.topic import TopicRule
     from index.search.engine import Engine
-    from index.text.proper_names import unglossed
 
     engine = Engine.open(settings)
     articles = [a for a in (engine.article(x.id) for x in engine.sources()) if a is not None]
-    rule = settings.topic_rule
-    subject = (
-        [n for names in TopicRule.load(rule).groups.values() for n in names]
-        if rule.exists()
-        else []
-    )
-    print(format_unglossed(unglossed(articles, engine.glossary, subject), settings.glossary))
+    lacking = _names_lacking(settings, engine.glossary, articles)
+    print(format_unglossed(lacking, settings.glossary))
     return 0
+
+
+def _names_lacking(settings: Settings, glossary: Glossary, articles: list[Article]) -> list[Name]:
+    """The names of ``articles`` that ``glossary`` has no entry for, less the topic rule's
+    own (the corpus's subject)."""
+    from index.ingest.topic import TopicRule
+    from index.text.proper_names import unglossed
+
+    rule = settings.topic_rule
+    groups = TopicRule.load(rule).groups.values() if rule.exists() else []
+    return unglossed(articles, glossary, [name for names in groups for name in names])
 
 
 def _sources(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
@@ -448,10 +455,11 @@ def _run(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
 
 
 def _add(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
-    from bot.terminal import format_draft
+    from bot.terminal import format_draft, format_lacking
     from index.ingest.add import duplicate_of, prepare, write
 
     failed, written = 0, []
+    glossary = _glossary_or_none(settings)
     for source in args.sources:
         try:
             prepared = prepare(source, settings)
@@ -464,13 +472,30 @@ def _add(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
             continue
         if args.dry_run:
             print(format_draft(prepared, "would add"))
-            continue
-        path = write(prepared, settings)
-        written.append(prepared)
-        print(format_draft(prepared, f"added {path.name}"))
+        else:
+            path = write(prepared, settings)
+            written.append(prepared)
+            print(format_draft(prepared, f"added {path.name}"))
+        lacking = _names_lacking(settings, glossary, [prepared.article]) if glossary else []
+        if lacking:
+            print(format_lacking(lacking))
     if written and not args.no_build:
         _build_added(settings, written)
     return EXIT_ERROR if failed else 0
+
+
+def _glossary_or_none(settings: Settings) -> Glossary | None:
+    """The configured glossary, for naming what an added article brings that it lacks; None
+    where there is none, or it can't be read (said once: adding needs no glossary)."""
+    from index.text.glossary import Glossary
+
+    if settings.glossary is None:
+        return None
+    try:
+        return Glossary.load(settings.glossary)
+    except ConfigError as error:
+        print(f"citebot: warning: {error}", file=sys.stderr)
+        return None
 
 
 def _build_added(settings: Settings, written: list[Prepared]) -> None:

@@ -312,3 +312,10 @@ def format_unglossed(names: Sequence[Name], glossary: Path | None) -> str:
         ),
     ]
     return "\n".join(lines)
+
+
+def format_lacking(names: Sequence[Name], most: int = 8) -> str:
+    """After an added article: the names it brings that the glossary has no entry for."""
+    shown = ", ".join(name.text for name in names[:most])
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return f"  names without a glossary entry: {shown}{more} (add the ones people will ask about)"

@@ -18,7 +18,7 @@ from index.ingest.fetch import MAX_REDIRECTS, check_url, fetch
 from index.search.engine import Engine
 from index.settings import Settings
 from index.text.corpus import parse_article
-from tests.conftest import settings_for
+from tests.conftest import REPO, settings_for
 from tests.fakes import FakeEmbedder
 from tests.helpers import RUN_DIR, cli_env
 from tests.website import PAGE, REPORT, Site
@@ -179,31 +179,48 @@ def test_add_a_redirect_to_a_private_address_is_refused_at_that_hop() -> None:
     assert asked == ["http://news.example/story"]  # the inward hop was never requested
 
 
-def test_cli_add_dry_run_writes_nothing_and_a_failure_sets_the_exit_status(
-    local: Settings, site: Site
-) -> None:
-    before = sorted(local.corpus_dir.iterdir())
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "add",
-            "--dry-run",
-            f"{site.url}/solar",
-            f"{site.url}/gone",
-        ],
+def citebot_add(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "add", *args],
         capture_output=True,
         text=True,
-        env=cli_env(local, CITEBOT_ALLOW_PRIVATE_URLS="1"),
+        env=env,
         cwd=RUN_DIR,
         timeout=120,
         check=False,
     )
+
+
+def test_cli_add_dry_run_writes_nothing_and_a_failure_sets_the_exit_status(
+    local: Settings, site: Site
+) -> None:
+    before = sorted(local.corpus_dir.iterdir())
+    env = cli_env(local, CITEBOT_ALLOW_PRIVATE_URLS="1")
+    done = citebot_add(env, "--dry-run", f"{site.url}/solar", f"{site.url}/gone")
     assert done.returncode == 1 and sorted(local.corpus_dir.iterdir()) == before
     assert done.stdout.startswith("would add: China and Azerbaijan sign a solar deal — Caspian")
     assert "Wire, 2025-05-14; 48 words" in done.stdout and "600 megawatts" in done.stdout
     assert "answered 404" in done.stderr
+    assert "glossary" not in done.stdout  # none is configured here
+
+
+def test_cli_add_names_what_the_glossary_lacks(
+    local: Settings, site: Site, tmp_path: Path
+) -> None:
+    glossary = tmp_path / "glossary.yaml"
+    glossary.write_text("terms:\n  Sumgayit: [Сумгаит]\n", encoding="utf-8")
+    env = cli_env(
+        local,
+        CITEBOT_ALLOW_PRIVATE_URLS="1",
+        CITEBOT_GLOSSARY=str(glossary),
+        CITEBOT_TOPIC_RULE=str(REPO / "corpus" / "topic.yaml"),  # China, Azerbaijan, Baku
+    )
+    done = citebot_add(env, "--dry-run", f"{site.url}/solar")
+    assert "  names without a glossary entry: Hangzhou (add the ones" in done.stdout
+    glossary.write_text("terms: [", encoding="utf-8")  # broken: said once, and adding goes on
+    broken = citebot_add(env, "--dry-run", f"{site.url}/solar")
+    assert broken.returncode == 0 and "would add: China and Azerbaijan" in broken.stdout
+    assert broken.stderr.count("citebot: warning: ") == 1
 
 
 def test_add_finds_duplicates_in_what_the_index_recorded_without_reading_the_corpus(
