@@ -302,7 +302,7 @@ class Engine:
         ("What is the population of Shanghai?" scores 0.41 here). Other languages are held
         to e5's passage cosine alone: its sentence cosines measured no better apart
         (CHANGELOG.md)."""
-        if hits and dict(hits[0].signals).get("all_words"):  # a lookup found (`_looked_up`)
+        if any(dict(hit.signals).get("all_words") for hit in hits):  # a lookup (`_looked_up`)
             return hits
         best = self.sentence_gate(text, hits)
         return [] if best is not None and best < self.settings.min_sentence_score else hits
