@@ -25,13 +25,16 @@ from telegram.ext import ContextTypes
 from bot import callbacks, render, texts
 from bot.callbacks import Preview
 from bot.services import Services, acknowledge, send, services
-from index.errors import CitebotError, SourceError
+from index.errors import CitebotError, ConfigError, SourceError
 from index.ingest.add import Prepared, duplicate_of, prepare, prepare_bytes, write
 from index.records import Article
+from index.text import proper_names
+from index.text.proper_names import Name
 
 log = logging.getLogger("citebot.bot")
 
 _LINK = re.compile(r"https?://\S+")
+LACKING_SHOWN = 8  # names the glossary lacks, named when an article is added
 
 
 def only_a_link(text: str) -> str | None:
@@ -159,10 +162,24 @@ async def pressed(query: CallbackQuery, shared: Services, button: Preview) -> No
         log.warning("adding an article failed: %s", error)
         await _edit(query, texts.ADD_FAILED.format(error=html.escape(str(error))))
         return
-    await _edit(
-        query,
-        texts.ADDED.format(title=title, file=html.escape(path.name), passages=report.inserted),
-    )
+    added = texts.ADDED.format(title=title, file=html.escape(path.name), passages=report.inserted)
+    lacking = await asyncio.to_thread(_names_lacking, shared, prepared.article)
+    if lacking:
+        names = html.escape(", ".join(name.text for name in lacking[:LACKING_SHOWN]))
+        added += texts.NAMES_LACKING.format(names=names)
+    await _edit(query, added)
+
+
+def _names_lacking(shared: Services, article: Article) -> list[Name]:
+    """The names ``article`` brings that the glossary lacks, for the admin who added it
+    (none where no glossary is used, or the topic rule can't be read)."""
+    if shared.settings.glossary is None:
+        return []
+    try:
+        return proper_names.lacking([article], shared.engine.glossary, shared.settings.topic_rule)
+    except ConfigError as error:
+        log.warning("could not read the topic rule: %s", error)
+        return []
 
 
 async def _edit(query: CallbackQuery, text: str) -> None:

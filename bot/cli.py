@@ -21,7 +21,7 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from index.indexer.builder import BuildReport
     from index.ingest.add import Prepared
     from index.records import Article
-    from index.text.glossary import Glossary
     from index.text.proper_names import Name
     from index.text.when import TimeFilter
 from index.text.sanitize import clean_text, shorten
@@ -332,23 +331,13 @@ def _timeline(settings: Settings, bot: BotSettings, args: argparse.Namespace) ->
 def _glossary(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import format_unglossed
     from index.search.engine import Engine
+    from index.text import proper_names
 
     engine = Engine.open(settings)
     articles = [a for a in (engine.article(x.id) for x in engine.sources()) if a is not None]
-    lacking = _names_lacking(settings, engine.glossary, articles)
+    lacking = proper_names.lacking(articles, engine.glossary, settings.topic_rule)
     print(format_unglossed(lacking, settings.glossary))
     return 0
-
-
-def _names_lacking(settings: Settings, glossary: Glossary, articles: list[Article]) -> list[Name]:
-    """The names of ``articles`` that ``glossary`` has no entry for, less the topic rule's
-    own (the corpus's subject)."""
-    from index.ingest.topic import TopicRule
-    from index.text.proper_names import unglossed
-
-    rule = settings.topic_rule
-    groups = TopicRule.load(rule).groups.values() if rule.exists() else []
-    return unglossed(articles, glossary, [name for names in groups for name in names])
 
 
 def _sources(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
@@ -459,7 +448,7 @@ def _add(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from index.ingest.add import duplicate_of, prepare, write
 
     failed, written = 0, []
-    glossary = _glossary_or_none(settings)
+    gaps = _name_gaps(settings)
     for source in args.sources:
         try:
             prepared = prepare(source, settings)
@@ -476,7 +465,7 @@ def _add(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
             path = write(prepared, settings)
             written.append(prepared)
             print(format_draft(prepared, f"added {path.name}"))
-        lacking = _names_lacking(settings, glossary, [prepared.article]) if glossary else []
+        lacking = gaps(prepared.article) if gaps else []
         if lacking:
             print(format_lacking(lacking))
     if written and not args.no_build:
@@ -484,18 +473,21 @@ def _add(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     return EXIT_ERROR if failed else 0
 
 
-def _glossary_or_none(settings: Settings) -> Glossary | None:
-    """The configured glossary, for naming what an added article brings that it lacks; None
-    where there is none, or it can't be read (said once: adding needs no glossary)."""
+def _name_gaps(settings: Settings) -> Callable[[Article], list[Name]] | None:
+    """What names an article brings that the glossary lacks; None where no glossary is set,
+    or it or the topic rule can't be read (said once: adding needs neither)."""
+    from index.text import proper_names
     from index.text.glossary import Glossary
 
     if settings.glossary is None:
         return None
     try:
-        return Glossary.load(settings.glossary)
+        glossary = Glossary.load(settings.glossary)
+        proper_names.lacking([], glossary, settings.topic_rule)  # the topic rule reads
     except ConfigError as error:
         print(f"citebot: warning: {error}", file=sys.stderr)
         return None
+    return lambda article: proper_names.lacking([article], glossary, settings.topic_rule)
 
 
 def _build_added(settings: Settings, written: list[Prepared]) -> None:

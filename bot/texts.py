@@ -31,6 +31,10 @@ PREVIEW_GONE = "That preview has expired; send the link or the file again."
 CANCELLED = "Not added."
 ADDING = "Adding <b>{title}</b> and updating the index…"
 ADDED = "Added <b>{title}</b> as {file}: {passages} passages, searchable now."
+NAMES_LACKING = (
+    "\nNames in it that the glossary lacks (for questions in other languages): {names}. "
+    "<code>citebot glossary</code> lists them all."
+)
 ALREADY = "⚠️ Already in the corpus as {file}."
 DIGEST = "<b>New in the corpus</b> ({count}):"
 STATS_CHART = "Questions, answered share and votes per day (last {days} days with any)."

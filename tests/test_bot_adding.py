@@ -11,6 +11,7 @@ import pytest
 
 from bot import texts
 from bot.state import BotState
+from tests.conftest import REPO
 from tests.fakebotapi import parse_html
 from tests.test_bot_handlers import ADMIN, USER, Harness, buttons, harness_over
 from tests.website import PAGE, REPORT, Site
@@ -57,6 +58,25 @@ def test_an_admins_link_is_previewed_then_added_and_answered_from(
     assert len(added) == 1
     (answer,) = bot.run(bot.text("solar parks near Sumgayit with 600 megawatts"))
     assert "Caspian Wire" in answer["text"]  # the new index was swapped in
+
+
+def test_an_added_article_names_what_the_glossary_lacks(
+    corpus: Path, tmp_path: Path, bot_state: BotState, site: Site
+) -> None:
+    glossary = tmp_path / "glossary.yaml"
+    glossary.write_text("terms:\n  Sumgayit: [Сумгаит]\n", encoding="utf-8")
+    env = {
+        "CITEBOT_ADMINS": "1",
+        "CITEBOT_ALLOW_PRIVATE_URLS": "1",
+        "CITEBOT_GLOSSARY": str(glossary),
+        "CITEBOT_TOPIC_RULE": str(REPO / "corpus" / "topic.yaml"),  # China, Azerbaijan, Baku
+    }
+    with harness_over(corpus, tmp_path, bot_state, **env) as bot:
+        (card,) = bot.run(bot.text(f"{site.url}/solar", ADMIN))
+        sent = bot.run(bot.press(card, buttons(card)["Add"], ADMIN))
+    added = [m for m in sent if m.get("edited")][-1]["text"]
+    assert "searchable now.\nNames in it that the glossary lacks" in added
+    assert ": Hangzhou. citebot glossary lists them all." in added
 
 
 def test_an_admins_document_can_be_cancelled_and_nothing_is_written(bot: Harness) -> None:

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from index.records import Article
 from index.text.glossary import Glossary
@@ -47,6 +48,19 @@ class Name:
 
     text: str
     paragraphs: int
+
+
+def lacking(articles: Iterable[Article], glossary: Glossary, topic_rule: Path) -> list[Name]:
+    """`unglossed`, with the names of the topic rule at ``topic_rule`` (where there is one)
+    as the corpus's subject.
+
+    Raises:
+        ConfigError: the topic rule is not one.
+    """
+    from index.ingest.topic import TopicRule  # the rule reads feeds' articles; this, names
+
+    groups = TopicRule.load(topic_rule).groups.values() if topic_rule.exists() else []
+    return unglossed(articles, glossary, [name for names in groups for name in names])
 
 
 def unglossed(
