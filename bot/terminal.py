@@ -306,10 +306,7 @@ def format_unglossed(names: Sequence[Name], glossary: Path | None) -> str:
     lines = [
         f"Names in the English articles that {glossary} has no entry for, most mentioned first.",
         "Add those people will ask about, with their forms in Russian, Azerbaijani and Chinese:",
-        *(
-            f"  {n.text:<{width}}  {n.paragraphs} paragraph{'s' * (n.paragraphs != 1)}"
-            for n in names
-        ),
+        *(f"  {n.text:<{width}}  {plural(n.paragraphs, 'paragraph')}" for n in names),
     ]
     return "\n".join(lines)
 

@@ -2,11 +2,11 @@
 the corpus grows (`citebot glossary`), so that questions in other languages find them too.
 
 A name is a run of capitalised words ("Liu Jianchao", "Shanghai Cooperation Organisation"),
-read from English articles. A capitalised word that the corpus also writes in
-lower case, or only ever at the start of a sentence, is a word, not a name ("The", "However",
-"Declaration"); months, weekdays, titles and directions are no names either. Names of the
-corpus's subject itself, which the topic rule lists ("China", "Azerbaijani"), are left out:
-nearly every passage holds them, so they tell keyword search nothing.
+read from English articles. A capitalised word that the corpus also writes in lower case, or
+only ever at the start of a sentence, is a word, not a name ("The", "However", "Declaration");
+months, weekdays, titles and directions are no names either. Names of the corpus's subject
+itself, which the topic rule lists ("China", "Azerbaijani"), are left out: nearly every
+passage holds them, so they tell keyword search nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.ingest.topic import TopicRule
 from index.records import Article
 from index.text.glossary import Glossary
 from index.text.sentences import passage_sentences
@@ -57,8 +58,6 @@ def lacking(articles: Iterable[Article], glossary: Glossary, topic_rule: Path) -
     Raises:
         ConfigError: the topic rule is not one.
     """
-    from index.ingest.topic import TopicRule  # the rule reads feeds' articles; this, names
-
     groups = TopicRule.load(topic_rule).groups.values() if topic_rule.exists() else []
     return unglossed(articles, glossary, [name for names in groups for name in names])
 
@@ -113,7 +112,7 @@ def _pieces(words: list[str]) -> Iterable[list[str]]:
     ("Chinese President Xi Jinping"), a possessive ends one ("China’s BYD"), and "and"
     parts two names of several words ("Xi Jinping and Ilham Aliyev", not "Belt and Road")."""
     piece: list[str] = []
-    for word in [*words, "president"]:
+    for word in [*words, "president"]:  # a title at the end parts off the last name
         name = _TRAILING.sub("", word)
         if name.lower() in _NOT_NAMES or _compound(name):
             yield from _and_parted(piece)

@@ -77,7 +77,9 @@ _NEWS_REQUEST = re.compile(
 )
 
 # A word for "new" whole ("последние", not "последн" and "ие"); a Chinese one as it is.
-_RECENT_WORD = re.compile(rf"(?:{_RECENT.pattern})[A-Za-z\u00c0-\u024f\u0259\u0400-\u04ff]*", re.I)
+_RECENT_WORD = re.compile(
+    rf"(?:{_RECENT.pattern})[A-Za-z\u00c0-\u024f\u0259\u0400-\u04ff]*", re.IGNORECASE
+)
 
 
 def asks_for_news(question: str) -> bool:
