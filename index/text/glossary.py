@@ -29,9 +29,9 @@ _CJK = re.compile(f"[{CJK}]")
 
 @dataclass(frozen=True)
 class Glossary:
-    """English words, each with one pattern matching any of its forms."""
+    """English words, each with its forms in other languages."""
 
-    terms: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> Glossary:
@@ -40,7 +40,7 @@ class Glossary:
         terms = load_name_lists(path, "terms", "the glossary", shape)
         if any(not form.strip("* ") for forms in terms.values() for form in forms):
             raise ConfigError(f"the glossary {path}: a form can't be `*` alone (see README)")
-        return cls(tuple((english, _pattern(forms)) for english, forms in terms.items()))
+        return cls(tuple((english, tuple(forms)) for english, forms in terms.items()))
 
     def english(self, question: str) -> list[str]:
         """The English words of every term a form of which ``question`` holds, in the
@@ -51,10 +51,18 @@ class Glossary:
 @lru_cache(maxsize=512)  # a search and its answer read the same question (0.2-0.8 ms each)
 def _english(glossary: Glossary, question: str) -> tuple[str, ...]:
     question = plain(simplified(question))
-    return tuple(english for english, pattern in glossary.terms if pattern.search(question))
+    return tuple(english for english, pattern in _patterns(glossary) if pattern.search(question))
 
 
-def _pattern(forms: list[str]) -> re.Pattern[str]:
+# Compiled on the first question in another language, not when citebot starts: reading the
+# Chinese forms in simplified characters loads the converter's tables (English questions
+# never need them; `citebot ask` started 0.17 s slower with them).
+@lru_cache(maxsize=4)
+def _patterns(glossary: Glossary) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((english, _pattern(forms)) for english, forms in glossary.terms)
+
+
+def _pattern(forms: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(
         "|".join(_form(plain(simplified(form.strip()))) for form in forms), re.IGNORECASE
     )
