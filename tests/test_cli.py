@@ -214,7 +214,8 @@ def test_cli_ask_stdin_with_invalid_utf8_answers_every_line(real_index: Settings
     assert b"Traceback" not in done.stderr
 
 
-HEAVY = "('torch', 'transformers', 'sentence_transformers')"
+# ...nor, for an English question, the converter that reads Chinese in simplified characters
+HEAVY = "('torch', 'transformers', 'sentence_transformers', 'opencc')"
 NO_TORCH = f"\nprint(sorted(m for m in {HEAVY} if m in sys.modules))"
 
 
