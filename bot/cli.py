@@ -483,11 +483,11 @@ def _name_gaps(settings: Settings) -> Callable[[Article], list[Name]] | None:
         return None
     try:
         glossary = Glossary.load(settings.glossary)
-        proper_names.lacking([], glossary, settings.topic_rule)  # the topic rule reads
+        subject = proper_names.subject_names(settings.topic_rule)
     except ConfigError as error:
         print(f"citebot: warning: {error}", file=sys.stderr)
         return None
-    return lambda article: proper_names.lacking([article], glossary, settings.topic_rule)
+    return lambda article: proper_names.unglossed([article], glossary, subject)
 
 
 def _build_added(settings: Settings, written: list[Prepared]) -> None:

@@ -52,14 +52,23 @@ class Name:
 
 
 def lacking(articles: Iterable[Article], glossary: Glossary, topic_rule: Path) -> list[Name]:
-    """`unglossed`, with the names of the topic rule at ``topic_rule`` (where there is one)
-    as the corpus's subject.
+    """`unglossed`, with the names of the topic rule at ``topic_rule`` as the subject.
+
+    Raises:
+        ConfigError: the topic rule is not one.
+    """
+    return unglossed(articles, glossary, subject_names(topic_rule))
+
+
+def subject_names(topic_rule: Path) -> list[str]:
+    """The corpus's own names, as the topic rule at ``topic_rule`` lists them (none where
+    there is no rule).
 
     Raises:
         ConfigError: the topic rule is not one.
     """
     groups = TopicRule.load(topic_rule).groups.values() if topic_rule.exists() else []
-    return unglossed(articles, glossary, [name for names in groups for name in names])
+    return [name for names in groups for name in names]
 
 
 def unglossed(
@@ -69,42 +78,42 @@ def unglossed(
     mentioned first (ties by name). ``subject``: the corpus's own names, as the topic rule
     lists them (stems: "Azerbaijan" covers "Azerbaijani")."""
     paragraphs = [p for a in articles if (a.language or "en") == "en" for p in a.paragraphs]
+    sentences = [[p[a:b] for a, b in passage_sentences(p)] for p in paragraphs]
     stems = tuple(w.casefold() for name in subject for w in WORD.findall(name))
     known = {w.casefold() for english, _ in glossary.terms for w in WORD.findall(english)}
     lowered = {w for p in paragraphs for w in WORD.findall(p) if w.islower()}
-    inner = {w for p in paragraphs for w, first in _capitalised(p) if not first}
+    inner = {  # capitalised words seen where they don't start a sentence
+        _TRAILING.sub("", match.group())
+        for paragraph in sentences
+        for sentence in paragraph
+        for match in re.finditer(_CAPITALISED, sentence)
+        if not _starts(sentence, match.start())
+    }
     counts: Counter[str] = Counter()
-    for paragraph in paragraphs:
-        names = _names(paragraph, lowered, inner)
+    for paragraph in sentences:
+        names = (n for sentence in paragraph for n in _names(sentence, lowered, inner))
         counts.update({name for name in names if not _glossed(name, known, stems)})
     return [Name(text, n) for text, n in sorted(counts.items(), key=lambda c: (-c[1], c[0]))]
 
 
-def _capitalised(paragraph: str) -> Iterable[tuple[str, bool]]:
-    """Each capitalised word, and whether it starts its sentence (nothing in lower case
-    before it there: "Q.: Tell us" starts with "Tell")."""
-    for start, end in passage_sentences(paragraph):
-        sentence = paragraph[start:end]
-        for match in re.finditer(_CAPITALISED, sentence):
-            before = sentence[: match.start()]
-            yield _TRAILING.sub("", match.group()), not any(c.islower() for c in before)
+def _starts(sentence: str, at: int) -> bool:
+    """Whether the word at ``at`` starts its sentence: nothing in lower case before it there
+    ("Q.: Tell us" starts with "Tell")."""
+    return not any(c.islower() for c in sentence[:at])
 
 
-def _names(paragraph: str, lowered: set[str], inner: set[str]) -> Iterable[str]:
-    for start, end in passage_sentences(paragraph):
-        sentence = paragraph[start:end]
-        for match in _RUN.finditer(sentence):
-            words = match.group().split()
-            first = not any(c.islower() for c in sentence[: match.start()])
-            if first and _TRAILING.sub("", words[0]) not in inner:
-                words = words[1:]  # a word that only ever starts a sentence
-            for piece in _pieces(words):
-                while piece and _not_a_name(piece[0], lowered):
-                    piece.pop(0)
-                while piece and _not_a_name(piece[-1], lowered):
-                    piece.pop()
-                if len(piece) > 1 or (piece and len(piece[0]) > 1):
-                    yield " ".join(piece)
+def _names(sentence: str, lowered: set[str], inner: set[str]) -> Iterable[str]:
+    for match in _RUN.finditer(sentence):
+        words = match.group().split()
+        if _starts(sentence, match.start()) and _TRAILING.sub("", words[0]) not in inner:
+            words = words[1:]  # a word that only ever starts a sentence
+        for piece in _pieces(words):
+            while piece and _not_a_name(piece[0], lowered):
+                piece.pop(0)
+            while piece and _not_a_name(piece[-1], lowered):
+                piece.pop()
+            if len(piece) > 1 or (piece and len(piece[0]) > 1):
+                yield " ".join(piece)
 
 
 def _pieces(words: list[str]) -> Iterable[list[str]]:
