@@ -86,7 +86,7 @@ def test_search_shows_passages_near_the_threshold_once_one_clears_it(
         ("Alat Kilimanjaro", []),  # every word, or it is no lookup
         ("Alat container train Caspian Kazakhstan", []),  # five words: a question, not a lookup
         ("Baku", []),  # in most passages: it names no passage
-        ("Алат", []),  # English only: keyword search reads English
+        ("Алят", []),  # keyword search reads English: without a glossary, no passage holds it
     ],
 )
 def test_a_lookup_of_a_few_words_finds_the_passages_holding_them_all(
@@ -95,6 +95,33 @@ def test_a_lookup_of_a_few_words_finds_the_passages_holding_them_all(
     # Thresholds no cosine reaches: only a lookup answers.
     strict = {"CITEBOT_MIN_SCORE": "0.95", "CITEBOT_MIN_SENTENCE_SCORE": "0.99"}
     settings = settings_for(corpus, tmp_path / "index", **strict)
+    build(settings, embedder=fake)
+    engine = Engine.open(settings, embedder=fake)
+    hits = engine.search(question)
+    assert [hit.article.id for hit in hits] == articles
+    assert all(dict(hit.signals)["all_words"] == 1.0 for hit in hits)
+    engine.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "articles"),
+    [
+        ("Алят", ["rail"]),  # the glossary reads it as Alat
+        ("расскажи об Аляте", ["rail"]),
+        ("Ələt", ["rail"]),
+        ("关于阿拉特的新闻", ["rail"]),  # news about Alat
+        ("Alyat", ["rail"]),  # an English spelling the article doesn't use
+        ("погода в Аляте", []),  # the weather in Alat: a word with no English, no lookup
+        ("阿拉特天气", []),
+    ],
+)
+def test_a_lookup_in_another_language_reads_its_names_through_the_glossary(
+    corpus: Path, tmp_path: Path, fake: FakeEmbedder, question: str, articles: list[str]
+) -> None:
+    glossary = tmp_path / "glossary.yaml"
+    glossary.write_text("terms:\n  Alat: [Алят*, Ələt*, Alyat, 阿拉特]\n", encoding="utf-8")
+    strict = {"CITEBOT_MIN_SCORE": "0.95", "CITEBOT_MIN_SENTENCE_SCORE": "0.99"}
+    settings = settings_for(corpus, tmp_path / "index", CITEBOT_GLOSSARY=str(glossary), **strict)
     build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)
     hits = engine.search(question)

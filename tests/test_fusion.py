@@ -134,14 +134,23 @@ def test_a_foreign_passage_stands_in_with_the_length_of_the_english_one_below_it
     assert stand_in([english, chinese])[1].words == 120
 
 
+def test_a_lookup_is_a_few_words_besides_those_a_request_is_made_of() -> None:
+    from index.storage.keywords import lookup_words
+
+    assert lookup_words("ALAT alat", 1) == ["alat"]  # one word, twice
+    assert lookup_words("tell me about the Alat port", 2) == ["alat", "port"]
+    assert lookup_words("расскажи о порте Алят", 2) == ["порте", "алят"]
+    assert lookup_words("Alat port rail ferry", 3) == []  # a question, not a lookup
+    assert lookup_words("Alat port rail ferry") == ["alat", "port", "rail", "ferry"]
+
+
 def test_a_lookup_reads_any_number_of_candidates(settings: Settings, fake: FakeEmbedder) -> None:
     build(settings, embedder=fake)
     store = Store.open(layout.current_version(settings.index_dir) / layout.STORE_FILE)
     try:
         (rail, _), *_ = store.keywords.search("Alat", 10)
         many = list(range(-20_000, 20_000))  # more than SQLite takes in one statement (32,766)
-        assert store.keywords.holding_all("Alat", many, 4) == {rail}
-        assert store.keywords.holding_all("ALAT alat", [rail], 1) == {rail}  # one word, twice
-        assert store.keywords.holding_all("Alat", [], 4) == set()
+        assert store.keywords.holding_all(["alat"], many) == {rail}
+        assert store.keywords.holding_all(["alat"], []) == set()
     finally:
         store.close()

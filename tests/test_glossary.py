@@ -14,6 +14,7 @@ from index.records import Article
 from index.search.engine import Engine
 from index.search.fusion import Candidate
 from index.settings import Settings
+from index.storage.keywords import lookup_words
 from index.text.glossary import Glossary
 from index.text.proper_names import Name, unglossed
 from tests.conftest import REPO, settings_for
@@ -72,6 +73,32 @@ def test_a_form_in_traditional_characters_matches_a_question_in_simplified_ones(
 ) -> None:
     glossary = Glossary.load(glossary_at(tmp_path, "terms:\n  exempt: [免簽]\n"))
     assert glossary.english("阿塞拜疆什么时候对中国公民免签？") == ["exempt"]
+
+
+@pytest.mark.parametrize(
+    ("question", "looked_up"),
+    [
+        ("Конфуций", ["confucius", "institutes"]),  # a name alone, in Russian
+        ("расскажи о Си", ["xi", "jinping"]),  # the words of a request don't count
+        ("关于孔子学院的新闻", ["confucius", "institutes"]),  # nor in Chinese
+        ("習近平", ["xi", "jinping"]),  # in traditional characters
+        ("Şi Cinpin", ["xi", "jinping"]),  # with or without Azerbaijani letters
+        ("Cinpin", ["cinpin"]),  # a word no form reads stays as typed
+        ("погода и нефть", ["погода", "crude", "oil"]),  # so no passage holds them all
+        ("孔子学院天气", ["天气", "confucius", "institutes"]),
+    ],
+)
+def test_a_lookup_reads_the_names_it_holds_as_their_english(
+    tmp_path: Path, question: str, looked_up: list[str]
+) -> None:
+    respelled = Glossary.load(glossary_at(tmp_path)).respelled(question)
+    assert lookup_words(respelled) == looked_up
+
+
+def test_the_longest_form_is_read_first(tmp_path: Path) -> None:
+    text = "terms:\n  Confucius Institutes: [Konfutsi*, Konfutsi İnstitut*]\n"
+    glossary = Glossary.load(glossary_at(tmp_path, text))
+    assert glossary.respelled("Konfutsi İnstitutu") == "Confucius Institutes"  # nothing left
 
 
 @pytest.mark.parametrize(

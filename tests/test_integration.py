@@ -54,6 +54,10 @@ def test_real_corpus_off_topic_questions_get_nothing(real_engine: Engine) -> Non
         ("COP29", "COP29"),
         ("Non-Aligned Movement", "Non-Aligned Movement"),
         ("tell me about Liu Jianchao", "Liu Jianchao"),
+        ("Шуша", "Shusha"),  # names in other languages, read through the glossary
+        ("比亚迪", "BYD"),
+        ("Konfutsi İnstitutu", "Confucius Institutes"),
+        ("Nakhichevan", "Nakhchivan"),  # a spelling the articles don't use
     ],
 )
 def test_real_corpus_a_lookup_of_a_name_finds_the_passages_naming_it(
@@ -65,7 +69,8 @@ def test_real_corpus_a_lookup_of_a_name_finds_the_passages_naming_it(
 
 
 def test_real_corpus_a_lookup_of_what_it_never_names_gets_nothing(real_engine: Engine) -> None:
-    for lookup in ("football", "bitcoin price", "nuclear power", "Putin"):
+    lookups = ("football", "bitcoin price", "nuclear power", "Putin", "北京天气", "Şuşa futbol")
+    for lookup in lookups:
         assert real_engine.search(lookup) == [], lookup
 
 

@@ -34,6 +34,7 @@ from index.search.timeline import Timeline, timeline
 from index.settings import Settings
 from index.storage import faiss_index, layout
 from index.storage.catalog import Store, StoredPassage
+from index.storage.keywords import lookup_words
 from index.text.chunker import ANSWER_PROMPT, QUESTION_PROMPT, count_words
 from index.text.glossary import Glossary
 from index.text.language import detect, simplified, text_language
@@ -434,20 +435,29 @@ class Engine:
         self, text: str, candidates: list[tuple[int, float, int, Signals]]
     ) -> list[tuple[int, float, int, Signals]]:
         """``candidates``, where ``text`` is a lookup of a few words ("BYD", "Zangezur
-        corridor"), with those holding every one of them clearing the threshold whatever
-        their cosine (signal ``all_words``). A word or two embeds too thinly to reach it
-        (MiniLM gives "BYD" 0.07 against the passage on BYD's buses), yet a passage holding
+        corridor", "Шуша"), with those holding every one of them clearing the threshold
+        whatever their cosine (signal ``all_words``). A word or two embeds too thinly to reach
+        it (MiniLM gives "BYD" 0.07 against the passage on BYD's buses), yet a passage holding
         them all is what was looked up. Where none clears it by its cosine, only they are
-        shown: the passages that follow one by their cosine are not about the words. English
-        only: keyword search reads English words."""
-        if not self.settings.lookup_words or self.settings.retrieval == "dense":
+        shown: the passages that follow one by their cosine are not about the words.
+
+        Keyword search reads the articles' English, so where no passage holds the words as
+        typed, the glossary reads them (`Glossary.respelled`): "Шуша" looks up Shusha, "关于
+        比亚迪的新闻" BYD, "Aliev" Aliyev. A word it has no English for is held by no passage,
+        so "погода в Москве" (the weather in Moscow) is no lookup."""
+        most = self.settings.lookup_words
+        if not most or self.settings.retrieval == "dense":
             return candidates
-        if detect(text) != "en":
+        words = lookup_words(text, most)
+        if not words:
             return candidates
+        among = [pid for pid, *_ in candidates]
         with self._lock:
-            holding = self._store.keywords.holding_all(
-                text, [pid for pid, *_ in candidates], self.settings.lookup_words
-            )
+            holding = self._store.keywords.holding_all(words, among)
+        respelled = self.glossary.respelled(text) if not holding and self.glossary.terms else text
+        if respelled != text:  # it names something the glossary reads
+            with self._lock:
+                holding = self._store.keywords.holding_all(lookup_words(respelled), among)
         if not holding:
             return candidates
         others = NOT_RELEVANT if all(c[2] < CLEARS for c in candidates) else None

@@ -40,23 +40,17 @@ class KeywordSearch:
         )
         return [(int(row[0]), float(row[1])) for row in rows]
 
-    def holding_all(self, query: str, among: Sequence[int], most: int) -> set[int]:
-        """Those of ``among`` that hold every word of ``query`` (as BM25 reads words: stemmed,
-        case and diacritics ignored), where ``query`` is one to ``most`` words besides those a
-        request is made of (`ASKING`): "BYD", "tell me about the Zangezur corridor". Words in
-        half the passages or more are left out, as in `search`; if none is left, none holds
-        them."""
-        found = (w.casefold() for w in WORD.findall(query))
-        words = list(dict.fromkeys(w for w in found if w not in ASKING and len(w) > 1))
-        if not 0 < len(words) <= most:
-            return set()
-        words = [word for word in words if not self._is_common(word)]
-        if not words:
+    def holding_all(self, words: Sequence[str], among: Sequence[int]) -> set[int]:
+        """Those of ``among`` that hold every one of ``words`` (as BM25 reads words: stemmed,
+        case and diacritics ignored; `lookup_words` gives them). Words in half the passages
+        or more are left out, as in `search`; if none is left, none holds them."""
+        kept = [word for word in words if not self._is_common(word)]
+        if not kept:
             return set()
         rows = select_in(
             self._db,
             "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? AND rowid IN ({marks})",
-            [" AND ".join(_quoted(word) for word in words), *among],
+            [" AND ".join(_quoted(word) for word in kept), *among],
             fixed=1,
         )
         return {int(row[0]) for row in rows}
@@ -78,6 +72,15 @@ class KeywordSearch:
             ).fetchone()[0]
             common = self._common[key] = total > 0 and holding >= half
         return common
+
+
+def lookup_words(query: str, most: int | None = None) -> list[str]:
+    """The words of ``query`` besides those a request is made of (`ASKING`), once each: what
+    a lookup ("BYD", "tell me about the Zangezur corridor") looks for. None where there are
+    more than ``most``: that is a question, not a lookup."""
+    found = (w.casefold() for w in WORD.findall(query))
+    words = list(dict.fromkeys(w for w in found if w not in ASKING and len(w) > 1))
+    return words if most is None or len(words) <= most else []
 
 
 def _quoted(word: str) -> str:

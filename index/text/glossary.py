@@ -22,7 +22,7 @@ from pathlib import Path
 from index.errors import ConfigError
 from index.text.language import plain, simplified
 from index.text.names import load_name_lists
-from index.text.words import CJK
+from index.text.words import ASKING_UNSPACED, CJK
 
 _CJK = re.compile(f"[{CJK}]")
 
@@ -47,11 +47,39 @@ class Glossary:
         glossary's order."""
         return list(_english(self, question))
 
+    def respelled(self, question: str) -> str:
+        """``question`` with the forms it holds read as their terms' English, and what a
+        request is made of in Chinese left out: "расскажи о Шуше" -> "расскажи о Shusha",
+        "关于比亚迪的新闻" -> "BYD", "Ilham Aliev" -> "Ilham Aliyev" (where "Aliev" is a form
+        of Aliyev). What a lookup looks for where the words as typed hold nothing (`Engine`).
+        """
+        return _respelled(self, question)
+
 
 @lru_cache(maxsize=512)  # a search and its answer read the same question (0.2-0.8 ms each)
 def _english(glossary: Glossary, question: str) -> tuple[str, ...]:
     question = plain(simplified(question))
     return tuple(english for english, pattern in _patterns(glossary) if pattern.search(question))
+
+
+@lru_cache(maxsize=512)
+def _respelled(glossary: Glossary, question: str) -> str:
+    text = plain(simplified(question))
+    named, spans = [], []
+    for english, pattern in _patterns(glossary):
+        found = [match.span() for match in pattern.finditer(text)]
+        if found:
+            named.append(english)
+            spans += found
+    if not named:
+        return question
+    kept = list(text)
+    for start, end in spans:  # every span read on the question as asked: none read twice
+        kept[start:end] = " " * (end - start)
+    rest = "".join(kept)
+    for asking in ASKING_UNSPACED:
+        rest = rest.replace(asking, " ")
+    return " ".join([*rest.split(), *named])
 
 
 # Compiled on the first question in another language, not when citebot starts: reading the
@@ -63,9 +91,10 @@ def _patterns(glossary: Glossary) -> tuple[tuple[str, re.Pattern[str]], ...]:
 
 
 def _pattern(forms: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(
-        "|".join(_form(plain(simplified(form.strip()))) for form in forms), re.IGNORECASE
-    )
+    """One pattern for a term's forms, the longest tried first: "Konfutsi İnstitut*" reads
+    "Konfutsi İnstitutu" whole, where "Konfutsi*" would leave its second word."""
+    read = sorted((plain(simplified(form.strip())) for form in forms), key=len, reverse=True)
+    return re.compile("|".join(_form(form) for form in read), re.IGNORECASE)
 
 
 def _form(form: str) -> str:

@@ -34,13 +34,30 @@ QUESTION_WORDS = frozenset(
     "a an and are as at be by did do does for from had has have how in is it its of on or "
     "the their this to was were what when where which who why will with".split()
 )
-# Words a request is made of rather than its subject ("tell me about", "any news on"), which
-# keyword lookups leave out ("tell me about BYD" looks up BYD; `index.storage.keywords`).
+# Words a request is made of rather than its subject ("tell me about", "any news on",
+# "расскажи о", "haqqında"), which keyword lookups leave out ("tell me about BYD" looks up
+# BYD; `index.storage.keywords`). Azerbaijani ones with and without its own letters.
 ASKING = (
     SUBJECTLESS
     | QUESTION_WORDS
     | frozenset(
-        "tell me my i please show give find news latest info information anything something "
-        "know say want need".split()
+        " ".join(
+            (
+                "tell me my i please show give find news latest info information anything",
+                "something know say want need",
+                "о об обо про что кто такой такая такое такие где когда как расскажи "
+                "расскажите покажи новости новость последние информация и или во на по со "
+                "это ли",
+                "haqqında haqqinda barədə barede nədir nedir kimdir kim nə ne harada harda "
+                "xəbər xeber xəbərlər xeberler xəbərləri xeberleri son məlumat melumat və ve "
+                "ilə ile",
+            )
+        ).split()
     )
+)
+# The same in Chinese, written without spaces: what is left of a lookup once its names are
+# read ("关于比亚迪的新闻": news about BYD; `index.text.glossary`).
+# Longer ones first: "是什么" goes before "什么" can take its end.
+ASKING_UNSPACED = tuple(
+    "告诉我 是什么 是谁 关于 有关 新闻 消息 最新 介绍 一下 什么 请 的 和 与 及 谁 吗 呢".split()
 )
