@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from index.evaluate import DEPTH, EvalQuestion, first_hit
 from index.search.engine import Engine
 
+E5 = "CITEBOT_MIN_SCORE_MULTILINGUAL"  # e5's threshold, for every question e5 reads
+
 
 @dataclass(frozen=True)
 class Calibration:
@@ -54,14 +56,19 @@ def calibrate(engine: Engine, questions: Sequence[EvalQuestion]) -> list[Calibra
         if sentence is not None:
             current[gate] = engine.settings.min_sentence_score
             (right if q.gold else off).setdefault(gate, []).append(sentence)
-        if not q.gold:
-            off.setdefault(setting, []).append(max((hit.score for hit in hits), default=0.0))
-            continue
-        rank = first_hit((hit.text for hit in hits), q.gold)
-        if rank is None:
-            missed[setting] = missed.get(setting, 0) + 1
-        else:
-            right.setdefault(setting, []).append(hits[rank - 1].score)
+        # An English question is held to e5's threshold too, where e5 ranks beside MiniLM.
+        scored = [(setting, [hit.score for hit in hits])]
+        if hits and all("second" in dict(hit.signals) for hit in hits):
+            current[E5] = engine.settings.min_score_multilingual
+            scored.append((E5, [dict(hit.signals)["second"] for hit in hits]))
+        rank = first_hit((hit.text for hit in hits), q.gold) if q.gold else None
+        for name, scores in scored:
+            if not q.gold:
+                off.setdefault(name, []).append(max(scores, default=0.0))
+            elif rank is None:
+                missed[name] = missed.get(name, 0) + 1
+            else:
+                right.setdefault(name, []).append(scores[rank - 1])
     return [
         Calibration(
             setting,

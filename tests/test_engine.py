@@ -149,6 +149,36 @@ def test_a_lookup_answered_by_its_words_alone_shows_only_the_passages_holding_th
     engine.close()
 
 
+def test_an_english_question_is_held_to_e5s_threshold_too(corpus: Path, tmp_path: Path) -> None:
+    """Where e5 ranks beside MiniLM, a passage clears the threshold only where both find it
+    on the subject ("What is the population of Shanghai?" clears MiniLM's, not e5's)."""
+    from index.calibrate import E5, calibrate
+    from index.evaluate import EvalQuestion
+
+    question = "When did the first container train from Xi'an reach the port?"
+    main, e5 = FakeEmbedder(model_id="fake/main"), FakeEmbedder(model_id="fake/e5")
+    build(settings_for(corpus, tmp_path / "index"), embedder=main, extra=[e5])
+    for e5_threshold, extra, answered in (
+        ("0.2", [e5], True),
+        ("0.99", [e5], False),
+        ("0.99", [], True),
+    ):
+        settings = settings_for(
+            corpus, tmp_path / "index", CITEBOT_MIN_SCORE_MULTILINGUAL=e5_threshold
+        )
+        engine = Engine.open(settings, main, extra)
+        assert bool(engine.search(question)) is answered, (e5_threshold, extra)
+        engine.close()
+    engine = Engine.open(settings_for(corpus, tmp_path / "index"), main, [e5])
+    asked = [
+        EvalQuestion("q1", "en", question, ("Alat",)),
+        EvalQuestion("q2", "en", "Kilimanjaro snow", ()),
+    ]
+    found = {c.setting: c for c in calibrate(engine, asked)}
+    assert len(found[E5].right) == 1 and len(found[E5].off_topic) == 1  # e5's, for English
+    engine.close()
+
+
 def test_search_k_limits_the_number_of_hits(engine: Engine) -> None:
     assert len(engine.rank("Baku China", 2)) == 2
     assert len(engine.rank("Baku China", 50)) == 3  # the whole corpus

@@ -516,6 +516,7 @@ class Engine:
         english = route.first is self.router.main
         weights = fusion_weights(len(route.models), english)
         margin = FOLLOW_MARGIN if english else 0.0
+        e5_threshold = self.settings.min_score_multilingual
         found = []
         for candidate in fuse_scores(self.candidates(text, pool), weights):
             pid, second = candidate.passage_id, candidate.second
@@ -525,6 +526,8 @@ class Engine:
             else:
                 score = candidate.first
                 level = _level(score, route.threshold, margin)
+                if level == CLEARS and second is not None and second < e5_threshold:
+                    level = FOLLOWS  # on the subject for MiniLM, not for e5
             signals = tuple(candidate.signals(weights).items())
             found.append((pid, score, level, signals))
         return found
