@@ -546,14 +546,18 @@ def _feeds_remove(settings: Settings, bot: BotSettings, args: argparse.Namespace
 
 def _feeds_poll(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.feeds import poll
-    from bot.terminal import format_outcome
+    from bot.terminal import format_lacking, format_outcome
     from index.ingest.topic import TopicRule
 
     rule = TopicRule.load(settings.topic_rule)
     with _state(bot) as state:
         outcomes = poll(state.feeds, settings, rule, dry_run=args.dry_run)
+    gaps = _name_gaps(settings) if any(o.prepared for o in outcomes) else None
     for outcome in outcomes:
         print(format_outcome(outcome))
+        lacking = gaps(outcome.prepared.article) if gaps and outcome.prepared else []
+        if lacking:
+            print(format_lacking(lacking))
     taken = [o.prepared for o in outcomes if o.outcome == "taken" and o.prepared]
     if not outcomes:
         print("nothing new")

@@ -108,11 +108,14 @@ def test_topic_rule_that_is_not_a_rule_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_cli_feeds_poll_then_log(local: Settings, site: Site, tmp_path: Path) -> None:
+    glossary = tmp_path / "glossary.yaml"
+    glossary.write_text("terms:\n  Sumgayit: [Сумгаит]\n", encoding="utf-8")
     env = cli_env(
         local,
         CITEBOT_ALLOW_PRIVATE_URLS="1",
         CITEBOT_STATE_DIR=str(tmp_path / "s"),
         CITEBOT_TOPIC_RULE=str(REPO / "corpus" / "topic.yaml"),
+        CITEBOT_GLOSSARY=str(glossary),
     )
 
     def citebot(*args: str) -> subprocess.CompletedProcess[str]:
@@ -129,6 +132,7 @@ def test_cli_feeds_poll_then_log(local: Settings, site: Site, tmp_path: Path) ->
     assert citebot("feeds", "add", f"{site.url}/feed.xml", "--name", "wire").returncode == 0
     dry = citebot("feeds", "poll", "--dry-run")
     assert "taken   wire: China and Azerbaijan sign a solar deal (would be added)" in dry.stdout
+    assert "  names without a glossary entry: Hangzhou (add the ones" in dry.stdout  # as add does
     listed = citebot("feeds", "list").stdout
     assert "wire" in listed and "never polled" in listed
     assert citebot("feeds", "remove", "wire").returncode == 0
