@@ -51,6 +51,7 @@ def glossary_at(folder: Path, text: str = GLOSSARY) -> Path:
         ("Azerbaycanda nece Konfutsi Institutu var?", ["Confucius Institutes"]),
         ("Şi Cinpin", ["Xi Jinping"]),  # a form typed with or without Azerbaijani letters
         ("阿塞拜疆有幾所孔子學院？", ["Confucius Institutes"]),  # in traditional characters
+        ("Kak Si Tszinpin nazval Alieva?", ["Xi Jinping"]),  # Russian in Latin letters
     ],
 )
 def test_a_question_names_the_terms_whose_forms_it_holds(

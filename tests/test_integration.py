@@ -103,6 +103,13 @@ def test_real_corpus_a_question_near_the_subject_gets_nothing(
         engine.close()
 
 
+def test_real_corpus_russian_typed_in_latin_letters_is_read_as_russian(
+    real_engine: Engine,
+) -> None:
+    hits = real_engine.search("Skolko institutov Konfutsiya rabotaet v Azerbaydzhane?")
+    assert hits and "two Confucius Institutes" in hits[0].text
+
+
 def test_real_corpus_answer_cites_the_interview(real_engine: Engine) -> None:
     hits = real_engine.search("When did China send doctors to help Azerbaijan fight the pandemic?")
     assert first_hit((hit.text for hit in hits[:1]), ("In August 2020",)) == 1

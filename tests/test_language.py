@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.text.language import detect, plain, simplified
+from index.text.language import as_written, detect, plain, simplified
 
 
 @pytest.mark.parametrize(
@@ -42,6 +42,9 @@ def test_azerbaijani_typed_without_its_letters_is_told_by_its_words(text: str) -
         "Is CIN3 risk higher with COX inhibitors?",  # abbreviations are not words
         "Does imatinib or bortezomib work better than celecoxib?",  # drugs, not verbs
         "Is the Ki67 index a good marker?",
+        "Are ob/ob mice more anxious on pro-inflammatory diets?",  # not Russian's "ob", "pro"
+        "What did Li Qiang and Aliev say in Baku?",
+        "What does CheY do?",
     ],
 )
 def test_english_with_foreign_names_or_jargon_stays_english(text: str) -> None:
@@ -67,3 +70,23 @@ def test_simplified_reads_traditional_chinese_in_simplified_characters(
     text: str, expected: str
 ) -> None:
     assert simplified(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kto posol Kitaya v Azerbaydzhane?", "Кто посол Китая в Азербайджане?"),
+        (
+            "Pochemu Azerbaydzhan otmenil vizy dlya grazhdan Kitaya?",
+            "Почему Азербайджан отменил визы для граждан Китая?",
+        ),
+        ("Skolko elektrobusov budut vypuskat s BYD?", "Сколко електробусов будут выпускат с BYD?"),
+        ("Kakuyu rol' Aliev otvodit Kitayu?", "Какую роль Алиев отводит Китаю?"),  # ' is ь
+        ("Кто посол Китая?", "Кто посол Китая?"),  # in Cyrillic already
+        ("Who is China's ambassador?", "Who is China's ambassador?"),  # English as it is
+        ("阿塞拜疆有幾所孔子學院？", "阿塞拜疆有几所孔子学院？"),
+    ],
+)
+def test_russian_typed_in_latin_letters_is_read_in_cyrillic(text: str, expected: str) -> None:
+    assert detect(expected) == detect(text)
+    assert as_written(text) == expected

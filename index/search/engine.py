@@ -37,7 +37,7 @@ from index.storage.catalog import Store, StoredPassage
 from index.storage.keywords import lookup_words
 from index.text.chunker import ANSWER_PROMPT, QUESTION_PROMPT, count_words
 from index.text.glossary import Glossary
-from index.text.language import detect, simplified, text_language
+from index.text.language import as_written, detect, text_language
 from index.text.sanitize import clean_text
 from index.text.sentences import passage_sentences
 from index.text.when import TimeFilter, asks_for_news, read_time
@@ -584,8 +584,9 @@ class Engine:
         no multilingual model is installed, a question in another language goes to it, and
         it reads the English of the glossary's terms the question names too (our questions
         in Russian, Azerbaijani and Chinese, hit@1 0.18 -> 0.65; CHANGELOG.md). Chinese in
-        traditional characters is read in simplified ones."""
-        text = simplified(question)
+        traditional characters is read in simplified ones, Russian typed in Latin letters in
+        Cyrillic ones (`as_written`)."""
+        text = as_written(question)
         return self.with_english(text) if model is self.router.main else text
 
     def _rank_fused(

@@ -9,7 +9,8 @@ English words. It is data a maintainer reads and extends as the corpus grows, li
 rule. A form matches whole words, case-insensitively and whether or not Azerbaijani's own
 letters are typed ("Əliyev" matches "Eliyev"); one ending in ``*`` matches every word it
 starts ("Конфуци*": Конфуция, Конфуцию…); forms in Chinese match anywhere, in simplified or
-traditional characters ("孔子学院" matches "孔子學院").
+traditional characters ("孔子学院" matches "孔子學院"), and forms in Cyrillic match Russian
+typed in Latin letters ("Konfutsiya" reads as "Конфуция").
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from index.errors import ConfigError
-from index.text.language import plain, simplified
+from index.text.language import as_written, plain, simplified
 from index.text.names import load_name_lists
 from index.text.words import ASKING_UNSPACED, CJK
 
@@ -58,13 +59,13 @@ class Glossary:
 
 @lru_cache(maxsize=512)  # a search and its answer read the same question (0.2-0.8 ms each)
 def _english(glossary: Glossary, question: str) -> tuple[str, ...]:
-    question = plain(simplified(question))
+    question = plain(as_written(question))
     return tuple(english for english, pattern in _patterns(glossary) if pattern.search(question))
 
 
 @lru_cache(maxsize=512)
 def _respelled(glossary: Glossary, question: str) -> str:
-    text = plain(simplified(question))
+    text = plain(as_written(question))
     named, spans = [], []
     for english, pattern in _patterns(glossary):
         found = [match.span() for match in pattern.finditer(text)]

@@ -41,6 +41,42 @@ _AZERBAIJANI_STEMS = ("azerbaycan", "elaqe", "emekdas", "olke", "sirket", "inves
 # "edecek", "bisirilir", "institutlari", "bilerem" (and "adlandirib", below).
 _AZERBAIJANI_ENDINGS = ("ecek", "acaq", "ilir", "ulur", "lari", "leri", "erem", "aram")
 
+# Words of Russian questions typed in Latin letters ("Kto posol Kitaya v Azerbaydzhane?"),
+# that English (and Azerbaijani) questions don't use: question words, the commonest function
+# words and verbs, the corpus's subjects. Short ones that English texts have too are left
+# out: ob (ob/ob mice), pro, li, ot, eta.
+_RUSSIAN_WORDS = frozenset(
+    " ".join(
+        (
+            "kak kakoy kakoi kakaya kakoe kakie kakuyu kakom kakikh kakim chto shto kto gde",
+            "kogda pochemu zachem skolko kuda otkuda chey chya dlya mezhdu posle cherez bez",
+            "ili eto etot tolko uzhe tozhe takzhe yavlyaetsya byl byla bylo byli budet budut",
+            "mozhno nuzhno kotoryy kotoraya kotorye chtoby iz sredi skazal",
+            "skazala zayavil nazval nazvala rasskazhi novosti posol posla poslom",
+        )
+    ).split()
+)
+# Stems whose every ending is Russian ("Kitaya", "Azerbaydzhane", "sotrudnichestvo").
+_RUSSIAN_STEMS = tuple(
+    "kita azerbaydzh azerbajdzh azerbaidzh sotrudnichestv otnoshen rossi uchast tszin "
+    "aliev".split()
+)
+# Endings of Russian adjectives, nouns and verbs that English words of five letters or more
+# lack ("kitayskogo", "kompaniy", "investitsiyam", "rabotayut").
+_RUSSIAN_ENDINGS = tuple(
+    "ogo ykh skiy skaya skoe skie uyu tsiya tsii tsiyu stvo stva yut aniy eniy iyam iyakh "
+    "yami".split()
+)
+# Russian letters as they are typed in Latin ones, the longest first; "y" and "'" by context.
+_CYRILLIC_OF = (
+    *zip(
+        "shch zh kh ts ch sh yu ya yo ye x".split(), "щ ж х ц ч ш ю я ё е кс".split(), strict=True
+    ),
+    *zip("abvgdezijklmnoprstufhcwq", "абвгдезийклмнопрстуфхцвк", strict=True),
+)
+_VOWELS = "аеёиоуыэюя"
+_LATIN_WORD = re.compile(r"[A-Za-z']+")
+
 LANGUAGES = ("en", "ru", "az", "zh")
 
 
@@ -51,14 +87,53 @@ def detect(text: str) -> str:
     Cyrillic is taken as Russian: Azerbaijani has been written in Latin script since 1991.
     Without ə, Azerbaijani is told by its words (in plain letters): two of them make it, or
     one with another of its letters, so that an English question naming Erdoğan stays English.
+    Russian typed in Latin letters is told by its words too: two of them, and more than
+    Azerbaijani's.
     """
     if _CJK.search(text):
         return "zh"
     if _CYRILLIC.search(text):
         return "ru"
-    if _SCHWA.search(text) or _azerbaijani_words(text) + bool(_AZERBAIJANI.search(text)) >= 2:
+    azerbaijani = _azerbaijani_words(text) + bool(_AZERBAIJANI.search(text))
+    if _SCHWA.search(text):
         return "az"
-    return "en"
+    russian = _count(text, _russian)
+    if russian >= 2 and russian > azerbaijani:
+        return "ru"
+    return "az" if azerbaijani >= 2 else "en"
+
+
+@lru_cache(maxsize=1024)
+def as_written(text: str) -> str:
+    """``text`` in the script its language is written in, as the models and the glossary read
+    it: Chinese in simplified characters (`simplified`), and Russian typed in Latin letters
+    in Cyrillic ones ("Kto posol Kitaya?" -> "Кто посол Китая?"; soft signs, never typed,
+    stay lost). Other text as it is."""
+    if _CJK.search(text) or _CYRILLIC.search(text) or detect(text) != "ru":
+        return simplified(text)
+    return _LATIN_WORD.sub(lambda word: _in_cyrillic(word.group()), text)
+
+
+def _in_cyrillic(word: str) -> str:
+    if len(word) > 1 and word.isupper():  # an abbreviation: BYD, COP
+        return word
+    lower, out, at = word.lower(), list[str](), 0
+    while at < len(lower):
+        if lower[at] == "y" and not lower.startswith(("yu", "ya", "yo", "ye"), at):
+            out.append("й" if out and out[-1] in _VOWELS else "ы")
+            at += 1
+            continue
+        if lower[at] == "'":
+            out.append("ь")
+            at += 1
+            continue
+        latin, cyrillic = next(
+            ((a, b) for a, b in _CYRILLIC_OF if lower.startswith(a, at)), (lower[at], lower[at])
+        )
+        out.append(cyrillic)
+        at += len(latin)
+    found = "".join(out)
+    return found[:1].upper() + found[1:] if word[0].isupper() else found
 
 
 def plain(text: str) -> str:
@@ -87,8 +162,21 @@ def _to_simplified() -> Callable[[str], str]:
 
 def _azerbaijani_words(text: str) -> int:
     """How many words of ``text`` are Azerbaijani's, leaving out abbreviations (CIN, COX)."""
-    words = (w.lower() for w in _WORD.findall(plain(text)) if not w.isupper())
-    return sum(map(_azerbaijani, words))
+    return _count(plain(text), _azerbaijani)
+
+
+def _count(text: str, belongs: Callable[[str], bool]) -> int:
+    """How many words of ``text`` ``belongs`` says are a language's, leaving out
+    abbreviations (CIN, COX)."""
+    return sum(belongs(w.lower()) for w in _WORD.findall(text) if not w.isupper())
+
+
+def _russian(word: str) -> bool:
+    return (
+        word in _RUSSIAN_WORDS
+        or word.startswith(_RUSSIAN_STEMS)
+        or (len(word) >= 5 and word.endswith(_RUSSIAN_ENDINGS))
+    )
 
 
 def _azerbaijani(word: str) -> bool:
