@@ -76,6 +76,7 @@ def settings_for(corpus_dir: Path, index_dir: Path, **env: str) -> Settings:
         "CITEBOT_INDEX_DIR": str(index_dir),
         "CITEBOT_MODELS_DIR": str(MODELS_DIR),
         "CITEBOT_MIN_SCORE": "0.2",  # the fake model's bag-of-words cosines run lower
+        "CITEBOT_MIN_SCORE_MULTILINGUAL": "0.2",  # a fake e5's too
         "CITEBOT_MIN_SENTENCE_SCORE": "0.2",
         "CITEBOT_GLOSSARY": "off",  # the fake corpora are not the real one's subjects
         **env,
