@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from index.evaluate import DEPTH, EvalQuestion, first_hit
 from index.search.engine import Engine
 
-E5 = "CITEBOT_MIN_SCORE_MULTILINGUAL"  # e5's threshold, for every question e5 reads
+E5_ENGLISH = "CITEBOT_MIN_SCORE_E5_ENGLISH"  # e5's threshold for English questions
 
 
 @dataclass(frozen=True)
@@ -56,11 +56,11 @@ def calibrate(engine: Engine, questions: Sequence[EvalQuestion]) -> list[Calibra
         if sentence is not None:
             current[gate] = engine.settings.min_sentence_score
             (right if q.gold else off).setdefault(gate, []).append(sentence)
-        # An English question is held to e5's threshold too, where e5 ranks beside MiniLM.
+        # An English question is held to e5's cosine too, where e5 ranks beside MiniLM.
         scored = [(setting, [hit.score for hit in hits])]
         if hits and all("second" in dict(hit.signals) for hit in hits):
-            current[E5] = engine.settings.min_score_multilingual
-            scored.append((E5, [dict(hit.signals)["second"] for hit in hits]))
+            current[E5_ENGLISH] = engine.settings.min_score_e5_english
+            scored.append((E5_ENGLISH, [dict(hit.signals)["second"] for hit in hits]))
         rank = first_hit((hit.text for hit in hits), q.gold) if q.gold else None
         for name, scores in scored:
             if not q.gold:

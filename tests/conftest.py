@@ -77,6 +77,7 @@ def settings_for(corpus_dir: Path, index_dir: Path, **env: str) -> Settings:
         "CITEBOT_MODELS_DIR": str(MODELS_DIR),
         "CITEBOT_MIN_SCORE": "0.2",  # the fake model's bag-of-words cosines run lower
         "CITEBOT_MIN_SCORE_MULTILINGUAL": "0.2",  # a fake e5's too
+        "CITEBOT_MIN_SCORE_E5_ENGLISH": "0.2",
         "CITEBOT_MIN_SENTENCE_SCORE": "0.2",
         "CITEBOT_GLOSSARY": "off",  # the fake corpora are not the real one's subjects
         **env,

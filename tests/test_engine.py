@@ -152,7 +152,7 @@ def test_a_lookup_answered_by_its_words_alone_shows_only_the_passages_holding_th
 def test_an_english_question_is_held_to_e5s_threshold_too(corpus: Path, tmp_path: Path) -> None:
     """Where e5 ranks beside MiniLM, a passage clears the threshold only where both find it
     on the subject ("What is the population of Shanghai?" clears MiniLM's, not e5's)."""
-    from index.calibrate import E5, calibrate
+    from index.calibrate import E5_ENGLISH, calibrate
     from index.evaluate import EvalQuestion
 
     question = "When did the first container train from Xi'an reach the port?"
@@ -164,7 +164,7 @@ def test_an_english_question_is_held_to_e5s_threshold_too(corpus: Path, tmp_path
         ("0.99", [], True),
     ):
         settings = settings_for(
-            corpus, tmp_path / "index", CITEBOT_MIN_SCORE_MULTILINGUAL=e5_threshold
+            corpus, tmp_path / "index", CITEBOT_MIN_SCORE_E5_ENGLISH=e5_threshold
         )
         engine = Engine.open(settings, main, extra)
         assert bool(engine.search(question)) is answered, (e5_threshold, extra)
@@ -175,7 +175,8 @@ def test_an_english_question_is_held_to_e5s_threshold_too(corpus: Path, tmp_path
         EvalQuestion("q2", "en", "Kilimanjaro snow", ()),
     ]
     found = {c.setting: c for c in calibrate(engine, asked)}
-    assert len(found[E5].right) == 1 and len(found[E5].off_topic) == 1  # e5's, for English
+    english = found[E5_ENGLISH]
+    assert len(english.right) == 1 and len(english.off_topic) == 1  # e5's cosines, for English
     engine.close()
 
 
