@@ -134,7 +134,7 @@ def test_cli_calibrate_prints_each_threshold_now_and_suggested(real_index: Setti
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     row = next(line for line in lines if line.startswith("CITEBOT_MIN_SCORE "))
-    assert row.split()[1:4] == ["25", "9", "0.300"]  # in-scope, off-topic, the current value
+    assert row.split()[1:4] == ["25", "10", "0.300"]  # in-scope, off-topic, the current value
     assert any(line.strip().startswith("suggested") for line in lines)
     assert "highest off-topic score" in done.stdout
 
