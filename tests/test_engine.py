@@ -92,15 +92,22 @@ def test_search_shows_passages_near_the_threshold_once_one_clears_it(
 def test_a_lookup_of_a_few_words_finds_the_passages_holding_them_all(
     corpus: Path, tmp_path: Path, fake: FakeEmbedder, question: str, articles: list[str]
 ) -> None:
-    # Thresholds no cosine reaches: only a lookup answers.
+    assert _looked_up(corpus, tmp_path, fake, question) == articles
+
+
+def _looked_up(
+    corpus: Path, tmp_path: Path, fake: FakeEmbedder, question: str, **env: str
+) -> list[str]:
+    """The articles of the passages ``question`` finds where no cosine reaches the thresholds:
+    only a lookup answers."""
     strict = {"CITEBOT_MIN_SCORE": "0.95", "CITEBOT_MIN_SENTENCE_SCORE": "0.99"}
-    settings = settings_for(corpus, tmp_path / "index", **strict)
+    settings = settings_for(corpus, tmp_path / "index", **strict, **env)
     build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)
     hits = engine.search(question)
-    assert [hit.article.id for hit in hits] == articles
-    assert all(dict(hit.signals)["all_words"] == 1.0 for hit in hits)
     engine.close()
+    assert all(dict(hit.signals)["all_words"] == 1.0 for hit in hits)
+    return [hit.article.id for hit in hits]
 
 
 @pytest.mark.parametrize(
@@ -120,14 +127,8 @@ def test_a_lookup_in_another_language_reads_its_names_through_the_glossary(
 ) -> None:
     glossary = tmp_path / "glossary.yaml"
     glossary.write_text("terms:\n  Alat: [Алят*, Ələt*, Alyat, 阿拉特]\n", encoding="utf-8")
-    strict = {"CITEBOT_MIN_SCORE": "0.95", "CITEBOT_MIN_SENTENCE_SCORE": "0.99"}
-    settings = settings_for(corpus, tmp_path / "index", CITEBOT_GLOSSARY=str(glossary), **strict)
-    build(settings, embedder=fake)
-    engine = Engine.open(settings, embedder=fake)
-    hits = engine.search(question)
-    assert [hit.article.id for hit in hits] == articles
-    assert all(dict(hit.signals)["all_words"] == 1.0 for hit in hits)
-    engine.close()
+    found = _looked_up(corpus, tmp_path, fake, question, CITEBOT_GLOSSARY=str(glossary))
+    assert found == articles
 
 
 def test_a_lookup_answered_by_its_words_alone_shows_only_the_passages_holding_them(

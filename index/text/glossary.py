@@ -75,7 +75,7 @@ def _respelled(glossary: Glossary, question: str) -> str:
     if not named:
         return question
     kept = list(text)
-    for start, end in spans:  # every span read on the question as asked: none read twice
+    for start, end in spans:  # all found in the question itself, so none in a term's English
         kept[start:end] = " " * (end - start)
     rest = "".join(kept)
     for asking in ASKING_UNSPACED:

@@ -94,9 +94,9 @@ def detect(text: str) -> str:
         return "zh"
     if _CYRILLIC.search(text):
         return "ru"
-    azerbaijani = _azerbaijani_words(text) + bool(_AZERBAIJANI.search(text))
     if _SCHWA.search(text):
         return "az"
+    azerbaijani = _azerbaijani_words(text) + bool(_AZERBAIJANI.search(text))
     russian = _count(text, _russian)
     if russian >= 2 and russian > azerbaijani:
         return "ru"
