@@ -82,7 +82,8 @@ def buttons(message: dict[str, Any]) -> dict[str, str]:
 def world(tmp_path_factory: pytest.TempPathFactory, real_model: Embedder) -> Iterator[World]:
     root = tmp_path_factory.mktemp("bot")
     shutil.copytree(REAL_CORPUS, root / "corpus")
-    settings = settings_for(root / "corpus", root / "index")
+    glossary = str(REAL_CORPUS.parent / "glossary.yaml")  # as deployed
+    settings = settings_for(root / "corpus", root / "index", CITEBOT_GLOSSARY=glossary)
     build(settings, embedder=real_model)
     api = FakeBotAPI().start()
     log = root / "bot.log"
@@ -179,6 +180,8 @@ def test_bot_buttons_more_context_article_and_feedback(world: World) -> None:
 def test_bot_answers_a_lookup_and_a_request_for_news(world: World) -> None:
     (lookup,) = world.ask(USER, "BYD")  # a name alone: too thin for any cosine
     assert "China’s BYD" in lookup["text"]
+    (shusha,) = world.ask(USER, "Шуша")  # in Russian: the glossary reads it as Shusha
+    assert "Shusha" in shusha["text"]
     (news,) = world.ask(USER, "Что нового?")  # "what's new?": the newest articles
     assert news["text"].startswith("Сначала новые:")
     assert "Azeri Observer" in news["text"] and "OC Media" in news["text"]
