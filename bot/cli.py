@@ -444,7 +444,7 @@ def _run(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
 
 
 def _add(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
-    from bot.terminal import format_draft, format_lacking
+    from bot.terminal import format_draft
     from index.ingest.add import duplicate_of, prepare, write
 
     failed, written = 0, []
@@ -465,9 +465,7 @@ def _add(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
             path = write(prepared, settings)
             written.append(prepared)
             print(format_draft(prepared, f"added {path.name}"))
-        lacking = gaps(prepared.article) if gaps else []
-        if lacking:
-            print(format_lacking(lacking))
+        _print_gaps(gaps, prepared.article)
     if written and not args.no_build:
         _build_added(settings, written)
     return EXIT_ERROR if failed else 0
@@ -488,6 +486,15 @@ def _name_gaps(settings: Settings) -> Callable[[Article], list[Name]] | None:
         print(f"citebot: warning: {error}", file=sys.stderr)
         return None
     return lambda article: proper_names.unglossed([article], glossary, subject)
+
+
+def _print_gaps(gaps: Callable[[Article], list[Name]] | None, article: Article) -> None:
+    """Say the names ``article`` brings that the glossary lacks, if any (`_name_gaps`)."""
+    from bot.terminal import format_lacking
+
+    lacking = gaps(article) if gaps else []
+    if lacking:
+        print(format_lacking(lacking))
 
 
 def _build_added(settings: Settings, written: list[Prepared]) -> None:
@@ -546,7 +553,7 @@ def _feeds_remove(settings: Settings, bot: BotSettings, args: argparse.Namespace
 
 def _feeds_poll(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.feeds import poll
-    from bot.terminal import format_lacking, format_outcome
+    from bot.terminal import format_outcome
     from index.ingest.topic import TopicRule
 
     rule = TopicRule.load(settings.topic_rule)
@@ -555,9 +562,8 @@ def _feeds_poll(settings: Settings, bot: BotSettings, args: argparse.Namespace) 
     gaps = _name_gaps(settings) if any(o.prepared for o in outcomes) else None
     for outcome in outcomes:
         print(format_outcome(outcome))
-        lacking = gaps(outcome.prepared.article) if gaps and outcome.prepared else []
-        if lacking:
-            print(format_lacking(lacking))
+        if outcome.prepared:
+            _print_gaps(gaps, outcome.prepared.article)
     taken = [o.prepared for o in outcomes if o.outcome == "taken" and o.prepared]
     if not outcomes:
         print("nothing new")

@@ -96,7 +96,7 @@ def detect(text: str) -> str:
         return "ru"
     if _SCHWA.search(text):
         return "az"
-    azerbaijani = _azerbaijani_words(text) + bool(_AZERBAIJANI.search(text))
+    azerbaijani = _count(plain(text), _azerbaijani) + bool(_AZERBAIJANI.search(text))
     russian = _count(text, _russian)
     if russian >= 2 and russian > azerbaijani:
         return "ru"
@@ -158,11 +158,6 @@ def _to_simplified() -> Callable[[str], str]:
     converter.convert("")  # it loads its tables on first use, and a thread may share it then
     convert: Callable[[str], str] = converter.convert
     return convert
-
-
-def _azerbaijani_words(text: str) -> int:
-    """How many words of ``text`` are Azerbaijani's, leaving out abbreviations (CIN, COX)."""
-    return _count(plain(text), _azerbaijani)
 
 
 def _count(text: str, belongs: Callable[[str], bool]) -> int:
