@@ -11,7 +11,9 @@ from bot.render import answer_line
 from bot.terminal import Style, format_answer
 from index.indexer.builder import build
 from index.records import Answer
-from index.search.engine import Engine, _asks
+from index.search.engine import Engine
+from index.text.answers import asks, gives, wanted
+from index.text.language import as_written
 from tests.conftest import settings_for, write_article
 from tests.fakebotapi import parse_html
 from tests.fakes import FakeEmbedder
@@ -70,8 +72,88 @@ def test_an_interviewers_question_is_never_the_answer(tmp_path: Path) -> None:
     answer = engine.ask("How did trade between China and Azerbaijan change in 2020?")
     assert answer.line is not None
     assert answer.line.text.startswith("Trade between China and Azerbaijan rose")  # no "A.:"
-    assert _asks("Q.: How did trade change?") and _asks("Why «this»?”") and _asks("为什么？")
-    assert not _asks("Trade rose.") and not _asks("A.: Yes.")
+    assert asks("Q.: How did trade change?") and asks("Why «this»?”") and asks("为什么？")
+    assert not asks("Trade rose.") and not asks("A.: Yes.")
+
+
+GROWTH = """---
+title: Freight through Azerbaijan
+source: Example Wire
+published: 2021-01-10
+---
+
+The reporter then asked the ambassador how freight trains between China and Azerbaijan
+grew during the pandemic.
+
+Freight trains between China and Azerbaijan grew strongly during the pandemic, the
+ambassador said. Freight trains between China and Azerbaijan grew by 64% in 2020.
+"""
+
+
+def test_a_reporters_question_and_a_sentence_without_the_figure_asked_for_are_not_the_line(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "growth.md", GROWTH)
+    engine = engine_over(corpus, tmp_path, CITEBOT_MIN_LINE_SCORE="0.1", CITEBOT_MIN_WORDS="40")
+    # Without the rule, each question below quotes the reporter's question: it shares the
+    # most words with them.
+    closest = "Freight trains between China and Azerbaijan grew strongly during the pandemic"
+    line = engine.ask(
+        "Did freight trains between China and Azerbaijan grow during the pandemic?"
+    ).line
+    assert line is not None and line.text.startswith(closest)
+    figure = "Freight trains between China and Azerbaijan grew by 64% in 2020."
+    how_fast = "How fast did freight trains between China and Azerbaijan grow during the pandemic?"
+    line = engine.ask(how_fast).line
+    assert line is not None and line.text == figure
+    # Russian typed in Latin letters is read as Russian: "skolko" asks for an amount.
+    assert wanted(as_written("Skolko poezdov proshlo cherez Azerbaydzhan?")) == "amount"
+
+
+def test_what_a_question_asks_for_and_what_a_sentence_gives() -> None:
+    amounts = [
+        "How many buses a year?",
+        "Сколько автобусов?",
+        "Neçə avtobus?",
+        "多少辆巴士？",
+        "What share of imports is oil?",
+        "Nə qədər enerji?",
+    ]
+    times = [
+        "When did Aliyev visit Beijing?",
+        "А когда он был в Пекине?",
+        "Əliyev nə vaxt Pekinə gedib?",
+        "他什么时候访问北京？",
+        "In which year? What year?",
+    ]
+    anything = [
+        "Who is the ambassador?",
+        "What did he say when he landed?",
+        "Что сказал Алиев, когда приехал?",
+        "阿塞拜疆有很多大学吗？",
+        "Why visas?",
+    ]
+    assert [wanted(q) for q in amounts] == ["amount"] * len(amounts)
+    assert [wanted(q) for q in times] == ["time"] * len(times)
+    assert [wanted(q) for q in anything] == [None] * len(anything)
+    assert gives("It grew by 64%.", "amount") and gives("Five hundred buses.", "amount")
+    assert gives("Вдвое больше.", "amount") and gives("在2020年增长。", "amount")
+    assert not gives("It survived COVID-19 and the G20.", "amount")
+    assert not gives("Trade rose sharply.", "amount") and gives("Trade rose sharply.", None)
+    assert gives("He will visit later this year.", "time") and gives("On 22 April.", "time")
+    assert not gives("He praised the ties.", "time")
+
+
+def test_a_question_a_reporter_is_told_to_have_asked_restates() -> None:
+    assert asks("The reporter then asked Aliyev what he would tell his late father.")
+    assert asks("The interviewer then asked Aliyev about his rapport with Xi.")
+    assert asks("Журналист затем спросил Алиева о чае.")
+    # Told together with what was answered, or opening on "Asked…", it answers.
+    assert not asks("Asked what the partnership would bring, Aliyev praised the ties.")
+    assert not asks("When asked about tea, Aliyev laughed and said he loved it.")
+    assert not asks("The reporter asked about tea and Aliyev said he loved it.")
+    assert not asks("Aliyev praised the ties.")
 
 
 def test_the_line_is_quoted_in_html_that_survives_anything(corpus: Path, tmp_path: Path) -> None:

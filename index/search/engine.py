@@ -35,7 +35,8 @@ from index.settings import Settings
 from index.storage import faiss_index, layout
 from index.storage.catalog import Store, StoredPassage
 from index.storage.keywords import lookup_words
-from index.text.chunker import ANSWER_PROMPT, QUESTION_PROMPT, count_words
+from index.text import answers
+from index.text.chunker import ANSWER_PROMPT, count_words
 from index.text.glossary import Glossary
 from index.text.language import as_written, detect, text_language
 from index.text.sanitize import clean_text
@@ -262,15 +263,18 @@ class Engine:
     def answer_line(self, question: str, hits: Sequence[Hit]) -> Line | None:
         """The sentence of the first hit closest in meaning to the question, to quote above
         the cards, where its cosine clears the line's own threshold (higher than the
-        passages': a sentence shown alone must answer, not just be on the subject). Questions
-        in the text (an interviewer's) are never quoted: they restate, not answer."""
+        passages': a sentence shown alone must answer, not just be on the subject). Only a
+        sentence that can answer is quoted (`index.text.answers`): never a question in the
+        text (an interviewer's, or one a reporter is told to have asked), which restates;
+        and for a question asking how many or when, only one that gives a figure or a time."""
         text = clean_question(question, self.settings.max_question_chars)
+        kind = answers.wanted(as_written(text))
         top = list(hits[:LINE_FROM])
         found: Line | None = None
         for hit, (spans, cosines) in zip(top, self._sentence_scores(text, top), strict=True):
             for (start, end), cosine in zip(spans, cosines.tolist() if spans else [], strict=True):
                 sentence = hit.text[start:end].strip()
-                if _asks(sentence):  # an interviewer's question restates, never answers
+                if answers.asks(sentence) or not answers.gives(sentence, kind):
                     continue
                 sentence = ANSWER_PROMPT.sub("", sentence, count=1)  # "A.: In…" → "In…"
                 if found is None or cosine > found.score:
@@ -714,12 +718,6 @@ def clean_question(question: str, max_chars: int) -> str:
             "ask a shorter question (CITEBOT_MAX_QUESTION_CHARS sets the limit)"
         )
     return text
-
-
-def _asks(sentence: str) -> bool:
-    """Whether a sentence is a question (an interviewer's, say) rather than a statement."""
-    asked = sentence.rstrip("\"'”’») ").endswith(("?", "？"))
-    return asked or QUESTION_PROMPT.match(sentence) is not None
 
 
 def _stored_sentences(

@@ -1,0 +1,113 @@
+"""Which sentences can stand alone as the answer to a question (the one-line answer).
+
+Not a question: neither an interviewer's ("Q.: How did trade change?") nor one a reporter is
+said to have asked ("The reporter then asked Aliyev what he would tell his father"). Both
+restate what was asked, in the words that were asked, so they come close in meaning to the
+question while answering nothing.
+
+And for a question that asks for an amount ("how many", "сколько", "neçə", "多少") or a time
+("when", "когда", "nə vaxt", "什么时候"), one that gives an amount or a time: "Trade rose
+sharply" is close in meaning to "How fast did trade grow?", yet only "Trade grew by 64%"
+answers it. This is read from words, so it is lenient: any number or time word will do.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from index.text.chunker import QUESTION_PROMPT
+
+Wanted = Literal["amount", "time"]
+
+# What a question asks for. "When" counts only where it opens the question ("What did he
+# say when he landed?" asks for what he said); Russian "когда" only where no comma puts it
+# in a clause of its own.
+_ASKS_TIME = re.compile(
+    r"^\W*(?:and |so |but |since |until )?when\b|\b(?:what|which) (?:year|month|day|date)\b"
+    r"|(?<![,;:])(?<![,;:] )\bкогда\b|\bв каком году\b|\bс каких пор\b|\bкакого числа\b"
+    r"|\bn[əe] (?:vaxt|zaman)\b|\bha[çc]an\b|\bhans[ıi] (?:il|tarix|ay)"
+    r"|什么时候|何时|哪一?年|几时|哪天|什么时间",
+    re.IGNORECASE,
+)
+# Russian typed in Latin letters comes without soft signs (`as_written`): "сколко".
+_ASKS_AMOUNT = re.compile(
+    r"\bhow (?:many|much|fast|long|big|large|often|old|high)\b"
+    r"|\bwhat (?:share|percentage|percent|proportion|fraction|number|amount)\b"
+    r"|\bскол(?:ь)?к|\bкак(?:ую|ая|ой|ова) (?:долю|доля|процент)|\bнаскол(?:ь)?ко\b"
+    r"|\bneç[əe]\b|\bn[əe] q[əe]d[əe]r\b"
+    r"|多少|几(?!乎|内亚)|(?<![很许])多(?:大|快|长|久|高|远)(?!程度)|比例",
+    re.IGNORECASE,
+)
+
+# What a sentence gives. A figure that stands on its own: "COVID-19" and "G20" hold digits
+# but no amount.
+_FIGURE = r"(?<![A-Za-zА-Яа-яЁё0-9\-])\d"
+_GIVES_AMOUNT = re.compile(
+    _FIGURE + r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty"
+    r"|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?"
+    r"|trillions?|half|twice|double[ds]?|tripled?|dozens?|quarter|third)\b"
+    r"|\b(?:од(?:ин|на|но)|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять|сто"
+    r"|тысяч|миллион|миллиард|половин|вдвое|втрое|дважды)"
+    r"|\b(?:iki|üç|dörd|beş|altı|yeddi|səkkiz|doqquz|iyirmi|otuz|qırx|əlli|yüz|milyon"
+    r"|milyard|yarı)"
+    r"|[零〇一二三四五六七八九十百千万亿两半]",
+    re.IGNORECASE,
+)
+_GIVES_TIME = re.compile(
+    _FIGURE + r"|\b(?:january|february|march|april|may|june|july|august|september|october"
+    r"|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|yesterday|today|tomorrow|tonight|ago|last|next|later|earlier|recently|soon|now"
+    r"|early|late|since|until|spring|summer|autumn|winter|week|month|year|decade|century)\b"
+    r"|\b(?:январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|ноябр|декабр"
+    r"|вчера|сегодня|завтра|назад|прошл|следующ|недавно|скоро|позже|ранее|сейчас|год|месяц"
+    r"|недел|весн|лет|осен|зим)"
+    r"|\b(?:yanvar|fevral|mart|aprel|may|iyun|iyul|avqust|sentyabr|oktyabr|noyabr|dekabr"
+    r"|dünən|bu gün|sabah|əvvəl|keçən|gələn|həftə|payız|qış|il(?:d[əe]|i|in)?\b|ay(?:d[ae]|ı)?\b)"
+    r"|[年月日天周今昨明前后春夏秋冬]|星期|最近",
+    re.IGNORECASE,
+)
+# A reporter's question told rather than quoted: "The interviewer then asked Aliyev about
+# his rapport with Xi". A sentence opening with "Asked about…, Aliyev said…" answers.
+_REPORTED_QUESTION = re.compile(
+    r"^\W*(?!(?:when|if|once|as|after) )(?:the |a |an )?[\w’'.-]+(?: [\w’'.-]+){0,3}"
+    r" (?:then |also |later |first |next |again )?(?:asked|asks|wanted to know|inquired)\b"
+    r"|^\W*[\w’'.-]+(?: [\w’'.-]+){0,3} (?:затем |также |потом )?(?:спросил|поинтересовал)"
+    r"|^\W*[\w’'.-]+(?: [\w’'.-]+){0,3} (?:sonra |həmçinin )?soruş",
+    re.IGNORECASE,
+)
+_ANSWERED = re.compile(
+    r"\b(?:said|says|replied|answered|responded|noted|stressed|added|explained)\b"
+    r"|\b(?:сказал|ответил|отметил|заявил|подчеркнул)|\b(?:dedi|bildirib|qeyd edib|cavab)",
+    re.IGNORECASE,
+)
+
+
+def asks(sentence: str) -> bool:
+    """Whether a sentence is a question rather than a statement: it ends in a question mark,
+    opens with an interview's question marker, or tells that someone asked (and not what
+    was answered)."""
+    if sentence.rstrip("\"'”’») ").endswith(("?", "？")):
+        return True
+    if QUESTION_PROMPT.match(sentence):
+        return True
+    return bool(_REPORTED_QUESTION.match(sentence)) and not _ANSWERED.search(sentence)
+
+
+def wanted(question: str) -> Wanted | None:
+    """What ``question`` asks for where words tell: a time, an amount; else None (anything
+    on the subject may answer)."""
+    if _ASKS_TIME.search(question):
+        return "time"
+    if _ASKS_AMOUNT.search(question):
+        return "amount"
+    return None
+
+
+def gives(sentence: str, kind: Wanted | None) -> bool:
+    """Whether ``sentence`` gives what a question asking for ``kind`` wants."""
+    if kind == "amount":
+        return _GIVES_AMOUNT.search(sentence) is not None
+    if kind == "time":
+        return _GIVES_TIME.search(sentence) is not None
+    return True
