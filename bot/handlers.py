@@ -228,7 +228,12 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
         user.id if user else None, message.chat_id, question.strip(), bool(found.hits), ms
     )
     if not found.hits:
-        await send(message, words["nothing_found"].format(outlets=await shared.outlets()))
+        nothing = words["nothing_found"].format(outlets=await shared.outlets())
+        names = await shared.unmentioned(question)
+        if names:
+            named = texts.either([html.escape(name) for name in names], words["or"])
+            nothing = f"{words['unmentioned'].format(names=named)} {nothing}"
+        await send(message, nothing)
         return
     await _send_cards(message, shared, question, found, 1, question_id)
 

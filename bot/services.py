@@ -102,6 +102,14 @@ class Services:
             return Found(await self.search(rest, k), when, True)
         return Found(hits, when, False)
 
+    async def unmentioned(self, question: str) -> tuple[str, ...]:
+        """The names ``question`` asks about that no article mentions (`Engine.unmentioned`):
+        what a reply with nothing found says it lacks."""
+        rest, _ = read_time(
+            clean_question(question, self.settings.max_question_chars), self.today()
+        )
+        return await asyncio.to_thread(self.engine.unmentioned, rest)
+
     async def years(self) -> list[int]:
         """The years of the newest dated articles, newest first: what an answer can narrow to."""
         found = {int(a.published[:4]) for a in await self.articles() if a.published}

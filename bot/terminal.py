@@ -9,6 +9,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from bot.texts import either
 from index.calibrate import Calibration
 from index.evaluate import EvalReport
 from index.indexer.builder import BuildReport, IndexStatus
@@ -52,6 +53,9 @@ def format_answer(answer: Answer, style: Style) -> str:
     """Each hit as a quoted passage under its citation, below how the question's dates were
     read; a plain notice when there is none."""
     if not answer.answered:
+        if answer.unmentioned:
+            named = either([clean_text(name) for name in answer.unmentioned], "or")
+            return f"None of the articles mentions {named}. {NOTHING_FOUND}"
         return NOTHING_FOUND
     said = when_said(answer)
     hits = "\n\n".join(format_hit(hit, style) for hit in answer.hits)

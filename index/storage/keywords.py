@@ -16,6 +16,7 @@ class KeywordSearch:
         self._db = db
         self._common: dict[str, bool] = {}  # word -> in half the passages or more
         self._passage_count: int | None = None  # for `_is_common`, counted once
+        self._vocabulary = False  # its words' table (FTS5's vocabulary), made on first use
 
     def search(self, query: str, limit: int) -> list[tuple[int, float]]:
         """(passage id, BM25 score) for passages sharing words with ``query``, best first.
@@ -55,6 +56,63 @@ class KeywordSearch:
         )
         return {int(row[0]) for row in rows}
 
+    def mentions(self, name: str) -> bool:
+        """Whether a passage holds a word of ``name`` as BM25 reads words (stemmed, case and
+        diacritics ignored), a word starting with it ("COP" of "COP 29" in "COP29"), the
+        words it is an acronym of ("NAM"), or a word a letter or two from it, as a
+        misspelling is ("Aliyv", "Azerbajan"). Letters alone and figures alone tell nothing:
+        a name of nothing else counts as mentioned."""
+        words = [w for w in WORD.findall(name) if len(w) > 1 and not w.isdigit()]
+        return not words or any(
+            self._holds(w) or self._spelled_out(w) or self._near(w) for w in words
+        )
+
+    def _spelled_out(self, word: str) -> bool:
+        """Whether ``word`` is an acronym of words a passage holds in a row: "NAM" of
+        "Non-Aligned Movement", "CCP" of "Chinese Communist Party". Of three letters or more:
+        two words in a row starting "e" and "u" are in any text."""
+        if not (3 <= len(word) <= 6 and word.isupper() and word.isalpha()):
+            return False
+        phrase = " + ".join(f"{_quoted(letter.lower())} *" for letter in word)
+        row = self._db.execute(
+            "SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? LIMIT 1", (phrase,)
+        ).fetchone()
+        return row is not None
+
+    def _holds(self, word: str) -> bool:
+        """Whether a passage holds ``word``, or of three letters or more, a word it starts
+        (two would be "un" of "unusual")."""
+        query = _quoted(word) + (" *" if len(word) >= 3 else "")
+        row = self._db.execute(
+            "SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? LIMIT 1", (query,)
+        ).fetchone()
+        return row is not None
+
+    def _near(self, word: str) -> bool:
+        """Whether a word of the passages (a stem, as FTS5 keeps them) is one edit from
+        ``word`` (two from a word of eight letters or more). Only words sharing its first two
+        letters are compared, a few hundred even in a large corpus; a misspelling seldom
+        starts wrong."""
+        typed = word.casefold()
+        most = 2 if len(typed) >= 8 else 1 if len(typed) >= 5 else 0
+        if not most:
+            return False
+        if not self._vocabulary:
+            self._db.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.passages_vocab "
+                "USING fts5vocab('main', 'passages_fts', 'row')"
+            )
+            self._vocabulary = True
+        start = typed[:2]
+        rows = self._db.execute(
+            "SELECT term FROM temp.passages_vocab WHERE term >= ? AND term < ?",
+            (start, start[:-1] + chr(ord(start[-1]) + 1)),
+        )
+        return any(
+            abs(len(term) - len(typed)) <= most and edits(term, typed, most) <= most
+            for (term,) in rows
+        )
+
     def _is_common(self, word: str) -> bool:
         key = word.casefold()
         common = self._common.get(key)
@@ -81,6 +139,22 @@ def lookup_words(query: str, most: int | None = None) -> list[str]:
     found = (w.casefold() for w in WORD.findall(query))
     words = list(dict.fromkeys(w for w in found if w not in ASKING and len(w) > 1))
     return words if most is None or len(words) <= most else []
+
+
+def edits(a: str, b: str, most: int) -> int:
+    """The Levenshtein distance between ``a`` and ``b``, or ``most + 1`` once it exceeds
+    ``most``."""
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
+            )
+        if min(current) > most:
+            return most + 1
+        previous = current
+    return min(previous[-1], most + 1)
 
 
 def _quoted(word: str) -> str:

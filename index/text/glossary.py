@@ -48,6 +48,14 @@ class Glossary:
         glossary's order."""
         return list(_english(self, question))
 
+    def knows(self, name: str) -> bool:
+        """Whether ``name`` is a term's English or one of its forms (a variant the articles
+        don't use: "Aliev", "PRC")."""
+        folded = name.casefold()
+        return any(folded == english.casefold() for english, _ in self.terms) or bool(
+            self.english(name)
+        )
+
     def respelled(self, question: str) -> str:
         """``question`` with the forms it holds read as their terms' English, and what a
         request is made of in Chinese left out: "расскажи о Шуше" -> "расскажи о Shusha",

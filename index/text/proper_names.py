@@ -1,5 +1,7 @@
 """Names in the articles that the glossary has no entry for: what a maintainer adds to it as
 the corpus grows (`citebot glossary`), so that questions in other languages find them too.
+And the names an English question asks about (`asked_names`), which the engine looks for in
+the articles: a question about a name none of them mentions is one they cannot answer.
 
 A name is a run of capitalised words ("Liu Jianchao", "Shanghai Cooperation Organisation"),
 read from English articles. A capitalised word that the corpus also writes in lower case, or
@@ -41,6 +43,23 @@ _NOT_NAMES = frozenset(
         )
     ).split()
 )
+
+
+# What a question opens with, in English: a question word, an auxiliary or a request.
+_QUESTION_OPENERS = frozenset(
+    " ".join(
+        (
+            "what who whom whose when where which why how did does do is are was were will",
+            "would can could has have had should shall may might tell show give list name",
+            "explain describe find any anything",
+        )
+    ).split()
+)
+_TOKEN = re.compile(r"[\w’'-]+")
+# The small words a name holds inside ("Bank of China"); "and" parts two in a question
+# ("Uzbekistan and Kazakhstan": "Belt and Road" is then two words the articles hold).
+_JOINING = _SMALL - {"and"}
+_SENTENCE_END = re.compile(r"(?<=[.?!;:])\s+")
 
 
 @dataclass(frozen=True)
@@ -94,6 +113,59 @@ def unglossed(
         names = (n for sentence in paragraph for n in _names(sentence, lowered, inner))
         counts.update({name for name in names if not _glossed(name, known, stems)})
     return [Name(text, n) for text, n in sorted(counts.items(), key=lambda c: (-c[1], c[0]))]
+
+
+def asked_names(question: str) -> list[str]:
+    """The names an English question asks about: its runs of capitalised words, acronyms and
+    codes, without titles, months and weekdays ("What did President Macron say about 5G?" ->
+    Macron, 5G). The word a sentence opens with counts only where it can be nothing but a
+    name: an acronym or a code ("BYD", "5G"), not "Which" or "Nuclear".
+
+    None for a statement: only a question ("…?", or one opening with a question word or a
+    request) asks about a name. A statement searched for evidence (a claim) is matched
+    as a whole, and a name in it that the articles spell another way ("IFIT1" for "IFIT-1")
+    must not keep the rest from finding its passage.
+    """
+    text = question.strip()
+    opener = next(iter(_TOKEN.findall(text)), "").casefold()
+    if not text.endswith(("?", "？")) and opener not in _QUESTION_OPENERS:
+        return []
+    names: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        run: list[str] = []
+        for at, token in enumerate(_TOKEN.findall(sentence)):
+            word = _TRAILING.sub("", token)
+            if _name_like(word, opens=at == 0) or (run and word in _JOINING):
+                run.append(token)
+                continue
+            names += [" ".join(piece) for piece in _trimmed(run)]
+            run = []
+        names += [" ".join(piece) for piece in _trimmed(run)]
+    return list(dict.fromkeys(names))
+
+
+def _name_like(word: str, opens: bool) -> bool:
+    """A capitalised word, an acronym or a code ("Macron", "BRICS", "COP29", "iPhone",
+    "5G"), but no figure with an ending ("2020s", "22nd"); where it opens its sentence, only
+    an acronym or a code."""
+    if not word:
+        return False
+    if word[0].isdigit():
+        return any(c.isupper() for c in word)
+    coded = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
+    return coded or (not opens and word[0].isupper())
+
+
+def _trimmed(run: list[str]) -> Iterable[list[str]]:
+    """A run of name-like words as names: parted at titles and possessives (`_pieces`),
+    without small words at either end."""
+    for piece in _pieces(run):
+        while piece and piece[0] in _SMALL:
+            piece.pop(0)
+        while piece and piece[-1] in _SMALL:
+            piece.pop()
+        if piece:
+            yield piece
 
 
 def _starts(sentence: str, at: int) -> bool:

@@ -1,0 +1,147 @@
+"""A question about a name no article mentions is answered with nothing, and says so."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.terminal import Style, format_answer
+from index.errors import ConfigError
+from index.indexer.builder import build
+from index.search.engine import Engine
+from index.settings import Settings
+from index.text.proper_names import asked_names
+from tests.conftest import settings_for, write_article
+from tests.fakes import FakeEmbedder
+
+MACRON = "What did officials in Baku say about Macron and trade with China?"
+NAMED = "What did officials in Baku say about trade with China?"
+
+
+def engine_over(corpus: Path, tmp_path: Path, **env: str) -> Engine:
+    settings = settings_for(corpus, tmp_path / "index", **env)
+    fake = FakeEmbedder()
+    build(settings, embedder=fake)
+    return Engine.open(settings, embedder=fake)
+
+
+def test_the_names_a_question_asks_about() -> None:
+    assert asked_names("What did President Macron say about 5G?") == ["Macron", "5G"]
+    assert asked_names("Did the Prime Minister of Japan meet Xi Jinping?") == [
+        "Japan",
+        "Xi Jinping",
+    ]
+    # The word a sentence opens with is a name only where it can be nothing else.
+    assert asked_names("Nuclear plants in Azerbaijan?") == ["Azerbaijan"]
+    assert asked_names("BYD buses in Baku?") == ["BYD", "Baku"]
+    # Months, weekdays, titles and figures with an ending are no names.
+    assert asked_names("What did the Minister say on Monday in April about the 2020s?") == []
+    assert asked_names("tell me about COP29 and the iPhone") == ["COP29", "iPhone"]
+    # A statement (a claim searched for evidence) asks about no name.
+    assert asked_names("Cell determination occurs in Passeriformes.") == []
+
+
+def test_the_articles_mention_a_name_by_a_word_its_start_or_a_misspelling(
+    corpus: Path, tmp_path: Path
+) -> None:
+    engine = engine_over(corpus, tmp_path)
+    keywords = engine._store.keywords
+    assert keywords.mentions("Kazakhstan") and keywords.mentions("Xi'an")
+    assert keywords.mentions("Kazakstan")  # one letter off
+    assert keywords.mentions("Confucious")  # one letter too many
+    assert keywords.mentions("Middle Corridors")  # one word of it
+    assert keywords.mentions("Alat")
+    assert keywords.mentions("Conf")  # a word it starts
+    assert keywords.mentions("MCR")  # an acronym: "Middle Corridor route"
+    assert not keywords.mentions("XCR") and not keywords.mentions("MC")  # two letters: no
+    assert not keywords.mentions("Macron") and not keywords.mentions("Uzbekistan")
+    assert not keywords.mentions("Bakx")  # too short to be taken for a misspelling of Baku
+    assert keywords.mentions("U.S.") and keywords.mentions("2024")  # letters, figures: nothing
+
+
+def test_a_question_about_a_name_no_article_mentions_is_answered_with_nothing(
+    corpus: Path, tmp_path: Path
+) -> None:
+    engine = engine_over(corpus, tmp_path)
+    assert engine.search(NAMED)  # the same question without the name is answered
+    assert engine.search(MACRON) == []
+    assert engine.search_many([NAMED, MACRON, NAMED]) == [
+        engine.search(NAMED),
+        [],
+        engine.search(NAMED),
+    ]
+    answer = engine.ask(MACRON + " in 2023")
+    assert not answer.answered and answer.unmentioned == ("Macron",)
+    data = json.loads(json.dumps(answer.to_json()))
+    assert data["unmentioned"] == ["Macron"] and data["results"] == []
+    assert format_answer(answer, Style(color=False)).startswith(
+        "None of the articles mentions “Macron”. The corpus has nothing on that."
+    )
+    assert engine.ask(NAMED).unmentioned == ()
+    assert engine.rank(MACRON, 3)  # evaluation still ranks it
+
+
+def test_what_counts_as_mentioned(corpus: Path, tmp_path: Path) -> None:
+    write_article(
+        corpus,
+        "bylined.md",
+        "---\ntitle: Rail news\nsource: Caspian Courier\nauthors: [Leyla Mammadova]\n---\n\n"
+        "Freight trains crossed the Caspian Sea.\n",
+    )
+    engine = engine_over(corpus, tmp_path)
+    assert engine.unmentioned("What did the Caspian Courier say about trains?") == ()
+    assert engine.unmentioned("What did Mammadova write about freight?") == ()  # an author
+    assert engine.unmentioned("Did trains cross Kazakstan?") == ()  # a misspelling
+    assert engine.unmentioned("Did trains cross Uzbekistan and Kazakstan?") == ("Uzbekistan",)
+    # A statement is searched as a whole: a name in it may be spelled another way.
+    assert engine.unmentioned("Trade with Macron grew by a fifth.") == ()
+    # Names in other scripts are left to the thresholds: the articles write theirs in English.
+    assert engine.unmentioned("Что сказал Макрон о торговле?") == ()
+
+
+def test_the_glossary_reads_a_variant_as_the_name_the_articles_use(
+    corpus: Path, tmp_path: Path
+) -> None:
+    glossary = tmp_path / "glossary.yaml"
+    glossary.write_text("terms:\n  Kazakhstan: [Qazaqstan]\n", encoding="utf-8")
+    engine = engine_over(corpus, tmp_path, CITEBOT_GLOSSARY=str(glossary))
+    assert engine.unmentioned("Did the train cross Qazaqstan?") == ()
+    assert engine.search("Did the train from Xi'an cross Qazaqstan?")
+    assert engine.glossary.knows("kazakhstan") and not engine.glossary.knows("Uzbekistan")
+
+
+def test_where_a_passage_found_is_in_another_language_it_may_name_it_in_its_script(
+    corpus: Path, tmp_path: Path
+) -> None:
+    question = "What did officials in Baku say about Bilasuvar and trade with China?"
+    english = engine_over(corpus, tmp_path / "english")
+    assert english.unmentioned(question) == ("Bilasuvar",) and english.search(question) == []
+    write_article(
+        corpus,
+        "ru.md",
+        "---\ntitle: Торговля\n---\n\nOfficials in Baku: trade with China. Чиновники "
+        "сказали, что солнечная станция в Билясуваре будет построена китайской компанией.\n",
+    )
+    mixed = engine_over(corpus, tmp_path / "mixed")
+    hits = mixed.search(question)
+    assert any(hit.article.id == "ru" for hit in hits)  # which may name it "Билясувар"
+
+
+def test_the_rule_can_be_switched_off(corpus: Path, tmp_path: Path) -> None:
+    engine = engine_over(corpus, tmp_path, CITEBOT_NAMES_MUST_APPEAR="off")
+    assert engine.unmentioned(MACRON) == () and engine.search(MACRON)
+    with pytest.raises(ConfigError, match="CITEBOT_NAMES_MUST_APPEAR must be on or off"):
+        Settings.from_env({"CITEBOT_NAMES_MUST_APPEAR": "sometimes"})
+
+
+def test_the_bot_names_what_no_article_mentions(corpus: Path, tmp_path: Path) -> None:
+    from tests.test_bot_handlers import harness_over
+
+    with harness_over(corpus, tmp_path, None) as bot:
+        (reply,) = bot.run(bot.text("What did officials say about Macron or Putin?"))
+        assert reply["text"].startswith(
+            "None of the articles mentions “Macron” or “Putin”. I found nothing in the corpus"
+        )
+        assert not bot.api.rejected
