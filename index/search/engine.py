@@ -232,10 +232,10 @@ class Engine:
         widened = False
         if not hits and when is not None and not when.recent:
             hits, widened = self.search(rest, k), True
-        if not hits:
-            return Answer(text, (), when, widened, unmentioned=self.unmentioned(rest))
         line = self.answer_line(rest, hits) if hits else None
-        return Answer(text, tuple(hits), when, widened, line, tuple(self.translated(rest)))
+        missing = () if hits else self.unmentioned(rest)
+        translated = tuple(self.translated(rest))
+        return Answer(text, tuple(hits), when, widened, line, translated, missing)
 
     def unmentioned(self, question: str) -> tuple[str, ...]:
         """The names an English question asks about that no article mentions
