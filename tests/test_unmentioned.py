@@ -145,3 +145,15 @@ def test_the_bot_names_what_no_article_mentions(corpus: Path, tmp_path: Path) ->
             "None of the articles mentions “Macron” or “Putin”. I found nothing in the corpus"
         )
         assert not bot.api.rejected
+
+
+def test_a_question_of_many_names_costs_a_bounded_number_of_lookups(
+    corpus: Path, tmp_path: Path
+) -> None:
+    from index.search.engine import NAMES_READ
+
+    engine = engine_over(corpus, tmp_path)
+    many = "Did " + ", ".join(f"Zorgon{n}x" for n in range(40)) + " and Macron meet in Baku?"
+    missing = engine.unmentioned(many)
+    assert len(missing) == NAMES_READ and missing[0] == "Zorgon0x"
+    assert engine.search(many) == []

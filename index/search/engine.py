@@ -56,6 +56,9 @@ RECENCY_TIE = 0.01  # cosines this close are a tie that the newer article wins
 # sentence of the second or third was more often a near miss (bench/fusion.py --ours).
 LINE_FROM = 1
 GATE_DEPTH = 3  # passages whose sentences an English question's gate reads
+# The names of a question that `unmentioned` looks for, at most: each costs a few lookups,
+# and a question of nothing but capitalised words must not cost hundreds.
+NAMES_READ = 8
 # A question is answered when one passage clears its threshold; then the others need clear
 # only the threshold less this (MiniLM cosine; e5's scale is too narrow for a margin).
 FOLLOW_MARGIN = 0.15
@@ -252,7 +255,7 @@ class Engine:
         text = clean_question(question, self.settings.max_question_chars)
         if not self.settings.names_must_appear or detect(text) != "en":
             return ()
-        names = asked_names(text)
+        names = asked_names(text)[:NAMES_READ]
         if not names:
             return ()
         credited = self._credited()

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from index.storage.sql import select_in
 from index.text.words import ASKING, STOPWORDS, WORD
 
+NAME_WORDS = 4  # the words of a name `mentions` looks for, at most (each costs a few lookups)
+
 
 class KeywordSearch:
     """BM25 over the embedded text of every passage, for a store that no longer changes."""
@@ -62,7 +64,7 @@ class KeywordSearch:
         words it is an acronym of ("NAM"), or a word a letter or two from it, as a
         misspelling is ("Aliyv", "Azerbajan"). Letters alone and figures alone tell nothing:
         a name of nothing else counts as mentioned."""
-        words = [w for w in WORD.findall(name) if len(w) > 1 and not w.isdigit()]
+        words = [w for w in WORD.findall(name) if len(w) > 1 and not w.isdigit()][:NAME_WORDS]
         return not words or any(
             self._holds(w) or self._spelled_out(w) or self._near(w) for w in words
         )

@@ -133,8 +133,13 @@ def asked_names(question: str) -> list[str]:
     names: list[str] = []
     for sentence in _SENTENCE_END.split(text):
         run: list[str] = []
-        for at, token in enumerate(_TOKEN.findall(sentence)):
-            word = _TRAILING.sub("", token)
+        after = 0  # where the word before ended
+        for at, match in enumerate(_TOKEN.finditer(sentence)):
+            token, word = match.group(), _TRAILING.sub("", match.group())
+            if sentence[after : match.start()].strip():  # a comma, a bracket: a new name
+                names += [" ".join(piece) for piece in _trimmed(run)]
+                run = []
+            after = match.end()
             if _name_like(word, opens=at == 0) or (run and word in _JOINING):
                 run.append(token)
                 continue
