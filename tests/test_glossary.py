@@ -69,6 +69,16 @@ def test_a_form_with_azerbaijani_letters_matches_a_question_typed_without_them(
     assert glossary.english("Элиев") == []  # Cyrillic is left as it is
 
 
+def test_a_form_with_a_soft_sign_matches_russian_typed_without_one(tmp_path: Path) -> None:
+    # Russian typed in Latin letters never has its soft signs (nor ё): "Tszinpin".
+    text = "terms:\n  Xi Jinping: [Си Цзиньпин*]\n  Jinhua: [Цзиньхуа]\n  tea: [чаёк]\n"
+    glossary = Glossary.load(glossary_at(tmp_path, text))
+    assert glossary.english("Kak Si Tszinpin nazval Alieva?") == ["Xi Jinping"]
+    assert glossary.english("Как Си Цзиньпин назвал Алиева?") == ["Xi Jinping"]
+    assert glossary.english("Poezd iz Tszinkhua") == ["Jinhua"]
+    assert glossary.english("чаек") == ["tea"]
+
+
 def test_a_form_in_traditional_characters_matches_a_question_in_simplified_ones(
     tmp_path: Path,
 ) -> None:

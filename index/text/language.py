@@ -15,7 +15,7 @@ _SCHWA = re.compile(r"[əƏ]")
 # Its other letters that English lacks, which Turkish and German names bring to English too.
 _AZERBAIJANI = re.compile(r"[əƏğĞıİşŞçÇöÖüÜ]")
 # ...and the plain letters they are typed as on a keyboard without them ("Azerbaycan").
-_PLAIN = str.maketrans("əƏğĞıİşŞçÇöÖüÜ", "eEgGiIsScCoOuU")
+_PLAIN = str.maketrans("əƏğĞıİşŞçÇöÖüÜёЁ", "eEgGiIsScCoOuUеЕ", "ьЬъЪ")
 _WORD = re.compile(r"[^\W\d_]+")
 # Words of Azerbaijani questions, in plain letters, that English questions don't use: question
 # words, the commonest function words and verbs, and the corpus's subjects. Words that English
@@ -138,7 +138,9 @@ def _in_cyrillic(word: str) -> str:
 
 def plain(text: str) -> str:
     """``text`` with Azerbaijani's own letters as the plain ones typed for them (ə as e, ş as
-    s…), so that "Azərbaycan" and "Azerbaycan" read alike."""
+    s…), so that "Azərbaycan" and "Azerbaycan" read alike; and Russian without the soft and
+    hard signs, and ё as е, which Russian typed in Latin letters loses (`as_written`): "Си
+    Цзиньпин" and "Si Tszinpin" read alike."""
     return text.translate(_PLAIN)
 
 
