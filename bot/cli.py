@@ -21,6 +21,7 @@ import json
 import signal
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from bot.settings import BotSettings
+from bot.texts import either
 from index.errors import (
     CitebotError,
     ConfigError,
@@ -606,11 +608,38 @@ def _feedback(settings: Settings, bot: BotSettings, args: argparse.Namespace) ->
         gaps = state.gaps(args.limit)
     if not gaps:
         print("no unanswered or voted-down questions yet")
+        return 0
+    lacking = _unmentioned(settings, [gap.text for gap in gaps if not gap.answered])
     for gap in gaps:
         when = datetime.fromtimestamp(gap.asked_at, UTC).strftime("%Y-%m-%d %H:%M")
         verdict = "unanswered" if not gap.answered else f"👎 ×{gap.down_votes}"
-        print(f"{when}  {verdict:<11} {clean_text(gap.text)}")
+        names = lacking.get(gap.text, ()) if not gap.answered else ()
+        why = f"  (no article mentions {either(names, 'or')})" if names else ""
+        print(f"{when}  {verdict:<11} {clean_text(gap.text)}{clean_text(why)}")
+    asked = Counter(name for gap in gaps if not gap.answered for name in lacking.get(gap.text, ()))
+    if asked:
+        counted = ", ".join(f"{clean_text(name)} ×{n}" for name, n in asked.most_common())
+        print(f"\nnames asked about that no article mentions: {counted}")
     return 0
+
+
+def _unmentioned(settings: Settings, questions: list[str]) -> dict[str, tuple[str, ...]]:
+    """For each question, the names it asks about that no article of the index mentions
+    (`Engine.unmentioned`: no model is loaded for it); none where there is no index."""
+    from index.search.engine import Engine
+
+    try:
+        engine = Engine.open(settings)
+    except CitebotError:
+        return {}
+    found: dict[str, tuple[str, ...]] = {}
+    try:
+        for question in questions:
+            with contextlib.suppress(QuestionError):
+                found[question] = engine.unmentioned(question)
+    finally:
+        engine.close()
+    return found
 
 
 def _eval(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:

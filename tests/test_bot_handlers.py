@@ -298,7 +298,36 @@ def test_feedback_command_lists_what_the_corpus_lacks(tmp_path: Path) -> None:
     )
     lines = done.stdout.splitlines()
     assert "👎 ×1" in lines[0] and lines[0].endswith(" crude oil")  # newest first
-    assert lines[1].endswith("unanswered  Kilimanjaro altitude")
+    assert lines[1].endswith("unanswered  Kilimanjaro altitude")  # no index: no names read
+
+
+def test_feedback_command_names_what_no_article_mentions(
+    real_index: Settings, tmp_path: Path
+) -> None:
+    env = {
+        "CITEBOT_STATE_DIR": str(tmp_path / "cli-state"),
+        "CITEBOT_INDEX_DIR": str(real_index.index_dir),
+        "CITEBOT_CORPUS_DIR": str(real_index.corpus_dir),
+        "CITEBOT_MODELS_DIR": str(real_index.models_dir),
+    }
+    state = BotState.sqlite(tmp_path / "cli-state" / "bot.sqlite")
+    for question in ("What did Aliyev say about Putin?", "Did Putin or Macron call Aliyev?"):
+        state.record_question(2, 2, question, False, 12.0)
+    state.record_question(2, 2, "What did Aliyev say about BYD?", False, 12.0)
+    state.close()
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "feedback"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        cwd=RUN_DIR,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("What did Aliyev say about BYD?")  # BYD is mentioned
+    assert lines[1].endswith("Macron call Aliyev?  (no article mentions “Putin” or “Macron”)")
+    assert lines[2].endswith("about Putin?  (no article mentions “Putin”)")
+    assert lines[-1] == "names asked about that no article mentions: Putin ×2, Macron ×1"
 
 
 def test_buttons_keep_working_after_a_restart(
