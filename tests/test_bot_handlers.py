@@ -281,13 +281,8 @@ def test_handler_ask_without_a_question_shows_usage(harness: Harness) -> None:
     assert reply["text"].startswith("Ask like this: /ask")
 
 
-def test_feedback_command_lists_what_the_corpus_lacks(tmp_path: Path) -> None:
-    env = {"CITEBOT_STATE_DIR": str(tmp_path / "cli-state")}
-    state = BotState.sqlite(tmp_path / "cli-state" / "bot.sqlite")
-    state.record_question(2, 2, "Kilimanjaro altitude", False, 12.0)
-    voted = state.record_question(2, 2, "crude oil", True, 12.0)
-    state.record_feedback(voted, 2, -1)
-    state.close()
+def feedback_lines(env: dict[str, str]) -> list[str]:
+    """What `citebot feedback` prints, run as a user runs it, line by line."""
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "feedback"],
         capture_output=True,
@@ -296,7 +291,17 @@ def test_feedback_command_lists_what_the_corpus_lacks(tmp_path: Path) -> None:
         cwd=RUN_DIR,
         check=True,
     )
-    lines = done.stdout.splitlines()
+    return done.stdout.splitlines()
+
+
+def test_feedback_command_lists_what_the_corpus_lacks(tmp_path: Path) -> None:
+    env = {"CITEBOT_STATE_DIR": str(tmp_path / "cli-state")}
+    state = BotState.sqlite(tmp_path / "cli-state" / "bot.sqlite")
+    state.record_question(2, 2, "Kilimanjaro altitude", False, 12.0)
+    voted = state.record_question(2, 2, "crude oil", True, 12.0)
+    state.record_feedback(voted, 2, -1)
+    state.close()
+    lines = feedback_lines(env)
     assert "👎 ×1" in lines[0] and lines[0].endswith(" crude oil")  # newest first
     assert lines[1].endswith("unanswered  Kilimanjaro altitude")  # no index: no names read
 
@@ -315,15 +320,7 @@ def test_feedback_command_names_what_no_article_mentions(
         state.record_question(2, 2, question, False, 12.0)
     state.record_question(2, 2, "What did Aliyev say about BYD?", False, 12.0)
     state.close()
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "feedback"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        cwd=RUN_DIR,
-        check=True,
-    )
-    lines = done.stdout.splitlines()
+    lines = feedback_lines(env)
     assert lines[0].endswith("What did Aliyev say about BYD?")  # BYD is mentioned
     assert lines[1].endswith("Macron call Aliyev?  (no article mentions “Putin” or “Macron”)")
     assert lines[2].endswith("about Putin?  (no article mentions “Putin”)")

@@ -38,6 +38,7 @@ def test_the_names_a_question_asks_about() -> None:
     assert asked_names("BYD buses in Baku?") == ["BYD", "Baku"]
     # Months, weekdays, titles and figures with an ending are no names.
     assert asked_names("What did the Minister say on Monday in April about the 2020s?") == []
+    assert asked_names("What grew in Q1, and in H2?") == []
     assert asked_names("tell me about COP29 and the iPhone") == ["COP29", "iPhone"]
     # A statement (a claim searched for evidence) asks about no name.
     assert asked_names("Cell determination occurs in Passeriformes.") == []

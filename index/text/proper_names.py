@@ -40,6 +40,7 @@ _NOT_NAMES = frozenset(
             "mr ms mrs dr president presidents minister ambassador prime deputy chairman",
             "secretary charge affaires",
             "general director head i’ve i'm east west north south eastern western english",
+            "q1 q2 q3 q4 h1 h2",  # quarters and halves of a year, in "What grew in Q1?"
         )
     ).split()
 )
