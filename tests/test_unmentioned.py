@@ -40,8 +40,13 @@ def test_the_names_a_question_asks_about() -> None:
     assert asked_names("What did the Minister say on Monday in April about the 2020s?") == []
     assert asked_names("What grew in Q1, and in H2?") == []
     assert asked_names("tell me about COP29 and the iPhone") == ["COP29", "iPhone"]
-    # A statement (a claim searched for evidence) asks about no name.
+    # A statement (a claim searched for evidence) asks about no name; a lookup of a few
+    # words does, unless it ends as a sentence does.
     assert asked_names("Cell determination occurs in Passeriformes.") == []
+    assert asked_names("Aliyev Putin") == [] and asked_names("Aliyev Putin", lookup=True) == [
+        "Putin"
+    ]
+    assert asked_names("Tirasemtiv targets Cardiac muscle.", lookup=True) == []
 
 
 def test_the_articles_mention_a_name_by_a_word_its_start_or_a_misspelling(
@@ -98,6 +103,8 @@ def test_what_counts_as_mentioned(corpus: Path, tmp_path: Path) -> None:
     assert engine.unmentioned("Did trains cross Uzbekistan and Kazakstan?") == ("Uzbekistan",)
     # A statement is searched as a whole: a name in it may be spelled another way.
     assert engine.unmentioned("Trade with Macron grew by a fifth.") == ()
+    assert engine.unmentioned("freight Macron") == ("Macron",)  # a lookup
+    assert engine.unmentioned("Caspian freight trains crossed the sea with Macron") == ()
     # Names in other scripts are left to the thresholds: the articles write theirs in English.
     assert engine.unmentioned("Что сказал Макрон о торговле?") == ()
 

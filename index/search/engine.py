@@ -255,7 +255,8 @@ class Engine:
         text = clean_question(question, self.settings.max_question_chars)
         if not self.settings.names_must_appear or detect(text) != "en":
             return ()
-        names = asked_names(text)[:NAMES_READ]
+        lookup = bool(lookup_words(text, self.settings.lookup_words))
+        names = asked_names(text, lookup)[:NAMES_READ]
         if not names:
             return ()
         credited = self._credited()

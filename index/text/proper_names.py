@@ -116,20 +116,22 @@ def unglossed(
     return [Name(text, n) for text, n in sorted(counts.items(), key=lambda c: (-c[1], c[0]))]
 
 
-def asked_names(question: str) -> list[str]:
+def asked_names(question: str, lookup: bool = False) -> list[str]:
     """The names an English question asks about: its runs of capitalised words, acronyms and
     codes, without titles, months and weekdays ("What did President Macron say about 5G?" ->
     Macron, 5G). The word a sentence opens with counts only where it can be nothing but a
     name: an acronym or a code ("BYD", "5G"), not "Which" or "Nuclear".
 
     None for a statement: only a question ("…?", or one opening with a question word or a
-    request) asks about a name. A statement searched for evidence (a claim) is matched
-    as a whole, and a name in it that the articles spell another way ("IFIT1" for "IFIT-1")
-    must not keep the rest from finding its passage.
+    request) asks about a name, or a ``lookup`` of a few words ("Aliyev Putin") not ending
+    in a full stop. A statement searched for evidence (a claim) is matched as a whole, and
+    a name in it that the articles spell another way ("IFIT1" for "IFIT-1") must not keep
+    the rest from finding its passage.
     """
     text = question.strip()
     opener = next(iter(_TOKEN.findall(text)), "").casefold()
-    if not text.endswith(("?", "？")) and opener not in _QUESTION_OPENERS:
+    asked = text.endswith(("?", "？")) or opener in _QUESTION_OPENERS
+    if not asked and not (lookup and not text.endswith(".")):
         return []
     names: list[str] = []
     for sentence in _SENTENCE_END.split(text):
