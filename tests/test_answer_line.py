@@ -109,6 +109,14 @@ def test_a_reporters_question_and_a_sentence_without_the_figure_asked_for_are_no
     assert line is not None and line.text == figure
     # Russian typed in Latin letters is read as Russian: "skolko" asks for an amount.
     assert wanted(as_written("Skolko poezdov proshlo cherez Azerbaydzhan?")) == "amount"
+    # The bold sentence of a card is chosen alike.
+    for question, bold in (
+        ("Did freight trains between China and Azerbaijan grow during the pandemic?", closest),
+        (how_fast, figure),
+    ):
+        hits = engine.search(question)
+        (span, *_) = engine.highlights(question, hits)
+        assert span is not None and hits[0].text[span[0] : span[1]].startswith(bold)
 
 
 def test_what_a_question_asks_for_and_what_a_sentence_gives() -> None:

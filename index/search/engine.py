@@ -301,7 +301,10 @@ class Engine:
         return route.setting, route.threshold
 
     def highlights(self, question: str, hits: Sequence[Hit]) -> list[tuple[int, int] | None]:
-        """For each hit, the span of its sentence closest in meaning to the question.
+        """For each hit, the span of its sentence closest in meaning to the question among
+        those that can answer it, as the one-line answer is chosen (`index.text.answers`:
+        no question in the text, and a figure or a time where one is asked for); the
+        closest of all where none can.
 
         Closest by the model the question is routed to (so a Russian question finds its
         sentence in an English passage). The build embeds every sentence, so this is a dot
@@ -309,9 +312,21 @@ class Engine:
         they were kept) has them embedded now. This is for the few passages a reader is
         shown, not for ranking: used for ranking, it measured worse (see CHANGELOG.md).
         """
+        text = clean_question(question, self.settings.max_question_chars)
+        kind = answers.wanted(as_written(text))
         best: list[tuple[int, int] | None] = []
-        for spans, cosines in self._sentence_scores(question, hits):
-            best.append(spans[int(cosines.argmax())] if spans else None)
+        for hit, (spans, cosines) in zip(hits, self._sentence_scores(text, hits), strict=True):
+            if not spans:
+                best.append(None)
+                continue
+            order = [int(i) for i in np.argsort(-cosines, kind="stable")]
+            answering = (
+                i
+                for i in order
+                if not answers.asks(sentence := hit.text[spans[i][0] : spans[i][1]])
+                and answers.gives(sentence, kind)
+            )
+            best.append(spans[next(answering, order[0])])
         return best
 
     def answer_line(self, question: str, hits: Sequence[Hit]) -> Line | None:

@@ -57,7 +57,8 @@ _GIVES_AMOUNT = re.compile(
 _GIVES_TIME = re.compile(
     _FIGURE + r"|\b(?:january|february|march|april|may|june|july|august|september|october"
     r"|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-    r"|yesterday|today|tomorrow|tonight|ago|last|next|later|earlier|recently|soon|now"
+    r"|yesterday|today|tomorrow|tonight|ago|first|last|next|later|earlier|earliest|recently"
+    r"|soon|now|already"
     r"|early|late|since|until|spring|summer|autumn|winter|week|month|year|decade|century)\b"
     r"|\b(?:январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|ноябр|декабр"
     r"|вчера|сегодня|завтра|назад|прошл|следующ|недавно|скоро|позже|ранее|сейчас|год|месяц"
