@@ -231,8 +231,8 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
         nothing = words["nothing_found"].format(outlets=await shared.outlets())
         names = await shared.unmentioned(question)
         if names:
-            named = texts.either([html.escape(name) for name in names], words["or"])
-            nothing = f"{words['unmentioned'].format(names=named)} {nothing}"
+            said = texts.unmentioned([html.escape(name) for name in names], words)
+            nothing = f"{said} {nothing}"
         await send(message, nothing)
         return
     await _send_cards(message, shared, question, found, 1, question_id)

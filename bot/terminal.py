@@ -9,7 +9,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from bot.texts import FRAMING, either
+from bot.texts import FRAMING, unmentioned
 from index.calibrate import Calibration
 from index.evaluate import EvalReport
 from index.indexer.builder import BuildReport, IndexStatus
@@ -54,9 +54,8 @@ def format_answer(answer: Answer, style: Style) -> str:
     read; a plain notice when there is none."""
     if not answer.answered:
         if answer.unmentioned:
-            words = FRAMING["en"]
-            named = either([clean_text(name) for name in answer.unmentioned], words["or"])
-            return f"{words['unmentioned'].format(names=named)} {NOTHING_FOUND}"
+            names = [clean_text(name) for name in answer.unmentioned]
+            return f"{unmentioned(names, FRAMING['en'])} {NOTHING_FOUND}"
         return NOTHING_FOUND
     said = when_said(answer)
     hits = "\n\n".join(format_hit(hit, style) for hit in answer.hits)

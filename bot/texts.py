@@ -182,6 +182,12 @@ def either(names: Sequence[str], conjunction: str) -> str:
     )
 
 
+def unmentioned(names: Sequence[str], words: dict[str, str]) -> str:
+    """ "None of the articles mentions “A” or “B”." in the language of ``words`` (a
+    `FRAMING` entry); ``names`` already made safe for where they are shown."""
+    return words["unmentioned"].format(names=either(names, words["or"]))
+
+
 def language_of(code: str | None) -> str:
     """The language we speak for a Telegram ``language_code`` such as ``ru`` or ``pt-br``."""
     language = (code or "en").split("-")[0].lower()

@@ -320,12 +320,7 @@ class Engine:
                 best.append(None)
                 continue
             order = [int(i) for i in np.argsort(-cosines, kind="stable")]
-            answering = (
-                i
-                for i in order
-                if not answers.asks(sentence := hit.text[spans[i][0] : spans[i][1]])
-                and answers.gives(sentence, kind)
-            )
+            answering = (i for i in order if answers.can_answer(hit.text[slice(*spans[i])], kind))
             best.append(spans[next(answering, order[0])])
         return best
 
@@ -343,7 +338,7 @@ class Engine:
         for hit, (spans, cosines) in zip(top, self._sentence_scores(text, top), strict=True):
             for (start, end), cosine in zip(spans, cosines.tolist() if spans else [], strict=True):
                 sentence = hit.text[start:end].strip()
-                if answers.asks(sentence) or not answers.gives(sentence, kind):
+                if not answers.can_answer(sentence, kind):
                     continue
                 sentence = ANSWER_PROMPT.sub("", sentence, count=1)  # "A.: In…" → "In…"
                 if found is None or cosine > found.score:

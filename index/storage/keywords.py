@@ -75,16 +75,15 @@ class KeywordSearch:
         two words in a row starting "e" and "u" are in any text."""
         if not (3 <= len(word) <= 6 and word.isupper() and word.isalpha()):
             return False
-        phrase = " + ".join(f"{_quoted(letter.lower())} *" for letter in word)
-        row = self._db.execute(
-            "SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? LIMIT 1", (phrase,)
-        ).fetchone()
-        return row is not None
+        return self._matches(" + ".join(f"{_quoted(letter.lower())} *" for letter in word))
 
     def _holds(self, word: str) -> bool:
         """Whether a passage holds ``word``, or of three letters or more, a word it starts
         (two would be "un" of "unusual")."""
-        query = _quoted(word) + (" *" if len(word) >= 3 else "")
+        return self._matches(_quoted(word) + (" *" if len(word) >= 3 else ""))
+
+    def _matches(self, query: str) -> bool:
+        """Whether any passage matches the FTS5 ``query``."""
         row = self._db.execute(
             "SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? LIMIT 1", (query,)
         ).fetchone()

@@ -105,6 +105,12 @@ def wanted(question: str) -> Wanted | None:
     return None
 
 
+def can_answer(sentence: str, kind: Wanted | None) -> bool:
+    """Whether ``sentence`` can stand as the answer to a question asking for ``kind``: it is
+    no question (`asks`) and gives what is asked for (`gives`)."""
+    return not asks(sentence) and gives(sentence, kind)
+
+
 def gives(sentence: str, kind: Wanted | None) -> bool:
     """Whether ``sentence`` gives what a question asking for ``kind`` wants."""
     if kind == "amount":
