@@ -12,7 +12,7 @@ from index.errors import ConfigError
 from index.indexer.builder import build
 from index.search.engine import Engine
 from index.settings import Settings
-from index.text.proper_names import asked_names
+from index.text.proper_names import Office, asked_names, asked_offices
 from tests.conftest import settings_for, write_article
 from tests.fakes import FakeEmbedder
 
@@ -47,6 +47,32 @@ def test_the_names_a_question_asks_about() -> None:
         "Putin"
     ]
     assert asked_names("Tirasemtiv targets Cardiac muscle.", lookup=True) == []
+
+
+def test_the_offices_a_question_asks_about_without_naming_who_holds_them() -> None:
+    assert asked_offices("What did Aliyev say about Russia's president?") == [
+        Office("Russia's president", "Russia", "president")
+    ]
+    assert asked_offices("Did the president of the Russian Federation call?") == [
+        Office("president of the Russian Federation", "Russian Federation", "president")
+    ]
+    assert asked_offices("What did the Turkish foreign minister say?") == [
+        Office("Turkish foreign minister", "Turkish", "minister")
+    ]
+    assert asked_offices("What did Armenia’s deputy prime minister say?") == [
+        Office("Armenia’s deputy prime minister", "Armenia", "minister")
+    ]
+    # Where the holder is named, the name is what is asked about (`asked_names`).
+    assert asked_offices("What did Chinese President Xi Jinping say?") == []
+    assert asked_offices("Did Russia's president Putin call?") == []
+    # A sentence's first word is no name; a lowercase word before a title is none either.
+    assert asked_offices("Nuclear minister?") == []
+    assert asked_offices("What did Aliyev say about presidents?") == []
+    # Statements are searched as a whole, as for names.
+    assert asked_offices("Russia's president met Aliyev.") == []
+    assert asked_offices("Russia's president", lookup=True) == [
+        Office("Russia's president", "Russia", "president")
+    ]
 
 
 def test_the_articles_mention_a_name_by_a_word_its_start_or_a_misspelling(
@@ -107,6 +133,32 @@ def test_what_counts_as_mentioned(corpus: Path, tmp_path: Path) -> None:
     assert engine.unmentioned("Caspian freight trains crossed the sea with Macron") == ()
     # Names in other scripts are left to the thresholds: the articles write theirs in English.
     assert engine.unmentioned("Что сказал Макрон о торговле?") == ()
+
+
+def test_an_office_no_article_names_is_answered_with_nothing(corpus: Path, tmp_path: Path) -> None:
+    write_article(
+        corpus,
+        "visit.md",
+        "---\ntitle: Visit\n---\n\nThe Kazakh president visited Baku to talk about freight "
+        "trains.\n\nThe new railway line carries freight and passengers both ways. It "
+        "crosses Russia too.\n",
+    )
+    glossary = tmp_path / "glossary.yaml"
+    glossary.write_text("terms:\n  Kazakhstan: [Qazaqstan]\n", encoding="utf-8")
+    engine = engine_over(corpus, tmp_path, CITEBOT_GLOSSARY=str(glossary))
+    keywords = engine._store.keywords
+    assert keywords.near(["Kazakhstan"], "president")  # "Kazakh" is of Kazakhstan's family
+    assert keywords.near(["Uzbekistan", "Kazakhstan"], "presidents")
+    assert not keywords.near(["Russia"], "president")  # both are there, but apart
+    assert engine.unmentioned("Did the president of Kazakhstan visit Baku?") == ()
+    assert engine.unmentioned("Did Qazaqstan's president visit Baku?") == ()  # as the glossary
+    assert engine.unmentioned("Did Russia's president talk about freight trains?") == (
+        "Russia's president",
+    )
+    assert engine.search("Did Russia's president talk about freight trains?") == []
+    assert engine.search("Did the Kazakh president talk about freight trains?")
+    # An office of a name no article mentions is not named again.
+    assert engine.unmentioned("Did France's president talk about trains?") == ("France",)
 
 
 def test_the_glossary_reads_a_variant_as_the_name_the_articles_use(

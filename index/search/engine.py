@@ -39,7 +39,7 @@ from index.text import answers
 from index.text.chunker import ANSWER_PROMPT, count_words
 from index.text.glossary import Glossary
 from index.text.language import as_written, detect, text_language
-from index.text.proper_names import asked_names
+from index.text.proper_names import Office, asked_names, asked_offices
 from index.text.sanitize import clean_text
 from index.text.sentences import passage_sentences
 from index.text.when import TimeFilter, asks_for_news, read_time
@@ -257,7 +257,8 @@ class Engine:
             return ()
         lookup = bool(lookup_words(text, self.settings.lookup_words))
         names = asked_names(text, lookup)[:NAMES_READ]
-        if not names:
+        offices = asked_offices(text, lookup)[:NAMES_READ]
+        if not names and not offices:
             return ()
         credited = self._credited()
         with self._lock:
@@ -268,7 +269,27 @@ class Engine:
                 and not self._store.keywords.mentions(name)
             ]
         # Read last: the glossary's patterns load the Chinese converter on first use.
-        return tuple(name for name in missing if not self.glossary.knows(name))
+        missing = [name for name in missing if not self.glossary.knows(name)]
+        return (*missing, *self._unheld(offices, missing))
+
+    def _unheld(self, offices: Sequence[Office], missing: Sequence[str]) -> list[str]:
+        """The ``offices`` no passage names: none holds the title near the name of what
+        holds it, in any form the glossary knows it by ("PRC" as China). An office of a
+        name already ``missing`` is not repeated."""
+        absent = {w for name in missing for w in WORD.findall(name)}
+        found = []
+        for office in offices:
+            words = WORD.findall(office.name)
+            if absent & set(words):
+                continue
+            forms = [
+                *words,
+                *(w for e in self.glossary.english(office.name) for w in WORD.findall(e)),
+            ]
+            with self._lock:
+                if not self._store.keywords.near(forms, office.title):
+                    found.append(office.text)
+        return found
 
     def _in_english(self, hits: Sequence[Hit]) -> bool:
         """Whether every passage of ``hits`` is in English."""

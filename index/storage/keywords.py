@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Sequence
 
@@ -9,6 +10,8 @@ from index.storage.sql import select_in
 from index.text.words import ASKING, STOPWORDS, WORD
 
 NAME_WORDS = 4  # the words of a name `mentions` looks for, at most (each costs a few lookups)
+NEAR_WORDS = 10  # how far apart `near` finds two words (FTS5's own default)
+_STAN = re.compile(r"i?stan$")
 
 
 class KeywordSearch:
@@ -67,6 +70,15 @@ class KeywordSearch:
         words = [w for w in WORD.findall(name) if len(w) > 1 and not w.isdigit()][:NAME_WORDS]
         return not words or any(
             self._holds(w) or self._spelled_out(w) or self._near(w) for w in words
+        )
+
+    def near(self, names: Sequence[str], word: str, within: int = NEAR_WORDS) -> bool:
+        """Whether a passage holds ``word`` (or a word it starts: "presidents") within
+        ``within`` words of a word starting as one of ``names`` does, its last letters aside
+        ("Russia" finds "Russian", "Chinese" finds "China")."""
+        stems = {_stem(name) for name in names[:NAME_WORDS] if len(name) > 1}
+        return any(
+            self._matches(f"NEAR({_quoted(stem)} * {_quoted(word)} *, {within})") for stem in stems
         )
 
     def _spelled_out(self, word: str) -> bool:
@@ -156,6 +168,15 @@ def edits(a: str, b: str, most: int) -> int:
             return most + 1
         previous = current
     return min(previous[-1], most + 1)
+
+
+def _stem(name: str) -> str:
+    """What words of ``name``'s family start with: all but its last three letters, four at
+    least ("russ" of Russia and Russian, "chin" of China and Chinese), and of a country
+    named "-stan", what comes before it ("uzbek" of Uzbekistan and Uzbek)."""
+    folded = name.casefold()
+    folded = _STAN.sub("", folded) if len(folded) > 7 else folded
+    return folded[: max(4, len(folded) - 3)] if len(folded) > 5 else folded
 
 
 def _quoted(word: str) -> str:

@@ -63,6 +63,40 @@ _JOINING = _SMALL - {"and"}
 _SENTENCE_END = re.compile(r"(?<=[.?!;:])\s+")
 
 
+# Offices that stand for the person holding them, where a place or body is named with them.
+_TITLES = (
+    r"(?i:president|premier|minister|ambassador|envoy|consul|king|queen|chancellor|emir|"
+    r"sultan|mayor|governor|spokesman|spokeswoman|spokesperson)s?"
+)
+# What an office's title may be qualified by: "foreign minister", "deputy prime minister".
+_QUALIFIER = (
+    r"(?:(?i:deputy|vice|prime|foreign|former|new|current|late|first|defen[cs]e|economy|"
+    r"energy|trade|finance|interior|education|culture|health|transport)\s+){0,2}"
+)
+_NAMED = r"[A-Z][\w-]*(?:\s+(?:of\s+)?[A-Z][\w-]*)*"  # "Russia", "Bank of China"
+_HOLDER_NEXT = r"(?!\s+[A-Z])"  # not "president Xi": then the holder is named
+# "Russia's president", "the Russian foreign minister", "the president of Russia".
+_OFFICE_OF_POSSESSOR = re.compile(
+    rf"\b(?P<name>{_NAMED}(?:’s|'s))\s+{_QUALIFIER}(?P<title>{_TITLES})\b{_HOLDER_NEXT}"
+)
+_OFFICE_OF_ADJECTIVE = re.compile(
+    rf"\b(?P<name>[A-Z][a-z]+)\s+{_QUALIFIER}(?P<title>{_TITLES})\b{_HOLDER_NEXT}"
+)
+_OFFICE_OF_PLACE = re.compile(
+    rf"\b{_QUALIFIER}(?P<title>{_TITLES})\s+of\s+(?:the\s+)?(?P<name>{_NAMED})"
+)
+_OFFICES = (_OFFICE_OF_POSSESSOR, _OFFICE_OF_ADJECTIVE, _OFFICE_OF_PLACE)
+
+
+@dataclass(frozen=True)
+class Office:
+    """An office a question asks about without naming who holds it (`asked_offices`)."""
+
+    text: str  # as the question words it: "Russia's president"
+    name: str  # what holds the office: "Russia"
+    title: str  # "president"
+
+
 @dataclass(frozen=True)
 class Name:
     """A name the glossary lacks, with how many paragraphs mention it."""
@@ -129,9 +163,7 @@ def asked_names(question: str, lookup: bool = False) -> list[str]:
     the rest from finding its passage.
     """
     text = question.strip()
-    opener = next(iter(_TOKEN.findall(text)), "").casefold()
-    asked = text.endswith(("?", "？")) or opener in _QUESTION_OPENERS
-    if not asked and not (lookup and not text.endswith(".")):
+    if not _asks(text, lookup):
         return []
     names: list[str] = []
     for sentence in _SENTENCE_END.split(text):
@@ -150,6 +182,47 @@ def asked_names(question: str, lookup: bool = False) -> list[str]:
             run = []
         names += [" ".join(piece) for piece in _trimmed(run)]
     return list(dict.fromkeys(names))
+
+
+def asked_offices(question: str, lookup: bool = False) -> list[Office]:
+    """The offices of a named place or body that an English question asks about without
+    naming who holds them: "Russia's president", "the president of Russia", "the Turkish
+    foreign minister". Such an office stands for a person, as a name does: the articles
+    answer "What did Aliyev say about Russia's president?" only where one of them names the
+    office, whatever they say of Aliyev, of Russia and of presidents apart. An office
+    followed by its holder's name ("China's president Xi Jinping") is not one: the name is
+    what is asked about. Read from questions and lookups only, as `asked_names`."""
+    text = question.strip()
+    if not _asks(text, lookup):
+        return []
+    found = (
+        _office(sentence, match, pattern is _OFFICE_OF_PLACE)
+        for sentence in _SENTENCE_END.split(text)
+        for pattern in _OFFICES
+        for match in pattern.finditer(sentence)
+        if pattern is not _OFFICE_OF_ADJECTIVE or not _starts(sentence, match.start())
+    )  # a sentence's first word is no name: "Nuclear minister…"
+    return list(dict.fromkeys(office for office in found if office is not None))
+
+
+def _office(sentence: str, match: re.Match[str], title_first: bool) -> Office | None:
+    """The office ``match`` found in ``sentence``, its name starting past a question's
+    opener or a title ("Did Russia's president"); None where nothing else is left."""
+    name = match.group("name")
+    for word in _TOKEN.finditer(name):
+        if _TRAILING.sub("", word.group()).casefold() not in _QUESTION_OPENERS | _NOT_NAMES:
+            start = match.start() if title_first else match.start("name") + word.start()
+            named = " ".join(_TRAILING.sub("", name[word.start() :]).split())
+            return Office(sentence[start : match.end()].strip(), named, match.group("title"))
+    return None
+
+
+def _asks(text: str, lookup: bool) -> bool:
+    """Whether ``text`` is a question ("…?", or one opening with a question word or a
+    request) or, where it is a ``lookup`` of a few words, one not ending in a full stop."""
+    opener = next(iter(_TOKEN.findall(text)), "").casefold()
+    asked = text.endswith(("?", "？")) or opener in _QUESTION_OPENERS
+    return asked or (lookup and not text.endswith("."))
 
 
 def _name_like(word: str, opens: bool) -> bool:
