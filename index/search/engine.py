@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +98,7 @@ class Engine:
         self._shapes: dict[int, tuple[bool, int]] = {}  # passage id -> (not English, words)
         self._articles: list[Article] | None = None  # read once: a version never changes
         self._credited_words: frozenset[str] | None = None  # `_credited`
+        self._unmentioned = lru_cache(maxsize=256)(self._find_unmentioned)  # `unmentioned`
         self.reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
         self.glossary = Glossary()  # keyword search's bridge from other languages
 
@@ -249,12 +250,20 @@ class Engine:
         ("Aliyv"), an article's outlet or author names it, or the glossary knows it ("Aliev"
         as Aliyev, "PRC" as China: its terms are the corpus's names).
 
+        An office named by what holds it, not by who does ("Russia's president";
+        `asked_offices`), counts as a name, mentioned where a passage holds its title near
+        that name (`_unheld`).
+
         Empty for other languages, whose names the articles write in another script, and
-        where CITEBOT_NAMES_MUST_APPEAR is off.
+        where CITEBOT_NAMES_MUST_APPEAR is off. Kept per question: a question refused so is
+        asked again for the names to tell (`ask`).
         """
         text = clean_question(question, self.settings.max_question_chars)
         if not self.settings.names_must_appear or detect(text) != "en":
             return ()
+        return self._unmentioned(text)
+
+    def _find_unmentioned(self, text: str) -> tuple[str, ...]:
         lookup = bool(lookup_words(text, self.settings.lookup_words))
         names = asked_names(text, lookup)[:NAMES_READ]
         offices = asked_offices(text, lookup)[:NAMES_READ]
