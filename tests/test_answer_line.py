@@ -11,8 +11,8 @@ from bot.render import answer_line
 from bot.terminal import Style, format_answer
 from index.indexer.builder import build
 from index.records import Answer
-from index.search.engine import Engine
-from index.text.answers import asks, gives, wanted
+from index.search.engine import Engine, _closeness
+from index.text.answers import asks, gives, shared, wanted, words
 from index.text.language import as_written
 from tests.conftest import settings_for, write_article
 from tests.fakebotapi import parse_html
@@ -208,3 +208,23 @@ def test_without_sentence_vectors_there_is_no_gate(corpus: Path, tmp_path: Path)
     )
     hits = engine.search("crude oil exports and solar panels")
     assert hits and engine.sentence_gate("crude oil exports and solar panels", hits) is None
+
+
+def test_the_words_a_sentence_shares_with_the_question_weigh_by_rarity() -> None:
+    found = words("Does Azerbaijan support the One China policy?")
+    assert {"azerbaijan", "support", "one", "china", "policy"} <= set(found)
+    assert "the" not in found and found["support"] == "support"
+    assert set(words("It supported policies; supports them")) == {"support", "policy", "them"}
+    rare = {"azerbaijan": 0.5, "support": 2.0, "one": 3.0, "china": 0.5}
+    assert shared(rare, "We strongly support the One China policy.") == 5.5 / 6
+    assert shared(rare, "Azerbaijan and China are partners.") == 1 / 6
+    assert shared(rare, "Nothing in common.") == 0.0 and shared({}, "Anything") == 0.0
+
+
+def test_a_sentence_holding_the_questions_rarer_words_wins_where_cosines_are_near() -> None:
+    rare = {"azerbaijan": 0.5, "china": 0.5, "bandung": 4.0, "principl": 3.0}
+    sentences = ["Azerbaijan and China agree.", "He praised the Bandung principles."]
+    near = _closeness([0.60, 0.55], sentences, rare)
+    assert near[1] > near[0]  # 0.55 + 0.15 * 7/8 against 0.60 + 0.15 * 1/8
+    far = _closeness([0.80, 0.55], sentences, rare)
+    assert far[0] > far[1]  # the cosine still rules where it is clearly better

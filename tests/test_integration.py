@@ -217,6 +217,10 @@ def test_real_corpus_off_topic_questions_in_other_languages_get_nothing(
     [
         ("When did China send doctors to help Azerbaijan fight the pandemic?", "In August 2020"),
         ("Сколько дней шёл первый поезд из Цзиньхуа в Баку?", "after 18 days"),
+        # The models alone pick a sentence on Aliyev's views that never names the movement;
+        # its rare words, read beside the cosine, pick the one that does (`_closeness`).
+        ("What did Aliyev say about the Non Aligned Movement?", "Non-Aligned Movement"),
+        ("Какие принципы Алиев связал с Движением неприсоединения?", "Bandung principles"),
     ],
 )
 def test_highlight_picks_the_sentence_that_answers(

@@ -55,6 +55,10 @@ RECENCY_TIE = 0.01  # cosines this close are a tie that the newer article wins
 # The one-line answer is quoted from the first passage: on our calibration questions a
 # sentence of the second or third was more often a near miss (bench/fusion.py --ours).
 LINE_FROM = 1
+# How much the question's words, weighed by rarity, count beside the cosine in choosing the
+# bold sentence and the one-line answer (`_closeness`). Chosen on bench/calibration.jsonl,
+# where 0.05 to 0.3 did alike; 0.15 is their middle (CHANGELOG.md).
+SHARED_WORDS = 0.15
 GATE_DEPTH = 3  # passages whose sentences an English question's gate reads
 # The names of a question that `unmentioned` looks for, at most: each costs a few lookups,
 # and a question of nothing but capitalised words must not cost hundreds.
@@ -344,13 +348,16 @@ class Engine:
         """
         text = clean_question(question, self.settings.max_question_chars)
         kind = answers.wanted(as_written(text))
+        rarities = self._rarities(text)
         best: list[tuple[int, int] | None] = []
         for hit, (spans, cosines) in zip(hits, self._sentence_scores(text, hits), strict=True):
             if not spans:
                 best.append(None)
                 continue
-            order = [int(i) for i in np.argsort(-cosines, kind="stable")]
-            answering = (i for i in order if answers.can_answer(hit.text[slice(*spans[i])], kind))
+            sentences = [hit.text[slice(*span)] for span in spans]
+            closeness = _closeness(cosines.tolist(), sentences, rarities)
+            order = sorted(range(len(spans)), key=lambda i: -closeness[i])
+            answering = (i for i in order if answers.can_answer(sentences[i], kind))
             best.append(spans[next(answering, order[0])])
         return best
 
@@ -363,17 +370,23 @@ class Engine:
         and for a question asking how many or when, only one that gives a figure or a time."""
         text = clean_question(question, self.settings.max_question_chars)
         kind = answers.wanted(as_written(text))
+        rarities = self._rarities(text)
         top = list(hits[:LINE_FROM])
         found: Line | None = None
+        nearest = 0.0  # the found line's `_closeness`
         for hit, (spans, cosines) in zip(top, self._sentence_scores(text, top), strict=True):
-            for (start, end), cosine in zip(spans, cosines.tolist() if spans else [], strict=True):
-                sentence = hit.text[start:end].strip()
+            sentences = [hit.text[start:end].strip() for start, end in spans]
+            cosines_ = cosines.tolist() if spans else []
+            closeness = _closeness(cosines_, sentences, rarities)
+            for (start, _), sentence, cosine, near in zip(
+                spans, sentences, cosines_, closeness, strict=True
+            ):
                 if not answers.can_answer(sentence, kind):
                     continue
                 sentence = ANSWER_PROMPT.sub("", sentence, count=1)  # "A.: In…" → "In…"
-                if found is None or cosine > found.score:
+                if found is None or near > nearest:
                     paragraph = hit.paragraphs[0] + hit.text[:start].count("\n\n")
-                    found = Line(sentence, float(cosine), hit, paragraph)
+                    found, nearest = Line(sentence, float(cosine), hit, paragraph), near
         least = (
             self.settings.min_line_score
             if self.router.route(text).first is self.router.main
@@ -409,6 +422,13 @@ class Engine:
             return []
         best = self.sentence_gate(text, hits)
         return [] if best is not None and best < self.settings.min_sentence_score else hits
+
+    def _rarities(self, question: str) -> dict[str, float]:
+        """The words of ``question`` as the models read it (`_as_read`: with the glossary's
+        English of its names), each with how rare it is in the corpus (`answers.words`)."""
+        found = answers.words(self._as_read(question))
+        with self._lock:
+            return {word: self._store.keywords.rarity(form) for word, form in found.items()}
 
     def _sentence_scores(
         self, question: str, hits: Sequence[Hit]
@@ -816,6 +836,17 @@ def clean_question(question: str, max_chars: int) -> str:
             "ask a shorter question (CITEBOT_MAX_QUESTION_CHARS sets the limit)"
         )
     return text
+
+
+def _closeness(
+    cosines: Sequence[float], sentences: Sequence[str], rarities: dict[str, float]
+) -> list[float]:
+    """How close each sentence comes to answering: its cosine, and SHARED_WORDS times the
+    share of the question's words it holds, weighed by rarity (`answers.shared`)."""
+    return [
+        cosine + SHARED_WORDS * answers.shared(rarities, sentence)
+        for cosine, sentence in zip(cosines, sentences, strict=True)
+    ]
 
 
 def _stored_sentences(

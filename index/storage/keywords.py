@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ class KeywordSearch:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
-        self._common: dict[str, bool] = {}  # word -> in half the passages or more
+        self._counts: dict[str, int] = {}  # word -> passages holding it, up to half (`_holding`)
         self._passage_count: int | None = None  # for `_is_common`, counted once
         self._vocabulary = False  # its words' table (FTS5's vocabulary), made on first use
 
@@ -126,23 +127,34 @@ class KeywordSearch:
             for (term,) in rows
         )
 
+    def rarity(self, word: str) -> float:
+        """How rare ``word`` is among the passages (as BM25 reads words): the log of the
+        passages over those holding it, at least log 2 (half of them or more), at most
+        for none."""
+        total = self._passages()
+        return math.log((total + 1) / (self._holding(word) + 0.5))
+
     def _is_common(self, word: str) -> bool:
+        total = self._passages()
+        return total > 0 and self._holding(word) >= (total + 1) // 2
+
+    def _holding(self, word: str) -> int:
+        """The passages holding ``word``, counted up to half of them (FTS5's IDF is <= 0
+        from there on, and a common word then costs no full scan); kept per word."""
         key = word.casefold()
-        common = self._common.get(key)
-        if common is None:
-            if self._passage_count is None:
-                (self._passage_count,) = self._db.execute(
-                    "SELECT count(*) FROM passages"
-                ).fetchone()
-            total = self._passage_count
-            half = (total + 1) // 2  # FTS5's IDF is <= 0 from n >= total / 2 on
-            holding = self._db.execute(
+        holding = self._counts.get(key)
+        if holding is None:
+            holding = self._counts[key] = self._db.execute(
                 "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? "
-                "LIMIT ?)",  # stops counting at half: a common word costs no full scan
-                (_quoted(word), half),
+                "LIMIT ?)",
+                (_quoted(word), (self._passages() + 1) // 2),
             ).fetchone()[0]
-            common = self._common[key] = total > 0 and holding >= half
-        return common
+        return holding
+
+    def _passages(self) -> int:
+        if self._passage_count is None:
+            (self._passage_count,) = self._db.execute("SELECT count(*) FROM passages").fetchone()
+        return self._passage_count
 
 
 def lookup_words(query: str, most: int | None = None) -> list[str]:

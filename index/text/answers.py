@@ -5,6 +5,10 @@ said to have asked ("The reporter then asked Aliyev what he would tell his fathe
 restate what was asked, in the words that were asked, so they come close in meaning to the
 question while answering nothing.
 
+Among those that can, the one closest in meaning, with a nudge toward the one that holds the
+question's rarer words (`shared`): the models miss that "We strongly support [the] “One
+China” policy" answers "Does Azerbaijan support One China?", where the quote says "we".
+
 And for a question that asks for an amount ("how many", "сколько", "neçə", "多少") or a time
 ("when", "когда", "nə vaxt", "什么时候"), one that gives an amount or a time: "Trade rose
 sharply" is close in meaning to "How fast did trade grow?", yet only "Trade grew by 64%"
@@ -14,9 +18,11 @@ answers it. This is read from words, so it is lenient: any number or time word w
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Literal
 
 from index.text.chunker import QUESTION_PROMPT
+from index.text.words import STOPWORDS, WORD
 
 Wanted = Literal["amount", "time"]
 
@@ -118,3 +124,33 @@ def gives(sentence: str, kind: Wanted | None) -> bool:
     if kind == "time":
         return _GIVES_TIME.search(sentence) is not None
     return True
+
+
+def words(text: str) -> dict[str, str]:
+    """The words of ``text`` that `shared` compares, folded and with common endings off
+    ("supports" and "supported" as "support"), each with the first form it takes in
+    ``text``; stopwords left out."""
+    found: dict[str, str] = {}
+    for word in WORD.findall(text.casefold()):
+        if word not in STOPWORDS:
+            found.setdefault(_stem(word), word)
+    return found
+
+
+def shared(weights: Mapping[str, float], sentence: str) -> float:
+    """The share of ``weights`` (a question's `words`, each weighed by how rare it is in the
+    corpus) that ``sentence`` holds: 1 where it holds every one."""
+    total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    held = words(sentence)
+    return sum(weight for word, weight in weights.items() if word in held) / total
+
+
+def _stem(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"  # "policies": policy
+    for ending in ("es", "s", "ed", "ing", "ly"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
