@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Literal
 
 from index.text.chunker import QUESTION_PROMPT
@@ -89,6 +90,9 @@ _ANSWERED = re.compile(
     re.IGNORECASE,
 )
 
+# What `words` takes off a word, three letters or more left: "supported", "talks", "mostly".
+_ENDING = re.compile(r"(?<=\w{3})(?:es|s|ed|ing|ly)$")
+
 
 def asks(sentence: str) -> bool:
     """Whether a sentence is a question rather than a statement: it ends in a question mark,
@@ -143,14 +147,16 @@ def shared(weights: Mapping[str, float], sentence: str) -> float:
     total = sum(weights.values())
     if total <= 0:
         return 0.0
-    held = words(sentence)
+    held = _held(sentence)
     return sum(weight for word, weight in weights.items() if word in held) / total
+
+
+@lru_cache(maxsize=8192)  # the corpus's sentences come back question after question
+def _held(sentence: str) -> frozenset[str]:
+    return frozenset(words(sentence))
 
 
 def _stem(word: str) -> str:
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"  # "policies": policy
-    for ending in ("es", "s", "ed", "ing", "ly"):
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            return word[: -len(ending)]
-    return word
+    return _ENDING.sub("", word, count=1)
