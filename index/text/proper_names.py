@@ -73,7 +73,9 @@ _QUALIFIER = (
     r"(?:(?i:deputy|vice|prime|foreign|former|new|current|late|first|defen[cs]e|economy|"
     r"energy|trade|finance|interior|education|culture|health|transport)\s+){0,2}"
 )
-_NAMED = r"[A-Z][\w-]*(?:\s+(?:of\s+)?[A-Z][\w-]*)*"  # "Russia", "Bank of China"
+# "Russia", "Bank of China": four words at most, so a run of capitalised words costs a
+# bounded look at each (a question is read in linear time).
+_NAMED = r"[A-Z][\w-]*(?:\s+(?:of\s+)?[A-Z][\w-]*){0,3}"
 _HOLDER_NEXT = r"(?!\s+[A-Z])"  # not "president Xi": then the holder is named
 # "Russia's president", "the Russian foreign minister", "the president of Russia".
 _OFFICE_OF_POSSESSOR = re.compile(
