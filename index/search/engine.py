@@ -376,10 +376,10 @@ class Engine:
         nearest = 0.0  # the found line's `_closeness`
         for hit, (spans, cosines) in zip(top, self._sentence_scores(text, top), strict=True):
             sentences = [hit.text[start:end].strip() for start, end in spans]
-            cosines_ = cosines.tolist() if spans else []
-            closeness = _closeness(cosines_, sentences, rarities)
+            scores = cosines.tolist() if spans else []
+            closeness = _closeness(scores, sentences, rarities)
             for (start, _), sentence, cosine, near in zip(
-                spans, sentences, cosines_, closeness, strict=True
+                spans, sentences, scores, closeness, strict=True
             ):
                 if not answers.can_answer(sentence, kind):
                     continue

@@ -6,8 +6,8 @@ restate what was asked, in the words that were asked, so they come close in mean
 question while answering nothing.
 
 Among those that can, the one closest in meaning, with a nudge toward the one that holds the
-question's rarer words (`shared`): the models miss that "We strongly support [the] “One
-China” policy" answers "Does Azerbaijan support One China?", where the quote says "we".
+question's rarer words (`shared`): for "What did Aliyev say about the Non Aligned Movement?"
+the models alone prefer a sentence on his views that never names the movement.
 
 And for a question that asks for an amount ("how many", "сколько", "neçə", "多少") or a time
 ("when", "когда", "nə vaxt", "什么时候"), one that gives an amount or a time: "Trade rose

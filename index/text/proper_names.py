@@ -56,6 +56,8 @@ _QUESTION_OPENERS = frozenset(
         )
     ).split()
 )
+# What an office's name can't start with: "Did Russia's president", "President Aliyev's".
+_OPENERS_AND_TITLES = _QUESTION_OPENERS | _NOT_NAMES
 _TOKEN = re.compile(r"[\w’'-]+")
 # The small words a name holds inside ("Bank of China"); "and" parts two in a question
 # ("Uzbekistan and Kazakhstan": "Belt and Road" is then two words the articles hold).
@@ -212,7 +214,7 @@ def _office(sentence: str, match: re.Match[str], title_first: bool) -> Office | 
     opener or a title ("Did Russia's president"); None where nothing else is left."""
     name = match.group("name")
     for word in _TOKEN.finditer(name):
-        if _TRAILING.sub("", word.group()).casefold() not in _QUESTION_OPENERS | _NOT_NAMES:
+        if _TRAILING.sub("", word.group()).casefold() not in _OPENERS_AND_TITLES:
             start = match.start() if title_first else match.start("name") + word.start()
             named = " ".join(_TRAILING.sub("", name[word.start() :]).split())
             return Office(sentence[start : match.end()].strip(), named, match.group("title"))
