@@ -9,6 +9,7 @@ from index.settings import Settings
 from index.storage import layout
 from index.storage.catalog import Store
 from index.text.language import text_language
+from index.text.words import is_question
 from tests.conftest import RAIL, settings_for, write_article
 from tests.fakes import FakeEmbedder
 
@@ -75,6 +76,22 @@ def test_keyword_side_ignores_stopwords_unless_there_is_nothing_else(
     build(settings, embedder=fake)
     assert keyword_hits(settings, "the Alat of") == keyword_hits(settings, "Alat") == ["rail"]
     assert keyword_hits(settings, "the") != []  # a question of stopwords only still searches
+
+
+def test_keyword_side_reads_a_questions_own_words_as_grammar(tmp_path: Path) -> None:
+    """News prose seldom says "did": BM25 would weigh it as a rare word."""
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "visas.txt", "Visas\n\nWe did it unilaterally, Aliyev said.")
+    write_article(corpus, "taiwan.txt", "Taiwan\n\nAliyev spoke of Taiwan and of Baku.")
+    for n, topic in enumerate(["oil", "wine", "rail", "solar"]):
+        write_article(corpus, f"{topic}.txt", f"{topic.title()} {n}\n\nTalks on {topic}.")
+    settings = settings_for(corpus, tmp_path / "index")
+    build(settings, embedder=FakeEmbedder())
+    assert keyword_hits(settings, "What did Taiwan do?") == ["taiwan"]
+    # A statement keeps them: a claim's every word may be its subject.
+    assert keyword_hits(settings, "Taiwan did so.") == ["taiwan", "visas"]
+    assert is_question("what did Taiwan do") and is_question("Taiwan did?")
+    assert not is_question("Taiwan did so.") and not is_question("Whatever Taiwan did.")
 
 
 def test_keyword_side_leaves_out_words_in_half_the_passages(tmp_path: Path) -> None:

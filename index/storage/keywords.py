@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from index.storage.sql import select_in
-from index.text.words import ASKING, STOPWORDS, WORD
+from index.text.words import ASKING, QUESTION_WORDS, STOPWORDS, WORD, is_question
 
 NAME_WORDS = 4  # the words of a name `mentions` looks for, at most (each costs a few lookups)
 NEAR_WORDS = 10  # how far apart `near` finds two words (FTS5's own default)
@@ -35,7 +35,10 @@ class KeywordSearch:
         """
         found = WORD.findall(query)
         # Stopwords match nearly every passage: they slow the search and add nothing to it.
-        words = [word for word in found if word.lower() not in STOPWORDS] or found
+        # A question's own words ("what", "did", "how") are its grammar, not its subject:
+        # news prose seldom says "did", so BM25 would weigh it as a rare word.
+        grammar = STOPWORDS | QUESTION_WORDS if is_question(query) else STOPWORDS
+        words = [word for word in found if word.lower() not in grammar] or found
         words = [word for word in dict.fromkeys(words) if not self._is_common(word)]
         if not words:
             return []

@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Literal
 
 from index.text.chunker import QUESTION_PROMPT
-from index.text.words import STOPWORDS, WORD
+from index.text.words import QUESTION_WORDS, STOPWORDS, WORD
 
 Wanted = Literal["amount", "time"]
 
@@ -136,7 +136,7 @@ def words(text: str) -> dict[str, str]:
     ``text``; stopwords left out."""
     found: dict[str, str] = {}
     for word in WORD.findall(text.casefold()):
-        if word not in STOPWORDS:
+        if word not in STOPWORDS and word not in QUESTION_WORDS:
             found.setdefault(_stem(word), word)
     return found
 

@@ -23,7 +23,7 @@ from index.ingest.topic import TopicRule
 from index.records import Article
 from index.text.glossary import Glossary
 from index.text.sentences import passage_sentences
-from index.text.words import WORD
+from index.text.words import QUESTION_OPENERS, WORD, is_question
 
 _CAPITALISED = r"[A-Z][\w’'-]*"
 # Capitalised words, with the small words names hold between them ("Institute of Foreign
@@ -46,18 +46,8 @@ _NOT_NAMES = frozenset(
 )
 
 
-# What a question opens with, in English: a question word, an auxiliary or a request.
-_QUESTION_OPENERS = frozenset(
-    " ".join(
-        (
-            "what who whom whose when where which why how did does do is are was were will",
-            "would can could has have had should shall may might tell show give list name",
-            "explain describe find any anything",
-        )
-    ).split()
-)
 # What an office's name can't start with: "Did Russia's president", "President Aliyev's".
-_OPENERS_AND_TITLES = _QUESTION_OPENERS | _NOT_NAMES
+_OPENERS_AND_TITLES = QUESTION_OPENERS | _NOT_NAMES
 _TOKEN = re.compile(r"[\w’'-]+")
 # The small words a name holds inside ("Bank of China"); "and" parts two in a question
 # ("Uzbekistan and Kazakhstan": "Belt and Road" is then two words the articles hold).
@@ -224,9 +214,7 @@ def _office(sentence: str, match: re.Match[str], title_first: bool) -> Office | 
 def _asks(text: str, lookup: bool) -> bool:
     """Whether ``text`` is a question ("…?", or one opening with a question word or a
     request) or, where it is a ``lookup`` of a few words, one not ending in a full stop."""
-    opener = next(iter(_TOKEN.findall(text)), "").casefold()
-    asked = text.endswith(("?", "？")) or opener in _QUESTION_OPENERS
-    return asked or (lookup and not text.endswith("."))
+    return is_question(text) or (lookup and not text.endswith("."))
 
 
 def _name_like(word: str, opens: bool) -> bool:

@@ -34,6 +34,16 @@ QUESTION_WORDS = frozenset(
     "a an and are as at be by did do does for from had has have how in is it its of on or "
     "the their this to was were what when where which who why will with".split()
 )
+# What a question opens with, in English: a question word, an auxiliary or a request.
+QUESTION_OPENERS = frozenset(
+    " ".join(
+        (
+            "what who whom whose when where which why how did does do is are was were will",
+            "would can could has have had should shall may might tell show give list name",
+            "explain describe find any anything",
+        )
+    ).split()
+)
 # Words a request is made of rather than its subject ("tell me about", "any news on",
 # "расскажи о", "haqqında"), which keyword lookups leave out ("tell me about BYD" looks up
 # BYD; `index.storage.keywords`). Azerbaijani ones with and without its own letters.
@@ -61,3 +71,12 @@ ASKING = (
 ASKING_UNSPACED = tuple(
     "告诉我 是什么 是谁 关于 有关 新闻 消息 最新 介绍 一下 什么 请 的 和 与 及 谁 吗 呢".split()
 )
+
+
+def is_question(text: str) -> bool:
+    """Whether ``text`` asks: it ends in a question mark, or opens with a question word or a
+    request ("What did…", "Tell me…"), as a statement (a claim searched for evidence) never
+    does."""
+    stripped = text.strip()
+    opener = next(iter(WORD.findall(stripped)), "").casefold()
+    return stripped.endswith(("?", "？")) or opener in QUESTION_OPENERS
