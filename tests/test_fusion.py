@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from index.indexer.builder import build
 from index.search.engine import Engine
 from index.search.fusion import reciprocal_rank_fusion
@@ -169,5 +171,25 @@ def test_a_lookup_reads_any_number_of_candidates(settings: Settings, fake: FakeE
         many = list(range(-20_000, 20_000))  # more than SQLite takes in one statement (32,766)
         assert store.keywords.holding_all(["alat"], many) == {rail}
         assert store.keywords.holding_all(["alat"], []) == set()
+    finally:
+        store.close()
+
+
+def test_word_counts_are_kept_within_bounds_and_stay_right(
+    settings: Settings, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index.storage import keywords
+
+    monkeypatch.setattr(keywords, "COUNTS_KEPT", 3)
+    build(settings, embedder=fake)
+    store = Store.open(layout.current_version(settings.index_dir) / layout.STORE_FILE)
+    try:
+        search = store.keywords
+        rare = search.rarity("Alat")
+        assert rare > search.rarity("Baku") > 0  # one passage says Alat; more say Baku
+        for n in range(10):
+            search.rarity(f"unseen{n}")
+        assert len(search._counts) <= 3
+        assert search.rarity("Alat") == rare
     finally:
         store.close()

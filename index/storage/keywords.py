@@ -11,6 +11,7 @@ from index.storage.sql import select_in
 from index.text.words import ASKING, QUESTION_WORDS, STOPWORDS, WORD, is_question
 
 NAME_WORDS = 4  # the words of a name `mentions` looks for, at most (each costs a few lookups)
+COUNTS_KEPT = 50_000  # words whose passages `_holding` keeps counted (a few MB)
 NEAR_WORDS = 10  # how far apart `near` finds two words (FTS5's own default)
 _STAN = re.compile(r"i?stan$")
 
@@ -147,6 +148,8 @@ class KeywordSearch:
         key = word.casefold()
         holding = self._counts.get(key)
         if holding is None:
+            if len(self._counts) >= COUNTS_KEPT:  # a bot up for months meets endless words
+                self._counts.clear()
             holding = self._counts[key] = self._db.execute(
                 "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? "
                 "LIMIT ?)",
