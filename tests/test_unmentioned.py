@@ -152,6 +152,10 @@ def test_an_office_no_article_names_is_answered_with_nothing(corpus: Path, tmp_p
     assert not keywords.near(["Russia"], "president")  # both are there, but apart
     assert engine.unmentioned("Did the president of Kazakhstan visit Baku?") == ()
     assert engine.unmentioned("Did Qazaqstan's president visit Baku?") == ()  # as the glossary
+    # An office is named by its title or one of its kind: a president is a head of state.
+    assert engine.unmentioned("Did the Kazakh emir visit Baku?") == ()
+    assert engine.unmentioned("Did the Kazakh ambassador visit Baku?") == ("Kazakh ambassador",)
+    assert "charge" in Office("China's envoy", "China", "envoy").named_by  # chargé d'affaires
     assert engine.unmentioned("Did Russia's president talk about freight trains?") == (
         "Russia's president",
     )

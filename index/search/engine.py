@@ -286,9 +286,10 @@ class Engine:
         return (*missing, *self._unheld(offices, missing))
 
     def _unheld(self, offices: Sequence[Office], missing: Sequence[str]) -> list[str]:
-        """The ``offices`` no passage names: none holds the title near the name of what
-        holds it, in any form the glossary knows it by ("PRC" as China). An office of a
-        name already ``missing`` is not repeated."""
+        """The ``offices`` no passage names: none holds the title, or one of its kind
+        ("envoy" for an ambassador: `Office.named_by`), near the name of what holds it, in
+        any form the glossary knows it by ("PRC" as China). An office of a name already
+        ``missing`` is not repeated."""
         absent = {w for name in missing for w in WORD.findall(name)}
         found = []
         for office in offices:
@@ -300,7 +301,7 @@ class Engine:
                 *(w for e in self.glossary.english(office.name) for w in WORD.findall(e)),
             ]
             with self._lock:
-                if not self._store.keywords.near(forms, office.title):
+                if not any(self._store.keywords.near(forms, t) for t in office.named_by):
                     found.append(office.text)
         return found
 

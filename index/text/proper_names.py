@@ -82,6 +82,20 @@ _OFFICE_OF_PLACE = re.compile(
 _OFFICES = (_OFFICE_OF_POSSESSOR, _OFFICE_OF_ADJECTIVE, _OFFICE_OF_PLACE)
 
 
+# The words a passage may name an office by, for each title a question may use: a
+# diplomat is "China's envoy" to one and "China's chargé d'affaires" to another.
+_DIPLOMATS = ("ambassador", "envoy", "consul", "charge", "diplomat", "representative")
+_HEADS = ("president", "leader", "head", "king", "queen", "emir", "sultan")
+_GOVERNMENT = ("minister", "premier", "chancellor", "ministry", "government")
+_SPOKESPEOPLE = ("spokesman", "spokeswoman", "spokesperson", "ministry")
+_NAMED_BY = {
+    **dict.fromkeys(("ambassador", "envoy", "consul"), _DIPLOMATS),
+    **dict.fromkeys(("president", "king", "queen", "emir", "sultan"), _HEADS),
+    **dict.fromkeys(("minister", "premier", "chancellor"), _GOVERNMENT),
+    **dict.fromkeys(("spokesman", "spokeswoman", "spokesperson"), _SPOKESPEOPLE),
+}
+
+
 @dataclass(frozen=True)
 class Office:
     """An office a question asks about without naming who holds it (`asked_offices`)."""
@@ -89,6 +103,13 @@ class Office:
     text: str  # as the question words it: "Russia's president"
     name: str  # what holds the office: "Russia"
     title: str  # "president"
+
+    @property
+    def named_by(self) -> tuple[str, ...]:
+        """The words a passage may name this office by: its title, or one of the same kind
+        ("envoy" for an ambassador, "leader" for a president)."""
+        title = self.title.casefold().removesuffix("s")
+        return _NAMED_BY.get(title, (title,))
 
 
 @dataclass(frozen=True)
