@@ -22,7 +22,7 @@ class KeywordSearch:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
         self._counts: dict[str, int] = {}  # word -> passages holding it, up to half (`_holding`)
-        self._passage_count: int | None = None  # for `_is_common`, counted once
+        self._passage_count: int | None = None  # `_passages`, counted once
         self._vocabulary = False  # its words' table (FTS5's vocabulary), made on first use
 
     def search(self, query: str, limit: int) -> list[tuple[int, float]]:
@@ -133,8 +133,8 @@ class KeywordSearch:
 
     def rarity(self, word: str) -> float:
         """How rare ``word`` is among the passages (as BM25 reads words): the log of the
-        passages over those holding it, at least log 2 (half of them or more), at most
-        for none."""
+        passages over those holding it; log 2 for a word half of them or more hold, the
+        most for one none holds."""
         total = self._passages()
         return math.log((total + 1) / (self._holding(word) + 0.5))
 
