@@ -224,6 +224,15 @@ def ours(path: Path) -> None:
             continue
         right = first_hit([line.text], q.gold) is not None
         print(f"  {line.score:.3f}  {'right' if right else 'WRONG':<5}  [{q.lang}] {q.question}")
+    held = bold = 0
+    for q in questions:
+        hits = engine.rank(q.question, 1)
+        if not hits or first_hit([hits[0].text], q.gold) is None:
+            continue
+        (span,) = engine.highlights(q.question, hits)
+        held += 1
+        bold += span is not None and first_hit([hits[0].text[span[0] : span[1]]], q.gold) == 1
+    print(f"\nbold sentence holds the gold: {bold} of the {held} whose first passage holds it")
 
 
 if __name__ == "__main__":
