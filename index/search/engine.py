@@ -339,9 +339,10 @@ class Engine:
         """For each hit, the span of its sentence closest in meaning to the question among
         those that can answer it, as the one-line answer is chosen (`index.text.answers`:
         no question in the text, and a figure or a time where one is asked for); the
-        closest of all where none can.
+        closest of all where none can. Closest by cosine, nudged toward the sentence that
+        holds more of the question's rarer words (`_closeness`).
 
-        Closest by the model the question is routed to (so a Russian question finds its
+        The cosine is the model's the question is routed to (so a Russian question finds its
         sentence in an English passage). The build embeds every sentence, so this is a dot
         product; only a passage whose sentences have no stored vector (an index built before
         they were kept) has them embedded now. This is for the few passages a reader is
@@ -363,8 +364,9 @@ class Engine:
         return best
 
     def answer_line(self, question: str, hits: Sequence[Hit]) -> Line | None:
-        """The sentence of the first hit closest in meaning to the question, to quote above
-        the cards, where its cosine clears the line's own threshold (higher than the
+        """The sentence of the first hit closest to the question (`_closeness`: cosine,
+        nudged toward the question's rarer words), to quote above the cards, where its
+        cosine clears the line's own threshold (higher than the
         passages': a sentence shown alone must answer, not just be on the subject). Only a
         sentence that can answer is quoted (`index.text.answers`): never a question in the
         text (an interviewer's, or one a reporter is told to have asked), which restates;
