@@ -47,6 +47,24 @@ def test_real_corpus_off_topic_questions_get_nothing(real_engine: Engine) -> Non
         assert real_engine.search(question) == [], question
 
 
+def test_real_corpus_an_office_no_article_names_gets_nothing(real_engine: Engine) -> None:
+    # The articles mention Russia (where the ambassador worked) and presidents, never together.
+    answer = real_engine.ask("What did Aliyev say about Russia's president?")
+    assert not answer.answered and answer.unmentioned == ("Russia's president",)
+    # The articles' chargé d'affaires is an envoy; Xi Jinping China's president.
+    for question in ("What did China's envoy to Armenia say?", "Who is the Chinese president?"):
+        assert real_engine.search(question), question
+
+
+def test_real_corpus_a_question_is_not_searched_for_its_question_words(
+    real_engine: Engine,
+) -> None:
+    # BM25 weighed "did" as a rare word: the passage where Aliyev says "we did it
+    # unilaterally" came first.
+    (first, *_) = real_engine.search("What did Aliyev say about Taiwan?")
+    assert "Taiwan" in first.text
+
+
 @pytest.mark.parametrize(
     ("lookup", "gold"),
     [
