@@ -7,7 +7,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -348,20 +348,7 @@ class Engine:
         they were kept) has them embedded now. This is for the few passages a reader is
         shown, not for ranking: used for ranking, it measured worse (see CHANGELOG.md).
         """
-        text = clean_question(question, self.settings.max_question_chars)
-        kind = answers.wanted(as_written(text))
-        rarities = self._rarities(text)
-        best: list[tuple[int, int] | None] = []
-        for hit, (spans, cosines) in zip(hits, self._sentence_scores(text, hits), strict=True):
-            if not spans:
-                best.append(None)
-                continue
-            sentences = [hit.text[slice(*span)] for span in spans]
-            closeness = _closeness(cosines.tolist(), sentences, rarities)
-            order = sorted(range(len(spans)), key=lambda i: -closeness[i])
-            answering = (i for i in order if answers.can_answer(sentences[i], kind))
-            best.append(spans[next(answering, order[0])])
-        return best
+        return [None if choice is None else choice.span for choice in self._chosen(question, hits)]
 
     def answer_line(self, question: str, hits: Sequence[Hit]) -> Line | None:
         """The sentence of the first hit closest to the question (`_closeness`: cosine,
@@ -372,30 +359,26 @@ class Engine:
         text (an interviewer's, or one a reporter is told to have asked), which restates;
         and for a question asking how many or when, only one that gives a figure or a time."""
         text = clean_question(question, self.settings.max_question_chars)
-        kind = answers.wanted(as_written(text))
-        rarities = self._rarities(text)
         top = list(hits[:LINE_FROM])
-        found: Line | None = None
-        nearest = 0.0  # the found line's `_closeness`
-        for hit, (spans, cosines) in zip(top, self._sentence_scores(text, top), strict=True):
-            sentences = [hit.text[start:end].strip() for start, end in spans]
-            scores = cosines.tolist() if spans else []
-            closeness = _closeness(scores, sentences, rarities)
-            for (start, _), sentence, cosine, near in zip(
-                spans, sentences, scores, closeness, strict=True
-            ):
-                if not answers.can_answer(sentence, kind):
-                    continue
-                sentence = ANSWER_PROMPT.sub("", sentence, count=1)  # "A.: In…" → "In…"
-                if found is None or near > nearest:
-                    paragraph = hit.paragraphs[0] + hit.text[:start].count("\n\n")
-                    found, nearest = Line(sentence, float(cosine), hit, paragraph), near
+        answering = [
+            (hit, choice)
+            for hit, choice in zip(top, self._chosen(text, top), strict=True)
+            if choice is not None and choice.answers
+        ]
+        if not answering:
+            return None
+        # The closest; of equals, the first hit's (max keeps the first).
+        hit, choice = max(answering, key=lambda pair: pair[1].closeness)
+        start, end = choice.span
+        sentence = ANSWER_PROMPT.sub("", hit.text[start:end].strip(), count=1)  # "A.: In…"
+        paragraph = hit.paragraphs[0] + hit.text[:start].count("\n\n")
+        found = Line(sentence, choice.cosine, hit, paragraph)
         least = (
             self.settings.min_line_score
             if self.router.route(text).first is self.router.main
             else self.settings.min_line_score_multilingual
         )
-        return found if found is not None and found.score >= least else None
+        return found if found.score >= least else None
 
     def sentence_gate(self, question: str, hits: Sequence[Hit]) -> float | None:
         """The best cosine of a sentence of the first `GATE_DEPTH` hits to an English
@@ -425,6 +408,27 @@ class Engine:
             return []
         best = self.sentence_gate(text, hits)
         return [] if best is not None and best < self.settings.min_sentence_score else hits
+
+    def _chosen(self, question: str, hits: Sequence[Hit]) -> list[_Choice | None]:
+        """For each hit, its sentence closest to the question (`_closeness`) among those that
+        can answer it (`answers.can_answer`), else the closest of all; None for a hit
+        without sentences. What the bold sentence and the one-line answer are chosen from."""
+        text = clean_question(question, self.settings.max_question_chars)
+        kind = answers.wanted(as_written(text))
+        rarities = self._rarities(text)
+        chosen: list[_Choice | None] = []
+        for hit, (spans, cosines) in zip(hits, self._sentence_scores(text, hits), strict=True):
+            if not spans:
+                chosen.append(None)
+                continue
+            sentences = [hit.text[start:end].strip() for start, end in spans]
+            scores = cosines.tolist()
+            closeness = _closeness(scores, sentences, rarities)
+            order = sorted(range(len(spans)), key=lambda i: -closeness[i])
+            answering = [i for i in order if answers.can_answer(sentences[i], kind)]
+            i = (answering or order)[0]
+            chosen.append(_Choice(spans[i], float(scores[i]), closeness[i], bool(answering)))
+        return chosen
 
     def _rarities(self, question: str) -> dict[str, float]:
         """The words of ``question`` as the models read it (`_as_read`: with the glossary's
@@ -839,6 +843,16 @@ def clean_question(question: str, max_chars: int) -> str:
             "ask a shorter question (CITEBOT_MAX_QUESTION_CHARS sets the limit)"
         )
     return text
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """A hit's chosen sentence (`Engine._chosen`)."""
+
+    span: tuple[int, int]
+    cosine: float
+    closeness: float  # `_closeness`: what it was chosen by
+    answers: bool  # it can answer (`answers.can_answer`); else only the closest of all
 
 
 def _closeness(
