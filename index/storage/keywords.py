@@ -81,7 +81,7 @@ class KeywordSearch:
         """Whether a passage holds ``word`` (or a word it starts: "presidents") within
         ``within`` words of a word starting as one of ``names`` does, its last letters aside
         ("Russia" finds "Russian", "Chinese" finds "China")."""
-        stems = {_stem(name) for name in names[:NAME_WORDS] if len(name) > 1}
+        stems = {_family(name) for name in names[:NAME_WORDS] if len(name) > 1}
         return any(
             self._matches(f"NEAR({_quoted(stem)} * {_quoted(word)} *, {within})") for stem in stems
         )
@@ -188,7 +188,7 @@ def edits(a: str, b: str, most: int) -> int:
     return min(previous[-1], most + 1)
 
 
-def _stem(name: str) -> str:
+def _family(name: str) -> str:
     """What words of ``name``'s family start with: all but its last three letters, four at
     least ("russ" of Russia and Russian, "chin" of China and Chinese), and of a country
     named "-stan", what comes before it ("uzbek" of Uzbekistan and Uzbek)."""
