@@ -56,6 +56,35 @@ def test_real_corpus_an_office_no_article_names_gets_nothing(real_engine: Engine
         assert real_engine.search(question), question
 
 
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("Что Алиев сказал о Путине?", "Путине"),
+        ("Əliyev Makron haqqında nə deyib?", "Makron"),
+        ("Huawei在阿塞拜疆投资了多少？", "Huawei"),
+    ],
+)
+def test_real_corpus_a_name_no_article_mentions_gets_nothing_in_any_language(
+    real_engine: Engine, question: str, name: str
+) -> None:
+    answer = real_engine.ask(question)
+    assert not answer.answered and answer.unmentioned == (name,)
+
+
+def test_real_corpus_the_articles_names_count_as_mentioned_in_every_language(
+    real_engine: Engine,
+) -> None:
+    for question in (
+        "Что сказал Лю Цзяньчао в Баку?",  # the glossary, across the question's first word
+        "Какие принципы Алиев связал с Движением неприсоединения?",  # with the next word
+        "Konfutsi İnstitutları harada yerləşir?",
+        "Что Алиев сказал о Тайване и Китае?",  # Китае: the topic rule's
+        "Əliyev COP29 haqqında nə deyib?",
+        "阿利耶夫在CGTN采访中说了什么？",
+    ):
+        assert real_engine.unmentioned(question) == (), question
+
+
 def test_real_corpus_a_question_is_not_searched_for_its_question_words(
     real_engine: Engine,
 ) -> None:

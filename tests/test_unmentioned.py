@@ -12,6 +12,8 @@ from index.errors import ConfigError
 from index.indexer.builder import build
 from index.search.engine import Engine
 from index.settings import Settings
+from index.text.foreign_names import asked_foreign_names
+from index.text.glossary import Glossary
 from index.text.proper_names import Office, asked_names, asked_offices
 from tests.conftest import settings_for, write_article
 from tests.fakes import FakeEmbedder
@@ -47,6 +49,82 @@ def test_the_names_a_question_asks_about() -> None:
         "Putin"
     ]
     assert asked_names("Tirasemtiv targets Cardiac muscle.", lookup=True) == []
+
+
+def test_the_names_a_question_in_another_language_asks_about() -> None:
+    def names(question: str, language: str, lookup: bool = False) -> list[str]:
+        return [name.text for name in asked_foreign_names(question, language, lookup)]
+
+    assert names("Что Алиев сказал о Путине?", "ru") == ["Алиев", "Путине"]
+    # A sentence's first word is read only where it is an acronym; titles are no names.
+    assert names("Путин приедет в Баку?", "ru") == ["Баку"]
+    assert names("ЕС и Китай: о чём договорились?", "ru") == ["ЕС", "Китай"]
+    assert names("Что сказал Президент Алиев?", "ru") == ["Алиев"]
+    assert names("Что сказали о Путине, Макроне?", "ru") == ["Путине", "Макроне"]
+    assert names("Əliyev Makron’un haqqında nə deyib?", "az") == ["Makron’un"]
+    assert names("Huawei在阿塞拜疆投资了多少？", "zh") == ["Huawei"]  # Latin letters only
+    assert names("阿利耶夫对普京说了什么？", "zh") == []
+    # A statement names nothing asked about; a lookup of a few words does.
+    assert names("Путин приехал в Баку к Алиеву.", "ru") == []
+    assert names("Лю Цзяньчао", "ru") == [] and names("Лю Цзяньчао", "ru", lookup=True) == [
+        "Цзяньчао"
+    ]
+    (putin,) = asked_foreign_names("Что сказали о Путиным?", "ru")
+    assert putin.english == ("Putinym", "Putin")  # as typed, and without its case ending
+    (makron,) = asked_foreign_names("Əliyev Makron’un haqqında nə deyib?", "az")
+    assert makron.english == ("Makron",) and makron.before == "Əliyev"
+    (movement,) = asked_foreign_names("Что сказано о Движением неприсоединения?", "ru")
+    assert movement.after == "неприсоединения"
+    (short,) = asked_foreign_names("Что сказано об Индии?", "ru")
+    assert short.english == ("Indii",)  # "Indi" would be the start of "individual"
+
+
+def test_the_glossary_knows_a_name_of_several_words_across_them() -> None:
+    glossary = Glossary(
+        (
+            ("Liu Jianchao", ("Лю Цзяньчао",)),
+            ("Aliyev", ("Əliyev*",)),
+            ("Non-Aligned Movement", ("Неприсоедин*",)),
+        )
+    )
+    assert glossary.joins("Лю", "Цзяньчао")
+    assert not glossary.joins("Əliyev", "Putin")  # a form, but of the first word alone
+    (liu,) = asked_foreign_names("Лю Цзяньчао", "ru", lookup=True)
+    (putin,) = asked_foreign_names("Əliyev Putin haqqında nə deyib?", "az")
+    (movement,) = asked_foreign_names("Что сказано о Движением неприсоединения?", "ru")
+    assert liu.glossed(glossary) and movement.glossed(glossary)
+    assert not putin.glossed(glossary)
+
+
+def test_a_question_in_another_language_about_a_name_no_article_mentions(
+    corpus: Path, tmp_path: Path
+) -> None:
+    glossary = tmp_path / "glossary.yaml"
+    glossary.write_text("terms:\n  Confucius Institutes: [Конфуци*]\n", encoding="utf-8")
+    topic = tmp_path / "topic.yaml"
+    topic.write_text("all_of:\n  china: [China, Кита]\n", encoding="utf-8")
+    rules = {"CITEBOT_GLOSSARY": str(glossary), "CITEBOT_TOPIC_RULE": str(topic)}
+    engine = engine_over(corpus, tmp_path / "with", **rules)
+    assert engine.unmentioned("Что сказали в Баку о Макроне?") == ("Макроне",)
+    assert engine.unmentioned("Əliyev Makron’un haqqında nə deyib?") == ("Makron’un",)
+    assert engine.unmentioned("Huawei在巴库做什么？") == ("Huawei",)
+    assert engine.unmentioned("Что ЕС сказал о торговле?") == ("ЕС",)
+    # Mentioned: in English letters ("Baku"; "Alyat" and "Alata" a letter from "Alat"),
+    # by the glossary, by the topic rule (a stem), or by the outlet.
+    for question in (
+        "Поезд дошёл до Баку?",
+        "Поезд шёл через Алят и Казахстан?",
+        "Что преподают Институты Конфуция?",
+        "Что сказал Китай о торговле?",
+        "Что пишет Example Wire?",
+        "Qatar Ələtə çatıbmı?",
+    ):
+        assert engine.unmentioned(question) == (), question
+    answer = engine.ask("Что сказали в Баку о Макроне?")
+    assert not answer.answered and answer.unmentioned == ("Макроне",)
+    # Without the topic rule, the corpus's subject is a name like any other.
+    bare = engine_over(corpus, tmp_path / "bare", CITEBOT_TOPIC_RULE=str(tmp_path / "none"))
+    assert bare.unmentioned("Что сказал Китай о торговле?") == ("Китай",)
 
 
 def test_the_offices_a_question_asks_about_without_naming_who_holds_them() -> None:
@@ -131,8 +209,8 @@ def test_what_counts_as_mentioned(corpus: Path, tmp_path: Path) -> None:
     assert engine.unmentioned("Trade with Macron grew by a fifth.") == ()
     assert engine.unmentioned("freight Macron") == ("Macron",)  # a lookup
     assert engine.unmentioned("Caspian freight trains crossed the sea with Macron") == ()
-    # Names in other scripts are left to the thresholds: the articles write theirs in English.
-    assert engine.unmentioned("Что сказал Макрон о торговле?") == ()
+    # A name in another script is looked for in English letters (`test_…_other_languages`).
+    assert engine.unmentioned("Что сказал Макрон о торговле?") == ("Макрон",)
 
 
 def test_an_office_no_article_names_is_answered_with_nothing(corpus: Path, tmp_path: Path) -> None:

@@ -37,9 +37,10 @@ from index.storage.catalog import Store, StoredPassage
 from index.storage.keywords import lookup_words
 from index.text import answers
 from index.text.chunker import ANSWER_PROMPT, count_words
+from index.text.foreign_names import asked_foreign_names
 from index.text.glossary import Glossary
-from index.text.language import as_written, detect, text_language
-from index.text.proper_names import Office, asked_names, asked_offices
+from index.text.language import as_written, detect, plain, text_language
+from index.text.proper_names import Office, asked_names, asked_offices, subject_names
 from index.text.sanitize import clean_text
 from index.text.sentences import passage_sentences
 from index.text.when import TimeFilter, asks_for_news, read_time
@@ -105,6 +106,7 @@ class Engine:
         self._unmentioned = lru_cache(maxsize=256)(self._find_unmentioned)  # `unmentioned`
         self.reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
         self.glossary = Glossary()  # keyword search's bridge from other languages
+        self.subject: tuple[str, ...] = ()  # the topic rule's names, casefolded (`open`)
 
     @classmethod
     def open(
@@ -123,7 +125,8 @@ class Engine:
             IndexNotBuilt: nothing was built yet.
             IndexCorrupt: the version is damaged or half-deleted.
             IndexIncompatible: built with another model or an older format.
-            ConfigError: the glossary (CITEBOT_GLOSSARY) is not one.
+            ConfigError: the glossary (CITEBOT_GLOSSARY) or the topic rule
+                (CITEBOT_TOPIC_RULE) is not one.
         """
         model = embedder or make_embedder(settings.model, settings.batch_size, settings.models_dir)
         glossary = Glossary.load(settings.glossary) if settings.glossary else Glossary()
@@ -148,6 +151,9 @@ class Engine:
         engine = cls(settings, model, version, manifest, main_index, store)
         engine._exclude = faiss_index.Exclusion(removed) if removed else None
         engine.glossary = glossary
+        engine.subject = tuple(
+            plain(name).casefold() for name in subject_names(settings.topic_rule)
+        )
         if extra is None:
             extra = (
                 extra_embedders(settings.multilingual, settings.batch_size, settings.models_dir)
@@ -258,17 +264,24 @@ class Engine:
         `asked_offices`), counts as a name, mentioned where a passage holds its title near
         that name (`_unheld`).
 
-        Empty for other languages, whose names the articles write in another script, and
-        where CITEBOT_NAMES_MUST_APPEAR is off. Kept per question: a question refused so is
-        asked again for the names to tell (`ask`).
+        A question in Russian, Azerbaijani or Chinese is read for its names as written
+        there (`asked_foreign_names`: "Что Алиев сказал о Путине?" -> Путине), each
+        mentioned where the glossary knows it, the topic rule names it (Китай), or a passage
+        holds it in English letters ("Putin"; `_unheld_abroad`).
+
+        Empty where CITEBOT_NAMES_MUST_APPEAR is off. Kept per question: a question refused
+        so is asked again for the names to tell (`ask`).
         """
         text = clean_question(question, self.settings.max_question_chars)
-        if not self.settings.names_must_appear or detect(text) != "en":
+        if not self.settings.names_must_appear:
             return ()
         return self._unmentioned(text)
 
     def _find_unmentioned(self, text: str) -> tuple[str, ...]:
         lookup = bool(lookup_words(text, self.settings.lookup_words))
+        language = detect(text)
+        if language != "en":
+            return self._unheld_abroad(as_written(text), language, lookup)
         names = asked_names(text, lookup)[:NAMES_READ]
         offices = asked_offices(text, lookup)[:NAMES_READ]
         if not names and not offices:
@@ -284,6 +297,36 @@ class Engine:
         # Read last: the glossary's patterns load the Chinese converter on first use.
         missing = [name for name in missing if not self.glossary.knows(name)]
         return (*missing, *self._unheld(offices, missing))
+
+    def _unheld_abroad(self, text: str, language: str, lookup: bool) -> tuple[str, ...]:
+        """The names a question in ``language`` asks about that no article mentions: the
+        glossary knows none (`ForeignName.glossed`), they start with none of the topic
+        rule's names ("Китае", "Azərbaycanda"), and no passage holds them, or their stem, in
+        English letters, as `KeywordSearch.mentions` reads a name ("Путиным": Putinym,
+        Putin)."""
+        credited = self._credited()
+        missing = []
+        for name in asked_foreign_names(text, language, lookup)[:NAMES_READ]:
+            if name.glossed(self.glossary) or self._of_subject(name.text):
+                continue
+            forms = name.english
+            if {w.casefold() for f in forms for w in WORD.findall(f)} & credited:
+                continue
+            with self._lock:
+                if not any(self._store.keywords.mentions(form) for form in forms):
+                    missing.append(name.text)
+        return tuple(missing)
+
+    def _of_subject(self, name: str) -> bool:
+        """Whether ``name`` starts with one of the topic rule's names, or a word of it does
+        (the rule's names are stems: "Кита" of Китае)."""
+        folded = plain(name).casefold()
+        words = WORD.findall(folded)
+        return any(
+            folded.startswith(subject) or (" " not in subject and w.startswith(subject))
+            for subject in self.subject
+            for w in words
+        )
 
     def _unheld(self, offices: Sequence[Office], missing: Sequence[str]) -> list[str]:
         """The ``offices`` no passage names: none holds the title, or one of its kind

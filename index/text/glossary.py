@@ -56,6 +56,18 @@ class Glossary:
             self.english(name)
         )
 
+    def joins(self, first: str, second: str) -> bool:
+        """Whether a form of a term holds ``first`` and ``second`` read together, across the
+        space between them: "Лю" and "Цзяньчао" (Liu Jianchao), "Konfutsi" and "İnstitutları"
+        (Confucius Institutes); not "Əliyev" and "Putin", though "Əliyev" is a form."""
+        head = len(plain(as_written(first)))
+        text = plain(as_written(f"{first} {second}"))
+        return any(
+            match.start() < head < match.end() - 1
+            for _, pattern in _patterns(self)
+            for match in pattern.finditer(text)
+        )
+
     def respelled(self, question: str) -> str:
         """``question`` with the forms it holds read as their terms' English, and what a
         request is made of in Chinese left out: "расскажи о Шуше" -> "расскажи о Shusha",

@@ -1,0 +1,152 @@
+"""The names a question in Russian, Azerbaijani or Chinese asks about, and how English writes
+them: what the engine looks for in the articles, as it does an English question's names
+(`index.text.proper_names.asked_names`).
+
+Russian and Azerbaijani capitalise names and little else, so a name is a run of capitalised
+words that does not open its sentence, or an acronym ("ЕС", "BYD") anywhere. In Chinese, which
+has no capitals, only the words in Latin letters are read ("Huawei", "BYD"). Each name is
+written in English letters as news in English writes such names ("Путине" as "Putine",
+"Əliyevin" as "Aliyevin"), and once more without its case ending ("Putin", "Aliyev"), for
+the articles' English words to be looked in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.text.glossary import Glossary
+from index.text.words import is_question
+
+# How English news romanises Russian (BGN/PCGN, simplified): "Цзиньпин" as "Tszinpin" is no
+# match for "Jinping", which is why the glossary holds the forms of the corpus's own names.
+_RUSSIAN_LATIN = str.maketrans(
+    {
+        **dict(zip("абвгдезийклмнопрстуфыэ", "abvgdeziyklmnoprstufye", strict=True)),
+        **{"ё": "yo", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch"},
+        **{"ю": "yu", "я": "ya", "ъ": "", "ь": ""},
+    }
+)
+# Azerbaijani's letters as English writes them: "Əliyev" as "Aliyev", "Gəncə" as "Ganja".
+_AZERBAIJANI_LATIN = str.maketrans(
+    {"ə": "a", "ş": "sh", "ç": "ch", "ğ": "gh", "ı": "i", "ö": "o", "ü": "u", "x": "kh"}
+    | {"c": "j", "q": "g", "\u0307": ""}  # "İ" casefolds to "i" and a dot above
+)
+# Case endings, the longest first: "Путиным" is "Путин", "Makronun" is "Makron".
+_RUSSIAN_ENDINGS = (
+    "ами ями ого его ому ему ыми ими ой ей ом ем ым им ах ях ов ев ую юю ая яя ы и а я у ю е"
+).split()
+_AZERBAIJANI_ENDINGS = ("nın nin nun nün dan dən da də ın in un ün la lə a ə ı i u ü").split()
+# Letters a name keeps without its ending: the articles are looked in for words it starts, and
+# "Инди" of "Индии" would be the start of "individual".
+_STEM_LEAST = 5
+
+# A word of Russian or Azerbaijani; in Chinese, a word in Latin letters.
+_WORD = re.compile(r"[^\W\d_][^\W_]*(?:[’'-][^\W_]+)*")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[’'-][A-Za-z0-9]+)*")
+_APOSTROPHE = re.compile(r"[’'].*$")  # Azerbaijani's "Makron’un": the name is "Makron"
+_SENTENCE_END = re.compile(r"(?<=[.?!;:。？！；])\s*")
+# Titles capitalised before a name ("Президент Алиев", "Prezident Əliyev"): no names.
+_TITLES = frozenset(
+    "президент премьер министр посол председатель генсек господин госпожа "
+    "prezident baş nazir səfir sədr cənab xanım".split()
+)
+
+
+@dataclass(frozen=True)
+class ForeignName:
+    """A name a question in another language asks about."""
+
+    text: str  # as typed: "Путине"
+    english: tuple[str, ...]  # in English letters, as typed and without its ending
+    before: str = ""  # the word just before it: "Лю" of "Лю Цзяньчао", whose first word opens
+    after: str = ""  # the word in lower case just after it: "Движением неприсоединения"
+
+    def glossed(self, glossary: Glossary) -> bool:
+        """Whether the glossary knows this name: a form of a term is in it, or in it with the
+        word after it in lower case (Russian writes a name of several words with one
+        capital: "Движением неприсоединения"), or one form spans it and the word before it
+        ("Лю Цзяньчао", whose first word opens the question; not "Əliyev Putin")."""
+        if glossary.english(self.text):
+            return True
+        if self.after and glossary.english(f"{self.text} {self.after}"):
+            return True
+        return bool(self.before) and glossary.joins(self.before, self.text)
+
+
+def asked_foreign_names(question: str, language: str, lookup: bool = False) -> list[ForeignName]:
+    """The names a question in ``language`` ("ru", "az" or "zh") asks about: "Что Алиев
+    сказал о Путине?" -> Алиев, Путине. The word a sentence opens with is read only where it
+    is an acronym ("ЕС"). As for English, only a question (ending in a question mark) or a
+    ``lookup`` of a few words is read, not a statement.
+
+    Russian typed in Latin letters is read after `index.text.language.as_written` has put it
+    in Cyrillic.
+    """
+    text = question.strip()
+    if not (is_question(text) or (lookup and not text.endswith((".", "。")))):
+        return []
+    found: list[ForeignName] = []
+    for sentence in _SENTENCE_END.split(text):
+        words = list((_LATIN_WORD if language == "zh" else _WORD).finditer(sentence))
+        run: list[int] = []
+        for at, match in enumerate(words):
+            like = _name_like(match.group(), opens=at == 0, language=language)
+            parted = run and sentence[words[run[-1]].end() : match.start()].strip()  # a comma
+            if like and not parted:
+                run.append(at)
+                continue
+            found += _named(sentence, words, run, language)
+            run = [at] if like else []
+        found += _named(sentence, words, run, language)
+    return list({name.text: name for name in found}.values())
+
+
+def _named(
+    sentence: str, words: list[re.Match[str]], run: list[int], language: str
+) -> list[ForeignName]:
+    if not run:
+        return []
+    first, last = words[run[0]], words[run[-1]]
+    text = sentence[first.start() : last.end()]
+    before = after = ""
+    if run[0] > 0 and not sentence[words[run[0] - 1].end() : first.start()].strip():
+        before = words[run[0] - 1].group()
+    if run[-1] + 1 < len(words):
+        following = words[run[-1] + 1]
+        if following.group().islower() and not sentence[last.end() : following.start()].strip():
+            after = following.group()
+    return [ForeignName(text, english(text, language), before, after)]
+
+
+def english(name: str, language: str) -> tuple[str, ...]:
+    """``name`` in English letters: as typed, and (where that leaves `_STEM_LEAST` letters)
+    without a case ending on its last word ("Путиным" -> "Putinym", "Putin")."""
+    words = [_APOSTROPHE.sub("", word) for word in name.split()]
+    as_typed = " ".join(_in_latin(word, language) for word in words)
+    endings = _RUSSIAN_ENDINGS if language == "ru" else _AZERBAIJANI_ENDINGS
+    last = words[-1]
+    ending = next((e for e in endings if last.casefold().endswith(e)), "")
+    stem = last[: len(last) - len(ending)]
+    if not ending or len(stem) < _STEM_LEAST or language == "zh":
+        return (as_typed,)
+    return (as_typed, " ".join(_in_latin(word, language) for word in [*words[:-1], stem]))
+
+
+def _in_latin(word: str, language: str) -> str:
+    if language == "zh" or (len(word) > 1 and word.isupper()):  # an acronym stays: "ЕС"
+        return word
+    table = _RUSSIAN_LATIN if language == "ru" else _AZERBAIJANI_LATIN
+    latin = word.casefold().translate(table)
+    return latin[:1].upper() + latin[1:]
+
+
+def _name_like(word: str, opens: bool, language: str) -> bool:
+    """A capitalised word not opening its sentence (no title), or an acronym anywhere; in
+    Chinese, any word in Latin letters that holds a capital ("Huawei", "iPhone")."""
+    capitals = sum(c.isupper() for c in word)
+    if language == "zh":
+        return capitals > 0
+    if capitals > 1 and len(word) > 1 and word.isupper():
+        return True
+    return not opens and word[0].isupper() and word.casefold() not in _TITLES
