@@ -42,6 +42,9 @@ def test_the_names_a_question_asks_about() -> None:
     assert asked_names("What did the Minister say on Monday in April about the 2020s?") == []
     assert asked_names("What grew in Q1, and in H2?") == []
     assert asked_names("tell me about COP29 and the iPhone") == ["COP29", "iPhone"]
+    # "of" joins the words of a name, but not an acronym to what follows: that is asked about.
+    assert asked_names("What did the Bank of China say?") == ["Bank of China"]
+    assert asked_names("What is the GDP of Azerbaijan?") == ["GDP", "Azerbaijan"]
     # A statement (a claim searched for evidence) asks about no name; a lookup of a few
     # words does, unless it ends as a sentence does.
     assert asked_names("Cell determination occurs in Passeriformes.") == []

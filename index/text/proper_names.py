@@ -190,7 +190,7 @@ def asked_names(question: str, lookup: bool = False) -> list[str]:
                 names += [" ".join(piece) for piece in _trimmed(run)]
                 run = []
             after = match.end()
-            if _name_like(word, opens=at == 0) or (run and word in _JOINING):
+            if _name_like(word, opens=at == 0) or (run and word in _JOINING and _joins(run)):
                 run.append(token)
                 continue
             names += [" ".join(piece) for piece in _trimmed(run)]
@@ -248,6 +248,14 @@ def _name_like(word: str, opens: bool) -> bool:
         return any(c.isupper() for c in word)
     coded = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
     return coded or (not opens and word[0].isupper())
+
+
+def _joins(run: list[str]) -> bool:
+    """Whether a small word ("of") can join the name ``run`` ends with to the next: not
+    after an acronym, which is then what is asked about ("the GDP of Azerbaijan", "the CEO of
+    BYD"), where a name of words holds it ("Bank of China")."""
+    last = _TRAILING.sub("", run[-1])
+    return not (len(last) > 1 and last.isupper() and last.isalpha())
 
 
 def _trimmed(run: list[str]) -> Iterable[list[str]]:
