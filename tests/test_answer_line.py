@@ -11,7 +11,7 @@ from bot.render import answer_line
 from bot.terminal import Style, format_answer
 from index.indexer.builder import build
 from index.records import Answer
-from index.search.engine import Engine, _closeness
+from index.search.engine import SENTENCE_CLEARS, Engine, _closeness
 from index.text.answers import asks, gives, shared, wanted, words
 from index.text.language import as_written
 from tests.conftest import settings_for, write_article
@@ -199,6 +199,36 @@ def test_an_english_question_no_sentence_comes_near_gets_nothing(
     assert shut.search(question) == [] and shut.search_many([question]) == [[]]
     assert shut.ask(question).hits == ()
     assert shut.rank(question, 3)  # ranking for evaluation is not gated
+
+
+CULTURE_AND_MORE = """---
+title: Cultural exchanges
+---
+
+Cultural groups, art troupes, museums, theatres, orchestras, film festivals and academic
+seminars carried on through exchange visits, performances, heritage protection and
+translation programmes. Government scholarships rose to one hundred each year. Universities
+opened language departments, libraries swapped manuscripts, and composers toured.
+"""
+
+
+def test_a_passage_about_much_else_clears_by_the_sentence_asked_for(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "culture.md", CULTURE_AND_MORE)
+    question = "How many government scholarships each year?"
+    strict = {"CITEBOT_MIN_SCORE": "0.45", "CITEBOT_LOOKUP_WORDS": "0"}
+    engine = engine_over(corpus, tmp_path / "with", **strict)
+    (passage,) = engine.rank(question, 1)
+    assert passage.score < 0.45  # the passage's own cosine would not answer
+    (spans, cosines), *_ = engine._sentence_scores(question, [passage])
+    assert float(cosines.max()) >= SENTENCE_CLEARS  # its sentence on scholarships does
+    (hit,) = engine.search(question)
+    assert hit.passage_id == passage.passage_id
+    assert engine.search("How many orchestras toured abroad?") == []  # none comes so near
+    without = engine_over(corpus, tmp_path / "without", CITEBOT_SENTENCE_VECTORS="off", **strict)
+    assert without.search(question) == []  # no sentences kept: the passage's cosine alone
 
 
 def test_without_sentence_vectors_there_is_no_gate(corpus: Path, tmp_path: Path) -> None:
