@@ -222,7 +222,7 @@ def test_a_passage_about_much_else_clears_by_the_sentence_asked_for(
     engine = engine_over(corpus, tmp_path / "with", **strict)
     (passage,) = engine.rank(question, 1)
     assert passage.score < 0.45  # the passage's own cosine would not answer
-    (spans, cosines), *_ = engine._sentence_scores(question, [passage])
+    (_, cosines), *_ = engine._sentence_scores(question, [passage])
     assert float(cosines.max()) >= SENTENCE_CLEARS  # its sentence on scholarships does
     (hit,) = engine.search(question)
     assert hit.passage_id == passage.passage_id
