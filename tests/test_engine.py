@@ -52,7 +52,9 @@ def test_search_shows_passages_near_the_threshold_once_one_clears_it(
     corpus: Path, tmp_path: Path, fake: FakeEmbedder
 ) -> None:
     # No lookups: "Chinese in Baku" would be one, and its passage shown whatever its cosine.
-    lookups = {"CITEBOT_LOOKUP_WORDS": "0"}
+    # No sentence vectors: the passages' cosines alone, as no sentence clears a passage then
+    # ("Confucius Institutes in Baku" would: `test_answer_line.py`).
+    lookups = {"CITEBOT_LOOKUP_WORDS": "0", "CITEBOT_SENTENCE_VECTORS": "off"}
     settings = settings_for(corpus, tmp_path / "index", CITEBOT_MIN_SCORE="0.4", **lookups)
     build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)
@@ -158,14 +160,16 @@ def test_an_english_question_is_held_to_e5s_threshold_too(corpus: Path, tmp_path
 
     question = "When did the first container train from Xi'an reach the port?"
     main, e5 = FakeEmbedder(model_id="fake/main"), FakeEmbedder(model_id="fake/e5")
-    build(settings_for(corpus, tmp_path / "index"), embedder=main, extra=[e5])
+    # Without sentence vectors: its passage is one sentence, which would clear it by itself.
+    alone = {"CITEBOT_SENTENCE_VECTORS": "off"}
+    build(settings_for(corpus, tmp_path / "index", **alone), embedder=main, extra=[e5])
     for e5_threshold, extra, answered in (
         ("0.2", [e5], True),
         ("0.99", [e5], False),
         ("0.99", [], True),
     ):
         settings = settings_for(
-            corpus, tmp_path / "index", CITEBOT_MIN_SCORE_E5_ENGLISH=e5_threshold
+            corpus, tmp_path / "index", CITEBOT_MIN_SCORE_E5_ENGLISH=e5_threshold, **alone
         )
         engine = Engine.open(settings, main, extra)
         assert bool(engine.search(question)) is answered, (e5_threshold, extra)
@@ -430,6 +434,11 @@ def test_ask_reads_the_questions_time_and_widens_when_the_range_is_empty(engine:
         "recent": False,
         "widened": True,
     }
+    # Widened, the year is searched for as written: the time of what happened, not of the
+    # article ("What happened in 2023?" is no "What happened?").
+    events = engine.ask("What happened in 2023?", today=today)
+    assert events.widened and events.hits[0].article.id == "trade"
+    assert engine.search("What happened?") == []
     given = engine.ask("China Azerbaijan Baku", when=TimeFilter(since=dt.date(2024, 1, 1)))
     assert {h.article.id for h in given.hits} == {"trade"}  # undated articles left out
 

@@ -235,9 +235,10 @@ class Engine:
 
         ``when`` is the filter given explicitly (then the question is not read for one);
         ``today`` resolves "last year" and the like. A filter that leaves nothing gives the
-        best answer without it, marked ``widened``. A question asking only what is new
-        ("latest news", "что нового?") gets the newest articles' first passages (`newest`),
-        without a one-line answer.
+        best answer without it, marked ``widened``, for the question as written: the time it
+        names may be when things happened ("What happened in 2020?" is no "What happened?").
+        A question asking only what is new ("latest news", "что нового?") gets the newest
+        articles' first passages (`newest`), without a one-line answer.
         """
         text = clean_question(question, self.settings.max_question_chars)
         rest = text
@@ -248,7 +249,7 @@ class Engine:
         hits = self.search(rest, k, when)
         widened = False
         if not hits and when is not None and not when.recent:
-            hits, widened = self.search(rest, k), True
+            hits, widened = self.search(text, k), True
         line = self.answer_line(rest, hits) if hits else None
         missing = () if hits else self.unmentioned(rest)
         translated = tuple(self.translated(rest))
