@@ -35,6 +35,7 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
         CITEBOT_INDEX_DIR=str(settings.index_dir),
         CITEBOT_MODELS_DIR=str(settings.models_dir),
         CITEBOT_GLOSSARY=str(settings.glossary) if settings.glossary else "off",
+        CITEBOT_TOPIC_RULE=str(settings.topic_rule),
     )
     env.update(extra)
     return env

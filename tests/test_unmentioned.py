@@ -125,9 +125,16 @@ def test_a_question_in_another_language_about_a_name_no_article_mentions(
         assert engine.unmentioned(question) == (), question
     answer = engine.ask("Что сказали в Баку о Макроне?")
     assert not answer.answered and answer.unmentioned == ("Макроне",)
-    # Without the topic rule, the corpus's subject is a name like any other.
-    bare = engine_over(corpus, tmp_path / "bare", CITEBOT_TOPIC_RULE=str(tmp_path / "none"))
-    assert bare.unmentioned("Что сказал Китай о торговле?") == ("Китай",)
+    # Without the topic rule (or the glossary), "Китай" would be a name no article mentions:
+    # names in other scripts are left to the thresholds.
+    lacking = (
+        {"CITEBOT_GLOSSARY": str(glossary), "CITEBOT_TOPIC_RULE": str(tmp_path / "none")},
+        {"CITEBOT_GLOSSARY": "off", "CITEBOT_TOPIC_RULE": str(topic)},
+    )
+    for n, bare in enumerate(lacking):
+        engine = engine_over(corpus, tmp_path / f"bare{n}", **bare)
+        assert engine.unmentioned("Что сказали в Баку о Макроне?") == ()
+        assert engine.unmentioned("What did officials in Baku say about Macron?") == ("Macron",)
 
 
 def test_the_offices_a_question_asks_about_without_naming_who_holds_them() -> None:
@@ -212,8 +219,9 @@ def test_what_counts_as_mentioned(corpus: Path, tmp_path: Path) -> None:
     assert engine.unmentioned("Trade with Macron grew by a fifth.") == ()
     assert engine.unmentioned("freight Macron") == ("Macron",)  # a lookup
     assert engine.unmentioned("Caspian freight trains crossed the sea with Macron") == ()
-    # A name in another script is looked for in English letters (`test_…_other_languages`).
-    assert engine.unmentioned("Что сказал Макрон о торговле?") == ("Макрон",)
+    # Without a glossary, the corpus's own names are known in no other script: a question
+    # in one is left to the thresholds (`test_a_question_in_another_language_about_a_name…`).
+    assert engine.unmentioned("Что сказал Макрон о торговле?") == ()
 
 
 def test_an_office_no_article_names_is_answered_with_nothing(corpus: Path, tmp_path: Path) -> None:
@@ -284,10 +292,17 @@ def test_the_rule_can_be_switched_off(corpus: Path, tmp_path: Path) -> None:
 def test_the_bot_names_what_no_article_mentions(corpus: Path, tmp_path: Path) -> None:
     from tests.test_bot_handlers import harness_over
 
-    with harness_over(corpus, tmp_path, None) as bot:
+    glossary = tmp_path / "glossary.yaml"
+    glossary.write_text("terms:\n  Baku: [Баку]\n", encoding="utf-8")
+    with harness_over(corpus, tmp_path, None, CITEBOT_GLOSSARY=str(glossary)) as bot:
         (reply,) = bot.run(bot.text("What did officials say about Macron or Putin?"))
         assert reply["text"].startswith(
             "None of the articles mentions “Macron” or “Putin”. I found nothing in the corpus"
+        )
+        # In the question's language ("corpus/topic.yaml" is the topic rule).
+        (reply,) = bot.run(bot.text("Что чиновники в Баку сказали о Макроне?"))
+        assert reply["text"].startswith(
+            "Ни одна статья не упоминает “Макроне”. В корпусе ничего об этом не нашлось."
         )
         assert not bot.api.rejected
 

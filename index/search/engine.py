@@ -271,7 +271,8 @@ class Engine:
         A question in Russian, Azerbaijani or Chinese is read for its names as written
         there (`asked_foreign_names`: "Что Алиев сказал о Путине?" -> Путине), each
         mentioned where the glossary knows it, the topic rule names it (Китай), or a passage
-        holds it in English letters ("Putin"; `_unheld_abroad`).
+        holds it in English letters ("Putin"; `_unheld_abroad`); not without a glossary and
+        a topic rule.
 
         Empty where CITEBOT_NAMES_MUST_APPEAR is off. Kept per question: a question refused
         so is asked again for the names to tell (`ask`).
@@ -307,7 +308,11 @@ class Engine:
         glossary knows none (`ForeignName.glossed`), they start with none of the topic
         rule's names ("Китае", "Azərbaycanda"), and no passage holds them, or their stem, in
         English letters, as `KeywordSearch.mentions` reads a name ("Путиным": Putinym,
-        Putin)."""
+        Putin). None without a glossary or a topic rule: the corpus's own names are then
+        known in no other script ("Китай" is no "Kitay" to the articles), and such questions
+        are left to the thresholds."""
+        if not self.glossary.terms or not self.subject:
+            return ()
         credited = self._credited()
         missing = []
         for name in asked_foreign_names(text, language, lookup)[:NAMES_READ]:
