@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import io
 import json
+import os
 import signal
 import sys
 import threading
@@ -51,6 +52,7 @@ from index.text.sanitize import clean_text, shorten
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 # Set on Ctrl-C. Python drops a KeyboardInterrupt raised while a finalizer runs (it only
 # prints "Exception ignored"), and loading torch runs many; a build checks this before it
 # publishes, so a Ctrl-C is never lost.
@@ -70,13 +72,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGINT, _interrupt)
     try:
         settings, bot = Settings.from_env(), BotSettings.from_env()  # the whole environment
-        return int(args.run(settings, bot, args))
+        code = int(args.run(settings, bot, args))
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
+        return code
     except CitebotError as error:
         print(f"citebot: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("\ncitebot: interrupted; the index being served is untouched", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `citebot eval … | head`: the reader has all it wants
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at the null device, so that Python's flush at exit finds no
+    closed pipe to complain about (Python's documentation on SIGPIPE)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

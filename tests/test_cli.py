@@ -195,6 +195,28 @@ def test_cli_status_says_whether_other_languages_are_served(real_index: Settings
         assert engine["multilingual_model"] == on["multilingual_model"]  # the same index
 
 
+def test_cli_output_cut_short_by_its_reader_ends_quietly(real_index: Settings) -> None:
+    # `citebot ask --json < questions | head -1`: far more than a pipe holds, read no further.
+    questions = "".join(f"Who is China's ambassador to Azerbaijan? ({n})\n" for n in range(80))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "ask", "--json"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=RUN_DIR,
+        env=cli_env(real_index),
+    )
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(questions.encode())
+    process.stdin.close()
+    assert json.loads(process.stdout.readline())["answered"]
+    process.stdout.close()
+    assert process.stderr is not None
+    stderr = process.stderr.read()
+    assert process.wait(timeout=300) == 141, stderr
+    assert b"Traceback" not in stderr and b"BrokenPipeError" not in stderr
+
+
 def test_cli_ask_stdin_with_invalid_utf8_answers_every_line(real_index: Settings) -> None:
     questions = b"Who is China's ambassador to Azerbaijan?\n\xff\xfe bad \xc3 bytes\n" + (
         "Кто посол Китая в Азербайджане?\n".encode()
