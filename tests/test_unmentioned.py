@@ -78,6 +78,8 @@ def test_the_names_a_question_in_another_language_asks_about() -> None:
     assert makron.english == ("Makron",) and makron.before == "Əliyev"
     (movement,) = asked_foreign_names("Что сказано о Движением неприсоединения?", "ru")
     assert movement.after == "неприсоединения"
+    (dative,) = asked_foreign_names("Qatar Gəncəyə gedibmi?", "az")
+    assert dative.english == ("Ganjaya", "Ganja")  # without its "-yə"
     (short,) = asked_foreign_names("Что сказано об Индии?", "ru")
     assert short.english == ("Indii",)  # "Indi" would be the start of "individual"
 

@@ -36,7 +36,9 @@ _AZERBAIJANI_LATIN = str.maketrans(
 _RUSSIAN_ENDINGS = (
     "ами ями ого его ому ему ыми ими ой ей ом ем ым им ах ях ов ев ую юю ая яя ы и а я у ю е"
 ).split()
-_AZERBAIJANI_ENDINGS = ("nın nin nun nün dan dən da də ın in un ün la lə a ə ı i u ü").split()
+_AZERBAIJANI_ENDINGS = (
+    "nın nin nun nün dan dən ya yə da də ın in un ün la lə a ə ı i u ü"
+).split()
 # Letters a name keeps without its ending: the articles are looked in for words it starts, and
 # "Инди" of "Индии" would be the start of "individual".
 _STEM_LEAST = 5
