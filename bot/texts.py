@@ -172,9 +172,10 @@ ABOUT = {
 }
 
 
-def either(names: Sequence[str], conjunction: str) -> str:
-    """Names quoted and listed as alternatives: “A”, “B” or “C”."""
-    quoted = [f"“{name}”" for name in names]
+def either(names: Sequence[str], conjunction: str, quotes: str = "“”") -> str:
+    """Names quoted and listed as alternatives: “A”, “B” or “C” (``quotes``: the opening
+    and closing marks, «» in Russian)."""
+    quoted = [f"{quotes[0]}{name}{quotes[1]}" for name in names]
     return (
         f"{', '.join(quoted[:-1])} {conjunction} {quoted[-1]}"
         if len(quoted) > 1
@@ -185,7 +186,7 @@ def either(names: Sequence[str], conjunction: str) -> str:
 def unmentioned(names: Sequence[str], words: dict[str, str]) -> str:
     """ "None of the articles mentions “A” or “B”." in the language of ``words`` (a
     `FRAMING` entry); ``names`` already made safe for where they are shown."""
-    return words["unmentioned"].format(names=either(names, words["or"]))
+    return words["unmentioned"].format(names=either(names, words["or"], words["quotes"]))
 
 
 def language_of(code: str | None) -> str:
@@ -203,6 +204,7 @@ FRAMING: dict[str, dict[str, str]] = {
         "nothing_found": NOTHING_FOUND,
         "unmentioned": "None of the articles mentions {names}.",
         "or": "or",
+        "quotes": "“”",
         "rate_limited": RATE_LIMITED,
         "no_more": NO_MORE,
         "gone": GONE,
@@ -225,6 +227,7 @@ FRAMING: dict[str, dict[str, str]] = {
         ),
         "unmentioned": "Ни одна статья не упоминает {names}.",
         "or": "или",
+        "quotes": "«»",
         "rate_limited": (
             "Вы спрашиваете быстрее, чем я успеваю отвечать — подождите {seconds} с "
             "и спросите снова."
@@ -250,6 +253,7 @@ FRAMING: dict[str, dict[str, str]] = {
         ),
         "unmentioned": "Məqalələrin heç birində {names} adı çəkilmir.",
         "or": "və ya",
+        "quotes": "“”",
         "rate_limited": (
             "Cavab verməyə çatdırdığımdan daha tez soruşursunuz — {seconds} saniyə gözləyin "
             "və yenidən soruşun."
@@ -273,6 +277,7 @@ FRAMING: dict[str, dict[str, str]] = {
         ),
         "unmentioned": "没有任何文章提到{names}。",
         "or": "或",
+        "quotes": "“”",
         "rate_limited": "您提问的速度太快了——请等待 {seconds} 秒后再问。",
         "no_more": "关于这个问题，我掌握的相关内容就这些了。",
         "gone": "该段落已不在语料库中（索引已更新）。请重新提问。",

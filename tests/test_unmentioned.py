@@ -304,7 +304,7 @@ def test_the_bot_names_what_no_article_mentions(corpus: Path, tmp_path: Path) ->
         # In the question's language ("corpus/topic.yaml" is the topic rule).
         (reply,) = bot.run(bot.text("Что чиновники в Баку сказали о Макроне?"))
         assert reply["text"].startswith(
-            "Ни одна статья не упоминает “Макроне”. В корпусе ничего об этом не нашлось."
+            "Ни одна статья не упоминает «Макроне». В корпусе ничего об этом не нашлось."
         )
         assert not bot.api.rejected
 
