@@ -294,14 +294,16 @@ def test_the_rule_can_be_switched_off(corpus: Path, tmp_path: Path) -> None:
 def test_the_bot_names_what_no_article_mentions(corpus: Path, tmp_path: Path) -> None:
     from tests.test_bot_handlers import harness_over
 
-    glossary = tmp_path / "glossary.yaml"
+    glossary, topic = tmp_path / "glossary.yaml", tmp_path / "topic.yaml"
     glossary.write_text("terms:\n  Baku: [Баку]\n", encoding="utf-8")
-    with harness_over(corpus, tmp_path, None, CITEBOT_GLOSSARY=str(glossary)) as bot:
+    topic.write_text("all_of:\n  china: [China, Кита]\n", encoding="utf-8")
+    rules = {"CITEBOT_GLOSSARY": str(glossary), "CITEBOT_TOPIC_RULE": str(topic)}
+    with harness_over(corpus, tmp_path, None, **rules) as bot:
         (reply,) = bot.run(bot.text("What did officials say about Macron or Putin?"))
         assert reply["text"].startswith(
             "None of the articles mentions “Macron” or “Putin”. I found nothing in the corpus"
         )
-        # In the question's language ("corpus/topic.yaml" is the topic rule).
+        # In the question's language.
         (reply,) = bot.run(bot.text("Что чиновники в Баку сказали о Макроне?"))
         assert reply["text"].startswith(
             "Ни одна статья не упоминает «Макроне». В корпусе ничего об этом не нашлось."
