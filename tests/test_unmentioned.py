@@ -89,7 +89,8 @@ def test_the_glossary_knows_a_name_of_several_words_across_them() -> None:
         (
             ("Liu Jianchao", ("Лю Цзяньчао",)),
             ("Aliyev", ("Əliyev*",)),
-            ("Non-Aligned Movement", ("Неприсоедин*",)),
+            ("Non-Aligned Movement", ("Движени* неприсоедин*", "Неприсоедин*")),
+            ("trade", ("торгов*",)),
         )
     )
     assert glossary.joins("Лю", "Цзяньчао")
@@ -99,6 +100,12 @@ def test_the_glossary_knows_a_name_of_several_words_across_them() -> None:
     (movement,) = asked_foreign_names("Что сказано о Движением неприсоединения?", "ru")
     assert liu.glossed(glossary) and movement.glossed(glossary)
     assert not putin.glossed(glossary)
+    # The words after a name count where one form spans them and the name, not apart.
+    (who,) = asked_foreign_names("Что говорит Всемирная организация здравоохранения?", "ru")
+    assert who.after == "организация здравоохранения" and not who.glossed(glossary)
+    assert who.glossed(Glossary((("WHO", ("Всемирн* организаци* здравоохранени*",)),)))
+    (putin_and_trade,) = asked_foreign_names("Что сказано о Путине и торговле?", "ru")
+    assert putin_and_trade.after == "и торговле" and not putin_and_trade.glossed(glossary)
 
 
 def test_a_question_in_another_language_about_a_name_no_article_mentions(

@@ -43,6 +43,9 @@ _AZERBAIJANI_ENDINGS = (
 # "Инди" of "Индии" would be the start of "individual".
 _STEM_LEAST = 5
 
+# The words in lower case after a name read with it: Russian writes a name of several words
+# with one capital ("Всемирная организация здравоохранения").
+_AFTER_WORDS = 3
 # A word of Russian or Azerbaijani; in Chinese, a word in Latin letters.
 _WORD = re.compile(r"[^\W\d_][^\W_]*(?:[’'-][^\W_]+)*")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[’'-][A-Za-z0-9]+)*")
@@ -62,16 +65,19 @@ class ForeignName:
     text: str  # as typed: "Путине"
     english: tuple[str, ...]  # in English letters, as typed and without its ending
     before: str = ""  # the word just before it: "Лю" of "Лю Цзяньчао", whose first word opens
-    after: str = ""  # the word in lower case just after it: "Движением неприсоединения"
+    # The words in lower case just after it (`_AFTER_WORDS` at most): "неприсоединения" of
+    # "Движением неприсоединения", "организация здравоохранения" of "Всемирная…".
+    after: str = ""
 
     def glossed(self, glossary: Glossary) -> bool:
-        """Whether the glossary knows this name: a form of a term is in it, or in it with the
-        word after it in lower case (Russian writes a name of several words with one
-        capital: "Движением неприсоединения"), or one form spans it and the word before it
-        ("Лю Цзяньчао", whose first word opens the question; not "Əliyev Putin")."""
+        """Whether the glossary knows this name: a form of a term is in it, or one spans it
+        and the words after it in lower case (Russian writes a name of several words with
+        one capital: "Всемирная организация здравоохранения"; not "Путине и торговле",
+        though "торговле" is a form), or the word before it ("Лю Цзяньчао", whose first
+        word opens the question; not "Əliyev Putin", though "Əliyev" is a form)."""
         if glossary.english(self.text):
             return True
-        if self.after and glossary.english(f"{self.text} {self.after}"):
+        if self.after and glossary.joins(self.text, self.after):
             return True
         return bool(self.before) and glossary.joins(self.before, self.text)
 
@@ -111,13 +117,15 @@ def _named(
         return []
     first, last = words[run[0]], words[run[-1]]
     text = sentence[first.start() : last.end()]
-    before = after = ""
+    before = ""
     if run[0] > 0 and not sentence[words[run[0] - 1].end() : first.start()].strip():
         before = words[run[0] - 1].group()
-    if run[-1] + 1 < len(words):
-        following = words[run[-1] + 1]
-        if following.group().islower() and not sentence[last.end() : following.start()].strip():
-            after = following.group()
+    end = last.end()
+    for following in words[run[-1] + 1 : run[-1] + 1 + _AFTER_WORDS]:
+        if not following.group().islower() or sentence[end : following.start()].strip():
+            break
+        end = following.end()
+    after = sentence[last.end() : end].strip()
     return [ForeignName(text, english(text, language), before, after)]
 
 
