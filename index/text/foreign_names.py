@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from index.text.glossary import Glossary
-from index.text.words import is_question
+from index.text.words import asks_about_names
 
 # How English news romanises Russian (BGN/PCGN, simplified): "Цзиньпин" as "Tszinpin" is no
 # match for "Jinping", which is why the glossary holds the forms of the corpus's own names.
@@ -92,7 +92,7 @@ def asked_foreign_names(question: str, language: str, lookup: bool = False) -> l
     in Cyrillic.
     """
     text = question.strip()
-    if not (is_question(text) or (lookup and not text.endswith((".", "。")))):
+    if not asks_about_names(text, lookup):
         return []
     found: list[ForeignName] = []
     for sentence in _SENTENCE_END.split(text):

@@ -23,7 +23,7 @@ from index.ingest.topic import TopicRule
 from index.records import Article
 from index.text.glossary import Glossary
 from index.text.sentences import passage_sentences
-from index.text.words import QUESTION_OPENERS, WORD, is_question
+from index.text.words import QUESTION_OPENERS, WORD, asks_about_names
 
 _CAPITALISED = r"[A-Z][\w’'-]*"
 # Capitalised words, with the small words names hold between them ("Institute of Foreign
@@ -178,7 +178,7 @@ def asked_names(question: str, lookup: bool = False) -> list[str]:
     the rest from finding its passage.
     """
     text = question.strip()
-    if not _asks(text, lookup):
+    if not asks_about_names(text, lookup):
         return []
     names: list[str] = []
     for sentence in _SENTENCE_END.split(text):
@@ -208,7 +208,7 @@ def asked_offices(question: str, lookup: bool = False) -> list[Office]:
     followed by its holder's name ("China's president Xi Jinping") is not one: the name is
     what is asked about. Read from questions and lookups only, as `asked_names`."""
     text = question.strip()
-    if not _asks(text, lookup):
+    if not asks_about_names(text, lookup):
         return []
     found = (
         _office(sentence, match, pattern is _OFFICE_OF_PLACE)
@@ -230,12 +230,6 @@ def _office(sentence: str, match: re.Match[str], title_first: bool) -> Office | 
             named = " ".join(_TRAILING.sub("", name[word.start() :]).split())
             return Office(sentence[start : match.end()].strip(), named, match.group("title"))
     return None
-
-
-def _asks(text: str, lookup: bool) -> bool:
-    """Whether ``text`` is a question ("…?", or one opening with a question word or a
-    request) or, where it is a ``lookup`` of a few words, one not ending in a full stop."""
-    return is_question(text) or (lookup and not text.endswith("."))
 
 
 def _name_like(word: str, opens: bool) -> bool:

@@ -80,3 +80,10 @@ def is_question(text: str) -> bool:
     stripped = text.strip()
     opener = next(iter(WORD.findall(stripped)), "").casefold()
     return stripped.endswith(("?", "？")) or opener in QUESTION_OPENERS
+
+
+def asks_about_names(text: str, lookup: bool) -> bool:
+    """Whether ``text`` is read for the names it asks about: a question (`is_question`) or,
+    where it is a ``lookup`` of a few words ("Aliyev Putin"), one not ending in a full stop.
+    A statement (a claim searched for evidence) is matched as a whole."""
+    return is_question(text) or (lookup and not text.strip().endswith((".", "。")))
