@@ -105,8 +105,8 @@ async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     found = await asyncio.to_thread(services(context).feeds.feeds)
     lines = [
-        f"• {html.escape(render.clip(f.name or f.url, 100))}: {f.taken} taken, {f.skipped} "
-        f"skipped; {html.escape(render.clip(f.status or 'never polled', 200))}"
+        f"• {html.escape(render.clip(f.name or f.url, 100))}: {f.tally}; "
+        f"{html.escape(render.clip(f.status or 'never polled', 200))}"
         for f in found
     ]
     await send(message, "\n".join(["<b>Feeds</b>", *lines]) if lines else texts.NO_FEEDS)

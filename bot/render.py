@@ -16,6 +16,7 @@ from telegram.constants import MessageLimit
 from bot import texts
 from index.ingest.add import Prepared
 from index.records import UNDATED, Article, Hit, Line, paragraph_label
+from index.text.sanitize import clean_text
 from index.text.sentences import best_sentence, first_sentence, passage_sentences
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
@@ -45,8 +46,9 @@ def size(text: str) -> int:
 
 
 def clip(text: str | None, limit: int) -> str:
-    """``text`` on one line, cut to at most ``limit`` characters with an ellipsis."""
-    flat = " ".join((text or "").split())
+    """``text`` on one line, cut to at most ``limit`` characters with an ellipsis; without
+    controls (a U+202E kept in an older index's title would turn the citation around)."""
+    flat = " ".join(clean_text(text or "").split())
     if len(flat) <= limit:
         return flat
     cut = flat[: max(1, limit - 1)]

@@ -270,10 +270,7 @@ def format_feeds(feeds: Sequence[Feed]) -> str:
         )
         name = f"{feed.name} " if feed.name else ""
         lines.append(
-            clean_text(
-                f"{name}{feed.url}\n    {when}; {feed.status or '-'}; {feed.taken} taken, "
-                f"{feed.skipped} skipped"
-            )
+            clean_text(f"{name}{feed.url}\n    {when}; {feed.status or '-'}; {feed.tally}")
         )
     return "\n".join(lines)
 

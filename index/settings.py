@@ -80,9 +80,11 @@ class Settings:
     max_question_chars: int = 1000
     batch_size: int = 32
     max_download_bytes: int = 10_000_000  # what `citebot add` reads of one link or file
-    fetch_timeout: float = 20.0  # seconds for each step of fetching a link
+    fetch_timeout: float = 20.0  # seconds for the whole of fetching a link, redirects included
     allow_private_urls: bool = False  # links to private and local addresses (tests)
     topic_rule: Path = Path("corpus/topic.yaml")  # which feed articles are taken
+    feed_entries: int = 50  # a feed's newest new entries one poll takes; the rest wait
+    feed_retry: float = 3600.0  # seconds before a failed feed entry is tried again (doubling)
     # Names and subjects in other languages, for keyword search (`index.text.glossary`);
     # from the environment, corpus/glossary.yaml where it exists
     glossary: Path | None = None
@@ -175,6 +177,8 @@ class Settings:
             fetch_timeout=reader.number("CITEBOT_FETCH_TIMEOUT", cls.fetch_timeout, 0.1, 600.0),
             allow_private_urls=env.get("CITEBOT_ALLOW_PRIVATE_URLS", "").strip() in ("1", "yes"),
             topic_rule=(base / env.get("CITEBOT_TOPIC_RULE", str(cls.topic_rule))).resolve(),
+            feed_entries=reader.integer("CITEBOT_FEED_ENTRIES", cls.feed_entries, 1, 10_000),
+            feed_retry=reader.number("CITEBOT_FEED_RETRY", cls.feed_retry, 0.0, 30 * 86400.0),
             glossary=glossary,
         )
 

@@ -60,7 +60,7 @@ def test_feeds_command_is_for_admins_and_subscribing_can_be_undone(
     (refused,) = bot.run(bot.text("/feeds", USER))
     assert refused["text"] == texts.NOT_ADMIN
     (listed,) = bot.run(bot.text("/feeds", ADMIN))
-    assert "wire: 0 taken, 0 skipped; never polled" in listed["text"]
+    assert "wire: 0 taken, 0 skipped, 0 failed; never polled" in listed["text"]
     bot.run(bot.text("/subscribe", USER), bot.text("/unsubscribe", USER))
     assert bot.services().feeds.subscribers() == []
 

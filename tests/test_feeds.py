@@ -51,7 +51,8 @@ def test_feeds_poll_takes_new_articles_on_topic_and_says_why_it_skips_the_rest(
     assert len(written) == 1 and "published: '2025-05-14'" in written[0].read_text()
     assert poll(store, local, RULE) == []  # the feed answers 304: nothing new, nothing fetched
     (feed,) = store.feeds()
-    assert (feed.taken, feed.skipped, feed.status) == (1, 3, "not modified")
+    assert (feed.taken, feed.skipped, feed.failed, feed.status) == (1, 2, 1, "not modified")
+    assert feed.retrying == 1  # the page that went away is tried again later
     assert [row[2] for row in store.log()].count("taken") == 1
 
 

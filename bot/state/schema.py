@@ -83,6 +83,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX questions_by_time ON questions (asked_at)",
     ),
+    (  # 3: failed feed entries are tried again; a poll defers what is over its cap
+        "ALTER TABLE feed_entries ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE feed_entries ADD COLUMN retry_at {real}",  # none: not tried again
+        "UPDATE feed_entries SET retry_at = 0 WHERE outcome = 'failed'",  # never retried before
+        "ALTER TABLE feeds ADD COLUMN deferred INTEGER NOT NULL DEFAULT 0",
+    ),
 )
 LATEST = len(MIGRATIONS)
 MIGRATION_LOCK = 0x63697465  # "cite": replicas starting together migrate one at a time

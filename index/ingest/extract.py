@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 from index.errors import ArticleError, SourceError
 from index.records import Article
-from index.text.corpus import parse_article, split_paragraphs
+from index.text.corpus import failure, parse_article, split_paragraphs
 from index.text.sanitize import clean_text, shorten
 
 KINDS = {
@@ -49,6 +49,10 @@ def extract(data: bytes, kind: str, name: str, url: str | None = None) -> Articl
     """The article in ``data`` (a ``kind`` document called ``name``), with ``url`` as its
     link where the document names none.
 
+    Whatever the parser raises on hostile bytes (a PDF stream that inflates to a gigabyte, a
+    page nested past the recursion limit) is this one source's `SourceError`, never another
+    exception: a batch of sources goes on with the next.
+
     Raises:
         SourceError: no text could be found, or the document can't be read.
     """
@@ -60,6 +64,10 @@ def extract(data: bytes, kind: str, name: str, url: str | None = None) -> Articl
             article = parse_article(data, f"{PurePosixPath(name).stem}{suffix}", "")
     except ArticleError as error:
         raise SourceError(f"{shorten(name)}: {error.reason}") from None
+    except SourceError:
+        raise
+    except Exception as error:  # the parser's own failure, whatever its kind
+        raise SourceError(f"{shorten(name)}: can't be read ({failure(error)})") from None
     if url and not article.url:
         article = replace(article, url=url)
     return article
@@ -67,7 +75,7 @@ def extract(data: bytes, kind: str, name: str, url: str | None = None) -> Articl
 
 def _pdf(data: bytes, name: str) -> Article:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -77,8 +85,12 @@ def _pdf(data: bytes, name: str) -> Article:
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
     except SourceError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError) as error:
-        raise SourceError(f"{shorten(name)}: not a readable PDF ({shorten(str(error))})") from None
+    except LimitReachedError:
+        raise SourceError(
+            f"{shorten(name)}: the PDF unpacks to more than citebot reads (a compression bomb?)"
+        ) from None
+    except Exception as error:  # pypdf raises what it meets: PdfReadError, ValueError, …
+        raise SourceError(f"{shorten(name)}: not a readable PDF ({failure(error)})") from None
     paragraphs = [p for page in pages for p in split_paragraphs(_unwrap(page))]
     if not paragraphs:
         raise SourceError(

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from index.errors import SourceError
+from index.text.corpus import failure
 from index.text.sanitize import clean_text, shorten
 
 
@@ -23,9 +24,20 @@ class Entry:
 def parse_feed(data: bytes, url: str) -> list[Entry]:
     """The entries of an RSS or Atom document, in the feed's order.
 
+    Whatever the parser raises on hostile bytes is the feed's `SourceError`.
+
     Raises:
-        SourceError: empty, or not a feed.
+        SourceError: empty, not a feed, or unreadable.
     """
+    try:
+        return _parse_feed(data, url)
+    except SourceError:
+        raise
+    except Exception as error:  # feedparser's or the XML parser's own failure
+        raise SourceError(f"{shorten(url)}: the feed can't be read ({failure(error)})") from None
+
+
+def _parse_feed(data: bytes, url: str) -> list[Entry]:
     import feedparser  # imported late: only polling reads feeds
 
     if not data.strip():

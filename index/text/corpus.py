@@ -172,9 +172,28 @@ def read_bytes(file: CorpusFile, max_bytes: int) -> bytes:
 def parse_article(data: bytes, relpath: str, article_id: str) -> Article:
     """Turn a file's bytes into an `Article`.
 
+    A parser's own failure on hostile input (lxml's RecursionError on a page nested a
+    hundred thousand deep, a MemoryError) is this file's error too: a build skips the file,
+    `citebot add` reports it, and neither stops.
+
     Raises:
-        ArticleError: binary, not UTF-8, malformed front matter, or no text.
+        ArticleError: binary, not UTF-8, malformed front matter, no text, or unreadable.
     """
+    try:
+        return _parse_article(data, relpath, article_id)
+    except ArticleError:
+        raise
+    except Exception as error:  # whatever a third-party parser raises on what it can't read
+        raise ArticleError(relpath, f"can't be read ({failure(error)})") from None
+
+
+def failure(error: BaseException) -> str:
+    """A parser's exception in a few words: its type, and its message where it has one."""
+    said = shorten(str(error))
+    return f"{type(error).__name__}: {said}" if said else type(error).__name__
+
+
+def _parse_article(data: bytes, relpath: str, article_id: str) -> Article:
     if b"\x00" in data:
         raise ArticleError(relpath, "a binary file, not text")
     try:

@@ -2,23 +2,28 @@
 
 Text arrives from corpus files, web pages, Telegram users and the network. Before it is
 stored or embedded it loses what no reader needs and some readers choke on: lone surrogates
-(a tokenizer raises on them), and control characters (an ANSI escape in a title would drive
-the terminal). Where it is quoted back in a message, it is bounded.
+(a tokenizer raises on them), control characters (an ANSI escape in a title would drive the
+terminal), and the invisible marks that reorder text from right to left (U+202E in a title
+would turn the citation after it around, in Telegram as in a terminal). Where it is quoted
+back in a message, it is bounded.
 """
 
 from __future__ import annotations
 
 import re
 
-# C0 and C1 controls other than tab and newline, and DEL; lone UTF-16 surrogates.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 controls other than tab and newline, and DEL; Unicode's bidirectional controls
+# (embeddings, overrides, isolates and the direction marks); lone UTF-16 surrogates.
+_CONTROLS = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 PREVIEW = 80  # characters of a bad value an error message quotes
 
 
 def clean_text(text: str) -> str:
-    """``text`` without control characters (tab and newline stay); a lone surrogate becomes
-    U+FFFD, the replacement character."""
+    """``text`` without control characters (tab and newline stay) or bidirectional controls;
+    a lone surrogate becomes U+FFFD, the replacement character."""
     return _CONTROLS.sub("", _SURROGATES.sub("\ufffd", text))
 
 
