@@ -157,12 +157,19 @@ async def pressed(query: CallbackQuery, shared: Services, button: Preview) -> No
     await _edit(query, texts.ADDING.format(title=title))
     try:
         path = await asyncio.to_thread(write, prepared, shared.settings)
-        report = await shared.reload()
     except (CitebotError, OSError) as error:
         log.warning("adding an article failed: %s", error)
         await _edit(query, texts.ADD_FAILED.format(error=html.escape(str(error))))
         return
-    added = texts.ADDED.format(title=title, file=html.escape(path.name), passages=report.inserted)
+    file = html.escape(path.name)
+    try:
+        report = await shared.reload()
+    except CitebotError as error:  # saved all the same: the next build indexes it
+        log.warning("the build after adding %s failed: %s", path.name, error)
+        said = html.escape(str(error))
+        await _edit(query, texts.ADDED_NOT_INDEXED.format(title=title, file=file, error=said))
+        return
+    added = texts.ADDED.format(title=title, file=file, passages=report.inserted)
     lacking = await asyncio.to_thread(_names_lacking, shared, prepared.article)
     if lacking:
         names = html.escape(", ".join(name.text for name in lacking[:LACKING_SHOWN]))

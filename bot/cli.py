@@ -53,6 +53,10 @@ from index.text.sanitize import clean_text, shorten
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
+# `add` and `feeds poll` saved articles, but another build held the index past --wait: they
+# are in the corpus and the next build indexes them (sysexits' EX_TEMPFAIL: try the build later)
+EXIT_NOT_INDEXED = 75
+BUILD_WAIT = 600.0  # seconds `add` and `feeds poll` wait for a build that is running
 # Set on Ctrl-C. Python drops a KeyboardInterrupt raised while a finalizer runs (it only
 # prints "Exception ignored"), and loading torch runs many; a build checks this before it
 # publishes, so a Ctrl-C is never lost.
@@ -179,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="show what would be added; write nothing"
     )
     add_cmd.add_argument("--no-build", action="store_true", help="write the files; no build")
+    _wait_option(add_cmd)
     add_cmd.set_defaults(run=_add)
 
     feeds_cmd = commands.add_parser("feeds", help="follow RSS and Atom feeds")
@@ -195,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     feed_remove.set_defaults(run=_feeds_remove)
     feed_poll = feeds_sub.add_parser("poll", help="take new articles on topic, then build")
     feed_poll.add_argument("--dry-run", action="store_true", help="show, write nothing")
+    _wait_option(feed_poll)
     feed_poll.set_defaults(run=_feeds_poll)
     feed_log = feeds_sub.add_parser("log", help="what polls took or skipped, and why")
     feed_log.add_argument("--limit", type=int, default=50, help="at most this many")
@@ -228,6 +234,18 @@ def build_parser() -> argparse.ArgumentParser:
     feedback_cmd.add_argument("--limit", type=int, default=100, help="at most this many")
     feedback_cmd.set_defaults(run=_feedback)
     return parser
+
+
+def _wait_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--wait",
+        type=float,
+        default=BUILD_WAIT,
+        metavar="SECONDS",
+        help=f"how long to wait for a build that is running (default {BUILD_WAIT:g}); the "
+        f"articles are saved either way, and exit status {EXIT_NOT_INDEXED} says they are "
+        "not searchable yet",
+    )
 
 
 def _positive(text: str) -> int:
@@ -442,12 +460,21 @@ def update_index(settings: Settings) -> None:
     print(format_build(_build_now(settings)), file=sys.stderr)
 
 
-def _build_now(settings: Settings) -> BuildReport:
-    """An incremental build with a progress bar on a terminal; Ctrl-C stops it."""
+def _build_now(settings: Settings, wait: float = 0.0) -> BuildReport:
+    """An incremental build with a progress bar on a terminal; Ctrl-C stops it. Waits up to
+    ``wait`` seconds for a build that is running, and says so."""
     from bot.progress import EmbeddingBars
+    from index.errors import BuildInProgress
     from index.indexer.builder import build
 
-    return build(settings, progress=EmbeddingBars(sys.stderr.isatty()), stop=INTERRUPTED)
+    bars = EmbeddingBars(sys.stderr.isatty())
+    try:
+        return build(settings, progress=bars, stop=INTERRUPTED)
+    except BuildInProgress:
+        if wait <= 0:
+            raise
+    print(f"waiting for the build that is running (at most {wait:g} s)…", file=sys.stderr)
+    return build(settings, progress=bars, stop=INTERRUPTED, wait=wait)
 
 
 def _run(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
@@ -472,20 +499,25 @@ def _add(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
             existing = duplicate_of(prepared.article, settings)
             if existing is not None:
                 raise SourceError(f"{shorten(source)} is already in the corpus as {existing}")
-        except SourceError as error:
+            if args.dry_run:
+                print(format_draft(prepared, "would add"))
+            else:
+                path = write(prepared, settings)
+                written.append(prepared)
+                print(format_draft(prepared, f"added {path.name}"))
+        except (SourceError, OSError) as error:  # this source's failure: the rest go on
             failed += 1
-            print(f"citebot: error: {error}", file=sys.stderr)
+            print(f"citebot: error: {_failure(source, error)}", file=sys.stderr)
             continue
-        if args.dry_run:
-            print(format_draft(prepared, "would add"))
-        else:
-            path = write(prepared, settings)
-            written.append(prepared)
-            print(format_draft(prepared, f"added {path.name}"))
         _print_gaps(gaps, prepared.article)
-    if written and not args.no_build:
-        _build_added(settings, written)
-    return EXIT_ERROR if failed else 0
+    code = _build_added(settings, written, args.wait) if written and not args.no_build else 0
+    return EXIT_ERROR if failed else code
+
+
+def _failure(source: str, error: Exception) -> str:
+    if isinstance(error, OSError):  # writing into the corpus folder: a full disk, say
+        return f"{shorten(source)} could not be saved ({error.strerror or error})"
+    return str(error)
 
 
 def _name_gaps(settings: Settings) -> Callable[[Article], list[Name]] | None:
@@ -514,16 +546,28 @@ def _print_gaps(gaps: Callable[[Article], list[Name]] | None, article: Article) 
         print(format_lacking(lacking))
 
 
-def _build_added(settings: Settings, written: list[Prepared]) -> None:
-    """Build, then say how many passages the new articles brought and a question to try."""
+def _build_added(settings: Settings, written: list[Prepared], wait: float) -> int:
+    """Build (waiting up to ``wait`` seconds for a build that is running), then say how many
+    passages the new articles brought and a question to try. Returns the exit status: 0, or
+    `EXIT_NOT_INDEXED` where another build held the index all that time."""
     from bot.terminal import plural
+    from index.errors import BuildInProgress
 
-    passages = _build_now(settings).inserted
+    try:
+        passages = _build_now(settings, wait).inserted
+    except BuildInProgress as error:
+        print(
+            f"citebot: {plural(len(written), 'article')} saved but not searchable yet: {error} "
+            f"(waited {wait:g} s); `citebot index build` indexes them once it is done",
+            file=sys.stderr,
+        )
+        return EXIT_NOT_INDEXED
     title = written[0].article.title
     print(
         f"{plural(passages, 'passage')} added from {plural(len(written), 'article')}; "
         f'try: citebot ask "{clean_text(title)}"'
     )
+    return 0
 
 
 @contextlib.contextmanager
@@ -584,10 +628,9 @@ def _feeds_poll(settings: Settings, bot: BotSettings, args: argparse.Namespace) 
     taken = [o.prepared for o in outcomes if o.outcome == "taken" and o.prepared]
     if not outcomes:
         print("nothing new")
-    if taken and not args.dry_run:
-        _build_added(settings, taken)
+    code = _build_added(settings, taken, args.wait) if taken and not args.dry_run else 0
     failed = any(o.outcome == "failed" and not o.title for o in outcomes)
-    return EXIT_ERROR if failed else 0
+    return EXIT_ERROR if failed else code
 
 
 def _feeds_log(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:

@@ -64,13 +64,22 @@ async def poll_and_announce(shared: Services, bot: Bot) -> list[Outcome]:
     for outcome in outcomes:
         shared.metrics.feed_entries.labels(outcome=outcome.outcome).inc()
     taken = [o for o in outcomes if o.outcome == "taken"]
-    log.info("feed poll: %d taken, %d skipped or failed", len(taken), len(outcomes) - len(taken))
-    if taken:
+    failed = sum(1 for o in outcomes if o.outcome == "failed")
+    log.info(
+        "feed poll: %d taken, %d failed, %d skipped or deferred",
+        len(taken),
+        failed,
+        len(outcomes) - len(taken) - failed,
+    )
+    if taken or shared.unbuilt:
         try:
             await shared.reload()
-        except CitebotError as error:
+        except CitebotError as error:  # the articles are saved: the next poll builds again
             log.warning("the build after a feed poll failed: %s", error)
+            shared.unbuilt = True
             return outcomes
+        shared.unbuilt = False
+    if taken:
         await _announce(shared, bot, taken)
     return outcomes
 

@@ -38,6 +38,8 @@ log = logging.getLogger("citebot.bot")
 
 SEND_ATTEMPTS = 4
 YEAR_BUTTONS = 4  # years an answer offers to narrow to
+# Seconds a rebuild waits for another build (`citebot add` on the same index, say) to finish
+BUILD_WAIT = 600.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     today: Callable[[], dt.date] = dt.date.today  # what "last year" counts from
+    unbuilt: bool = False  # feed articles saved whose build failed: the next poll builds
 
     batcher: Batcher = field(init=False)
     _swap_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
@@ -150,7 +153,9 @@ class Services:
         replicas are told of the new version and swap to it too (`refresh`)."""
         async with self.reload_lock:
             model, extra = self.engine.embedder, self.engine.extra
-            report = await asyncio.to_thread(build, self.settings, embedder=model, extra=extra)
+            report = await asyncio.to_thread(
+                build, self.settings, embedder=model, extra=extra, wait=BUILD_WAIT
+            )
             if report.changed:
                 await asyncio.to_thread(self.refresh)
                 await asyncio.to_thread(self.state.announce, self.engine.version.name)

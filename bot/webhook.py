@@ -23,21 +23,38 @@ from bot.metrics import CONTENT_TYPE, Metrics
 
 log = logging.getLogger("citebot.bot")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram's updates are a few kilobytes; nothing on this server takes more than this body
+# (the reverse proxy in front should refuse it first: README, "Deploying").
+MAX_UPDATE_BYTES = 1_000_000
+BODY_SECONDS = 30.0  # to send a whole body, after its headers
+IDLE_SECONDS = 120.0  # a kept-alive connection with no request
 App = Any  # telegram.ext.Application, with all its type parameters
 
 
+@tornado.web.stream_request_body
 class _Updates(tornado.web.RequestHandler):
+    """Telegram's updates. The secret is checked on the headers, before any of the body is
+    read, and the body is read only up to `MAX_UPDATE_BYTES`: a stranger's POST costs no
+    memory, and neither does an oversized one."""
+
     def initialize(self, bot_application: App, secret: str) -> None:
         self.bot_application = bot_application
         self.secret = secret
+        self.body = bytearray()
 
-    async def post(self) -> None:
+    def prepare(self) -> None:
         given = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             log.warning("refused an update without the webhook's secret")
-            raise tornado.web.HTTPError(403)
+            raise tornado.web.HTTPError(403)  # answered, and the connection closed unread
+
+    def data_received(self, chunk: bytes) -> None:
+        if not self._finished:  # the server caps the body at MAX_UPDATE_BYTES
+            self.body += chunk
+
+    async def post(self) -> None:
         try:
-            update = Update.de_json(json.loads(self.request.body), self.bot_application.bot)
+            update = Update.de_json(json.loads(bytes(self.body)), self.bot_application.bot)
         except (ValueError, TypeError, KeyError, AttributeError):  # not an update
             raise tornado.web.HTTPError(400) from None
         await self.bot_application.update_queue.put(update)
@@ -99,7 +116,13 @@ async def run_webhook(
             url, secret_token=secret, allowed_updates=Update.ALL_TYPES
         )
         await application.start()
-        server = HTTPServer(web_app(path, application, secret, metrics), xheaders=True)
+        server = HTTPServer(
+            web_app(path, application, secret, metrics),
+            xheaders=True,
+            max_body_size=MAX_UPDATE_BYTES,  # on every path, before any handler runs
+            body_timeout=BODY_SECONDS,
+            idle_connection_timeout=IDLE_SECONDS,
+        )
         server.listen(port, listen)
         log.info("listening on %s:%d (webhook, /metrics, /healthz)", listen, port)
         try:

@@ -49,6 +49,7 @@ def build(
     extra: Sequence[Embedder] | None = None,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
+    wait: float = 0.0,
 ) -> BuildReport:
     """Bring the index up to date with the corpus folder.
 
@@ -62,13 +63,15 @@ def build(
         progress: told when each model starts embedding and after each batch.
         stop: once set, the build gives up after the current embedding batch, and in any case
             before it publishes (the CLI sets it on Ctrl-C).
+        wait: seconds to wait for a build that is running to finish, then build on what it
+            published (articles added meanwhile are not lost to a busy lock).
 
     Returns:
         A report of what changed; ``changed`` is False when the index was already current.
 
     Raises:
         CorpusError: the corpus folder is missing or has no usable article.
-        BuildInProgress: another build is running.
+        BuildInProgress: another build is still running after ``wait`` seconds.
         ConfigError: the configured index type can't be built.
         KeyboardInterrupt: ``stop`` was set; nothing was published.
     """
@@ -80,7 +83,10 @@ def build(
             if embedder is None
             else []
         )
-    with layout.build_lock(settings.index_dir), previous_version(settings, model, full) as found:
+    with (
+        layout.build_lock(settings.index_dir, wait),
+        previous_version(settings, model, full) as found,
+    ):
         previous, notes = found
         damaged = damaged_vectors(previous.version, previous.manifest) if previous else None
         if damaged:

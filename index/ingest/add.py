@@ -31,6 +31,7 @@ from index.text.corpus import content_hash, parse_article, read_bytes, scan
 from index.text.sanitize import shorten
 
 SLUG_PART = 60  # characters of each part of a file name
+SLUG_BYTES = 90  # and its bytes in UTF-8
 
 
 @dataclass(frozen=True)
@@ -160,9 +161,12 @@ def markdown(article: Article, via: str, added: dt.date) -> str:
 
 
 def file_name(article: Article) -> str:
-    """outlet--title--date.md, each part a slug; parts that are unknown are left out."""
+    """outlet--title--date.md, each part a slug; parts that are unknown are left out. Where
+    no part is left (a page titled "???" from "!!!"), article-<its text's hash>.md: never a
+    name a build would skip as hidden."""
     parts = [_slug(article.source), _slug(article.title), article.published or ""]
-    return "--".join(p for p in parts if p) + ".md"
+    stem = "--".join(p for p in parts if p) or f"article-{content_hash(article)[:12]}"
+    return stem + ".md"
 
 
 def write(prepared: Prepared, settings: Settings, today: dt.date | None = None) -> Path:
@@ -197,5 +201,7 @@ def write(prepared: Prepared, settings: Settings, today: dt.date | None = None) 
 
 def _slug(text: str | None) -> str:
     folded = unicodedata.normalize("NFKC", text or "").casefold()
-    slug = re.sub(r"[^\w]+", "-", folded).strip("-_")
-    return slug[:SLUG_PART].rstrip("-_")
+    slug = re.sub(r"[^\w]+", "-", folded).strip("-_")[:SLUG_PART]
+    # A file name holds 255 bytes: Chinese takes three a character.
+    slug = slug.encode("utf-8")[:SLUG_BYTES].decode("utf-8", "ignore")
+    return slug.rstrip("-_")

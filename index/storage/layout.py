@@ -24,6 +24,7 @@ import os
 import re
 import secrets
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ MANIFEST = "manifest.json"
 FAISS_FILE = "passages.faiss"
 STORE_FILE = "store.sqlite"
 REMOVED_FILE = "removed.npy"
+LOCK_POLL = 0.2  # seconds between tries of a build lock another build holds
 
 
 @dataclass(frozen=True)
@@ -161,21 +163,35 @@ def read_manifest(version: Path) -> Manifest:
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the build lock; the kernel frees it when the process dies, however it dies."""
+def build_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the build lock, waiting up to ``wait`` seconds for another build to let it go;
+    the kernel frees it when the process dies, however it dies.
+
+    Raises:
+        BuildInProgress: another build still holds it after ``wait`` seconds.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     with (index_dir / "build.lock").open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildInProgress(
-                f"another build of the index at {index_dir} is running; wait for it to finish"
-            ) from None
+        _take_lock(handle.fileno(), index_dir, wait)
         try:
             _remove_leftovers(index_dir)  # whoever holds the lock is the only builder
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _take_lock(descriptor: int, index_dir: Path, wait: float) -> None:
+    ends = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= ends:
+                raise BuildInProgress(
+                    f"another build of the index at {index_dir} is running; wait for it to finish"
+                ) from None
+            time.sleep(min(LOCK_POLL, max(0.0, ends - time.monotonic())))
 
 
 def _remove_leftovers(index_dir: Path) -> None:
