@@ -16,6 +16,7 @@ from index.models.embedder import Embedder
 from tests.conftest import REAL_CORPUS, REPO, settings_for
 from tests.fakebotapi import TOKEN, FakeBotAPI
 from tests.helpers import bot_process, cli_env
+from tests.hostile import HostileSite, bomb_pdf, feed, serves
 from tests.website import REPORT, Site
 
 pytestmark = pytest.mark.slow
@@ -89,3 +90,39 @@ def test_bot_process_adds_an_admins_document_and_a_feeds_article(
         ]
     )[0]
     assert "Rail freight between China and Azerbaijan" in answer["text"]
+
+
+def test_bot_process_goes_on_past_a_hostile_document_and_feed_entry(
+    running: tuple[FakeBotAPI, Path, Site],
+) -> None:
+    api, state, site = running
+    hostile = HostileSite()
+    try:
+        hostile.routes["/bomb.pdf"] = serves(200, "application/pdf", bomb_pdf())
+        hostile.routes["/feed.xml"] = serves(
+            200,
+            "application/rss+xml",
+            feed(
+                [("bomb", f"{hostile.url}/bomb.pdf", None), ("solar", f"{site.url}/solar", None)]
+            ),
+        )
+        sent = api.document(ADMIN, "bomb.pdf", bomb_pdf(), "application/pdf")
+        refused = api.wait(
+            lambda: [m for m in api.sent_to(ADMIN["id"]) if "can't be added" in m["text"]]
+        )[0]
+        assert "compression bomb" in refused["text"]
+        assert refused.get("reply_to_message_id") == sent["message_id"]
+        api.send_text(USER, "/subscribe")
+        shared = BotState.sqlite(state)
+        shared.feeds.add(f"{hostile.url}/feed.xml", "hostile")
+        digest = api.wait(
+            lambda: [m for m in api.sent_to(USER["id"]) if "New in the corpus" in m["text"]], 120
+        )
+        assert "China and Azerbaijan sign a solar deal" in digest[0]["text"]
+        logged = {row[3]: (row[2], row[4]) for row in shared.feeds.log()}
+        shared.close()
+        assert (
+            logged["Story bomb"][0] == "failed" and "compression bomb" in logged["Story bomb"][1]
+        )
+    finally:
+        hostile.stop()

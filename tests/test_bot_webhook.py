@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from bot.webhook import SECRET_HEADER
 from index.indexer.builder import build
 from index.models.embedder import Embedder
 from index.settings import Settings
@@ -179,3 +182,58 @@ def test_a_token_telegram_rejects_is_named_never_printed(
     last = output.rstrip().splitlines()[-1]
     assert last.startswith("citebot: error: Telegram rejected TELEGRAM_BOT_TOKEN")
     assert other not in output and "987654" not in output
+
+
+def huge_post(port: int, path: str, secret: str | None, length: int, send: int) -> bytes:
+    """POST headers declaring a body of ``length`` bytes, then up to ``send`` bytes of it;
+    what the server answers (b"" where it only closed the connection)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {length}\r\n"
+        head += f"{SECRET_HEADER}: {secret}\r\n" if secret else ""
+        connection.sendall(f"{head}Content-Type: application/json\r\n\r\n".encode())
+        with contextlib.suppress(OSError):  # the server may close while the body goes out
+            for _ in range(send // 1_000_000):
+                connection.sendall(b" " * 1_000_000)
+        try:
+            return connection.recv(200)
+        except ConnectionResetError:
+            return b""
+
+
+def resident_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return (
+        int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")))
+        / 1024
+    )
+
+
+def test_webhook_reads_no_body_before_the_secret_and_none_past_its_cap(
+    real_index: Settings, tmp_path: Path
+) -> None:
+    api = FakeBotAPI().start()
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/hook"
+    process = serve(
+        real_index, tmp_path, TOKEN, api, "--webhook", hook, "--port", str(port), "--secret", "s"
+    )
+    try:
+        api.wait(lambda: api.webhook or process.poll() is not None, 120)
+        user = {"id": 5, "is_bot": False, "first_name": "Cy"}
+        assert post(hook, private_message(user, "/start"), "s") == 200  # listening now
+        before = resident_mb(process.pid)
+        for _ in range(6):  # a stranger's 95 MB, sent in full
+            said = huge_post(port, "/hook", "wrong", 95_000_000, 95_000_000)
+            assert said == b"" or said.startswith(b"HTTP/1.1 403")
+        refused = huge_post(port, "/hook", "wrong", 95_000_000, 0)  # answered on the headers
+        assert refused.startswith(b"HTTP/1.1 403")
+        oversized = huge_post(port, "/hook", "s", 5_000_000, 0)  # with the secret: too big
+        assert oversized == b"" or oversized.startswith((b"HTTP/1.1 400", b"HTTP/1.1 413"))
+        elsewhere = huge_post(port, "/healthz", None, 95_000_000, 0)
+        assert elsewhere == b"" or elsewhere.startswith(b"HTTP/1.1 4")
+        assert resident_mb(process.pid) - before < 60  # none of it was kept
+        assert post(hook, private_message(user, "/start"), "s") == 200  # still serving
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+        api.stop()
