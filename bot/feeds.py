@@ -86,41 +86,40 @@ def poll(
     feeds = store.feeds()
     if not feeds:
         return []
-    taken = store.taken_links()
+    job = _Poll(store, settings, store.taken_links(), dry_run, transport)
     with ThreadPoolExecutor(min(WORKERS, len(feeds)), thread_name_prefix="feed") as pool:
-        reads = list(
-            pool.map(lambda f: _read_safely(store, settings, f, taken, dry_run, transport), feeds)
-        )
+        reads = list(pool.map(lambda feed: _read_safely(job, feed), feeds))
     outcomes: list[Outcome] = []
     for read in reads:
         outcomes += _settle(store, settings, rule, read, dry_run)
     return outcomes
 
 
-def _read_safely(
-    store: FeedStore,
-    settings: Settings,
-    feed: Feed,
-    taken: set[str],
-    dry_run: bool,
-    transport: Any,
-) -> _Read:
+@dataclass(frozen=True)
+class _Poll:
+    """What every feed's worker reads with."""
+
+    store: FeedStore
+    settings: Settings
+    taken: set[str]  # links any feed took before
+    dry_run: bool
+    transport: Any
+
+
+def _read_safely(job: _Poll, feed: Feed) -> _Read:
     """`_read`, where any failure is the feed's own: the other feeds go on."""
     try:
-        return _read(store, settings, feed, taken, dry_run, transport)
+        return _read(job, feed)
     except Exception as error:  # a database or parser failure: this feed's, not the poll's
-        said = str(error) if isinstance(error, CitebotError) else failure(error)
-        return _Read(feed, [], f"failed: {said}", None, None, failed=True)
+        return _Read(feed, [], f"failed: {_said(error)}", None, None, failed=True)
 
 
-def _read(
-    store: FeedStore,
-    settings: Settings,
-    feed: Feed,
-    taken: set[str],
-    dry_run: bool,
-    transport: Any,
-) -> _Read:
+def _said(error: Exception) -> str:
+    return str(error) if isinstance(error, CitebotError) else failure(error)
+
+
+def _read(job: _Poll, feed: Feed) -> _Read:
+    store, settings, transport, dry_run = job.store, job.settings, job.transport, job.dry_run
     etag, modified = store.validators(feed.id)
     try:
         fetched = fetch(
@@ -137,7 +136,7 @@ def _read(
         entries = feed_parser.parse_feed(fetched.body, feed.url)
     except SourceError as error:
         return _Read(feed, [], f"failed: {error}", etag, modified, failed=True)
-    due = _due(entries, store.tried(feed.id), taken, time.time())
+    due = _due(entries, store.tried(feed.id), job.taken, time.time())
     chosen, over = due[: settings.feed_entries], len(due) - settings.feed_entries
     ends = time.monotonic() + BUDGET * settings.fetch_timeout
     read: list[_Fetched] = []
@@ -195,8 +194,7 @@ def _settle(
         try:
             outcome = _take(item, label, settings, rule, dry_run)
         except Exception as error:  # writing failed (a full disk): this entry's failure
-            said = str(error) if isinstance(error, CitebotError) else failure(error)
-            outcome = Outcome(label, item.entry.title, item.entry.link, "failed", said)
+            outcome = Outcome(label, item.entry.title, item.entry.link, "failed", _said(error))
         outcomes.append(outcome)
         if not dry_run:
             store.record(
