@@ -71,8 +71,12 @@ def prepare(source: str, settings: Settings, transport: Any = None) -> Prepared:
     kind_of(path.name)
     if not path.is_file():
         raise SourceError(f"{shorten(source)}: no such file")
-    _check_size(path.stat().st_size, path.name, settings)
-    return prepare_bytes(path.read_bytes(), path.name, settings)
+    try:
+        _check_size(path.stat().st_size, path.name, settings)
+        data = path.read_bytes()
+    except OSError as error:  # unreadable: no permission, a folder gone meanwhile
+        raise SourceError(f"{shorten(source)} can't be read ({error.strerror})") from None
+    return prepare_bytes(data, path.name, settings)
 
 
 def prepare_bytes(data: bytes, name: str, settings: Settings) -> Prepared:
