@@ -33,8 +33,8 @@ CANCELLED = "Not added."
 ADDING = "Adding <b>{title}</b> and updating the index…"
 ADDED = "Added <b>{title}</b> as {file}: {passages} passages, searchable now."
 ADDED_NOT_INDEXED = (
-    "Added <b>{title}</b> as {file}, but it is not searchable yet: {error} The next build of "
-    "the index takes it in."
+    "Added <b>{title}</b> as {file}, but it is not searchable yet ({error}). The next build "
+    "of the index takes it in."
 )
 NAMES_LACKING = (
     "\nNames in it that the glossary lacks (for questions in other languages): {names}. "
