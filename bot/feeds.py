@@ -28,7 +28,7 @@ from index.ingest.add import Prepared, duplicate_of, prepare, write
 from index.ingest.fetch import fetch
 from index.ingest.topic import TopicRule
 from index.settings import Settings
-from index.text.corpus import failure
+from index.text.sanitize import failure
 
 WORKERS = 8  # feeds read at once
 BUDGET = 6  # a feed's time in one poll, in fetch timeouts; entries not reached by then wait

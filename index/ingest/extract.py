@@ -12,8 +12,8 @@ from pathlib import PurePosixPath
 
 from index.errors import ArticleError, SourceError
 from index.records import Article
-from index.text.corpus import failure, parse_article, split_paragraphs
-from index.text.sanitize import clean_text, shorten
+from index.text.corpus import parse_article, split_paragraphs
+from index.text.sanitize import clean_text, failure, shorten
 
 KINDS = {
     ".html": "html",

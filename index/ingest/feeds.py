@@ -7,8 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from index.errors import SourceError
-from index.text.corpus import failure
-from index.text.sanitize import clean_text, shorten
+from index.text.sanitize import clean_text, failure, shorten
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import yaml
 
 from index.errors import ArticleError, CorpusError
 from index.records import Article
-from index.text.sanitize import clean_text, preview, shorten
+from index.text.sanitize import clean_text, failure, preview, shorten
 
 SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
@@ -185,12 +185,6 @@ def parse_article(data: bytes, relpath: str, article_id: str) -> Article:
         raise
     except Exception as error:  # whatever a third-party parser raises on what it can't read
         raise ArticleError(relpath, f"can't be read ({failure(error)})") from None
-
-
-def failure(error: BaseException) -> str:
-    """A parser's exception in a few words: its type, and its message where it has one."""
-    said = shorten(str(error))
-    return f"{type(error).__name__}: {said}" if said else type(error).__name__
 
 
 def _parse_article(data: bytes, relpath: str, article_id: str) -> Article:

@@ -46,3 +46,10 @@ def shorten(text: str, limit: int = PREVIEW * 2) -> str:
     """Plain ``text`` cut to ``limit`` characters, for a message that quotes another."""
     text = clean_text(text[: limit * 2])
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def failure(error: BaseException) -> str:
+    """An unexpected exception in a few words, for a message: its type, and its message
+    where it has one (a parser's RecursionError, say)."""
+    said = shorten(str(error))
+    return f"{type(error).__name__}: {said}" if said else type(error).__name__
