@@ -70,7 +70,11 @@ class _Read:
     etag: str | None
     modified: str | None
     deferred: int = 0
-    failed: bool = False
+    failed: str | None = None  # why the feed itself could not be read
+
+    @classmethod
+    def failure(cls, feed: Feed, reason: str, etag: str | None, modified: str | None) -> _Read:
+        return cls(feed, [], f"failed: {reason}", etag, modified, failed=reason)
 
 
 def poll(
@@ -111,7 +115,7 @@ def _read_safely(job: _Poll, feed: Feed) -> _Read:
     try:
         return _read(job, feed)
     except Exception as error:  # a database or parser failure: this feed's, not the poll's
-        return _Read(feed, [], f"failed: {_said(error)}", None, None, failed=True)
+        return _Read.failure(feed, _said(error), None, None)
 
 
 def _said(error: Exception) -> str:
@@ -135,7 +139,7 @@ def _read(job: _Poll, feed: Feed) -> _Read:
             return _Read(feed, [], "not modified", etag, modified)
         entries = feed_parser.parse_feed(fetched.body, feed.url)
     except SourceError as error:
-        return _Read(feed, [], f"failed: {error}", etag, modified, failed=True)
+        return _Read.failure(feed, str(error), etag, modified)
     due = _due(entries, store.tried(feed.id), job.taken, time.time())
     chosen, over = due[: settings.feed_entries], len(due) - settings.feed_entries
     ends = time.monotonic() + BUDGET * settings.fetch_timeout
@@ -186,10 +190,8 @@ def _settle(
     """Take, skip or fail each entry a feed's worker read, record it, and the feed's poll."""
     label = read.feed.name or read.feed.url
     outcomes = []
-    if read.failed:
-        outcomes.append(
-            Outcome(label, "", read.feed.url, "failed", read.status.removeprefix("failed: "))
-        )
+    if read.failed is not None:
+        outcomes.append(Outcome(label, "", read.feed.url, "failed", read.failed))
     for item in read.fetched:
         try:
             outcome = _take(item, label, settings, rule, dry_run)

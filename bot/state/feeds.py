@@ -121,7 +121,13 @@ class FeedStore:
                 "WHERE deferred > 0 AND polled_at IS NOT NULL"
             ).fetchall()
         logged = [
-            (float(r[0]), str(r[1]), str(r[2]), str(r[3]), _reason(str(r[4]), r[2], r[5], r[6]))
+            (
+                float(r[0]),
+                str(r[1]),
+                str(r[2]),
+                str(r[3]),
+                _reason(str(r[4]), str(r[2]), int(r[5]), None if r[6] is None else float(r[6])),
+            )
             for r in rows
         ]
         logged += [
@@ -219,12 +225,12 @@ class FeedStore:
 DEFERRED = "left for later polls: a poll takes a feed's newest entries up to its cap"
 
 
-def _reason(reason: str, outcome: object, attempts: object, retry_at: object) -> str:
+def _reason(reason: str, outcome: str, attempts: int, retry_at: float | None) -> str:
     """A failed entry's reason, with its tries and when the next is due."""
     if outcome != "failed":
         return reason
     tries = f"{attempts} of {MAX_ATTEMPTS} tries"
     if retry_at is None:
         return f"{reason}; {tries}, not tried again"
-    when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(float(str(retry_at))))
+    when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(retry_at))
     return f"{reason}; {tries}, next after {when} UTC"
