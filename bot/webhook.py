@@ -54,7 +54,7 @@ class _Updates(tornado.web.RequestHandler):
 
     async def post(self) -> None:
         try:
-            update = Update.de_json(json.loads(bytes(self.body)), self.bot_application.bot)
+            update = Update.de_json(json.loads(self.body), self.bot_application.bot)
         except (ValueError, TypeError, KeyError, AttributeError):  # not an update
             raise tornado.web.HTTPError(400) from None
         await self.bot_application.update_queue.put(update)

@@ -94,8 +94,7 @@ def fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     with httpx.Client(
-        timeout=timeout,
-        follow_redirects=False,
+        follow_redirects=False,  # each request is given what is left of the deadline
         headers=headers,
         transport=transport or _transport(pinned),
         trust_env=False,  # no proxy from the environment: it would connect where it likes
