@@ -141,14 +141,13 @@ def _read(job: _Poll, feed: Feed) -> _Read:
     except SourceError as error:
         return _Read.failure(feed, str(error), etag, modified)
     due = _due(entries, store.tried(feed.id), job.taken, time.time())
-    chosen, over = due[: settings.feed_entries], len(due) - settings.feed_entries
     ends = time.monotonic() + BUDGET * settings.fetch_timeout
     read: list[_Fetched] = []
-    for entry, attempt in chosen:
+    for entry, attempt in due[: settings.feed_entries]:
         if time.monotonic() >= ends:
             break
         read.append(_fetch_entry(entry, attempt, settings, transport))
-    deferred = max(0, over) + len(chosen) - len(read)
+    deferred = len(due) - len(read)  # over the cap, or not reached within the budget
     status = f"ok: {len(entries)} entries" + (
         f"; {deferred:,} left for later polls" if deferred else ""
     )
