@@ -208,9 +208,9 @@ class PinnedBackend(httpcore.NetworkBackend):
     """httpcore's network layer, connecting each host only to the addresses checked for it,
     and bounding every connect, read and write by the fetch's deadline."""
 
-    def __init__(self, deadline: Deadline, inner: httpcore.NetworkBackend | None = None) -> None:
+    def __init__(self, deadline: Deadline) -> None:
         self._deadline = deadline
-        self._inner = inner or httpcore.SyncBackend()
+        self._inner = httpcore.SyncBackend()
         self._addresses: dict[str, list[str]] = {}
 
     def pin(self, host: str, addresses: list[str]) -> None:
