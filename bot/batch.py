@@ -10,26 +10,26 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable, Sequence
-
-from index.records import Hit
+from typing import Generic, TypeVar
 
 MAX_BATCH = 32
 
-SearchMany = Callable[[Sequence[str], int], list[list[Hit]]]
+T = TypeVar("T")
+Many = Callable[[Sequence[str], int], list[T]]  # questions and k in, one result a question
 
 
-class Batcher:
-    """Runs ``search_many`` (blocking; called in a worker thread) over batched questions."""
+class Batcher(Generic[T]):
+    """Runs ``many`` (blocking; called in a worker thread) over batched questions."""
 
-    def __init__(self, search_many: Callable[[], SearchMany]) -> None:
+    def __init__(self, many: Callable[[], Many[T]]) -> None:
         # A callable returning the function, so an engine swapped by /reload is used at once.
-        self._search_many = search_many
-        self._pending: list[tuple[str, int, asyncio.Future[list[Hit]]]] = []
+        self._many = many
+        self._pending: list[tuple[str, int, asyncio.Future[T]]] = []
         self._worker: asyncio.Task[None] | None = None
         self.batches: deque[int] = deque(maxlen=1000)  # sizes of the latest batches
 
-    async def search(self, question: str, k: int) -> list[Hit]:
-        future: asyncio.Future[list[Hit]] = asyncio.get_running_loop().create_future()
+    async def ask(self, question: str, k: int) -> T:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._pending.append((question, k, future))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain())
@@ -42,34 +42,31 @@ class Batcher:
             for k in sorted({k for _, k, _ in batch}):
                 same = [(q, f) for q, kk, f in batch if kk == k]
                 try:
-                    found = await asyncio.to_thread(self._search_many(), [q for q, _ in same], k)
+                    found = await asyncio.to_thread(self._many(), [q for q, _ in same], k)
                 except Exception as error:
                     if len(same) == 1:
-                        _settle(same[0][1], error=error)
+                        _fail(same[0][1], error)
                     else:  # one bad question must not fail the others: each alone
                         for question, future in same:
                             await self._alone(question, k, future)
                     continue
-                for (_, future), hits in zip(same, found, strict=True):
-                    _settle(future, hits)
+                for (_, future), result in zip(same, found, strict=True):
+                    _resolve(future, result)
 
-    async def _alone(self, question: str, k: int, future: asyncio.Future[list[Hit]]) -> None:
+    async def _alone(self, question: str, k: int, future: asyncio.Future[T]) -> None:
         try:
-            (hits,) = await asyncio.to_thread(self._search_many(), [question], k)
-        except Exception as error:  # the caller gets the error, as if it searched alone
-            _settle(future, error=error)
+            (result,) = await asyncio.to_thread(self._many(), [question], k)
+        except Exception as error:  # the caller gets the error, as if it asked alone
+            _fail(future, error)
         else:
-            _settle(future, hits)
+            _resolve(future, result)
 
 
-def _settle(
-    future: asyncio.Future[list[Hit]],
-    hits: list[Hit] | None = None,
-    error: Exception | None = None,
-) -> None:
-    if future.done():  # the caller gave up waiting
-        return
-    if error is not None:
+def _resolve(future: asyncio.Future[T], result: T) -> None:
+    if not future.done():  # else the caller gave up waiting
+        future.set_result(result)
+
+
+def _fail(future: asyncio.Future[T], error: Exception) -> None:
+    if not future.done():
         future.set_exception(error)
-    else:
-        future.set_result(hits or [])

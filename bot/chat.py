@@ -83,7 +83,7 @@ class _Session:
     def ask(self, question: str) -> None:
         """Answered as `citebot ask` answers: the time it names ("in 2020", "latest") read."""
         try:
-            answer = self.engine.ask(question, self.k)
+            answer = self.engine.answer(question, self.k)
         except QuestionError as error:
             self.say(str(error))
             return
@@ -94,7 +94,7 @@ class _Session:
         if self.last_question is None:
             self.say("ask a question first")
             return
-        answer = self.engine.ask(self.last_question, self.shown + self.k)
+        answer = self.engine.answer(self.last_question, self.shown + self.k)
         hits = answer.hits[self.shown :]
         if not hits:
             self.say("no more relevant passages for that question")

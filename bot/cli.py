@@ -391,7 +391,7 @@ def _ask(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     engine = Engine.open(settings)
     style = Style(sys.stdout.isatty())
     if args.question is not None:
-        answer = engine.ask(args.question, args.k, when=_when(args))
+        answer = engine.answer(args.question, args.k, when=_when(args))
         print(
             json.dumps(answer.to_json(), ensure_ascii=False)
             if args.json
@@ -405,7 +405,7 @@ def _ask(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
         if not line.strip():
             continue
         try:
-            answer = engine.ask(line, args.k, when=_when(args))
+            answer = engine.answer(line, args.k, when=_when(args))
         except QuestionError as error:
             failed += 1
             if args.json:

@@ -12,6 +12,7 @@ import datetime as dt
 import html
 import logging
 import time
+from dataclasses import replace
 
 from telegram import (
     CallbackQuery,
@@ -30,10 +31,10 @@ from telegram.ext import (
 
 from bot import adding, callbacks, charts, render, terminal, texts
 from bot.callbacks import Around, Example, More, Preview, Vote, Year
-from bot.services import Found, Services, acknowledge, send, services
+from bot.services import Services, acknowledge, send, services
 from bot.state import StateError
 from index.errors import CitebotError, QuestionError
-from index.records import Hit
+from index.records import Answer, Hit
 from index.text.language import detect
 from index.text.sanitize import clean_text, preview
 from index.text.when import TimeFilter
@@ -210,7 +211,7 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
     if await _refused(shared, user.id if user else None, message, words):
         return
     started = time.perf_counter()
-    search = asyncio.ensure_future(shared.find(question, PAGE))
+    search = asyncio.ensure_future(shared.answer(question, PAGE))
     done, _ = await asyncio.wait({search}, timeout=TYPING_AFTER)
     if not done:
         try:
@@ -229,9 +230,8 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
     )
     if not found.hits:
         nothing = words["nothing_found"].format(outlets=await shared.outlets())
-        names = await shared.unmentioned(question)
-        if names:
-            said = texts.unmentioned([html.escape(name) for name in names], words)
+        if found.unmentioned:
+            said = texts.unmentioned([html.escape(name) for name in found.unmentioned], words)
             nothing = f"{said} {nothing}"
         await send(message, nothing)
         return
@@ -252,17 +252,18 @@ async def _send_cards(
     message: Message,
     shared: Services,
     question: str,
-    found: Found,
+    found: Answer,
     first: int,
     question_id: int,
 ) -> None:
-    hits = found.hits
-    spans = await shared.highlights(question, hits)
+    """The cards of ``found``'s hits, numbered from ``first``; the first page leads with
+    the dates the question was read for and the sentence that answers it."""
+    hits = list(found.hits)
+    spans = list(found.highlights)
     language = detect(question)
     lead = texts.when_said(language, found.when, found.widened) if first == 1 else None
-    line = await shared.answer_line(question, hits) if first == 1 else None
-    if line is not None:  # the sentence that answers, above the cards that back it
-        lead = "\n\n".join(x for x in (lead, render.answer_line(line)) if x)
+    if found.line is not None and first == 1:  # the sentence that answers, above the cards
+        lead = "\n\n".join(x for x in (lead, render.answer_line(found.line)) if x)
     messages = await asyncio.to_thread(render.answer_messages, question, hits, first, spans, lead)
     more = len(hits) == PAGE
     years = await shared.years() if found.when is None and first == 1 else []
@@ -402,12 +403,11 @@ async def _more(message: Message, shared: Services, pressed: More) -> None:
     if offset + PAGE > MAX_SHOWN:  # a forged button could ask for thousands
         await send(message, texts.framing(detect(question))["no_more"])
         return
-    found = await shared.find(question, offset + PAGE)
-    hits = found.hits[offset:]
-    if not hits:
+    found = await shared.answer(question, offset + PAGE)
+    if len(found.hits) <= offset:
         await send(message, texts.framing(detect(question))["no_more"])
         return
-    page = Found(hits, found.when, found.widened)
+    page = replace(found, hits=found.hits[offset:], highlights=found.highlights[offset:])
     await _send_cards(message, shared, question, page, offset + 1, pressed.question_id)
 
 
@@ -417,7 +417,7 @@ async def _narrow(message: Message, shared: Services, pressed: Year) -> None:
     if question is None:
         return
     year = TimeFilter(dt.date(pressed.year, 1, 1), dt.date(pressed.year, 12, 31))
-    found = await shared.find(question, PAGE, when=year)
+    found = await shared.answer(question, PAGE, when=year)
     await _send_cards(message, shared, question, found, 1, pressed.question_id)
 
 
@@ -452,7 +452,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             await query.answer([], cache_time=0, is_personal=True)
             return
         try:
-            hits = await shared.search(query.query, INLINE_RESULTS)
+            hits = list((await shared.answer(query.query, INLINE_RESULTS)).hits)
         except QuestionError:
             hits = []
         results = await asyncio.to_thread(_inline_results, hits)

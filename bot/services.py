@@ -8,7 +8,7 @@ import datetime as dt
 import html
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,11 +28,12 @@ from bot.settings import BotSettings
 from bot.state import BotState, FeedStore
 from index.errors import CitebotError
 from index.indexer.builder import BuildReport, build
-from index.records import Article, Hit, Line
-from index.search.engine import Engine, clean_question
+from index.records import Answer, Article
+from index.search.engine import Engine
+from index.search.query import clean_question
 from index.settings import Settings
 from index.storage import layout
-from index.text.when import TimeFilter, read_time
+from index.text.when import TimeFilter
 
 log = logging.getLogger("citebot.bot")
 
@@ -40,16 +41,6 @@ SEND_ATTEMPTS = 4
 YEAR_BUTTONS = 4  # years an answer offers to narrow to
 # Seconds a rebuild waits for another build (`citebot add` on the same index, say) to finish
 BUILD_WAIT = 600.0
-
-
-@dataclass(frozen=True)
-class Found:
-    """An answer's passages, the dates it was narrowed to, and whether that left nothing
-    (then ``hits`` are from any date)."""
-
-    hits: list[Hit]
-    when: TimeFilter | None
-    widened: bool
 
 
 @dataclass
@@ -66,65 +57,41 @@ class Services:
     today: Callable[[], dt.date] = dt.date.today  # what "last year" counts from
     unbuilt: bool = False  # feed articles saved whose build failed: the next poll builds
 
-    batcher: Batcher = field(init=False)
+    batcher: Batcher[Answer] = field(init=False)
     _swap_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.batcher = Batcher(lambda: self.engine.search_many)
+        self.batcher = Batcher(lambda: self._answer_many)
         self.metrics.watch(self.live)
 
     @property
     def feeds(self) -> FeedStore:
         return self.state.feeds
 
-    async def search(self, question: str, k: int) -> list[Hit]:
-        """The passages answering ``question``; questions asked meanwhile share one batch.
+    async def answer(self, question: str, k: int, when: TimeFilter | None = None) -> Answer:
+        """The engine's answer to ``question`` (`Engine.answer`): the time it names read as
+        a filter on article dates, or ``when`` given. Questions asked meanwhile share one
+        batch (one narrowed by ``when`` goes alone).
 
         Raises:
             QuestionError: the question is empty or too long (checked before batching, so
                 one bad question never fails the others).
         """
         clean_question(question, self.settings.max_question_chars)
-        return await self.batcher.search(question, k)  # one batch at a time
-
-    async def find(self, question: str, k: int, when: TimeFilter | None = None) -> Found:
-        """The passages for ``question`` with the time it names read as a filter on article
-        dates (or ``when``, given); a range that leaves nothing widens to any date.
-
-        Raises:
-            QuestionError: as `search`.
-        """
-        rest = clean_question(question, self.settings.max_question_chars)
         if when is None:
-            rest, when = read_time(rest, self.today())
-        if when is None:
-            return Found(await self.search(question, k), None, False)
+            return await self.batcher.ask(question, k)  # one batch at a time
         async with self.searches:
-            hits = await asyncio.to_thread(self.engine.search, rest, k, when)
-        if not hits and not when.recent:
-            return Found(await self.search(rest, k), when, True)
-        return Found(hits, when, False)
+            return await asyncio.to_thread(
+                self.engine.answer, question, k, when=when, today=self.today()
+            )
 
-    async def unmentioned(self, question: str) -> tuple[str, ...]:
-        """The names ``question`` asks about that no article mentions (`Engine.unmentioned`):
-        what a reply with nothing found says it lacks."""
-        rest, _ = read_time(
-            clean_question(question, self.settings.max_question_chars), self.today()
-        )
-        return await asyncio.to_thread(self.engine.unmentioned, rest)
+    def _answer_many(self, questions: Sequence[str], k: int) -> list[Answer]:
+        return self.engine.answer_many(questions, k, today=self.today())
 
     async def years(self) -> list[int]:
         """The years of the newest dated articles, newest first: what an answer can narrow to."""
         found = {int(a.published[:4]) for a in await self.articles() if a.published}
         return sorted(found, reverse=True)[:YEAR_BUTTONS]
-
-    async def highlights(self, question: str, hits: list[Hit]) -> list[tuple[int, int] | None]:
-        async with self.searches:
-            return await asyncio.to_thread(self.engine.highlights, question, hits)
-
-    async def answer_line(self, question: str, hits: list[Hit]) -> Line | None:
-        async with self.searches:
-            return await asyncio.to_thread(self.engine.answer_line, question, hits)
 
     async def wait(self, user_id: int | None) -> float:
         """0 if the user may have more work done now (and counts it), else seconds to wait.

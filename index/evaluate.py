@@ -140,7 +140,7 @@ def evaluate(engine: Engine, questions: list[EvalQuestion]) -> EvalReport:
     dated = dated_right = 0
     for q in questions:
         if q.today is not None:
-            answer = engine.ask(q.question, DEPTH, today=q.today)
+            answer = engine.answer(q.question, DEPTH, today=q.today)
             hits = list(answer.hits)
             if q.expect is not None:
                 dated += 1

@@ -141,10 +141,16 @@ class Answer:
     line: Line | None = None  # the sentence to show above the passages, if one is sure enough
     glossary: tuple[str, ...] = ()  # English words keyword search also looked for (glossary)
     unmentioned: tuple[str, ...] = ()  # names asked about that no article mentions (no hits)
+    # For each hit, the span of its sentence to show in bold (None: it has no sentences).
+    highlights: tuple[tuple[int, int] | None, ...] = ()
+    refusal: str | None = None  # why there are no hits (`index.search.gates`)
 
     @property
     def answered(self) -> bool:
         return bool(self.hits)
+
+    def _spans(self) -> tuple[tuple[int, int] | None, ...]:
+        return self.highlights or (None,) * len(self.hits)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -158,7 +164,11 @@ class Answer:
             "answer": self.line.to_json() if self.line else None,
             "glossary": list(self.glossary),
             "unmentioned": list(self.unmentioned),
-            "results": [hit.to_json() for hit in self.hits],
+            "refusal": self.refusal,
+            "results": [
+                {**hit.to_json(), "highlight": list(span) if span else None}
+                for hit, span in zip(self.hits, self._spans(), strict=True)
+            ],
         }
 
 

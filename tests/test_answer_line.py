@@ -11,7 +11,9 @@ from bot.render import answer_line
 from bot.terminal import Style, format_answer
 from index.indexer.builder import build
 from index.records import Answer
-from index.search.engine import SENTENCE_CLEARS, Engine, _closeness
+from index.search.engine import Engine
+from index.search.present import _closeness
+from index.search.relevance import SENTENCE_CLEARS
 from index.text.answers import asks, gives, shared, wanted, words
 from index.text.language import as_written
 from tests.conftest import settings_for, write_article
@@ -42,7 +44,7 @@ def test_the_line_is_a_sentence_of_the_first_passage_and_in_the_json(
     corpus: Path, tmp_path: Path
 ) -> None:
     engine = engine_over(corpus, tmp_path, CITEBOT_MIN_LINE_SCORE="0.1")
-    answer = engine.ask("Exports of crude oil dominated")
+    answer = engine.answer("Exports of crude oil dominated")
     assert answer.line is not None and answer.line.hit == answer.hits[0]
     assert answer.line.text == "Exports of crude oil dominated, while imports of electric " \
         "buses and solar panels rose sharply."  # fmt: skip
@@ -59,7 +61,7 @@ def test_the_line_is_a_sentence_of_the_first_passage_and_in_the_json(
 
 def test_below_its_threshold_there_is_no_line(corpus: Path, tmp_path: Path) -> None:
     engine = engine_over(corpus, tmp_path, CITEBOT_MIN_LINE_SCORE="0.99")
-    answer = engine.ask("crude oil exports and solar panels")
+    answer = engine.answer("crude oil exports and solar panels")
     assert answer.hits and answer.line is None
     assert answer.to_json()["answer"] is None
     assert format_answer(answer, Style(color=False)).startswith("1. ")
@@ -69,7 +71,7 @@ def test_an_interviewers_question_is_never_the_answer(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     write_article(corpus, "interview.md", INTERVIEW)
     engine = engine_over(corpus, tmp_path, CITEBOT_MIN_LINE_SCORE="0.1", CITEBOT_MIN_WORDS="40")
-    answer = engine.ask("How did trade between China and Azerbaijan change in 2020?")
+    answer = engine.answer("How did trade between China and Azerbaijan change in 2020?")
     assert answer.line is not None
     assert answer.line.text.startswith("Trade between China and Azerbaijan rose")  # no "A.:"
     assert asks("Q.: How did trade change?") and asks("Why «this»?”") and asks("为什么？")
@@ -99,13 +101,13 @@ def test_a_reporters_question_and_a_sentence_without_the_figure_asked_for_are_no
     # Without the rule, each question below quotes the reporter's question: it shares the
     # most words with them.
     closest = "Freight trains between China and Azerbaijan grew strongly during the pandemic"
-    line = engine.ask(
+    line = engine.answer(
         "Did freight trains between China and Azerbaijan grow during the pandemic?"
     ).line
     assert line is not None and line.text.startswith(closest)
     figure = "Freight trains between China and Azerbaijan grew by 64% in 2020."
     how_fast = "How fast did freight trains between China and Azerbaijan grow during the pandemic?"
-    line = engine.ask(how_fast).line
+    line = engine.answer(how_fast).line
     assert line is not None and line.text == figure
     # Russian typed in Latin letters is read as Russian: "skolko" asks for an amount.
     assert wanted(as_written("Skolko poezdov proshlo cherez Azerbaydzhan?")) == "amount"
@@ -166,7 +168,7 @@ def test_a_question_a_reporter_is_told_to_have_asked_restates() -> None:
 
 def test_the_line_is_quoted_in_html_that_survives_anything(corpus: Path, tmp_path: Path) -> None:
     engine = engine_over(corpus, tmp_path, CITEBOT_MIN_LINE_SCORE="0.1")
-    answer: Answer = engine.ask("Exports of crude oil dominated")
+    answer: Answer = engine.answer("Exports of crude oil dominated")
     assert answer.line is not None
     hostile = type(answer.line)("<b>x & y</b> " * 200, 0.9, answer.line.hit, 2)
     for line in (answer.line, hostile):
@@ -194,10 +196,11 @@ def test_an_english_question_no_sentence_comes_near_gets_nothing(
     hits = open_gate.search(question)
     gate = open_gate.sentence_gate(question, hits)
     assert hits and gate is not None
-    assert open_gate.search_many([question]) == [hits]
+    assert open_gate.answer_many([question])[0].hits == tuple(hits)
     shut = engine_over(corpus, tmp_path / "shut", CITEBOT_MIN_SENTENCE_SCORE=str(gate + 0.01))
-    assert shut.search(question) == [] and shut.search_many([question]) == [[]]
-    assert shut.ask(question).hits == ()
+    assert shut.search(question) == [] and shut.answer_many([question])[0].hits == ()
+    refused = shut.answer(question)
+    assert refused.hits == () and refused.refusal == "no-sentence"
     assert shut.rank(question, 3)  # ranking for evaluation is not gated
 
 
@@ -222,8 +225,8 @@ def test_a_passage_about_much_else_clears_by_the_sentence_asked_for(
     engine = engine_over(corpus, tmp_path / "with", **strict)
     (passage,) = engine.rank(question, 1)
     assert passage.score < 0.45  # the passage's own cosine would not answer
-    (_, cosines), *_ = engine._sentence_scores(question, [passage])
-    assert float(cosines.max()) >= SENTENCE_CLEARS  # its sentence on scholarships does
+    best = engine.pipeline.sentences(engine.read(question)).best([passage])
+    assert best is not None and best >= SENTENCE_CLEARS  # its sentence on scholarships does
     (hit,) = engine.search(question)
     assert hit.passage_id == passage.passage_id
     assert engine.search("How many orchestras toured abroad?") == []  # none comes so near

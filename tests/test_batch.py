@@ -22,7 +22,7 @@ def hit_for(question: str) -> Hit:
 
 
 class Recorder:
-    """A blocking search_many that records its batches and holds the first until released."""
+    """A blocking answer_many that records its batches and holds the first until released."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[list[str], int]] = []
@@ -40,9 +40,9 @@ def test_questions_arriving_during_a_search_go_together_in_the_next_batch() -> N
     async def scenario() -> None:
         recorder = Recorder()
         batcher = Batcher(lambda: recorder)
-        first = asyncio.create_task(batcher.search("q0", 3))
+        first = asyncio.create_task(batcher.ask("q0", 3))
         await asyncio.sleep(0.05)  # q0 is being searched alone, without waiting for company
-        rest = [asyncio.create_task(batcher.search(f"q{n}", 3)) for n in range(1, 8)]
+        rest = [asyncio.create_task(batcher.ask(f"q{n}", 3)) for n in range(1, 8)]
         await asyncio.sleep(0.05)
         recorder.release.set()
         results = await asyncio.gather(first, *rest)
@@ -58,11 +58,11 @@ def test_a_batch_searches_each_k_separately_and_shares_errors_only_within_it() -
         recorder = Recorder()
         recorder.release.set()
         batcher = Batcher(lambda: recorder)
-        blocker = asyncio.create_task(batcher.search("first", 1))
+        blocker = asyncio.create_task(batcher.ask("first", 1))
         await asyncio.sleep(0)
-        inline = asyncio.create_task(batcher.search("inline", 10))
-        broken = asyncio.create_task(batcher.search("broken", 3))
-        fine = asyncio.create_task(batcher.search("fine", 10))
+        inline = asyncio.create_task(batcher.ask("inline", 10))
+        broken = asyncio.create_task(batcher.ask("broken", 3))
+        fine = asyncio.create_task(batcher.ask("fine", 10))
         await blocker
         assert len(await inline) == 10 and len(await fine) == 10
         with pytest.raises(IndexCorrupt):
@@ -82,26 +82,27 @@ class CountingEmbedder(FakeEmbedder):
         return super().embed_queries(texts)
 
 
-def test_search_many_embeds_once_and_answers_as_search_does(
+def test_answer_many_embeds_once_and_answers_as_answer_does(
     settings: Settings, corpus: Path
 ) -> None:
     model = CountingEmbedder()
     build(settings, embedder=model)
     engine = Engine.open(settings, embedder=model)
     questions = ["crude oil exports trade", "rail freight Alat", "tea", "crude oil exports trade"]
-    together = engine.search_many(questions, 3)
+    together = engine.answer_many(questions, 3)
     assert model.query_batches == [3]  # one call, each distinct question once
     alone = Engine.open(settings, embedder=FakeEmbedder())
-    assert together == [alone.search(q, 3) for q in questions]
+    assert together == [alone.answer(q, 3) for q in questions]
+    assert together[0].hits and together[0].highlights
 
 
 def test_one_bad_question_fails_alone_and_the_rest_of_its_batch_is_answered() -> None:
     async def scenario() -> None:
         recorder = Recorder()
         batcher = Batcher(lambda: recorder)
-        first = asyncio.create_task(batcher.search("first", 3))
+        first = asyncio.create_task(batcher.ask("first", 3))
         await asyncio.sleep(0.05)
-        together = [asyncio.create_task(batcher.search(q, 3)) for q in ("a", "broken", "b")]
+        together = [asyncio.create_task(batcher.ask(q, 3)) for q in ("a", "broken", "b")]
         await asyncio.sleep(0.05)
         recorder.release.set()
         await first
@@ -122,11 +123,11 @@ class Tokenizer(FakeEmbedder):
         return super().embed_queries(texts)
 
 
-def test_search_many_cleans_a_lone_surrogate_before_the_model_sees_it(
+def test_answer_many_cleans_a_lone_surrogate_before_the_model_sees_it(
     settings: Settings, corpus: Path
 ) -> None:
     model = Tokenizer()
     build(settings, embedder=model)
     engine = Engine.open(settings, embedder=model)
-    found = engine.search_many(["crude oil \ud800 trade", "Confucius Institutes in Baku"], 3)
-    assert found[0][0].article.id == "trade" and found[1][0].article.id == "culture"
+    found = engine.answer_many(["crude oil \ud800 trade", "Confucius Institutes in Baku"], 3)
+    assert found[0].hits[0].article.id == "trade" and found[1].hits[0].article.id == "culture"

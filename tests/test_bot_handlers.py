@@ -223,10 +223,10 @@ def test_handler_admin_commands_refuse_and_log_strangers(
 def test_handler_errors_get_a_polite_reply_and_a_log_line(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(question: str, k: int) -> list[Any]:
+    def broken(question: str, k: int, when: Any = None) -> Any:
         raise RuntimeError("disk on fire")
 
-    harness.services().search = broken  # type: ignore[method-assign,assignment]
+    harness.services().answer = broken  # type: ignore[method-assign]
     with caplog.at_level(logging.ERROR):
         (reply,) = harness.run(harness.text("trade"))
     assert reply["text"].startswith("Sorry, something went wrong")
@@ -234,18 +234,18 @@ def test_handler_errors_get_a_polite_reply_and_a_log_line(
 
 
 def test_typing_is_shown_only_while_a_search_is_slow(harness: Harness) -> None:
-    fast = harness.services().search
+    fast = harness.services().answer
 
-    async def slow(question: str, k: int) -> list[Any]:
+    async def slow(question: str, k: int, when: Any = None) -> Any:
         await asyncio.sleep(handlers.TYPING_AFTER + 0.2)
-        return await fast(question, k)
+        return await fast(question, k, when)
 
     def actions() -> list[str]:
         return [m for m, _ in harness.api.calls if m in ("sendChatAction", "sendMessage")]
 
     harness.run(harness.text("Confucius Institutes teach Chinese in Baku"))
     assert actions() == ["sendMessage"]
-    harness.services().search = slow  # type: ignore[method-assign]
+    harness.services().answer = slow  # type: ignore[method-assign]
     harness.run(harness.text("Confucius Institutes teach Chinese in Baku"))
     assert actions()[1:] == ["sendChatAction", "sendMessage"]
 

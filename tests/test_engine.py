@@ -16,7 +16,9 @@ from index.errors import ConfigError, IndexCorrupt, IndexIncompatible, IndexNotB
 from index.indexer.builder import build
 from index.models.embedder import Vectors
 from index.records import Article, ArticleRef, Hit
-from index.search.engine import FOLLOW_MARGIN, Engine, newer_on_ties
+from index.search.engine import Engine
+from index.search.pipeline import newer_on_ties
+from index.search.relevance import FOLLOW_MARGIN
 from index.settings import Settings
 from index.storage import layout
 from index.text.sentences import passage_sentences
@@ -45,7 +47,7 @@ def test_hit_citation_names_outlet_date_paragraphs_and_link(engine: Engine) -> N
 
 def test_search_below_threshold_returns_nothing(engine: Engine) -> None:
     assert engine.search("tallest mountain Kilimanjaro", 5) == []
-    assert engine.ask("tallest mountain Kilimanjaro").answered is False
+    assert engine.answer("tallest mountain Kilimanjaro").answered is False
 
 
 def test_search_shows_passages_near_the_threshold_once_one_clears_it(
@@ -202,10 +204,14 @@ def test_search_overlong_question_is_refused_with_the_limit(engine: Engine) -> N
 
 
 def test_answer_json_has_the_documented_shape(engine: Engine) -> None:
-    data = json.loads(json.dumps(engine.ask("  container   train from Xi'an ", 1).to_json()))
+    data = json.loads(json.dumps(engine.answer("  container   train from Xi'an ", 1).to_json()))
     assert data["question"] == "container train from Xi'an" and data["answered"] is True
+    assert data["refusal"] is None
     (result,) = data["results"]
-    assert set(result) == {"rank", "score", "text", "article", "paragraphs", "signals"}
+    keys = {"rank", "score", "text", "article", "paragraphs", "signals", "highlight"}
+    assert set(result) == keys
+    start, end = result["highlight"]  # the sentence shown in bold
+    assert 0 <= start < end <= len(result["text"])
     # why: each retriever's score, and that it holds every word of a lookup
     assert set(result["signals"]) == {"first", "keywords", "bm25", "words", "fused", "all_words"}
     assert set(result["article"]) == {"id", "title", "source", "published", "url"}
@@ -281,13 +287,14 @@ def test_articles_are_read_once_per_engine(
     build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)
     reads: list[list[Article]] = []
-    store_articles = engine._store.articles
+    store = engine.stages.shelf._store
+    store_articles = store.articles
 
     def counted() -> list[Article]:
         reads.append(store_articles())
         return reads[-1]
 
-    monkeypatch.setattr(engine._store, "articles", counted)
+    monkeypatch.setattr(store, "articles", counted)
     first = engine.articles()
     first.clear()  # a caller's list is its own
     assert len(engine.articles()) == 3 and len(engine.sources()) == 3
@@ -423,10 +430,10 @@ def test_sentence_vectors_off_forgets_them_and_highlights_still_work(
 
 def test_ask_reads_the_questions_time_and_widens_when_the_range_is_empty(engine: Engine) -> None:
     today = dt.date(2025, 6, 1)
-    dated = engine.ask("crude oil exports trade last year", today=today)
+    dated = engine.answer("crude oil exports trade last year", today=today)
     assert dated.when is not None and dated.when.span == "2024" and not dated.widened
     assert [h.article.id for h in dated.hits] == ["trade"]
-    empty = engine.ask("crude oil exports trade in 2021", today=today)
+    empty = engine.answer("crude oil exports trade in 2021", today=today)
     assert empty.widened and empty.hits[0].article.id == "trade"
     assert empty.to_json()["filters"] == {
         "since": "2021-01-01",
@@ -436,15 +443,15 @@ def test_ask_reads_the_questions_time_and_widens_when_the_range_is_empty(engine:
     }
     # Widened, the year is searched for as written: the time of what happened, not of the
     # article ("What happened in 2023?" is no "What happened?").
-    events = engine.ask("What happened in 2023?", today=today)
+    events = engine.answer("What happened in 2023?", today=today)
     assert events.widened and events.hits[0].article.id == "trade"
     assert engine.search("What happened?") == []
-    given = engine.ask("China Azerbaijan Baku", when=TimeFilter(since=dt.date(2024, 1, 1)))
+    given = engine.answer("China Azerbaijan Baku", when=TimeFilter(since=dt.date(2024, 1, 1)))
     assert {h.article.id for h in given.hits} == {"trade"}  # undated articles left out
 
 
 def test_a_request_for_news_gets_the_newest_articles_first_passages(engine: Engine) -> None:
-    answer = engine.ask("What's new?")
+    answer = engine.answer("What's new?")
     assert answer.when == TimeFilter(recent=True) and answer.line is None
     # The dated article first, then the undated ones; each article's first passage.
     found = [hit.article.id for hit in answer.hits]
@@ -455,7 +462,7 @@ def test_a_request_for_news_gets_the_newest_articles_first_passages(engine: Engi
         "trade"
     ]
     # News on a subject is a search for it (newest first): scored, not just the newest.
-    on_culture = engine.ask("latest news on Confucius Institutes").hits
+    on_culture = engine.answer("latest news on Confucius Institutes").hits
     assert "culture" in {hit.article.id for hit in on_culture}
     assert all(hit.score > 0 for hit in on_culture)
     with pytest.raises(QuestionError, match="at least one"):
@@ -463,7 +470,7 @@ def test_a_request_for_news_gets_the_newest_articles_first_passages(engine: Engi
 
 
 def test_recent_questions_rank_newest_first_and_sources_list_dated_first(engine: Engine) -> None:
-    found = engine.ask("latest on China and Azerbaijan in Baku")
+    found = engine.answer("latest on China and Azerbaijan in Baku")
     assert found.when == TimeFilter(recent=True)
     assert found.hits[0].article.published == "2024-03-01"
     assert engine.sources()[0].id == "trade"

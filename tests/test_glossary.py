@@ -168,7 +168,7 @@ def test_a_question_in_another_language_searches_keywords_for_the_english_too(
         engine = Engine.open(settings, main, [multilingual])
         oil = [c for c in engine.candidates(question) if "crude oil" in _text(engine, c)]
         keyword_scores.append(max((c.keywords for c in oil), default=0.0))
-        assert engine.ask(question).glossary == (("crude oil",) if named != "off" else ())
+        assert engine.answer(question).glossary == (("crude oil",) if named != "off" else ())
         assert engine.translated("How much crude oil does China buy?") == []  # English as is
         engine.close()
     assert keyword_scores[0] == 0.0

@@ -49,7 +49,7 @@ def test_real_corpus_off_topic_questions_get_nothing(real_engine: Engine) -> Non
 
 def test_real_corpus_an_office_no_article_names_gets_nothing(real_engine: Engine) -> None:
     # The articles mention Russia (where the ambassador worked) and presidents, never together.
-    answer = real_engine.ask("What did Aliyev say about Russia's president?")
+    answer = real_engine.answer("What did Aliyev say about Russia's president?")
     assert not answer.answered and answer.unmentioned == ("Russia's president",)
     # The articles' chargé d'affaires is an envoy; Xi Jinping China's president.
     for question in ("What did China's envoy to Armenia say?", "Who is the Chinese president?"):
@@ -67,7 +67,7 @@ def test_real_corpus_an_office_no_article_names_gets_nothing(real_engine: Engine
 def test_real_corpus_a_name_no_article_mentions_gets_nothing_in_any_language(
     real_engine: Engine, question: str, name: str
 ) -> None:
-    answer = real_engine.ask(question)
+    answer = real_engine.answer(question)
     assert not answer.answered and answer.unmentioned == (name,)
 
 
@@ -86,7 +86,7 @@ def test_real_corpus_the_articles_names_count_as_mentioned_in_every_language(
 
 
 def test_real_corpus_an_acronym_asked_about_is_a_name_of_its_own(real_engine: Engine) -> None:
-    answer = real_engine.ask("What is the GDP of Azerbaijan?")  # not "GDP of Azerbaijan"
+    answer = real_engine.answer("What is the GDP of Azerbaijan?")  # not "GDP of Azerbaijan"
     assert not answer.answered and answer.unmentioned == ("GDP",)
 
 

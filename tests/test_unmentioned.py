@@ -12,6 +12,8 @@ from index.errors import ConfigError
 from index.indexer.builder import build
 from index.search.engine import Engine
 from index.settings import Settings
+from index.storage import layout
+from index.storage.catalog import Store
 from index.text.foreign_names import asked_foreign_names
 from index.text.glossary import Glossary
 from index.text.proper_names import Office, asked_names, asked_offices
@@ -132,7 +134,7 @@ def test_a_question_in_another_language_about_a_name_no_article_mentions(
         "Qatar Ələtə çatıbmı?",
     ):
         assert engine.unmentioned(question) == (), question
-    answer = engine.ask("Что сказали в Баку о Макроне?")
+    answer = engine.answer("Что сказали в Баку о Макроне?")
     assert not answer.answered and answer.unmentioned == ("Макроне",)
     # Without the topic rule (or the glossary), "Китай" would be a name no article mentions:
     # names in other scripts are left to the thresholds.
@@ -176,7 +178,7 @@ def test_the_articles_mention_a_name_by_a_word_its_start_or_a_misspelling(
     corpus: Path, tmp_path: Path
 ) -> None:
     engine = engine_over(corpus, tmp_path)
-    keywords = engine._store.keywords
+    keywords = Store.open(engine.version / layout.STORE_FILE).keywords
     assert keywords.mentions("Kazakhstan") and keywords.mentions("Xi'an")
     assert keywords.mentions("Kazakstan")  # one letter off
     assert keywords.mentions("Confucious")  # one letter too many
@@ -196,19 +198,19 @@ def test_a_question_about_a_name_no_article_mentions_is_answered_with_nothing(
     engine = engine_over(corpus, tmp_path)
     assert engine.search(NAMED)  # the same question without the name is answered
     assert engine.search(MACRON) == []
-    assert engine.search_many([NAMED, MACRON, NAMED]) == [
+    assert [list(a.hits) for a in engine.answer_many([NAMED, MACRON, NAMED])] == [
         engine.search(NAMED),
         [],
         engine.search(NAMED),
     ]
-    answer = engine.ask(MACRON + " in 2023")
+    answer = engine.answer(MACRON + " in 2023")
     assert not answer.answered and answer.unmentioned == ("Macron",)
     data = json.loads(json.dumps(answer.to_json()))
     assert data["unmentioned"] == ["Macron"] and data["results"] == []
     assert format_answer(answer, Style(color=False)).startswith(
         "None of the articles mentions “Macron”. The corpus has nothing on that."
     )
-    assert engine.ask(NAMED).unmentioned == ()
+    assert engine.answer(NAMED).unmentioned == ()
     assert engine.rank(MACRON, 3)  # evaluation still ranks it
 
 
@@ -244,7 +246,7 @@ def test_an_office_no_article_names_is_answered_with_nothing(corpus: Path, tmp_p
     glossary = tmp_path / "glossary.yaml"
     glossary.write_text("terms:\n  Kazakhstan: [Qazaqstan]\n", encoding="utf-8")
     engine = engine_over(corpus, tmp_path, CITEBOT_GLOSSARY=str(glossary))
-    keywords = engine._store.keywords
+    keywords = Store.open(engine.version / layout.STORE_FILE).keywords
     assert keywords.near(["Kazakhstan"], "president")  # "Kazakh" is of Kazakhstan's family
     assert keywords.near(["Uzbekistan", "Kazakhstan"], "presidents")
     assert not keywords.near(["Russia"], "president")  # both are there, but apart
@@ -321,7 +323,7 @@ def test_the_bot_names_what_no_article_mentions(corpus: Path, tmp_path: Path) ->
 def test_a_question_of_many_names_costs_a_bounded_number_of_lookups(
     corpus: Path, tmp_path: Path
 ) -> None:
-    from index.search.engine import NAMES_READ
+    from index.search.mentions import NAMES_READ
 
     engine = engine_over(corpus, tmp_path)
     many = "Did " + ", ".join(f"Zorgon{n}x" for n in range(40)) + " and Macron meet in Baku?"

@@ -18,13 +18,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from index.errors import BuildFailed
-from index.indexer.plan import duplicates, make_plan, require_articles
-from index.indexer.previous import damaged_vectors, previous_version, rechunks
+from index.indexer.plan import Plan, duplicates, make_plan, require_articles
+from index.indexer.previous import Previous, damaged_vectors, previous_version, rechunks
 from index.indexer.report import BuildReport, Embedding, Progress
 from index.indexer.status import IndexStatus, status
 from index.indexer.write import write_version
-from index.models.e5 import extra_embedders
-from index.models.embedder import Embedder, make_embedder
+from index.models.configured import models_for
+from index.models.embedder import Embedder
 from index.settings import Settings
 from index.storage import faiss_index, layout
 from index.text.sanitize import shorten
@@ -76,13 +76,8 @@ def build(
         KeyboardInterrupt: ``stop`` was set; nothing was published.
     """
     started = time.monotonic()
-    model = embedder or make_embedder(settings.model, settings.batch_size, settings.models_dir)
-    if extra is None:
-        extra = (
-            extra_embedders(settings.multilingual, settings.batch_size, settings.models_dir)
-            if embedder is None
-            else []
-        )
+    models = models_for(settings, embedder, extra)
+    model = models[0]
     with (
         layout.build_lock(settings.index_dir, wait),
         previous_version(settings, model, full) as found,
@@ -94,58 +89,52 @@ def build(
         plan = make_plan(
             settings, previous.store if previous else None, rechunk=rechunks(settings, previous)
         )
-        same_type = (
-            previous is not None
-            and previous.manifest.index_type
-            == faiss_index.resolve_type(
-                settings.index_type, previous.manifest.passages, settings.approximate_above
-            )
-        )
-        same_models = previous is not None and [
-            previous.manifest.model_id,
-            *previous.manifest.extra_ids,
-        ] == [m.model_id for m in (model, *extra)]
-        same_sentences = previous is not None and (
-            previous.manifest.sentences == settings.sentence_vectors
-        )
-        if previous is not None and settings.sentence_vectors and not same_sentences:
+        if previous is not None and settings.sentence_vectors and not previous.manifest.sentences:
             notes.append("the index has no sentence vectors yet: adding them")
-        if (
-            previous is not None
-            and same_type
-            and same_models
-            and same_sentences
-            and not damaged
-            and not plan.changed
-        ):
+        current = previous is not None and not damaged and not plan.changed
+        if previous is not None and current and _same_setup(settings, previous.manifest, models):
             articles, passages = previous.store.counts()
-            return BuildReport(
-                changed=False,
-                full=False,
-                articles=articles,
-                passages=passages,
-                skipped=tuple(plan.skipped),
-                duplicates=duplicates(plan.rows),
-                seconds=time.monotonic() - started,
-            )
+            skipped, same = tuple(plan.skipped), duplicates(plan.rows)
+            return BuildReport(False, False, articles, passages, skipped=skipped,
+                               duplicates=same, seconds=time.monotonic() - started)  # fmt: skip
         require_articles(settings, plan)
-        with _writes():
-            build_dir = layout.new_build_dir(settings.index_dir)
-            try:
-                report = write_version(
-                    settings,
-                    [model, *extra],
-                    previous,
-                    plan,
-                    build_dir,
-                    progress,
-                    stop,
-                    reuse_vectors=not damaged,
-                )
-            except BaseException:
-                shutil.rmtree(build_dir, ignore_errors=True)
-                raise
+        report = _write(settings, models, previous, plan, progress, stop, not damaged)
     return replace(report, notes=tuple(notes), seconds=time.monotonic() - started)
+
+
+def _write(
+    settings: Settings,
+    models: list[Embedder],
+    previous: Previous | None,
+    plan: Plan,
+    progress: Progress | None,
+    stop: threading.Event | None,
+    reuse_vectors: bool,
+) -> BuildReport:
+    """Write a new version and publish it; a failed or stopped write leaves nothing."""
+    with _writes():
+        build_dir = layout.new_build_dir(settings.index_dir)
+        try:
+            return write_version(
+                settings, models, previous, plan, build_dir, progress, stop,
+                reuse_vectors=reuse_vectors,
+            )  # fmt: skip
+        except BaseException:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise
+
+
+def _same_setup(settings: Settings, manifest: layout.Manifest, models: Sequence[Embedder]) -> bool:
+    """Whether a version was built as the settings would build it now: the same index
+    type, the same models, and sentence vectors kept or not alike."""
+    index_type = faiss_index.resolve_type(
+        settings.index_type, manifest.passages, settings.approximate_above
+    )
+    return (
+        manifest.index_type == index_type
+        and [manifest.model_id, *manifest.extra_ids] == [m.model_id for m in models]
+        and manifest.sentences == settings.sentence_vectors
+    )
 
 
 @contextlib.contextmanager

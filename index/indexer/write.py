@@ -44,27 +44,8 @@ def write_version(
         store = Store.copy(previous.version / layout.STORE_FILE, store_path)
     else:
         store = Store.create(store_path)
-    embedded: dict[str, int] = {}
     try:
-        with store.transaction():
-            orphans = store.cache.hashes(plan.delete)  # vectors that may lose their last user
-            removed = [
-                pid for article_id in plan.delete for pid in store.remove_article(article_id)
-            ]
-            dropped = _record_sentences(store, settings, previous)
-            added = _insert(store, settings, plan)
-            for model in models:
-                among = added if _complete(previous, model, settings) else None
-                embedded[model.model_id] = _embed_missing(store, model, among, progress, stop)
-            if dropped:
-                store.cache.prune()
-            elif orphans:
-                store.cache.prune(orphans)
-            if previous is not None and previous.manifest.model_id != models[0].model_id:
-                # A replaced main model's vectors go; a multilingual model's stay even while
-                # it is off, since they are the slow ones to make again.
-                store.cache.drop([previous.manifest.model_id])
-            store.replace_files(plan.rows)
+        removed, added, embedded = _fill(store, settings, models, previous, plan, progress, stop)
         articles, passages = store.counts()
         index_type = faiss_index.resolve_type(
             settings.index_type, passages, settings.approximate_above
@@ -74,21 +55,10 @@ def write_version(
             if reuse_vectors
             else ([], False)
         )
-        entries = []
-        for position, model in enumerate(models):
-            name = layout.FAISS_FILE if position == 0 else layout.faiss_file(model.model_id)
-            source = previous if update else None
-            index = _vector_index(index_type, model, source, store, removed, added)
-            if index.ntotal != passages + len(dead):
-                raise CitebotError(
-                    f"internal error: {index.ntotal} {model.model_id} vectors for {passages} "
-                    f"passages and {len(dead)} removed"
-                )
-            faiss_index.write(index, build_dir / name)
-            if position:
-                entries.append(layout.ModelEntry(model.model_id, model.dimension, name))
-        if dead:
-            faiss_index.write_ids(dead, build_dir / layout.REMOVED_FILE)
+        source = previous if update else None
+        entries = _write_vectors(
+            index_type, models, source, store, removed, added, build_dir, passages, dead
+        )
     finally:
         store.close()
     main = models[0]
@@ -110,21 +80,93 @@ def write_version(
     )
     check_stop(stop)
     version = layout.publish(settings.index_dir, build_dir, manifest)
+    return _report(plan, previous, manifest, len(added), embedded[main.model_id], version)
+
+
+def _fill(
+    store: Store,
+    settings: Settings,
+    models: list[Embedder],
+    previous: Previous | None,
+    plan: Plan,
+    progress: Progress | None,
+    stop: threading.Event | None,
+) -> tuple[list[int], list[int], dict[str, int]]:
+    """Bring the copied store up to the plan in one transaction: articles removed and
+    inserted, passages embedded where no vector is cached. Returns the removed and the new
+    passage ids, and how many passages each model embedded."""
+    embedded: dict[str, int] = {}
+    with store.transaction():
+        orphans = store.cache.hashes(plan.delete)  # vectors that may lose their last user
+        removed = [pid for article_id in plan.delete for pid in store.remove_article(article_id)]
+        dropped = _record_sentences(store, settings, previous)
+        added = _insert(store, settings, plan)
+        for model in models:
+            among = added if _complete(previous, model, settings) else None
+            embedded[model.model_id] = _embed_missing(store, model, among, progress, stop)
+        if dropped:
+            store.cache.prune()
+        elif orphans:
+            store.cache.prune(orphans)
+        if previous is not None and previous.manifest.model_id != models[0].model_id:
+            # A replaced main model's vectors go; a multilingual model's stay even while
+            # it is off, since they are the slow ones to make again.
+            store.cache.drop([previous.manifest.model_id])
+        store.replace_files(plan.rows)
+    return removed, added, embedded
+
+
+def _write_vectors(
+    index_type: str,
+    models: list[Embedder],
+    source: Previous | None,
+    store: Store,
+    removed: list[int],
+    added: list[int],
+    build_dir: Path,
+    passages: int,
+    dead: list[int],
+) -> list[layout.ModelEntry]:
+    """Write each model's FAISS index (updated from ``source``'s, or made anew) and the
+    removed passages it still holds; returns the further models' manifest entries."""
+    entries = []
+    for position, model in enumerate(models):
+        name = layout.FAISS_FILE if position == 0 else layout.faiss_file(model.model_id)
+        index = _vector_index(index_type, model, source, store, removed, added)
+        if index.ntotal != passages + len(dead):
+            raise CitebotError(
+                f"internal error: {index.ntotal} {model.model_id} vectors for {passages} "
+                f"passages and {len(dead)} removed"
+            )
+        faiss_index.write(index, build_dir / name)
+        if position:
+            entries.append(layout.ModelEntry(model.model_id, model.dimension, name))
+    if dead:
+        faiss_index.write_ids(dead, build_dir / layout.REMOVED_FILE)
+    return entries
+
+
+def _report(
+    plan: Plan,
+    previous: Previous | None,
+    manifest: layout.Manifest,
+    inserted: int,
+    embedded: int,
+    version: Path,
+) -> BuildReport:
     old_ids = {row.article_id for row in plan.previous_rows.values() if row.status == "indexed"}
-    inserted = [
-        plan.parsed[p].id if p in plan.parsed else article_id_of(plan, p) for p in plan.insert
-    ]
+    ids = [plan.parsed[p].id if p in plan.parsed else article_id_of(plan, p) for p in plan.insert]
     return BuildReport(
         changed=True,
         full=previous is None,
-        articles=articles,
-        passages=passages,
-        added=tuple(sorted(i for i in inserted if i not in old_ids)),
-        updated=tuple(sorted(i for i in inserted if i in old_ids)),
-        removed=tuple(sorted(i for i in plan.delete if i not in inserted)),
-        inserted=len(added),
-        embedded=embedded[main.model_id],
-        reused=max(0, len(added) - embedded[main.model_id]),  # all embedded on a new model
+        articles=manifest.articles,
+        passages=manifest.passages,
+        added=tuple(sorted(i for i in ids if i not in old_ids)),
+        updated=tuple(sorted(i for i in ids if i in old_ids)),
+        removed=tuple(sorted(i for i in plan.delete if i not in ids)),
+        inserted=inserted,
+        embedded=embedded,
+        reused=max(0, inserted - embedded),  # all embedded on a new model
         skipped=tuple(plan.skipped),
         duplicates=duplicates(plan.rows),
         version=version,

@@ -107,27 +107,10 @@ def fetch(
             try:
                 pinned.pin(httpx.URL(url).raw_host.decode("ascii"), addresses)
                 with client.stream("GET", url, timeout=deadline.left()) as response:
-                    if response.status_code == 304:  # before is_redirect, which counts it
-                        return Fetched(url, "", b"", 304, etag, last_modified)
-                    if response.is_redirect:
-                        location = response.headers.get("location", "")
-                        url = urljoin(url, location)
+                    if response.is_redirect and response.status_code != 304:
+                        url = urljoin(url, response.headers.get("location", ""))
                         continue
-                    if response.status_code >= 400:
-                        raise SourceError(
-                            f"{shorten(url)} answered {response.status_code} "
-                            f"{response.reason_phrase or ''}".rstrip()
-                        )
-                    body = _read(response, max_bytes, url, deadline)
-                    kind = response.headers.get("content-type", "").split(";")[0].strip()
-                    return Fetched(
-                        url,
-                        kind.lower(),
-                        body,
-                        response.status_code,
-                        response.headers.get("etag"),
-                        response.headers.get("last-modified"),
-                    )
+                    return _fetched(response, url, max_bytes, deadline, etag, last_modified)
             except (httpx.TimeoutException, httpcore.TimeoutException):
                 raise SourceError(f"{shorten(url)} did not answer within {timeout:g} s") from None
             except (httpx.HTTPError, httpcore.NetworkError, httpcore.ProtocolError) as error:
@@ -135,6 +118,38 @@ def fetch(
             except httpx.InvalidURL as error:
                 raise SourceError(f"{shorten(url)} is not a valid link ({error})") from None
     raise SourceError(f"{shorten(url)}: more than {MAX_REDIRECTS} redirects")
+
+
+def _fetched(
+    response: Any,
+    url: str,
+    max_bytes: int,
+    deadline: Deadline,
+    etag: str | None,
+    last_modified: str | None,
+) -> Fetched:
+    """What a final (not redirecting) response brings: nothing new (304), or its body.
+
+    Raises:
+        SourceError: an HTTP error status, or a body over ``max_bytes`` or late.
+    """
+    if response.status_code == 304:
+        return Fetched(url, "", b"", 304, etag, last_modified)
+    if response.status_code >= 400:
+        raise SourceError(
+            f"{shorten(url)} answered {response.status_code} "
+            f"{response.reason_phrase or ''}".rstrip()
+        )
+    body = _read(response, max_bytes, url, deadline)
+    kind = response.headers.get("content-type", "").split(";")[0].strip()
+    return Fetched(
+        url,
+        kind.lower(),
+        body,
+        response.status_code,
+        response.headers.get("etag"),
+        response.headers.get("last-modified"),
+    )
 
 
 def _read(response: Any, max_bytes: int, url: str, deadline: Deadline) -> bytes:

@@ -22,6 +22,7 @@ class Route:
     models: tuple[Embedder, ...]
     setting: str  # the name of the threshold's setting
     threshold: float
+    main_first: bool = True  # the main (English) model ranks it first
 
     @property
     def first(self) -> Embedder:
@@ -40,7 +41,10 @@ class Router:
             return Route((self.main,), "CITEBOT_MIN_SCORE", settings.min_score)
         if detect(question) != "en":
             return Route(
-                (multilingual,), "CITEBOT_MIN_SCORE_MULTILINGUAL", settings.min_score_multilingual
+                (multilingual,),
+                "CITEBOT_MIN_SCORE_MULTILINGUAL",
+                settings.min_score_multilingual,
+                main_first=False,
             )
         both = settings.retrieval == "hybrid"
         models = (self.main, multilingual) if both else (self.main,)

@@ -1,0 +1,162 @@
+"""The query path, composed in one place: a `Query` in, an `Answer` out.
+
+    retrievers ─► fusion ─► rules ─► dates ─► threshold ─► hits ─► gates ─► presentation
+    (dense, BM25)  (one)    (raise     (the    (one must    (merge,  (may     (bold sentence,
+                            levels)   range)   clear)       join,   refuse)   one-line answer)
+                                                            spread)
+
+Every front end calls `Pipeline.answer` through `Engine.answer`: Telegram, the terminal
+chat, ``citebot ask`` and ``citebot eval`` cite the same passages for the same question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from index.models.rerank import DEPTH as RERANK_DEPTH
+from index.models.rerank import CrossEncoderReranker
+from index.records import Answer, Hit
+from index.search.diversify import join_neighbours, merge_near_duplicates, spread_articles
+from index.search.gates import BELOW_THRESHOLD, Found, Gate, Refusal
+from index.search.library import Library
+from index.search.mentions import Mentions
+from index.search.present import Presenter, SentenceScores
+from index.search.query import Query, Reader
+from index.search.relevance import CLEARS, FOLLOWS, NOT_RELEVANT, Fusion, Rule, looked_up
+from index.search.retrievers import Retrievers
+from index.search.shelf import Shelf, as_hit
+
+SPARE = 5  # candidates kept beyond twice those wanted, for what merging takes away
+RANGE_DEPTH = 10  # candidates per wanted passage when a date range filters them
+RECENCY_TIE = 0.01  # cosines this close are a tie that the newer article wins
+
+
+@dataclass(frozen=True)
+class Stages:
+    """The parts of the query path, each with one job."""
+
+    reader: Reader
+    shelf: Shelf
+    retrievers: Retrievers
+    fusion: Fusion
+    rules: tuple[Rule, ...]
+    gates: tuple[Gate, ...]
+    presenter: Presenter
+    mentions: Mentions | None  # None: names are not checked (CITEBOT_NAMES_MUST_APPEAR off)
+    library: Library
+    reranker: CrossEncoderReranker | None = None
+
+
+class Pipeline:
+    def __init__(self, stages: Stages) -> None:
+        self.stages = stages
+
+    def answer(self, query: Query) -> Answer:
+        """The answer to ``query``: its passages, the sentence to quote above them, each
+        passage's sentence to bold; or none, with why.
+
+        A date range that leaves nothing gives the best answer at any date, marked
+        ``widened``, for the question as asked: the time it names may be when things
+        happened ("What happened in 2020?" is no "What happened?"). A question asking only
+        what is new gets the newest articles' first passages, without a one-line answer.
+        """
+        s = self.stages
+        if query.asks_news:
+            newest = s.library.newest(query.k)
+            spans = s.presenter.highlights(query, newest, self.sentences(query))
+            return Answer(query.asked, tuple(newest), query.when, highlights=tuple(spans))
+        found = self.search(query)
+        widened = False
+        if isinstance(found, Refusal) and query.ranged is not None:
+            found, widened = self.search(s.reader.widened(query)), True
+        if isinstance(found, Refusal):
+            names = self.unmentioned(query)
+            return Answer(query.asked, (), query.when, widened, None, query.english, names,
+                          refusal=found.reason)  # fmt: skip
+        scores = found.sentences if not widened else self.sentences(query)
+        hits = found.hits
+        return Answer(
+            query.asked,
+            hits,
+            query.when,
+            widened,
+            s.presenter.line(query, hits, scores),
+            query.english,
+            highlights=tuple(s.presenter.highlights(query, hits, scores)),
+        )
+
+    def search(self, query: Query) -> Found | Refusal:
+        """The passages that answer ``query``, or why none does: one must clear the
+        relevance threshold and the others come near it, and no gate may refuse them."""
+        hits = self.ranked(query, FOLLOWS)
+        if not hits:
+            return Refusal(BELOW_THRESHOLD)
+        found = Found(tuple(hits), self.sentences(query))
+        if any(looked_up(hit.signals) for hit in hits):
+            return found
+        for gate in self.stages.gates:
+            kept = gate.keep(query, found)
+            if isinstance(kept, Refusal):
+                return kept
+        return found
+
+    def sentences(self, query: Query) -> SentenceScores:
+        return SentenceScores(query, self.stages.shelf, self.stages.retrievers)
+
+    def unmentioned(self, query: Query) -> tuple[str, ...]:
+        """The names ``query`` asks about that no article mentions (`Mentions`)."""
+        mentions = self.stages.mentions
+        return () if mentions is None else mentions.unmentioned(query)
+
+    def ranked(self, query: Query, least: int, join: bool = True) -> list[Hit]:
+        """The top hits of relevance ``least`` or more (NOT_RELEVANT: all); above
+        NOT_RELEVANT, none unless one of them CLEARS the threshold (in the date range)."""
+        s, limit, ranged = self.stages, query.k, query.ranged
+        s.retrievers.embed([query])
+        # A date range leaves many candidates out: look deeper for the ones it keeps.
+        candidates = s.fusion.rank(query, limit * RANGE_DEPTH if ranged else limit)
+        for rule in s.rules:
+            candidates = rule.apply(query, candidates)
+        kept = [c for c in candidates if c.level >= least]
+        rows = s.shelf.passages([c.passage_id for c in kept]) if ranged else None
+        if ranged is not None and rows is not None:
+            kept = [
+                c
+                for c in kept
+                if c.passage_id in rows and ranged.allows(rows[c.passage_id].published)
+            ]
+        if least > NOT_RELEVANT and not any(c.level == CLEARS for c in kept):
+            return []
+        # Spare candidates for what merging takes away, and enough for a reranker to read.
+        kept = kept[: max(limit * 2 + SPARE, RERANK_DEPTH if s.reranker else 0)]
+        if rows is None:
+            rows = s.shelf.passages([c.passage_id for c in kept])
+        hits = [
+            replace(as_hit(rows[c.passage_id], c.score), signals=c.signals)
+            for c in kept
+            if c.passage_id in rows
+        ]
+        if s.reranker is not None:
+            hits = s.reranker.rerank(query.text, hits)
+        hits = merge_near_duplicates(hits)
+        if join:
+            hits = join_neighbours(hits, {pid: row.seq for pid, row in rows.items()})
+        hits = spread_articles(query.text, hits)
+        if query.when is not None and query.when.recent:  # newest first, undated last
+            hits.sort(key=lambda hit: hit.article.published or "", reverse=True)
+        else:
+            hits = newer_on_ties(hits)
+        return [replace(hit, rank=n) for n, hit in enumerate(hits[:limit], 1)]
+
+
+def newer_on_ties(hits: Sequence[Hit]) -> list[Hit]:
+    """Recency as a tie-breaker: of two neighbours whose cosines are within `RECENCY_TIE`, the
+    newer article's passage comes first (undated ones count as oldest)."""
+    ordered = list(hits)
+    for i in range(len(ordered) - 1):
+        first, second = ordered[i], ordered[i + 1]
+        tied = abs(first.score - second.score) <= RECENCY_TIE
+        if tied and (second.article.published or "") > (first.article.published or ""):
+            ordered[i], ordered[i + 1] = second, first
+    return ordered

@@ -1,0 +1,142 @@
+"""A question read once: every later stage reads the `Query`, none the question again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from index.errors import QuestionError
+from index.search.routing import Route, Router
+from index.settings import Settings
+from index.storage.keywords import lookup_words
+from index.text.glossary import Glossary
+from index.text.language import as_written, detect
+from index.text.sanitize import clean_text
+from index.text.when import TimeFilter, asks_for_news, read_time
+
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a question asks, as every stage needs it.
+
+    ``asked`` is the question as typed (cleaned); ``text`` what is searched: the question
+    less the time words read as its filter ``when``. A time a question names may be when
+    things happened rather than when they were reported, so a filter that leaves nothing
+    searches ``asked`` (`Reader.widened`).
+    """
+
+    asked: str
+    text: str
+    when: TimeFilter | None
+    k: int
+    language: str  # `detect` of ``text``
+    written: str  # ``text`` in the script its language is written in (`as_written`)
+    english: tuple[str, ...]  # the glossary's English for the names ``text`` holds
+    keywords: str  # what keyword search looks for: ``text`` and ``english``
+    as_read: str  # what the models embed: ``written`` and the glossary's English of it
+    lookup: tuple[str, ...]  # the words of a lookup ("BYD", "Zangezur corridor"); else none
+    route: Route
+
+    @property
+    def english_route(self) -> bool:
+        """Whether the main (English) model ranks the question first."""
+        return self.route.main_first
+
+    @property
+    def ranged(self) -> TimeFilter | None:
+        """The date range the question is held to (none for "recent", which only sorts)."""
+        return self.when if self.when is not None and not self.when.recent else None
+
+    @property
+    def asks_news(self) -> bool:
+        """Whether it asks only what is new ("latest news"): nothing to search for."""
+        return self.when is not None and self.when.recent and asks_for_news(self.text)
+
+
+class Reader:
+    """Reads questions for one engine: its glossary, its router, its limits."""
+
+    def __init__(self, glossary: Glossary, router: Router, settings: Settings) -> None:
+        self.glossary = glossary
+        self.router = router
+        self._top_k = settings.top_k
+        self._max_chars = settings.max_question_chars
+        self._lookup = settings.lookup_words
+
+    def read(
+        self,
+        question: str,
+        k: int | None = None,
+        *,
+        when: TimeFilter | None = None,
+        today: dt.date | None = None,
+    ) -> Query:
+        """``question`` read, with the time it names as its filter where ``today`` is given
+        (it resolves "last year") and ``when`` is not (then that is the filter).
+
+        Raises:
+            QuestionError: the question is empty or too long, or ``k`` is below 1.
+        """
+        asked = clean_question(question, self._max_chars)
+        text = asked
+        if when is None and today is not None:
+            text, when = read_time(asked, today)
+        return self._query(asked, text, when, self._k(k))
+
+    def widened(self, query: Query) -> Query:
+        """``query`` at any date, searching the question as asked, time words and all."""
+        return self._query(query.asked, query.asked, None, query.k)
+
+    def _k(self, k: int | None) -> int:
+        limit = k if k is not None else self._top_k
+        if limit < 1:
+            raise QuestionError("ask for at least one passage")
+        return limit
+
+    def _query(self, asked: str, text: str, when: TimeFilter | None, k: int) -> Query:
+        written = as_written(text)
+        english = tuple(self.translated(text))
+        read_english = self.translated(written)
+        return Query(
+            asked=asked,
+            text=text,
+            when=when,
+            k=k,
+            language=detect(text),
+            written=written,
+            english=english,
+            keywords=" ".join([text, *english]),
+            as_read=" ".join([written, *read_english]),
+            lookup=tuple(lookup_words(text, self._lookup)) if self._lookup else (),
+            route=self.router.route(text),
+        )
+
+    def translated(self, text: str) -> list[str]:
+        """The English words of the glossary's terms ``text`` names, where it is not in
+        English (keyword search reads the articles' English)."""
+        if not self.glossary.terms or detect(text) == "en":
+            return []
+        return self.glossary.english(text)
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """The question with whitespace folded, control characters dropped and lone surrogates
+    (which no tokenizer takes) replaced.
+
+    Raises:
+        QuestionError: empty, or longer than ``max_chars``.
+    """
+    text = _SPACES.sub(" ", clean_text(question)).strip()
+    if not text:
+        raise QuestionError(
+            "the question is empty: ask something about Azerbaijan–China relations"
+        )
+    if len(text) > max_chars:
+        raise QuestionError(
+            f"the question is {len(text):,} characters long and the limit is {max_chars:,}: "
+            "ask a shorter question (CITEBOT_MAX_QUESTION_CHARS sets the limit)"
+        )
+    return text

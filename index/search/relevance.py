@@ -1,0 +1,206 @@
+"""From the retrievers' scores to one ranking of candidates, each with its relevance: a
+fusion strategy (chosen once, by `fusion_for`) and the rules that let a passage clear the
+threshold by other evidence than its cosine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from index.search.fusion import fuse_scores, fusion_weights, reciprocal_rank_fusion
+from index.search.query import Query
+from index.search.retrievers import CANDIDATES, Retrievers
+from index.search.shelf import Shelf
+from index.settings import Settings
+from index.storage.keywords import lookup_words
+from index.text.glossary import Glossary
+
+NOT_RELEVANT, FOLLOWS, CLEARS = 0, 1, 2  # a passage's relevance
+# A question is answered when one passage clears its threshold; then the others need clear
+# only the threshold less this (MiniLM cosine; e5's scale is too narrow for a margin).
+FOLLOW_MARGIN = 0.15
+GATE_DEPTH = 3  # passages whose sentences an English question's sentence rules read
+# A sentence's cosine (MiniLM) to an English question that clears its passage whatever the
+# passage's own (`SentenceClears`).
+SENTENCE_CLEARS = 0.5
+
+Signals = tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate passage: the cosine its threshold reads, its relevance, and what ranked
+    it (each retriever's score, for ``ask --json``)."""
+
+    passage_id: int
+    score: float
+    level: int
+    signals: Signals = ()
+
+
+def level(score: float, threshold: float, margin: float = 0.0) -> int:
+    """CLEARS when ``score`` reaches ``threshold``, FOLLOWS when it comes within
+    ``margin``, else NOT_RELEVANT."""
+    if score >= threshold:
+        return CLEARS
+    return FOLLOWS if score >= threshold - margin else NOT_RELEVANT
+
+
+class Fusion(Protocol):
+    def rank(self, query: Query, limit: int) -> list[Scored]: ...
+
+
+class WeightedFusion:
+    """A weighted sum of the retrievers' scores (`fusion.Weights`), the default. The
+    relevance threshold reads the cosine, kept beside the fused order: a passage that only
+    shares words with the question must still be about it. A passage in another language,
+    found for an English question, is judged by the multilingual model alone, as the others
+    can't read it."""
+
+    def __init__(self, retrievers: Retrievers, settings: Settings) -> None:
+        self._retrievers = retrievers
+        self._foreign_threshold = settings.min_score_multilingual
+        self._e5_threshold = settings.min_score_e5_english
+
+    def rank(self, query: Query, limit: int) -> list[Scored]:
+        english = query.route.main_first
+        weights = fusion_weights(len(query.route.models), english)
+        margin = FOLLOW_MARGIN if english else 0.0
+        pool = max(limit * 4, CANDIDATES)
+        found = []
+        for candidate in fuse_scores(self._retrievers.candidates(query, pool), weights):
+            second = candidate.second
+            if second is not None and candidate.foreign:
+                score, relevance = second, level(second, self._foreign_threshold)
+            else:
+                score = candidate.first
+                relevance = level(score, query.route.threshold, margin)
+                if relevance == CLEARS and second is not None and second < self._e5_threshold:
+                    relevance = FOLLOWS  # on the subject for MiniLM, not for e5
+            signals = tuple(candidate.signals(weights).items())
+            found.append(Scored(candidate.passage_id, score, relevance, signals))
+        return found
+
+
+class RankFusion:
+    """Reciprocal rank fusion of the same retrievers (``CITEBOT_FUSION=rrf``). Where the
+    main model and BM25 missed a passage in another language, they vote with its
+    multilingual rank."""
+
+    def __init__(self, retrievers: Retrievers, shelf: Shelf, settings: Settings) -> None:
+        self._retrievers = retrievers
+        self._shelf = shelf
+        self._foreign_threshold = settings.min_score_multilingual
+
+    def rank(self, query: Query, limit: int) -> list[Scored]:
+        pool = max(limit * 4, CANDIDATES)
+        rankings = [self._retrievers.dense(m, query, pool) for m in query.route.models]
+        other = rankings[1] if len(rankings) > 1 else []
+        rankings.append(self._retrievers.keywords(query, pool))
+        ids: list[list[int | None]] = [[pid for pid, _ in ranking] for ranking in rankings]
+        others = self._shelf.foreign([pid for pid, _ in other])
+        foreign = {pid: score for pid, score in other if pid in others}
+        if foreign:
+            for blind in (ids[0], ids[-1]):  # the main model's and BM25's rankings
+                missed = set(foreign) - set(blind)
+                ids.append([pid if pid in missed else None for pid, _ in other])
+        cosine = dict(rankings[0])
+        found = []
+        for pid, fused in reciprocal_rank_fusion(ids):
+            if pid in foreign:
+                score, relevance = foreign[pid], level(foreign[pid], self._foreign_threshold)
+            else:
+                if pid in cosine:
+                    score = cosine[pid]
+                else:
+                    score = self._retrievers.similarity(query.route.first, query, pid)
+                relevance = level(score, query.route.threshold)
+            found.append(Scored(pid, score, relevance, (("first", score), ("fused", fused))))
+        return found
+
+
+class DenseOnly:
+    """The first model's cosine alone (``CITEBOT_RETRIEVAL=dense``): a baseline."""
+
+    def __init__(self, retrievers: Retrievers) -> None:
+        self._retrievers = retrievers
+
+    def rank(self, query: Query, limit: int) -> list[Scored]:
+        ranking = self._retrievers.dense(query.route.first, query, limit)
+        return [Scored(pid, s, level(s, query.route.threshold)) for pid, s in ranking]
+
+
+class Rule(Protocol):
+    """Evidence besides the cosine that a candidate answers: it may raise its level."""
+
+    def apply(self, query: Query, found: list[Scored]) -> list[Scored]: ...
+
+
+class SentenceClears:
+    """Each of the first `GATE_DEPTH` candidates clears the threshold where one of its
+    sentences comes within SENTENCE_CLEARS of an English question none of them clears,
+    whatever the passage's cosine. A passage about much else holds the one sentence asked
+    for: "How many government scholarships are offered each year?" comes 0.22 to the
+    passage on cultural exchanges, 0.54 to its sentence on the 100 scholarships."""
+
+    def __init__(self, retrievers: Retrievers, shelf: Shelf) -> None:
+        self._retrievers = retrievers
+        self._shelf = shelf
+
+    def apply(self, query: Query, found: list[Scored]) -> list[Scored]:
+        if not query.route.main_first or any(c.level == CLEARS for c in found):
+            return found
+        model = query.route.models[0]
+        first = [c.passage_id for c in found[:GATE_DEPTH]]
+        stored = self._shelf.sentence_vectors(model.model_id, first, model.dimension)
+        vector = self._retrievers.vector(model, query.as_read)
+        cleared = {
+            pid
+            for pid, (spans, matrix) in stored.items()
+            if spans and float((matrix @ vector).max()) >= SENTENCE_CLEARS
+        }
+        return [replace(c, level=CLEARS) if c.passage_id in cleared else c for c in found]
+
+
+class Lookup:
+    """Where the question is a lookup of a few words ("BYD", "Zangezur corridor", "Шуша"),
+    the candidates holding every one of them clear the threshold whatever their cosine
+    (signal ``all_words``): a word or two embeds too thinly to reach it (MiniLM gives "BYD"
+    0.07 against the passage on BYD's buses). Where none clears it by its cosine, only they
+    are shown: the passages that follow one by their cosine are not about the words.
+
+    Keyword search reads the articles' English, so where no passage holds the words as
+    typed, the glossary reads them (`Glossary.respelled`): "Шуша" looks up Shusha, "Aliev"
+    Aliyev. A word it has no English for is held by no passage, so "погода в Москве" (the
+    weather in Moscow) is no lookup."""
+
+    def __init__(self, shelf: Shelf, glossary: Glossary) -> None:
+        self._shelf = shelf
+        self._glossary = glossary
+
+    def apply(self, query: Query, found: list[Scored]) -> list[Scored]:
+        if not query.lookup:
+            return found
+        among = [c.passage_id for c in found]
+        holding = self._shelf.holding_all(query.lookup, among)
+        if not holding and self._glossary.terms:
+            respelled = self._glossary.respelled(query.text)
+            if respelled != query.text:  # it names something the glossary reads
+                holding = self._shelf.holding_all(lookup_words(respelled), among)
+        if not holding:
+            return found
+        others = NOT_RELEVANT if all(c.level < CLEARS for c in found) else None
+        return [
+            replace(c, level=CLEARS, signals=(*c.signals, ("all_words", 1.0)))
+            if c.passage_id in holding
+            else c
+            if others is None
+            else replace(c, level=others)
+            for c in found
+        ]
+
+
+def looked_up(signals: Sequence[tuple[str, float]]) -> bool:
+    """Whether a hit was found by the `Lookup` rule."""
+    return bool(dict(signals).get("all_words"))
