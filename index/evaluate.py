@@ -133,20 +133,19 @@ def first_hit(texts: Iterable[str], gold: tuple[str, ...]) -> int | None:
 
 
 def evaluate(engine: Engine, questions: list[EvalQuestion]) -> EvalReport:
-    """Ask every question through the real search path (threshold included) and score it."""
+    """Ask every question as a user asks it (`Engine.answer`: the time it names read as a
+    filter, as of its ``today`` or else the real one; thresholds and gates included) and
+    score it."""
     ranks: dict[str, list[int | None]] = {}
     silent = []
     misses = []
     dated = dated_right = 0
     for q in questions:
-        if q.today is not None:
-            answer = engine.answer(q.question, DEPTH, today=q.today)
-            hits = list(answer.hits)
-            if q.expect is not None:
-                dated += 1
-                dated_right += answer.when == q.expect
-        else:
-            hits = engine.search(q.question, DEPTH)
+        answer = engine.answer(q.question, DEPTH, today=q.today)
+        hits = list(answer.hits)
+        if q.expect is not None:
+            dated += 1
+            dated_right += answer.when == q.expect
         if not q.gold:
             silent.append(not hits)
             continue
