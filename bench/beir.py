@@ -15,6 +15,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,16 +33,14 @@ CACHE = ROOT / "bench" / ".cache" / "scifact"
 Ranker = Callable[[str], list[str]]
 
 
-def settings(**extra: str) -> Settings:
-    env = {
-        "CITEBOT_CORPUS_DIR": str(CACHE / "corpus"),
-        "CITEBOT_INDEX_DIR": str(CACHE / "index"),
-        "CITEBOT_MIN_WORDS": "1",  # chunking off: one passage per abstract
-        "CITEBOT_MAX_WORDS": "2000",
-        "CITEBOT_SENTENCE_VECTORS": "off",  # ranking never reads them; they'd double the build
-        **extra,
-    }
-    return Settings.from_env(env)
+def settings(retrieval: str = "hybrid", **extra: str) -> Settings:
+    env = {"CITEBOT_CORPUS_DIR": str(CACHE / "corpus"), "CITEBOT_INDEX_DIR": str(CACHE / "index")}
+    found = Settings.from_env({**env, **extra})
+    return found.tuned(
+        chunking=replace(found.tuning.chunking, min_words=1, max_words=2000),  # one a abstract
+        sentence_vectors=False,  # ranking never reads them; they'd double the build
+        retrieval=retrieval,
+    )
 
 
 def write_corpus() -> int:
@@ -117,7 +116,7 @@ def main() -> None:
         rows = store.passages([pid for pid, _ in hits])
         return [rows[pid].article_id for pid, _ in hits]
 
-    dense = Engine.open(settings(CITEBOT_RETRIEVAL="dense"), embedder=model, extra=[])
+    dense = Engine.open(settings(retrieval="dense"), embedder=model, extra=[])
     variants: list[tuple[str, Callable[[], Ranker]]] = [
         ("BM25 alone (SQLite FTS5)", lambda: bm25),
         ("dense MiniLM alone", lambda: ids(dense)),

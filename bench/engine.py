@@ -71,7 +71,7 @@ def embedded_texts(settings: Settings) -> tuple[list[str], list[str]]:
     texts, sentences = [], []
     for path in sorted(settings.corpus_dir.glob("*.md")):
         article = parse_article(path.read_bytes(), path.name, path.stem)
-        for passage in chunk(article, settings.chunker):
+        for passage in chunk(article, settings.tuning.chunking):
             texts.append(embedding_text(article, passage))
             sentences += [passage.text[a:b] for a, b in passage_sentences(passage.text)]
     return texts, list(dict.fromkeys(sentences))

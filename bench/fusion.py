@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable
@@ -27,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dataclasses import replace  # noqa: E402
+
 from bench.beir import load_qrels, ndcg_at_10, write_corpus  # noqa: E402
 from index.evaluate import EvalQuestion, first_hit, load_questions  # noqa: E402
 from index.indexer.builder import build  # noqa: E402
@@ -34,8 +35,6 @@ from index.models.e5 import extra_embedders  # noqa: E402
 from index.models.embedder import Embedder, minilm  # noqa: E402
 from index.search.engine import Engine  # noqa: E402
 from index.search.fusion import (  # noqa: E402
-    ONE_MODEL,
-    TWO_MODELS,
     Candidate,
     Weights,
     fuse_scores,
@@ -48,19 +47,21 @@ POOL = 100  # candidates each retriever proposes, as the engine does for 25 pass
 Ranking = list[str]  # document ids, best first
 
 
-def settings(multilingual: bool, paragraphs: bool = False) -> Settings:
-    sizes = {"CITEBOT_MIN_WORDS": "1", "CITEBOT_MAX_WORDS": "2000"} if paragraphs else {}
-    return Settings.from_env(
+def settings(multilingual: bool, paragraphs: bool = False, fusion: str = "scores") -> Settings:
+    found = Settings.from_env(
         {
             "CITEBOT_CORPUS_DIR": str(CACHE / "scifact" / "corpus"),
             "CITEBOT_INDEX_DIR": str(
                 CACHE / ("scifact-paragraphs" if paragraphs else "scifact-chunked") / "index"
             ),
-            "CITEBOT_SENTENCE_VECTORS": "off",  # ranking never reads them
             "CITEBOT_MULTILINGUAL": "auto" if multilingual else "off",
-            "CITEBOT_FUSION": os.environ.get("CITEBOT_FUSION", "scores"),  # for the product row
-            **sizes,
         }
+    )
+    chunking = replace(found.tuning.chunking, min_words=1, max_words=2000)
+    return found.tuned(
+        sentence_vectors=False,  # ranking never reads them
+        fusion=fusion,
+        **({"chunking": chunking} if paragraphs else {}),
     )
 
 
@@ -142,7 +143,7 @@ def main() -> None:
         article_of = dict(store.execute("SELECT id, article_id FROM passages").fetchall())
     print(f"{len(article_of)} passages from {len(set(article_of.values()))} abstracts")
     splits = ["train", "test"] if args.test else ["train"]
-    shipped = TWO_MODELS if extra else ONE_MODEL
+    shipped = config.tuning.weights["two_models" if extra else "one_model"]
     for split in splits:
         queries, qrels = load_qrels(split)
         features = {q: engine.candidates(text, POOL) for q, text in queries.items()}

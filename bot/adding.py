@@ -25,11 +25,19 @@ from telegram.ext import ContextTypes
 from bot import callbacks, render, texts
 from bot.callbacks import Preview
 from bot.services import Services, acknowledge, send, services
-from index.errors import CitebotError, ConfigError, SourceError
-from index.ingest.add import Prepared, duplicate_of, prepare, prepare_bytes, write
-from index.records import Article
-from index.text import proper_names
-from index.text.proper_names import Name
+from index import (
+    Article,
+    CitebotError,
+    ConfigError,
+    Name,
+    Prepared,
+    SourceError,
+    duplicate_of,
+    lacking,
+    prepare,
+    prepare_bytes,
+    write,
+)
 
 log = logging.getLogger("citebot.bot")
 
@@ -183,7 +191,7 @@ def _names_lacking(shared: Services, article: Article) -> list[Name]:
     if shared.settings.glossary is None:
         return []
     try:
-        return proper_names.lacking([article], shared.engine.glossary, shared.settings.topic_rule)
+        return lacking([article], shared.engine.glossary, shared.settings.topic_rule)
     except ConfigError as error:
         log.warning("could not read the topic rule: %s", error)
         return []

@@ -29,9 +29,7 @@ from bot import adding, following, handlers
 from bot.services import Services, services
 from bot.settings import BotSettings
 from bot.state import BotState
-from index.errors import CitebotError
-from index.search.engine import Engine
-from index.settings import Settings
+from index import CitebotError, Engine, Settings
 
 
 async def _upkeep(context: ContextTypes.DEFAULT_TYPE) -> None:

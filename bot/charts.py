@@ -7,7 +7,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from index.search.timeline import Timeline
+from index import Timeline
 
 SIZE = (8.0, 5.0)  # inches; at DPI, 1200 x 750 pixels
 DPI = 150

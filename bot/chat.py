@@ -9,9 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.terminal import Style, format_answer
-from index.errors import QuestionError
-from index.search.engine import Engine
-from index.settings import MAX_K
+from index import MAX_K, Engine, QuestionError
 
 HELP = """Ask about Azerbaijan–China relations; answers are quoted passages with their sources.
   /more      the next passages for the last question

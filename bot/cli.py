@@ -32,23 +32,21 @@ from typing import TYPE_CHECKING
 
 from bot.settings import BotSettings
 from bot.texts import either
-from index.errors import (
+from index import (
+    MAX_K,
     CitebotError,
     ConfigError,
     IndexStateError,
     QuestionError,
+    Settings,
     SourceError,
+    load_dotenv,
 )
-from index.settings import MAX_K, Settings, load_dotenv
 
 if TYPE_CHECKING:
     from bot.state import BotState
-    from index.indexer.builder import BuildReport
-    from index.ingest.add import Prepared
-    from index.records import Article
-    from index.text.proper_names import Name
-    from index.text.when import TimeFilter
-from index.text.sanitize import clean_text, shorten
+    from index import Article, BuildReport, Name, Prepared, TimeFilter
+from index import clean_text, shorten
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -173,6 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate_cmd.add_argument(
         "files", type=Path, nargs="+", help="JSON lines as for eval; empty gold = off-topic"
     )
+    calibrate_cmd.add_argument(
+        "--write",
+        action="store_true",
+        help="write the suggested thresholds into the calibration file",
+    )
     calibrate_cmd.set_defaults(run=_calibrate)
 
     add_cmd = commands.add_parser(
@@ -257,7 +260,7 @@ def _positive(text: str) -> int:
 def _build(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.progress import EmbeddingBars
     from bot.terminal import format_build
-    from index.indexer.builder import build
+    from index import build
 
     bars = EmbeddingBars(show=not args.quiet and sys.stderr.isatty())
     report = build(settings, full=args.full, progress=bars, stop=INTERRUPTED)
@@ -270,7 +273,7 @@ def _build(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> in
 
 def _status(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import describe_multilingual, format_table
-    from index.indexer.builder import status
+    from index import status
 
     try:
         found = status(settings)
@@ -332,7 +335,7 @@ def _date(text: str, first: bool) -> dt.date:
 
 def _when(args: argparse.Namespace) -> TimeFilter | None:
     """--since and --until as a filter (None: the question's own time is read)."""
-    from index.text.when import TimeFilter
+    from index import TimeFilter
 
     if args.since is None and args.until is None:
         return None
@@ -341,7 +344,7 @@ def _when(args: argparse.Namespace) -> TimeFilter | None:
 
 def _latest(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import format_latest
-    from index.search.engine import Engine
+    from index import Engine
 
     print(format_latest(Engine.open(settings).latest(args.n)))
     return 0
@@ -349,7 +352,7 @@ def _latest(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> i
 
 def _timeline(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import timeline_summary
-    from index.search.engine import Engine
+    from index import Engine
 
     found = Engine.open(settings).timeline(args.topic)
     print(timeline_summary(found))
@@ -365,19 +368,21 @@ def _timeline(settings: Settings, bot: BotSettings, args: argparse.Namespace) ->
 
 def _glossary(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import format_unglossed
-    from index.search.engine import Engine
-    from index.text import proper_names
+    from index import Engine, lacking
 
     engine = Engine.open(settings)
     articles = [a for a in (engine.article(x.id) for x in engine.sources()) if a is not None]
-    lacking = proper_names.lacking(articles, engine.glossary, settings.topic_rule)
-    print(format_unglossed(lacking, settings.glossary))
+    print(
+        format_unglossed(
+            lacking(articles, engine.glossary, settings.topic_rule), settings.glossary
+        )
+    )
     return 0
 
 
 def _sources(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import format_sources
-    from index.search.engine import Engine
+    from index import Engine
 
     print(format_sources(Engine.open(settings).sources()))
     return 0
@@ -385,8 +390,7 @@ def _sources(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> 
 
 def _ask(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import Style, format_answer
-    from index.records import Answer
-    from index.search.engine import Engine
+    from index import Answer, Engine
 
     engine = Engine.open(settings)
     style = Style(sys.stdout.isatty())
@@ -434,7 +438,7 @@ def chat_command(settings: Settings, bot: BotSettings, args: argparse.Namespace)
 def _chat(settings: Settings, k: int | None, banner: str = "") -> int:
     from bot.chat import chat
     from bot.terminal import Style
-    from index.search.engine import Engine
+    from index import Engine
 
     engine = Engine.open(settings)
     chat(
@@ -464,8 +468,7 @@ def _build_now(settings: Settings, wait: float = 0.0) -> BuildReport:
     """An incremental build with a progress bar on a terminal; Ctrl-C stops it. Waits up to
     ``wait`` seconds for a build that is running, and says so."""
     from bot.progress import EmbeddingBars
-    from index.errors import BuildInProgress
-    from index.indexer.builder import build
+    from index import BuildInProgress, build
 
     bars = EmbeddingBars(sys.stderr.isatty())
     try:
@@ -489,7 +492,7 @@ def _run(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
 
 def _add(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import format_draft
-    from index.ingest.add import duplicate_of, prepare, write
+    from index import duplicate_of, prepare, write
 
     failed, written = 0, []
     gaps = _name_gaps(settings)
@@ -523,18 +526,17 @@ def _failure(source: str, error: Exception) -> str:
 def _name_gaps(settings: Settings) -> Callable[[Article], list[Name]] | None:
     """What names an article brings that the glossary lacks; None where no glossary is set,
     or it or the topic rule can't be read (said once: adding needs neither)."""
-    from index.text import proper_names
-    from index.text.glossary import Glossary
+    from index import Glossary, subject_names, unglossed
 
     if settings.glossary is None:
         return None
     try:
         glossary = Glossary.load(settings.glossary)
-        subject = proper_names.subject_names(settings.topic_rule)
+        subject = subject_names(settings.topic_rule)
     except ConfigError as error:
         print(f"citebot: warning: {error}", file=sys.stderr)
         return None
-    return lambda article: proper_names.unglossed([article], glossary, subject)
+    return lambda article: unglossed([article], glossary, subject)
 
 
 def _print_gaps(gaps: Callable[[Article], list[Name]] | None, article: Article) -> None:
@@ -551,7 +553,7 @@ def _build_added(settings: Settings, written: list[Prepared], wait: float) -> in
     passages the new articles brought and a question to try. Returns the exit status: 0, or
     `EXIT_NOT_INDEXED` where another build held the index all that time."""
     from bot.terminal import plural
-    from index.errors import BuildInProgress
+    from index import BuildInProgress
 
     try:
         passages = _build_now(settings, wait).inserted
@@ -586,7 +588,7 @@ def _state(bot: BotSettings) -> Iterator[BotState]:
 
 
 def _feeds_add(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
-    from index.ingest.fetch import check_url
+    from index import check_url
 
     check_url(args.url, allow_private=settings.allow_private_urls)
     with _state(bot) as state:
@@ -615,7 +617,7 @@ def _feeds_remove(settings: Settings, bot: BotSettings, args: argparse.Namespace
 def _feeds_poll(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.feeds import poll
     from bot.terminal import format_outcome
-    from index.ingest.topic import TopicRule
+    from index import TopicRule
 
     rule = TopicRule.load(settings.topic_rule)
     with _state(bot) as state:
@@ -684,7 +686,7 @@ def _feedback(settings: Settings, bot: BotSettings, args: argparse.Namespace) ->
 def _unmentioned(settings: Settings, questions: list[str]) -> dict[str, tuple[str, ...]]:
     """For each question, the names it asks about that no article of the index mentions
     (`Engine.unmentioned`: no model is loaded for it); none where there is no index."""
-    from index.search.engine import Engine
+    from index import Engine
 
     try:
         engine = Engine.open(settings)
@@ -702,8 +704,7 @@ def _unmentioned(settings: Settings, questions: list[str]) -> dict[str, tuple[st
 
 def _eval(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import format_eval
-    from index.evaluate import evaluate, load_questions
-    from index.search.engine import Engine
+    from index import Engine, evaluate, load_questions
 
     questions = load_questions(args.file)
     report = evaluate(Engine.open(settings), questions)
@@ -716,12 +717,18 @@ def _eval(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int
 
 def _calibrate(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
     from bot.terminal import format_calibration
-    from index.calibrate import calibrate
-    from index.evaluate import load_questions
-    from index.search.engine import Engine
+    from index import Engine, calibrate, calibrated, load_questions, own_file
 
     questions = [q for path in args.files for q in load_questions(path)]
-    print(format_calibration(calibrate(Engine.open(settings), questions)))
+    engine = Engine.open(settings)
+    found = calibrate(engine, questions)
+    print(format_calibration(found))
+    if args.write:
+        path = own_file(settings.corpus_dir, settings.tuning)
+        files = [str(p) for p in args.files]
+        articles = engine.manifest.articles
+        calibrated(settings.tuning, found, files, articles, dt.date.today()).write(path)
+        print(f"wrote the suggested thresholds to {path}")
     return 0
 
 

@@ -22,13 +22,20 @@ from typing import Any
 
 from bot.state import Entry, Feed, FeedStore
 from bot.state.feeds import MAX_ATTEMPTS, Tried
-from index.errors import CitebotError, SourceError
-from index.ingest import feeds as feed_parser
-from index.ingest.add import Prepared, duplicate_of, prepare, write
-from index.ingest.fetch import fetch
-from index.ingest.topic import TopicRule
-from index.settings import Settings
-from index.text.sanitize import failure
+from index import (
+    CitebotError,
+    FeedEntry,
+    Prepared,
+    Settings,
+    SourceError,
+    TopicRule,
+    duplicate_of,
+    failure,
+    fetch,
+    parse_feed,
+    prepare,
+    write,
+)
 
 WORKERS = 8  # feeds read at once
 BUDGET = 6  # a feed's time in one poll, in fetch timeouts; entries not reached by then wait
@@ -54,7 +61,7 @@ class Outcome:
 class _Fetched:
     """One entry as read in a feed's worker: its page's article, or why there is none."""
 
-    entry: feed_parser.Entry
+    entry: FeedEntry
     attempt: int
     prepared: Prepared | None = None
     failed: str | None = None  # the reason, where the page could not be had
@@ -137,7 +144,7 @@ def _read(job: _Poll, feed: Feed) -> _Read:
         )
         if fetched.status == 304:
             return _Read(feed, [], "not modified", etag, modified)
-        entries = feed_parser.parse_feed(fetched.body, feed.url)
+        entries = parse_feed(fetched.body, feed.url)
     except SourceError as error:
         return _Read.failure(feed, str(error), etag, modified)
     due = _due(entries, store.tried(feed.id), job.taken, time.time())
@@ -155,8 +162,8 @@ def _read(job: _Poll, feed: Feed) -> _Read:
 
 
 def _due(
-    entries: list[feed_parser.Entry], tried: dict[str, Tried], taken: set[str], now: float
-) -> list[tuple[feed_parser.Entry, int]]:
+    entries: list[FeedEntry], tried: dict[str, Tried], taken: set[str], now: float
+) -> list[tuple[FeedEntry, int]]:
     """The entries to try now, newest first (undated ones in the feed's order, after the
     dated), each with the number of its try: never tried, or failed and due again."""
     due = []
@@ -170,9 +177,7 @@ def _due(
     return due
 
 
-def _fetch_entry(
-    entry: feed_parser.Entry, attempt: int, settings: Settings, transport: Any
-) -> _Fetched:
+def _fetch_entry(entry: FeedEntry, attempt: int, settings: Settings, transport: Any) -> _Fetched:
     if not entry.link:
         return _Fetched(entry, attempt)
     try:

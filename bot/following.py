@@ -17,8 +17,7 @@ from bot import render, texts
 from bot.feeds import Outcome, poll
 from bot.handlers import admin_message
 from bot.services import Services, send, services
-from index.errors import CitebotError
-from index.ingest.topic import TopicRule
+from index import CitebotError, TopicRule
 
 log = logging.getLogger("citebot.bot")
 DIGEST_ITEMS = 10  # articles named in one digest message

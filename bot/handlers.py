@@ -33,11 +33,7 @@ from bot import adding, callbacks, charts, render, terminal, texts
 from bot.callbacks import Around, Example, More, Preview, Vote, Year
 from bot.services import Services, acknowledge, send, services
 from bot.state import StateError
-from index.errors import CitebotError, QuestionError
-from index.records import Answer, Hit
-from index.text.language import detect
-from index.text.sanitize import clean_text, preview
-from index.text.when import TimeFilter
+from index import Answer, CitebotError, Hit, QuestionError, TimeFilter, clean_text, detect, preview
 
 log = logging.getLogger("citebot.bot")
 

@@ -7,7 +7,7 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
-from index.indexer.builder import Embedding
+from index import Embedding
 
 
 class EmbeddingBars:

@@ -14,10 +14,18 @@ from html import escape, unescape
 from telegram.constants import MessageLimit
 
 from bot import texts
-from index.ingest.add import Prepared
-from index.records import UNDATED, Article, Hit, Line, paragraph_label
-from index.text.sanitize import clean_text
-from index.text.sentences import best_sentence, first_sentence, passage_sentences
+from index import (
+    UNDATED,
+    Article,
+    Hit,
+    Line,
+    Prepared,
+    best_sentence,
+    clean_text,
+    first_sentence,
+    paragraph_label,
+    passage_sentences,
+)
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 _TOKEN = re.compile(r"&(?:[a-z]+|#\d+);|[^&]|&")  # escaped text, one character or entity each

@@ -16,9 +16,7 @@ from bot.logs import setup_logging
 from bot.settings import BotSettings
 from bot.state import open_state
 from bot.webhook import run_webhook
-from index.errors import ConfigError
-from index.search.engine import Engine
-from index.settings import Settings
+from index import ConfigError, Engine, Settings
 
 log = logging.getLogger("citebot.bot")
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a webhook secret

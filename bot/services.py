@@ -26,14 +26,18 @@ from bot.batch import Batcher
 from bot.metrics import Live, Metrics
 from bot.settings import BotSettings
 from bot.state import BotState, FeedStore
-from index.errors import CitebotError
-from index.indexer.builder import BuildReport, build
-from index.records import Answer, Article
-from index.search.engine import Engine
-from index.search.query import clean_question
-from index.settings import Settings
-from index.storage import layout
-from index.text.when import TimeFilter
+from index import (
+    Answer,
+    Article,
+    BuildReport,
+    CitebotError,
+    Engine,
+    Settings,
+    TimeFilter,
+    build,
+    clean_question,
+    current_version,
+)
 
 log = logging.getLogger("citebot.bot")
 
@@ -135,7 +139,7 @@ class Services:
         with self._swap_lock:
             engine = self.engine
             try:
-                current = layout.current_version(self.settings.index_dir).name
+                current = current_version(self.settings.index_dir).name
                 if current == engine.version.name:
                     return False
                 fresh = Engine.open(self.settings, engine.embedder, engine.extra)

@@ -12,9 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.errors import ConfigError
-from index.settings import EnvReader
-from index.text.sanitize import preview
+from index import ConfigError, EnvReader, preview
 
 
 class Secret:

@@ -10,21 +10,27 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.texts import FRAMING, unmentioned
-from index.calibrate import Calibration
-from index.evaluate import EvalReport
-from index.indexer.builder import BuildReport, IndexStatus
-from index.records import UNDATED, Answer, Article, Hit, Line, paragraph_label
-from index.text.sanitize import clean_text
-from index.text.sentences import first_sentence
+from index import (
+    UNDATED,
+    Answer,
+    Article,
+    BuildReport,
+    Calibration,
+    EvalReport,
+    Hit,
+    IndexStatus,
+    Line,
+    clean_text,
+    first_sentence,
+    paragraph_label,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from bot.feeds import Outcome
     from bot.state import Feed
-    from index.ingest.add import Prepared
-    from index.search.timeline import Timeline
-    from index.text.proper_names import Name
+    from index import Name, Prepared, Timeline
 
 NOTHING_FOUND = (
     "The corpus has nothing on that. Try rephrasing, or ask about Azerbaijan–China relations: "
@@ -233,7 +239,7 @@ def format_calibration(calibrations: Sequence[Calibration]) -> str:
             )
         lowest = f"{min(c.right):.3f}" if c.right else "-"
         highest = f"{max(c.off_topic):.3f}" if c.off_topic else "-"
-        kind = "best-sentence" if c.setting == "CITEBOT_MIN_SENTENCE_SCORE" else "right-passage"
+        kind = "best-sentence" if c.setting == "min_sentence_score" else "right-passage"
         rows.append(
             f"  lowest {kind} score in scope {lowest}, highest off-topic score {highest}"
             + (f"; {c.unreachable} with no right passage in the top 10" if c.unreachable else "")

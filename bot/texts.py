@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from index.text.when import TimeFilter
+    from index import TimeFilter
 
 NOTHING_FOUND = (
     "I found nothing in the corpus on that. Try rephrasing it, or ask about what the articles "

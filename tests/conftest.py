@@ -3,7 +3,9 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,19 +72,29 @@ def corpus(tmp_path: Path) -> Path:
     return folder
 
 
-def settings_for(corpus_dir: Path, index_dir: Path, **env: str) -> Settings:
+def settings_for(corpus_dir: Path, index_dir: Path, **given: Any) -> Settings:
+    """Settings for a test's corpus and index: upper-case names are environment variables,
+    lower-case ones tuned values (`Settings.tuned`; ``min_words`` and ``max_words`` the
+    chunking's). The fake model's bag-of-words cosines run lower than the real ones', so its
+    thresholds do too."""
     environ = {
         "CITEBOT_CORPUS_DIR": str(corpus_dir),
         "CITEBOT_INDEX_DIR": str(index_dir),
         "CITEBOT_MODELS_DIR": str(MODELS_DIR),
-        "CITEBOT_MIN_SCORE": "0.2",  # the fake model's bag-of-words cosines run lower
-        "CITEBOT_MIN_SCORE_MULTILINGUAL": "0.2",  # a fake e5's too
-        "CITEBOT_MIN_SCORE_E5_ENGLISH": "0.2",
-        "CITEBOT_MIN_SENTENCE_SCORE": "0.2",
         "CITEBOT_GLOSSARY": "off",  # the fake corpora are not the real one's subjects
-        **env,
+        **{k: v for k, v in given.items() if k.isupper()},
     }
-    return Settings.from_env(environ)
+    tuned = {k: v for k, v in given.items() if not k.isupper()}
+    settings = Settings.from_env(environ)
+    chunking = replace(
+        settings.tuning.chunking,
+        min_words=tuned.pop("min_words", settings.tuning.chunking.min_words),
+        max_words=tuned.pop("max_words", settings.tuning.chunking.max_words),
+    )
+    low = dict.fromkeys(
+        ("min_score", "min_score_multilingual", "min_score_e5_english", "min_sentence_score"), 0.2
+    )
+    return settings.tuned(**{**low, "chunking": chunking, **tuned})
 
 
 @pytest.fixture

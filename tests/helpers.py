@@ -28,9 +28,14 @@ def free_port() -> int:
 
 
 def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a citebot process run with ``settings``: its paths, and its
+    tuned values in a calibration file of their own beside the index."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITEBOT_")}
     env.pop("TELEGRAM_BOT_TOKEN", None)
+    calibration = settings.index_dir.with_name(f"{settings.index_dir.name}-calibration.json")
+    settings.tuning.write(calibration)
     env.update(
+        CITEBOT_CALIBRATION=str(calibration),
         CITEBOT_CORPUS_DIR=str(settings.corpus_dir),
         CITEBOT_INDEX_DIR=str(settings.index_dir),
         CITEBOT_MODELS_DIR=str(settings.models_dir),

@@ -13,12 +13,14 @@ from index.indexer.builder import build
 from index.records import Answer
 from index.search.engine import Engine
 from index.search.present import _closeness
-from index.search.relevance import SENTENCE_CLEARS
 from index.text.answers import asks, gives, shared, wanted, words
 from index.text.language import as_written
+from index.tuning import PACKAGED, Tuning
 from tests.conftest import settings_for, write_article
 from tests.fakebotapi import parse_html
 from tests.fakes import FakeEmbedder
+
+SENTENCE_CLEARS = Tuning.load(PACKAGED).sentence_clears
 
 INTERVIEW = """---
 title: The ambassador on trade
@@ -33,8 +35,8 @@ A.: Trade between China and Azerbaijan rose by a tenth in 2020, the ambassador s
 """
 
 
-def engine_over(corpus: Path, tmp_path: Path, **env: str) -> Engine:
-    settings = settings_for(corpus, tmp_path / "index", **{"CITEBOT_MIN_WORDS": "1", **env})
+def engine_over(corpus: Path, tmp_path: Path, **env: Any) -> Engine:
+    settings = settings_for(corpus, tmp_path / "index", **{"min_words": 1, **env})
     fake = FakeEmbedder()
     build(settings, embedder=fake)
     return Engine.open(settings, embedder=fake)
@@ -43,7 +45,7 @@ def engine_over(corpus: Path, tmp_path: Path, **env: str) -> Engine:
 def test_the_line_is_a_sentence_of_the_first_passage_and_in_the_json(
     corpus: Path, tmp_path: Path
 ) -> None:
-    engine = engine_over(corpus, tmp_path, CITEBOT_MIN_LINE_SCORE="0.1")
+    engine = engine_over(corpus, tmp_path, min_line_score=0.1)
     answer = engine.answer("Exports of crude oil dominated")
     assert answer.line is not None and answer.line.hit == answer.hits[0]
     assert answer.line.text == "Exports of crude oil dominated, while imports of electric " \
@@ -60,7 +62,7 @@ def test_the_line_is_a_sentence_of_the_first_passage_and_in_the_json(
 
 
 def test_below_its_threshold_there_is_no_line(corpus: Path, tmp_path: Path) -> None:
-    engine = engine_over(corpus, tmp_path, CITEBOT_MIN_LINE_SCORE="0.99")
+    engine = engine_over(corpus, tmp_path, min_line_score=0.99)
     answer = engine.answer("crude oil exports and solar panels")
     assert answer.hits and answer.line is None
     assert answer.to_json()["answer"] is None
@@ -70,7 +72,7 @@ def test_below_its_threshold_there_is_no_line(corpus: Path, tmp_path: Path) -> N
 def test_an_interviewers_question_is_never_the_answer(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     write_article(corpus, "interview.md", INTERVIEW)
-    engine = engine_over(corpus, tmp_path, CITEBOT_MIN_LINE_SCORE="0.1", CITEBOT_MIN_WORDS="40")
+    engine = engine_over(corpus, tmp_path, min_line_score=0.1, min_words=40)
     answer = engine.answer("How did trade between China and Azerbaijan change in 2020?")
     assert answer.line is not None
     assert answer.line.text.startswith("Trade between China and Azerbaijan rose")  # no "A.:"
@@ -97,7 +99,7 @@ def test_a_reporters_question_and_a_sentence_without_the_figure_asked_for_are_no
 ) -> None:
     corpus = tmp_path / "corpus"
     write_article(corpus, "growth.md", GROWTH)
-    engine = engine_over(corpus, tmp_path, CITEBOT_MIN_LINE_SCORE="0.1", CITEBOT_MIN_WORDS="40")
+    engine = engine_over(corpus, tmp_path, min_line_score=0.1, min_words=40)
     # Without the rule, each question below quotes the reporter's question: it shares the
     # most words with them.
     closest = "Freight trains between China and Azerbaijan grew strongly during the pandemic"
@@ -167,7 +169,7 @@ def test_a_question_a_reporter_is_told_to_have_asked_restates() -> None:
 
 
 def test_the_line_is_quoted_in_html_that_survives_anything(corpus: Path, tmp_path: Path) -> None:
-    engine = engine_over(corpus, tmp_path, CITEBOT_MIN_LINE_SCORE="0.1")
+    engine = engine_over(corpus, tmp_path, min_line_score=0.1)
     answer: Answer = engine.answer("Exports of crude oil dominated")
     assert answer.line is not None
     hostile = type(answer.line)("<b>x & y</b> " * 200, 0.9, answer.line.hit, 2)
@@ -181,7 +183,7 @@ def test_the_line_is_quoted_in_html_that_survives_anything(corpus: Path, tmp_pat
 def test_telegram_shows_the_line_above_the_cards(corpus: Path, tmp_path: Path) -> None:
     from tests.test_bot_handlers import harness_over
 
-    with harness_over(corpus, tmp_path, None, CITEBOT_MIN_LINE_SCORE="0.1") as bot:
+    with harness_over(corpus, tmp_path, None, min_line_score=0.1) as bot:
         (reply,) = bot.run(bot.text("Exports of crude oil dominated"))
         assert reply["text"].startswith("“Exports of crude oil dominated, while imports")
         assert "— Example Wire, 2024-03-01, ¶2 · link\n\n1. " in reply["text"]
@@ -192,12 +194,12 @@ def test_an_english_question_no_sentence_comes_near_gets_nothing(
     corpus: Path, tmp_path: Path
 ) -> None:
     question = "crude oil exports and solar panels"
-    open_gate = engine_over(corpus, tmp_path / "open", CITEBOT_MIN_SENTENCE_SCORE="-1")
+    open_gate = engine_over(corpus, tmp_path / "open", min_sentence_score=-1)
     hits = open_gate.search(question)
     gate = open_gate.sentence_gate(question, hits)
     assert hits and gate is not None
     assert open_gate.answer_many([question])[0].hits == tuple(hits)
-    shut = engine_over(corpus, tmp_path / "shut", CITEBOT_MIN_SENTENCE_SCORE=str(gate + 0.01))
+    shut = engine_over(corpus, tmp_path / "shut", min_sentence_score=gate + 0.01)
     assert shut.search(question) == [] and shut.answer_many([question])[0].hits == ()
     refused = shut.answer(question)
     assert refused.hits == () and refused.refusal == "no-sentence"
@@ -221,7 +223,7 @@ def test_a_passage_about_much_else_clears_by_the_sentence_asked_for(
     corpus = tmp_path / "corpus"
     write_article(corpus, "culture.md", CULTURE_AND_MORE)
     question = "How many government scholarships each year?"
-    strict = {"CITEBOT_MIN_SCORE": "0.45", "CITEBOT_LOOKUP_WORDS": "0"}
+    strict = {"min_score": 0.45, "lookup_words": 0}
     engine = engine_over(corpus, tmp_path / "with", **strict)
     (passage,) = engine.rank(question, 1)
     assert passage.score < 0.45  # the passage's own cosine would not answer
@@ -230,15 +232,13 @@ def test_a_passage_about_much_else_clears_by_the_sentence_asked_for(
     (hit,) = engine.search(question)
     assert hit.passage_id == passage.passage_id
     assert engine.search("How many orchestras toured abroad?") == []  # none comes so near
-    without = engine_over(corpus, tmp_path / "without", CITEBOT_SENTENCE_VECTORS="off", **strict)
+    without = engine_over(corpus, tmp_path / "without", sentence_vectors=False, **strict)
     assert without.search(question) == []  # no sentences kept: the passage's cosine alone
 
 
 def test_without_sentence_vectors_there_is_no_gate(corpus: Path, tmp_path: Path) -> None:
     # Gating would embed some thirty sentences a question; such an index is not gated.
-    engine = engine_over(
-        corpus, tmp_path, CITEBOT_SENTENCE_VECTORS="off", CITEBOT_MIN_SENTENCE_SCORE="0.99"
-    )
+    engine = engine_over(corpus, tmp_path, sentence_vectors=False, min_sentence_score=0.99)
     hits = engine.search("crude oil exports and solar panels")
     assert hits and engine.sentence_gate("crude oil exports and solar panels", hits) is None
 
@@ -257,7 +257,7 @@ def test_the_words_a_sentence_shares_with_the_question_weigh_by_rarity() -> None
 def test_a_sentence_holding_the_questions_rarer_words_wins_where_cosines_are_near() -> None:
     rare = {"azerbaijan": 0.5, "china": 0.5, "bandung": 4.0, "principl": 3.0}
     sentences = ["Azerbaijan and China agree.", "He praised the Bandung principles."]
-    near = _closeness([0.60, 0.55], sentences, rare)
+    near = _closeness([0.60, 0.55], sentences, rare, 0.15)
     assert near[1] > near[0]  # 0.55 + 0.15 * 7/8 against 0.60 + 0.15 * 1/8
-    far = _closeness([0.80, 0.55], sentences, rare)
+    far = _closeness([0.80, 0.55], sentences, rare, 0.15)
     assert far[0] > far[1]  # the cosine still rules where it is clearly better

@@ -83,7 +83,9 @@ def world(tmp_path_factory: pytest.TempPathFactory, real_model: Embedder) -> Ite
     root = tmp_path_factory.mktemp("bot")
     shutil.copytree(REAL_CORPUS, root / "corpus")
     glossary = str(REAL_CORPUS.parent / "glossary.yaml")  # as deployed
-    settings = settings_for(root / "corpus", root / "index", CITEBOT_GLOSSARY=glossary)
+    settings = settings_for(
+        root / "corpus", root / "index", CITEBOT_GLOSSARY=glossary, min_score=0.3
+    )
     build(settings, embedder=real_model)
     api = FakeBotAPI().start()
     log = root / "bot.log"
@@ -93,7 +95,6 @@ def world(tmp_path_factory: pytest.TempPathFactory, real_model: Embedder) -> Ite
         TELEGRAM_API_URL=api.url,
         CITEBOT_ADMINS="1",
         CITEBOT_STATE_DIR=str(root / "state"),
-        CITEBOT_MIN_SCORE="0.3",
         CITEBOT_LOG_LEVEL="DEBUG",
     )
     try:

@@ -130,7 +130,7 @@ def harness(corpus: Path, tmp_path: Path, bot_state: BotState) -> Iterator[Harne
 
 @contextlib.contextmanager
 def harness_over(
-    corpus: Path, tmp_path: Path, state: BotState | None = None, **env: str
+    corpus: Path, tmp_path: Path, state: BotState | None = None, **env: Any
 ) -> Iterator[Harness]:
     """A harness over ``corpus`` as it is now, built with the fake model; ``env`` holds the
     engine's and the bot's settings."""

@@ -280,7 +280,7 @@ def test_build_new_chunk_sizes_rechunk_but_reuse_unchanged_vectors(
     settings: Settings, fake: FakeEmbedder, corpus: Path, tmp_path: Path
 ) -> None:
     build(settings, embedder=fake)
-    resized = settings_for(corpus, tmp_path / "index", CITEBOT_MIN_WORDS="5")
+    resized = settings_for(corpus, tmp_path / "index", min_words=5)
     report = build(resized, embedder=fake)
     assert report.changed and report.updated == ("culture", "rail", "trade")
     assert report.embedded + report.reused == report.passages
@@ -392,7 +392,7 @@ def test_build_skips_a_huge_file_and_indexes_the_rest(
     ]
 
 
-def twenty_articles_in_hnsw(tmp_path: Path, **env: str) -> tuple[Path, Settings]:
+def twenty_articles_in_hnsw(tmp_path: Path, **env: Any) -> tuple[Path, Settings]:
     corpus = tmp_path / "twenty"
     for n in range(20):
         write_article(corpus, f"a{n:02}.md", f"---\ntitle: T{n}\n---\n\nTopic{n} in Baku {n}.")
@@ -402,7 +402,7 @@ def twenty_articles_in_hnsw(tmp_path: Path, **env: str) -> tuple[Path, Settings]
 def test_removing_from_an_hnsw_index_keeps_the_graph_and_its_searches_skip_the_removed(
     tmp_path: Path, fake: FakeEmbedder
 ) -> None:
-    corpus, settings = twenty_articles_in_hnsw(tmp_path, CITEBOT_RETRIEVAL="dense")
+    corpus, settings = twenty_articles_in_hnsw(tmp_path, retrieval="dense")
     build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)
     (gone,) = [hit.passage_id for hit in engine.rank("Topic3", 20) if hit.article.id == "a03"]

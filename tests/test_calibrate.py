@@ -26,7 +26,7 @@ def test_threshold_is_not_rounded_across_a_score() -> None:
 
 
 def test_calibration_shares_count_unreachable_questions_as_unanswered() -> None:
-    c = Calibration("CITEBOT_MIN_SCORE", 0.3, 0.3, (0.8, 0.2), (0.4, 0.1), unreachable=2)
+    c = Calibration("min_score", 0.3, 0.3, (0.8, 0.2), (0.4, 0.1), unreachable=2)
     assert c.answered(0.3) == 0.25
     assert c.silent(0.3) == 0.5
 
@@ -34,8 +34,8 @@ def test_calibration_shares_count_unreachable_questions_as_unanswered() -> None:
 def test_the_table_names_what_each_row_scores() -> None:
     from bot.terminal import format_calibration
 
-    gate = Calibration("CITEBOT_MIN_SENTENCE_SCORE", 0.35, 0.45, (0.7, 0.64), (0.25,), 0)
-    passages = Calibration("CITEBOT_MIN_SCORE", 0.3, 0.3, (0.6,), (0.1,), 1)
+    gate = Calibration("min_sentence_score", 0.35, 0.45, (0.7, 0.64), (0.25,), 0)
+    passages = Calibration("min_score", 0.3, 0.3, (0.6,), (0.1,), 1)
     table = format_calibration([gate, passages])
     assert "lowest best-sentence score in scope 0.640, highest off-topic score 0.250" in table
     assert "lowest right-passage score in scope 0.600" in table and "1 with no right" in table

@@ -4,12 +4,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.records import Article
-from index.settings import ChunkerSettings
 from index.text.chunker import chunk, count_words, embedding_text, split_sentences
 from index.text.corpus import parse_article, split_paragraphs
+from index.tuning import Chunking
 from tests.conftest import REAL_CORPUS
 
-SETTINGS = ChunkerSettings(min_words=40, max_words=160)
+SETTINGS = Chunking(min_words=40, max_words=160)
 
 
 def article(*paragraphs: str, title: str = "T") -> Article:

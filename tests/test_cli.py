@@ -133,7 +133,7 @@ def test_cli_calibrate_prints_each_threshold_now_and_suggested(real_index: Setti
     done = citebot(real_index, "calibrate", str(PUBLIC_QUESTIONS), str(CALIBRATION_QUESTIONS))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    row = next(line for line in lines if line.startswith("CITEBOT_MIN_SCORE "))
+    row = next(line for line in lines if line.startswith("min_score "))
     assert row.split()[1:4] == ["25", "10", "0.300"]  # in-scope, off-topic, the current value
     assert any(line.strip().startswith("suggested") for line in lines)
     assert "highest off-topic score" in done.stdout

@@ -19,6 +19,7 @@ from index.search.diversify import (
 )
 from index.search.engine import Engine
 from index.settings import Settings
+from index.tuning import Chunking
 from tests.conftest import TRADE, write_article
 from tests.fakebotapi import parse_html
 from tests.fakes import FakeEmbedder
@@ -164,15 +165,8 @@ def test_a_joined_hit_finds_its_sentences_in_either_passage(tmp_path: Path) -> N
     long += " Wine exports to Shanghai doubled."
     write_article(corpus, "long.md", f"---\ntitle: Trade over the years\n---\n\n{long}\n")
     settings = Settings.from_env(
-        {
-            "CITEBOT_CORPUS_DIR": str(corpus),
-            "CITEBOT_INDEX_DIR": str(tmp_path / "index"),
-            "CITEBOT_MIN_WORDS": "20",
-            "CITEBOT_MAX_WORDS": "60",
-            "CITEBOT_MIN_SCORE": "0",
-            "CITEBOT_MIN_SENTENCE_SCORE": "0",
-        }
-    )
+        {"CITEBOT_CORPUS_DIR": str(corpus), "CITEBOT_INDEX_DIR": str(tmp_path / "index")}
+    ).tuned(chunking=Chunking(min_words=20, max_words=60), min_score=0, min_sentence_score=0)
     fake = FakeEmbedder()
     build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)

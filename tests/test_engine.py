@@ -7,7 +7,6 @@ import shutil
 import sqlite3
 import threading
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,13 +17,15 @@ from index.models.embedder import Vectors
 from index.records import Article, ArticleRef, Hit
 from index.search.engine import Engine
 from index.search.pipeline import newer_on_ties
-from index.search.relevance import FOLLOW_MARGIN
 from index.settings import Settings
 from index.storage import layout
 from index.text.sentences import passage_sentences
 from index.text.when import TimeFilter
+from index.tuning import PACKAGED, Tuning
 from tests.conftest import settings_for
 from tests.fakes import FakeEmbedder
+
+FOLLOW_MARGIN = Tuning.load(PACKAGED).follow_margin
 
 Span = tuple[int, int] | None
 
@@ -56,8 +57,8 @@ def test_search_shows_passages_near_the_threshold_once_one_clears_it(
     # No lookups: "Chinese in Baku" would be one, and its passage shown whatever its cosine.
     # No sentence vectors: the passages' cosines alone, as no sentence clears a passage then
     # ("Confucius Institutes in Baku" would: `test_answer_line.py`).
-    lookups = {"CITEBOT_LOOKUP_WORDS": "0", "CITEBOT_SENTENCE_VECTORS": "off"}
-    settings = settings_for(corpus, tmp_path / "index", CITEBOT_MIN_SCORE="0.4", **lookups)
+    lookups = {"lookup_words": 0, "sentence_vectors": False}
+    settings = settings_for(corpus, tmp_path / "index", min_score=0.4, **lookups)
     build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)
     question = "Chinese in Baku"
@@ -71,12 +72,12 @@ def test_search_shows_passages_near_the_threshold_once_one_clears_it(
     counted = engine.timeline(question)  # a count takes no margin: culture alone (undated)
     assert (counted.undated, sum(map(sum, counted.passages.values()))) == (1, 0)
     engine.close()
-    stricter = settings_for(corpus, tmp_path / "index", CITEBOT_MIN_SCORE="0.6", **lookups)
+    stricter = settings_for(corpus, tmp_path / "index", min_score=0.6, **lookups)
     engine = Engine.open(stricter, embedder=fake)
     assert 0.6 > scores["culture"] >= 0.6 - FOLLOW_MARGIN  # follows, but nothing clears
     assert engine.search(question) == []
     engine.close()
-    lookup = Engine.open(replace(stricter, lookup_words=4), embedder=fake)
+    lookup = Engine.open(stricter.tuned(lookup_words=4), embedder=fake)
     assert [hit.article.id for hit in lookup.search(question)] == ["culture"]  # "Chinese"
     lookup.close()
 
@@ -104,7 +105,7 @@ def _looked_up(
 ) -> list[str]:
     """The articles of the passages ``question`` finds where no cosine reaches the thresholds:
     only a lookup answers."""
-    strict = {"CITEBOT_MIN_SCORE": "0.95", "CITEBOT_MIN_SENTENCE_SCORE": "0.99"}
+    strict = {"min_score": 0.95, "min_sentence_score": 0.99}
     settings = settings_for(corpus, tmp_path / "index", **strict, **env)
     build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)
@@ -140,7 +141,7 @@ def test_a_lookup_answered_by_its_words_alone_shows_only_the_passages_holding_th
 ) -> None:
     # "Baku" is in most passages, so "Alat" is what is looked up; culture's cosine (0.26)
     # comes within the margin of a threshold of 0.3 without clearing it.
-    settings = settings_for(corpus, tmp_path / "index", CITEBOT_MIN_SCORE="0.3")
+    settings = settings_for(corpus, tmp_path / "index", min_score=0.3)
     build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)
     scores = {hit.article.id: hit.score for hit in engine.rank("Alat Baku", 10)}
@@ -148,7 +149,7 @@ def test_a_lookup_answered_by_its_words_alone_shows_only_the_passages_holding_th
     assert [hit.article.id for hit in engine.search("Alat Baku")] == ["rail"]
     engine.close()
     # Where a passage clears the threshold by its cosine, those near it follow as ever.
-    settings = settings_for(corpus, tmp_path / "index", CITEBOT_MIN_SCORE="0.25")
+    settings = settings_for(corpus, tmp_path / "index", min_score=0.25)
     engine = Engine.open(settings, embedder=fake)
     assert {hit.article.id for hit in engine.search("Alat Baku")} == {"rail", "culture"}
     engine.close()
@@ -163,15 +164,15 @@ def test_an_english_question_is_held_to_e5s_threshold_too(corpus: Path, tmp_path
     question = "When did the first container train from Xi'an reach the port?"
     main, e5 = FakeEmbedder(model_id="fake/main"), FakeEmbedder(model_id="fake/e5")
     # Without sentence vectors: its passage is one sentence, which would clear it by itself.
-    alone = {"CITEBOT_SENTENCE_VECTORS": "off"}
+    alone = {"sentence_vectors": False}
     build(settings_for(corpus, tmp_path / "index", **alone), embedder=main, extra=[e5])
     for e5_threshold, extra, answered in (
-        ("0.2", [e5], True),
-        ("0.99", [e5], False),
-        ("0.99", [], True),
+        (0.2, [e5], True),
+        (0.99, [e5], False),
+        (0.99, [], True),
     ):
         settings = settings_for(
-            corpus, tmp_path / "index", CITEBOT_MIN_SCORE_E5_ENGLISH=e5_threshold, **alone
+            corpus, tmp_path / "index", min_score_e5_english=e5_threshold, **alone
         )
         engine = Engine.open(settings, main, extra)
         assert bool(engine.search(question)) is answered, (e5_threshold, extra)
@@ -414,7 +415,7 @@ def test_sentence_vectors_off_forgets_them_and_highlights_still_work(
     settings: Settings, fake: FakeEmbedder
 ) -> None:
     build(settings, embedder=fake)
-    off = replace(settings, sentence_vectors=False)
+    off = settings.tuned(sentence_vectors=False)
     assert build(off, embedder=fake).changed
     assert not build(off, embedder=fake).changed
     version = layout.current_version(settings.index_dir)
@@ -485,6 +486,6 @@ def test_recency_breaks_ties_between_passages_of_nearly_equal_relevance() -> Non
         )
 
     old, new, undated = hit(0.60, "2021-01-01", 1), hit(0.595, "2025-01-01", 2), hit(0.59, None, 3)
-    assert [h.passage_id for h in newer_on_ties([old, new, undated])] == [2, 1, 3]
+    assert [h.passage_id for h in newer_on_ties([old, new, undated], 0.01)] == [2, 1, 3]
     clear = hit(0.70, "2021-01-01", 4)  # a clearly better passage keeps its place
-    assert [h.passage_id for h in newer_on_ties([clear, new])] == [4, 2]
+    assert [h.passage_id for h in newer_on_ties([clear, new], 0.01)] == [4, 2]

@@ -123,14 +123,17 @@ def test_score_fusion_keeps_a_large_cosine_gap_that_rank_fusion_inverts() -> Non
 
 
 def test_score_fusion_is_deterministic_and_explains_itself() -> None:
-    from index.search.fusion import TWO_MODELS, Candidate, Weights, fuse_scores
+    from index.search.fusion import Candidate, Weights, fuse_scores
+    from index.tuning import PACKAGED, Tuning
+
+    two_models = Tuning.load(PACKAGED).weights["two_models"]
 
     tied = [Candidate(9, 0.5, 0.75, 0.0), Candidate(4, 0.5, 0.75, 0.0), Candidate(7, 0.75, 0.5, 0)]
     weights = Weights(first=1.0, second=1.0, keywords=0.0)
     assert [c.passage_id for c in fuse_scores(tied, weights)] == [7, 4, 9]  # 7 by first
-    signals = Candidate(1, 0.5, 0.8, 0.25).signals(TWO_MODELS)
+    signals = Candidate(1, 0.5, 0.8, 0.25).signals(two_models)
     assert set(signals) == {"first", "second", "keywords", "bm25", "words", "fused"}
-    assert signals["fused"] == TWO_MODELS.score(Candidate(1, 0.5, 0.8, 0.25))
+    assert signals["fused"] == two_models.score(Candidate(1, 0.5, 0.8, 0.25))
 
 
 def test_of_passages_scored_alike_the_longer_ranks_first_where_length_has_a_weight() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -145,9 +144,7 @@ def test_real_corpus_a_question_near_the_subject_gets_nothing(
     # subject (0.77, below its 0.80).
     question = "What is the population of Shanghai?"
     alone = Engine.open(real_index, embedder=real_model, extra=[])
-    strict = Engine.open(
-        replace(real_index, min_sentence_score=0.45), embedder=real_model, extra=[]
-    )
+    strict = Engine.open(real_index.tuned(min_sentence_score=0.45), embedder=real_model, extra=[])
     assert alone.search(question)
     assert strict.search(question) == []
     engines = [strict]
@@ -301,17 +298,17 @@ def test_default_thresholds_are_calibrated_on_our_questions_in_four_languages(
     questions = load_questions(PUBLIC_QUESTIONS) + load_questions(CALIBRATION_QUESTIONS)
     assert {q.lang for q in questions if not q.gold} == {"en", "ru", "az", "zh"}
     found = {c.setting: c for c in calibrate(real_engine, questions)}
-    expected = {"CITEBOT_MIN_SCORE", "CITEBOT_MIN_SENTENCE_SCORE"} | (
-        {"CITEBOT_MIN_SCORE_MULTILINGUAL", "CITEBOT_MIN_SCORE_E5_ENGLISH"} if real_extra else set()
+    expected = {"min_score", "min_sentence_score"} | (
+        {"min_score_multilingual", "min_score_e5_english"} if real_extra else set()
     )
     assert set(found) == expected
     for c in found.values():
         # e5 reads some of our harder Russian, Azerbaijani and Chinese questions below any
         # threshold that keeps the off-topic ones out (CHANGELOG.md).
-        least = 0.8 if c.setting == "CITEBOT_MIN_SCORE_MULTILINGUAL" else 0.9
+        least = 0.8 if c.setting == "min_score_multilingual" else 0.9
         assert c.answered(c.current) >= least, c
         assert c.silent(c.current) >= 0.9, c
-        if c.setting == "CITEBOT_MIN_SENTENCE_SCORE":  # its default is SciFact's (settings.py)
+        if c.setting == "min_sentence_score":  # its default is SciFact's (settings.py)
             assert c.answered(c.suggested) == 1.0 and c.current <= c.suggested, c
         else:
             assert abs(c.suggested - c.current) <= 0.05, c  # the default is the calibrated one
@@ -369,6 +366,6 @@ def test_articles_in_chinese_and_azerbaijani_are_indexed_and_cited(
         # reads Chinese (the English model and BM25 can't).
         hits = engine.search("How big is the solar plant China will build in Bilasuvar?", 3)
         chinese = next(hit for hit in hits if hit.article.id == "zh-solar")
-        assert chinese.score >= engine.settings.min_score_multilingual
+        assert chinese.score >= engine.settings.tuning.min_score_multilingual
     finally:
         engine.close()

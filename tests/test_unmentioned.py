@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,6 @@ from bot.terminal import Style, format_answer
 from index.errors import ConfigError
 from index.indexer.builder import build
 from index.search.engine import Engine
-from index.settings import Settings
 from index.storage import layout
 from index.storage.catalog import Store
 from index.text.foreign_names import asked_foreign_names
@@ -24,7 +24,7 @@ MACRON = "What did officials in Baku say about Macron and trade with China?"
 NAMED = "What did officials in Baku say about trade with China?"
 
 
-def engine_over(corpus: Path, tmp_path: Path, **env: str) -> Engine:
+def engine_over(corpus: Path, tmp_path: Path, **env: Any) -> Engine:
     settings = settings_for(corpus, tmp_path / "index", **env)
     fake = FakeEmbedder()
     build(settings, embedder=fake)
@@ -294,10 +294,12 @@ def test_where_a_passage_found_is_in_another_language_it_may_name_it_in_its_scri
 
 
 def test_the_rule_can_be_switched_off(corpus: Path, tmp_path: Path) -> None:
-    engine = engine_over(corpus, tmp_path, CITEBOT_NAMES_MUST_APPEAR="off")
+    engine = engine_over(corpus, tmp_path, off=frozenset({"names-gate"}))
     assert engine.unmentioned(MACRON) == () and engine.search(MACRON)
-    with pytest.raises(ConfigError, match="CITEBOT_NAMES_MUST_APPEAR must be on or off"):
-        Settings.from_env({"CITEBOT_NAMES_MUST_APPEAR": "sometimes"})
+    answer = engine.answer(MACRON)
+    assert answer.answered and answer.unmentioned == ()
+    with pytest.raises(ConfigError, match="off names no rule 'names'"):
+        engine_over(corpus, tmp_path / "bad", off=frozenset({"names"}))
 
 
 def test_the_bot_names_what_no_article_mentions(corpus: Path, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
-from index.errors import CitebotError
+from index import CitebotError
 
 log = logging.getLogger("citebot.state")
 DOWN_SECONDS = 5.0  # after a failure to reach the database, how long not to try on the hot path

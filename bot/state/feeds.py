@@ -6,8 +6,7 @@ import time
 from dataclasses import dataclass
 
 from bot.state.database import Database
-from index.errors import CitebotError
-from index.text.sanitize import shorten
+from index import CitebotError, shorten
 
 MAX_ATTEMPTS = 4  # tries of an entry that fails: the first, then three more, further apart
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.state.database import Database, StateError, Tx
-from index.text.sanitize import clean_text
+from index import clean_text
 
 log = logging.getLogger("citebot.state")
 T = TypeVar("T")

@@ -77,10 +77,9 @@ def build(
     """
     started = time.monotonic()
     models = models_for(settings, embedder, extra)
-    model = models[0]
     with (
         layout.build_lock(settings.index_dir, wait),
-        previous_version(settings, model, full) as found,
+        previous_version(settings, models[0], full) as found,
     ):
         previous, notes = found
         damaged = damaged_vectors(previous.version, previous.manifest) if previous else None
@@ -89,7 +88,7 @@ def build(
         plan = make_plan(
             settings, previous.store if previous else None, rechunk=rechunks(settings, previous)
         )
-        if previous is not None and settings.sentence_vectors and not previous.manifest.sentences:
+        if previous and settings.tuning.sentence_vectors and not previous.manifest.sentences:
             notes.append("the index has no sentence vectors yet: adding them")
         current = previous is not None and not damaged and not plan.changed
         if previous is not None and current and _same_setup(settings, previous.manifest, models):
@@ -133,7 +132,7 @@ def _same_setup(settings: Settings, manifest: layout.Manifest, models: Sequence[
     return (
         manifest.index_type == index_type
         and [manifest.model_id, *manifest.extra_ids] == [m.model_id for m in models]
-        and manifest.sentences == settings.sentence_vectors
+        and manifest.sentences == settings.tuning.sentence_vectors
     )
 
 

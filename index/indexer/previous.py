@@ -107,4 +107,4 @@ def layout_exists(index_dir: Path) -> bool:
 
 
 def rechunks(settings: Settings, previous: Previous | None) -> bool:
-    return previous is not None and previous.manifest.chunker != settings.chunker
+    return previous is not None and previous.manifest.chunker != settings.tuning.chunking

@@ -46,7 +46,7 @@ def status(settings: Settings) -> IndexStatus:
     store = Store.open(version / layout.STORE_FILE)
     try:
         undated = sum(1 for article in store.articles() if not article.published)
-        plan = make_plan(settings, store, rechunk=manifest.chunker != settings.chunker)
+        plan = make_plan(settings, store, rechunk=manifest.chunker != settings.tuning.chunking)
         inserted = {article_id_of(plan, relpath) for relpath in plan.insert}
     finally:
         store.close()

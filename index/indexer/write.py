@@ -67,7 +67,7 @@ def write_version(
         model_id=main.model_id,
         dimension=main.dimension,
         index_type=index_type,
-        chunker=settings.chunker,
+        chunker=settings.tuning.chunking,
         articles=articles,
         passages=passages,
         skipped_files=len(plan.skipped),
@@ -76,7 +76,7 @@ def write_version(
         code_version=_code_version(),
         extra_models=tuple(entries),
         removed=len(dead),
-        sentences=settings.sentence_vectors,
+        sentences=settings.tuning.sentence_vectors,
     )
     check_stop(stop)
     version = layout.publish(settings.index_dir, build_dir, manifest)
@@ -180,13 +180,16 @@ def _insert(store: Store, settings: Settings, plan: Plan) -> list[int]:
         article = plan.parsed.get(relpath) or _reread(
             settings, relpath, article_id_of(plan, relpath)
         )
-        passages = chunk(article, settings.chunker)
+        passages = chunk(article, settings.tuning.chunking)
         ids.extend(
             store.add_article(
                 article,
                 passages,
                 [embedding_text(article, p) for p in passages],
-                [passage_sentences(p.text) if settings.sentence_vectors else [] for p in passages],
+                [
+                    passage_sentences(p.text) if settings.tuning.sentence_vectors else []
+                    for p in passages
+                ],
             )
         )
     return ids
@@ -196,9 +199,9 @@ def _record_sentences(store: Store, settings: Settings, previous: Previous | Non
     """Bring the previous version's passages in line with CITEBOT_SENTENCE_VECTORS: record
     their sentences where it was built without them, forget them where the setting is now
     off. Returns whether sentences were forgotten (their vectors are then pruned)."""
-    if previous is None or previous.manifest.sentences == settings.sentence_vectors:
+    if previous is None or previous.manifest.sentences == settings.tuning.sentence_vectors:
         return False
-    if not settings.sentence_vectors:
+    if not settings.tuning.sentence_vectors:
         store.drop_sentences()
         return True
     for passage_id, text in store.passages_without_sentences():
@@ -225,7 +228,7 @@ def _complete(previous: Previous | None, model: Embedder, settings: Settings) ->
     return (
         previous is not None
         and model.model_id in (previous.manifest.model_id, *previous.manifest.extra_ids)
-        and (previous.manifest.sentences or not settings.sentence_vectors)
+        and (previous.manifest.sentences or not settings.tuning.sentence_vectors)
     )
 
 

@@ -99,7 +99,11 @@ class Engine:
                 (CITEBOT_TOPIC_RULE) is not one.
         """
         model, *extra = models_for(settings, embedder, extra)
-        glossary = Glossary.load(settings.glossary) if settings.glossary else Glossary()
+        glossary = (
+            Glossary.load(settings.glossary)
+            if settings.glossary and settings.tuning.on("glossary")
+            else Glossary()
+        )
         version, manifest = layout.open_version(settings.index_dir)
         if manifest.model_id != model.model_id:
             raise IndexIncompatible(
@@ -217,7 +221,7 @@ class Engine:
             return None
         query = self.read(question)
         found = Found(tuple(hits), self.pipeline.sentences(query))
-        return SentenceGate(self.settings.min_sentence_score).best(query, found)
+        return SentenceGate(self.settings.tuning.min_sentence_score).best(query, found)
 
     def threshold(self, question: str) -> tuple[str, float]:
         """The setting that holds the relevance threshold for ``question``, and its value."""
@@ -309,37 +313,38 @@ def _stages(
     reader: Reader,
     retrievers: Retrievers,
 ) -> Stages:
-    """The query path as the settings configure it: one place to read it whole."""
+    """The query path as the calibration file sets it: one place to read it whole."""
+    tuning = settings.tuning
     fusion: Fusion
     rules: list[Rule] = []
-    if settings.retrieval == "dense":  # a baseline: the first model's cosine alone
+    if tuning.retrieval == "dense":  # a baseline: the first model's cosine alone
         fusion = DenseOnly(retrievers)
     else:
-        if settings.fusion == "rrf":
-            fusion = RankFusion(retrievers, shelf, settings)
+        if tuning.fusion == "rrf":
+            fusion = RankFusion(retrievers, shelf, tuning)
         else:
-            fusion = WeightedFusion(retrievers, settings)
-        if manifest.sentences:
-            rules.append(SentenceClears(retrievers, shelf))
-        rules.append(Lookup(shelf, reader.glossary))
+            fusion = WeightedFusion(retrievers, tuning)
+        if manifest.sentences and tuning.on("sentence-clears"):
+            rules.append(SentenceClears(retrievers, shelf, tuning.sentence_clears))
+        if tuning.on("lookup"):
+            rules.append(Lookup(shelf, reader.glossary))
     mentions = (
-        Mentions(shelf, reader.glossary, settings.topic_rule)
-        if settings.names_must_appear
-        else None
+        Mentions(shelf, reader.glossary, settings.topic_rule) if tuning.on("names-gate") else None
     )
     gates: list[Gate] = []
     if mentions is not None:
         gates.append(NamesGate(mentions, shelf))
-    if manifest.sentences:
-        gates.append(SentenceGate(settings.min_sentence_score))
+    if manifest.sentences and tuning.on("sentence-gate"):
+        gates.append(SentenceGate(tuning.min_sentence_score))
     return Stages(
+        tuning=tuning,
         reader=reader,
         shelf=shelf,
         retrievers=retrievers,
         fusion=fusion,
         rules=tuple(rules),
         gates=tuple(gates),
-        presenter=Presenter(shelf, settings.min_line_score, settings.min_line_score_multilingual),
+        presenter=Presenter(shelf, tuning),
         mentions=mentions,
         library=Library(shelf, settings.top_k),
         reranker=CrossEncoderReranker(settings.reranker) if settings.reranker else None,

@@ -4,13 +4,14 @@ reciprocal rank fusion of their ranks (Cormack et al., 2009; ``CITEBOT_FUSION=rr
 Rank fusion throws the scores away: a passage with cosine 0.66 could land below one with 0.53
 because BM25, noisy over a small corpus, ranked the latter higher. The weighted sum keeps how
 much better a passage is. Its weights were chosen on SciFact's training split and our own
-calibration questions, never on the sets we report (`bench/fusion.py`; CHANGELOG.md).
+calibration questions, never on the sets we report (`bench/fusion.py`), and live in the
+calibration file (`index.tuning`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 RRF_K = 60  # the constant from the paper; damps the weight of the very top ranks
@@ -91,17 +92,12 @@ def fuse_scores(candidates: Sequence[Candidate], weights: Weights) -> list[Candi
     return sorted(candidates, key=lambda c: (-weights.score(c), -c.first, c.passage_id))
 
 
-# Chosen on SciFact's training split and our calibration questions (bench/fusion.py).
-ONE_MODEL = Weights(first=1.0, second=0.0, keywords=0.3, length=0.2)  # MiniLM + BM25
-TWO_MODELS = Weights(first=1.0, second=5.0, keywords=0.4, length=0.2)  # + e5 (English)
-OTHER_LANGUAGE = Weights(first=1.0, second=0.0, keywords=0.1)  # e5 + BM25
-
-
-def fusion_weights(models: int, main_first: bool) -> Weights:
-    """The weights for a question routed to ``models`` models, the main one first or not."""
+def fusion_weights(weights: Mapping[str, Weights], models: int, main_first: bool) -> Weights:
+    """Of the calibration file's ``weights``, those for a question routed to ``models``
+    models, the main one first or not."""
     if not main_first:
-        return OTHER_LANGUAGE
-    return TWO_MODELS if models > 1 else ONE_MODEL
+        return weights["other_language"]
+    return weights["two_models" if models > 1 else "one_model"]
 
 
 def stand_in(candidates: list[Candidate]) -> list[Candidate]:

@@ -26,16 +26,17 @@ from index.search.query import Query, Reader
 from index.search.relevance import CLEARS, FOLLOWS, NOT_RELEVANT, Fusion, Rule, looked_up
 from index.search.retrievers import Retrievers
 from index.search.shelf import Shelf, as_hit
+from index.tuning import Tuning
 
 SPARE = 5  # candidates kept beyond twice those wanted, for what merging takes away
 RANGE_DEPTH = 10  # candidates per wanted passage when a date range filters them
-RECENCY_TIE = 0.01  # cosines this close are a tie that the newer article wins
 
 
 @dataclass(frozen=True)
 class Stages:
     """The parts of the query path, each with one job."""
 
+    tuning: Tuning
     reader: Reader
     shelf: Shelf
     retrievers: Retrievers
@@ -139,24 +140,33 @@ class Pipeline:
         ]
         if s.reranker is not None:
             hits = s.reranker.rerank(query.text, hits)
-        hits = merge_near_duplicates(hits)
-        if join:
-            hits = join_neighbours(hits, {pid: row.seq for pid, row in rows.items()})
-        hits = spread_articles(query.text, hits)
-        if query.when is not None and query.when.recent:  # newest first, undated last
-            hits.sort(key=lambda hit: hit.article.published or "", reverse=True)
-        else:
-            hits = newer_on_ties(hits)
+        seq = {pid: row.seq for pid, row in rows.items()} if join else None
+        hits = self._arranged(query, hits, seq)
         return [replace(hit, rank=n) for n, hit in enumerate(hits[:limit], 1)]
 
+    def _arranged(self, query: Query, hits: list[Hit], seq: dict[int, int] | None) -> list[Hit]:
+        """``hits`` made worth reading: each text once, neighbours joined (where ``seq``
+        gives the passages' order), more than one article at the top, and the newer of
+        two near-equal passages first; with "recent", newest first."""
+        on = self.stages.tuning.on
+        if on("merge"):
+            hits = merge_near_duplicates(hits)
+        if seq is not None and on("join"):
+            hits = join_neighbours(hits, seq)
+        if on("spread"):
+            hits = spread_articles(query.text, hits)
+        if query.when is not None and query.when.recent:  # newest first, undated last
+            return sorted(hits, key=lambda hit: hit.article.published or "", reverse=True)
+        return newer_on_ties(hits, self.stages.tuning.recency_tie) if on("recency") else hits
 
-def newer_on_ties(hits: Sequence[Hit]) -> list[Hit]:
-    """Recency as a tie-breaker: of two neighbours whose cosines are within `RECENCY_TIE`, the
+
+def newer_on_ties(hits: Sequence[Hit], tie: float) -> list[Hit]:
+    """Recency as a tie-breaker: of two neighbours whose cosines are within ``tie``, the
     newer article's passage comes first (undated ones count as oldest)."""
     ordered = list(hits)
     for i in range(len(ordered) - 1):
         first, second = ordered[i], ordered[i + 1]
-        tied = abs(first.score - second.score) <= RECENCY_TIE
+        tied = abs(first.score - second.score) <= tie
         if tied and (second.article.published or "") > (first.article.published or ""):
             ordered[i], ordered[i + 1] = second, first
     return ordered

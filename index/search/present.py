@@ -17,14 +17,11 @@ from index.search.shelf import Sentences, Shelf
 from index.text import answers
 from index.text.chunker import ANSWER_PROMPT
 from index.text.sentences import passage_sentences
+from index.tuning import Tuning
 
 # The one-line answer is quoted from the first passage: on our calibration questions a
 # sentence of the second or third was more often a near miss (bench/fusion.py --ours).
 LINE_FROM = 1
-# How much the question's words, weighed by rarity, count beside the cosine in choosing the
-# bold sentence and the one-line answer (`_closeness`). Chosen on bench/calibration.jsonl,
-# where 0.05 to 0.3 did alike; 0.15 is their middle.
-SHARED_WORDS = 0.15
 
 
 class SentenceScores:
@@ -73,12 +70,15 @@ class Choice:
 
 
 class Presenter:
-    """Chooses the sentences to show."""
+    """Chooses the sentences to show. How much the question's words, weighed by rarity,
+    count beside the cosine (``shared_words``) was chosen on bench/calibration.jsonl, where
+    0.05 to 0.3 did alike."""
 
-    def __init__(self, shelf: Shelf, min_line: float, min_line_multilingual: float) -> None:
+    def __init__(self, shelf: Shelf, tuning: Tuning) -> None:
         self._shelf = shelf
-        self._min_line = min_line
-        self._min_line_multilingual = min_line_multilingual
+        self._min_line = tuning.min_line_score
+        self._min_line_multilingual = tuning.min_line_score_multilingual
+        self._shared_words = tuning.shared_words
 
     def chosen(
         self, query: Query, hits: Sequence[Hit], scores: SentenceScores
@@ -96,7 +96,7 @@ class Presenter:
                 continue
             sentences = [hit.text[start:end].strip() for start, end in spans]
             cosine = cosines.tolist()
-            closeness = _closeness(cosine, sentences, rarities)
+            closeness = _closeness(cosine, sentences, rarities, self._shared_words)
             order = sorted(range(len(spans)), key=lambda i: -closeness[i])
             answering = [i for i in order if answers.can_answer(sentences[i], kind)]
             i = (answering or order)[0]
@@ -132,12 +132,12 @@ class Presenter:
 
 
 def _closeness(
-    cosines: Sequence[float], sentences: Sequence[str], rarities: dict[str, float]
+    cosines: Sequence[float], sentences: Sequence[str], rarities: dict[str, float], weight: float
 ) -> list[float]:
-    """How close each sentence comes to answering: its cosine, and SHARED_WORDS times the
+    """How close each sentence comes to answering: its cosine, and ``weight`` times the
     share of the question's words it holds, weighed by rarity (`answers.shared`)."""
     return [
-        cosine + SHARED_WORDS * answers.shared(rarities, sentence)
+        cosine + weight * answers.shared(rarities, sentence)
         for cosine, sentence in zip(cosines, sentences, strict=True)
     ]
 

@@ -64,7 +64,7 @@ class Reader:
         self.router = router
         self._top_k = settings.top_k
         self._max_chars = settings.max_question_chars
-        self._lookup = settings.lookup_words
+        self._lookup = settings.tuning.lookup_words
 
     def read(
         self,

@@ -12,18 +12,12 @@ from index.search.fusion import fuse_scores, fusion_weights, reciprocal_rank_fus
 from index.search.query import Query
 from index.search.retrievers import CANDIDATES, Retrievers
 from index.search.shelf import Shelf
-from index.settings import Settings
 from index.storage.keywords import lookup_words
 from index.text.glossary import Glossary
+from index.tuning import Tuning
 
 NOT_RELEVANT, FOLLOWS, CLEARS = 0, 1, 2  # a passage's relevance
-# A question is answered when one passage clears its threshold; then the others need clear
-# only the threshold less this (MiniLM cosine; e5's scale is too narrow for a margin).
-FOLLOW_MARGIN = 0.15
 GATE_DEPTH = 3  # passages whose sentences an English question's sentence rules read
-# A sentence's cosine (MiniLM) to an English question that clears its passage whatever the
-# passage's own (`SentenceClears`).
-SENTENCE_CLEARS = 0.5
 
 Signals = tuple[tuple[str, float], ...]
 
@@ -56,17 +50,25 @@ class WeightedFusion:
     relevance threshold reads the cosine, kept beside the fused order: a passage that only
     shares words with the question must still be about it. A passage in another language,
     found for an English question, is judged by the multilingual model alone, as the others
-    can't read it."""
+    can't read it.
 
-    def __init__(self, retrievers: Retrievers, settings: Settings) -> None:
+    A question is answered when one passage clears its threshold; then the others need
+    clear only the threshold less ``follow_margin`` (MiniLM's cosine: e5's scale is too
+    narrow for a margin). An English passage that clears MiniLM's threshold must clear e5's
+    too, where e5 ranks beside it (``e5-english``).
+    """
+
+    def __init__(self, retrievers: Retrievers, tuning: Tuning) -> None:
         self._retrievers = retrievers
-        self._foreign_threshold = settings.min_score_multilingual
-        self._e5_threshold = settings.min_score_e5_english
+        self._weights = tuning.weights
+        self._foreign_threshold = tuning.min_score_multilingual
+        self._e5_threshold = tuning.min_score_e5_english if tuning.on("e5-english") else -1.0
+        self._margin = tuning.follow_margin if tuning.on("follow-margin") else 0.0
 
     def rank(self, query: Query, limit: int) -> list[Scored]:
         english = query.route.main_first
-        weights = fusion_weights(len(query.route.models), english)
-        margin = FOLLOW_MARGIN if english else 0.0
+        weights = fusion_weights(self._weights, len(query.route.models), english)
+        margin = self._margin if english else 0.0
         pool = max(limit * 4, CANDIDATES)
         found = []
         for candidate in fuse_scores(self._retrievers.candidates(query, pool), weights):
@@ -88,10 +90,10 @@ class RankFusion:
     main model and BM25 missed a passage in another language, they vote with its
     multilingual rank."""
 
-    def __init__(self, retrievers: Retrievers, shelf: Shelf, settings: Settings) -> None:
+    def __init__(self, retrievers: Retrievers, shelf: Shelf, tuning: Tuning) -> None:
         self._retrievers = retrievers
         self._shelf = shelf
-        self._foreign_threshold = settings.min_score_multilingual
+        self._foreign_threshold = tuning.min_score_multilingual
 
     def rank(self, query: Query, limit: int) -> list[Scored]:
         pool = max(limit * 4, CANDIDATES)
@@ -139,14 +141,16 @@ class Rule(Protocol):
 
 class SentenceClears:
     """Each of the first `GATE_DEPTH` candidates clears the threshold where one of its
-    sentences comes within SENTENCE_CLEARS of an English question none of them clears,
+    sentences comes within ``least`` (MiniLM's cosine) of an English question none of them
+    clears,
     whatever the passage's cosine. A passage about much else holds the one sentence asked
     for: "How many government scholarships are offered each year?" comes 0.22 to the
     passage on cultural exchanges, 0.54 to its sentence on the 100 scholarships."""
 
-    def __init__(self, retrievers: Retrievers, shelf: Shelf) -> None:
+    def __init__(self, retrievers: Retrievers, shelf: Shelf, least: float) -> None:
         self._retrievers = retrievers
         self._shelf = shelf
+        self._least = least
 
     def apply(self, query: Query, found: list[Scored]) -> list[Scored]:
         if not query.route.main_first or any(c.level == CLEARS for c in found):
@@ -158,7 +162,7 @@ class SentenceClears:
         cleared = {
             pid
             for pid, (spans, matrix) in stored.items()
-            if spans and float((matrix @ vector).max()) >= SENTENCE_CLEARS
+            if spans and float((matrix @ vector).max()) >= self._least
         }
         return [replace(c, level=CLEARS) if c.passage_id in cleared else c for c in found]
 

@@ -20,7 +20,7 @@ class Route:
     the sentence to bold), any further model whose ranking is fused, and the threshold."""
 
     models: tuple[Embedder, ...]
-    setting: str  # the name of the threshold's setting
+    setting: str  # the threshold's name in the calibration file
     threshold: float
     main_first: bool = True  # the main (English) model ranks it first
 
@@ -38,17 +38,17 @@ class Router:
     def route(self, question: str) -> Route:
         settings, multilingual = self._settings, self.multilingual
         if multilingual is None:
-            return Route((self.main,), "CITEBOT_MIN_SCORE", settings.min_score)
+            return Route((self.main,), "min_score", settings.tuning.min_score)
         if detect(question) != "en":
             return Route(
                 (multilingual,),
-                "CITEBOT_MIN_SCORE_MULTILINGUAL",
-                settings.min_score_multilingual,
+                "min_score_multilingual",
+                settings.tuning.min_score_multilingual,
                 main_first=False,
             )
-        both = settings.retrieval == "hybrid"
+        both = settings.tuning.retrieval == "hybrid"
         models = (self.main, multilingual) if both else (self.main,)
-        return Route(models, "CITEBOT_MIN_SCORE", settings.min_score)
+        return Route(models, "min_score", settings.tuning.min_score)
 
     def models(self) -> list[Embedder]:
         """Every model a question can go to."""

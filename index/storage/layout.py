@@ -37,7 +37,7 @@ from index.errors import (
     IndexIncompatible,
     IndexNotBuilt,
 )
-from index.settings import ChunkerSettings
+from index.tuning import Chunking
 
 FORMAT = 3  # 2: a full-text (BM25) table; 3: vectors of more than one model
 MANIFEST = "manifest.json"
@@ -69,7 +69,7 @@ class Manifest:
     model_id: str
     dimension: int
     index_type: str
-    chunker: ChunkerSettings
+    chunker: Chunking
     articles: int
     passages: int
     skipped_files: int
@@ -100,7 +100,7 @@ class Manifest:
     def from_json(cls, data: dict[str, Any]) -> Manifest:
         fields = dict(data)
         # Manifests from before the chunker had versions were cut by algorithm 1.
-        fields["chunker"] = ChunkerSettings(**{"algorithm": 1, **fields["chunker"]})
+        fields["chunker"] = Chunking(**{"algorithm": 1, **fields["chunker"]})
         fields["extra_models"] = tuple(ModelEntry(**m) for m in fields.get("extra_models", ()))
         return cls(**fields)
 

@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from index.records import Article, Passage
-from index.settings import ChunkerSettings
 from index.text.words import SUBJECTLESS, UNSPACED, WORD
+from index.tuning import Chunking
 
 # An interview's question ("Q.:", "Question:") and its answer's marker ("A.:").
 QUESTION_PROMPT = re.compile(r"^[*_]*(?:Q\.?|[Qq]uestion|Вопрос|Sual|问)\s*[:：]")
@@ -96,7 +96,7 @@ class _Piece:
         )
 
 
-def chunk(article: Article, settings: ChunkerSettings) -> list[Passage]:
+def chunk(article: Article, settings: Chunking) -> list[Passage]:
     """Cut an article into passages, in reading order.
 
     Args:
