@@ -212,11 +212,6 @@ def ours(path: Path) -> None:
         print(f"\n{kind} ({len(items)} questions): MRR@10 of the best weights")
         for weights, found in tried[:6]:
             print(f"  {found:.3f}  {weights}")
-    print("\nEnglish questions' gate: best sentence of the first passages, in scope or not")
-    for q in load_questions(path):
-        gate = engine.sentence_gate(q.question, engine.rank(q.question, 3))
-        if gate is not None:
-            print(f"  {gate:.3f}  {'in scope' if q.gold else 'OFF-TOPIC'}  {q.question}")
     print("\none-line answers: cosine of the best sentence, and whether it holds the gold")
     for q in questions:
         hits = engine.rank(q.question, 3)

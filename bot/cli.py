@@ -284,6 +284,7 @@ def _status(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> i
         return EXIT_ERROR
     if args.json:
         shown = {**asdict(found), "multilingual": describe_multilingual(found)}
+        shown["calibration"] = str(settings.tuning.source)
         print(json.dumps({"built": True, **shown}, ensure_ascii=False))
         return 0
     stale = (
@@ -297,6 +298,7 @@ def _status(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> i
             [
                 ("index", found.index_dir),
                 ("corpus", found.corpus_dir),
+                ("calibration", _calibration(settings)),
                 ("articles", f"{found.articles} ({found.undated} undated)"),
                 ("passages", found.passages),
                 ("model", found.model_id),
@@ -312,6 +314,14 @@ def _status(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> i
     for skipped in found.skipped:
         print(f"  {skipped}")
     return 0
+
+
+def _calibration(settings: Settings) -> str:
+    """The calibration file in use, and where its thresholds came from."""
+    found = settings.tuning.calibrated
+    origin = ", ".join(str(q) for q in found.get("questions", []))
+    when = f"calibrated {found['on']} on {origin}" if found.get("on") else "not calibrated"
+    return f"{settings.tuning.source} ({when})"
 
 
 def _since(text: str) -> dt.date:

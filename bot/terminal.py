@@ -239,9 +239,8 @@ def format_calibration(calibrations: Sequence[Calibration]) -> str:
             )
         lowest = f"{min(c.right):.3f}" if c.right else "-"
         highest = f"{max(c.off_topic):.3f}" if c.off_topic else "-"
-        kind = "best-sentence" if c.setting == "min_sentence_score" else "right-passage"
         rows.append(
-            f"  lowest {kind} score in scope {lowest}, highest off-topic score {highest}"
+            f"  lowest right-passage score in scope {lowest}, highest off-topic score {highest}"
             + (f"; {c.unreachable} with no right passage in the top 10" if c.unreachable else "")
         )
     return "\n".join(rows)

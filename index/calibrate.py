@@ -18,7 +18,6 @@ from index.search.engine import Engine
 from index.tuning import Tuning, with_values
 
 E5_ENGLISH = "min_score_e5_english"  # e5's threshold for English questions
-GATE = "min_sentence_score"  # the sentence gate's
 
 
 @dataclass(frozen=True)
@@ -50,15 +49,10 @@ def calibrate(engine: Engine, questions: Sequence[EvalQuestion]) -> list[Calibra
     off: dict[str, list[float]] = {}
     missed: dict[str, int] = {}
     current: dict[str, float] = {}
-    gate = GATE
     for q in questions:
         setting, value = engine.threshold(q.question)
         current[setting] = value
         hits = engine.rank(q.question, DEPTH)
-        sentence = engine.sentence_gate(q.question, hits)
-        if sentence is not None:
-            current[gate] = engine.settings.tuning.min_sentence_score
-            (right if q.gold else off).setdefault(gate, []).append(sentence)
         # An English question is held to e5's cosine too, where e5 ranks beside MiniLM.
         scored = [(setting, [hit.score for hit in hits])]
         if hits and all("second" in dict(hit.signals) for hit in hits):

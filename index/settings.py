@@ -116,7 +116,7 @@ MOVED = {
     "CITEBOT_MIN_SCORE": "min_score",
     "CITEBOT_MIN_SCORE_MULTILINGUAL": "min_score_multilingual",
     "CITEBOT_MIN_SCORE_E5_ENGLISH": "min_score_e5_english",
-    "CITEBOT_MIN_SENTENCE_SCORE": "min_sentence_score",
+    "CITEBOT_MIN_SENTENCE_SCORE": "nothing (the sentence gate is gone)",
     "CITEBOT_MIN_LINE_SCORE": "min_line_score",
     "CITEBOT_MIN_LINE_SCORE_MULTILINGUAL": "min_line_score_multilingual",
     "CITEBOT_LOOKUP_WORDS": "lookup_words",

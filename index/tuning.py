@@ -24,14 +24,10 @@ PACKAGED = Path(__file__).with_name("calibration.json")
 SWITCHES = frozenset(
     {
         "names-gate",  # refuse a question about a name no article mentions
-        "sentence-gate",  # refuse where no sentence of the first passages comes near
         "sentence-clears",  # a passage clears by one sentence near the question
         "lookup",  # a lookup of a few words clears by holding them all
         "glossary",  # names in other languages and scripts read in English
         "e5-english",  # an English passage must clear e5's threshold too
-        "follow-margin",  # passages after the first need come only near the threshold
-        "recency",  # of near-equal passages, the newer article's first
-        "spread",  # a third passage of one article in the top three gives way
         "join",  # neighbouring passages of an article shown as one
         "merge",  # near-duplicate texts shown once
     }
@@ -59,13 +55,10 @@ class Tuning:
     min_score: float
     min_score_multilingual: float
     min_score_e5_english: float
-    min_sentence_score: float
     min_line_score: float
     min_line_score_multilingual: float
-    follow_margin: float  # the others need come only this near the threshold (MiniLM)
     sentence_clears: float  # a sentence this near clears its passage (MiniLM)
     shared_words: float  # the question's rarer words' weight in choosing the bold sentence
-    recency_tie: float  # cosines this close are a tie that the newer article wins
     lookup_words: int  # a question of at most this many words may be a lookup; 0: none
     fusion: str  # "scores" (weighted) or "rrf" (rank fusion)
     retrieval: str  # "hybrid" or "dense" (the first model alone: a baseline)
@@ -163,9 +156,9 @@ def _parsed(data: dict[str, Any]) -> Tuning:
 
 def _checked(tuning: Tuning, path: Path | None) -> Tuning:
     for name in ("min_score", "min_score_multilingual", "min_score_e5_english",
-                 "min_sentence_score", "follow_margin", "sentence_clears"):  # fmt: skip
+                 "sentence_clears"):  # fmt: skip
         _within(name, getattr(tuning, name), -1.0, 1.0)
-    for name in ("min_line_score", "min_line_score_multilingual", "shared_words", "recency_tie"):
+    for name in ("min_line_score", "min_line_score_multilingual", "shared_words"):
         _within(name, getattr(tuning, name), -1.0, 2.0)
     _within("lookup_words", tuning.lookup_words, 0, 20)
     _within("chunking.min_words", tuning.chunking.min_words, 1, 1000)

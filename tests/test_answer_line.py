@@ -190,20 +190,16 @@ def test_telegram_shows_the_line_above_the_cards(corpus: Path, tmp_path: Path) -
         assert not bot.api.rejected
 
 
-def test_an_english_question_no_sentence_comes_near_gets_nothing(
+def test_a_refused_question_says_why_and_ranking_for_evaluation_is_not_refused(
     corpus: Path, tmp_path: Path
 ) -> None:
     question = "crude oil exports and solar panels"
-    open_gate = engine_over(corpus, tmp_path / "open", min_sentence_score=-1)
-    hits = open_gate.search(question)
-    gate = open_gate.sentence_gate(question, hits)
-    assert hits and gate is not None
-    assert open_gate.answer_many([question])[0].hits == tuple(hits)
-    shut = engine_over(corpus, tmp_path / "shut", min_sentence_score=gate + 0.01)
-    assert shut.search(question) == [] and shut.answer_many([question])[0].hits == ()
+    shut = engine_over(corpus, tmp_path, min_score=0.99, lookup_words=0, sentence_vectors=False)
     refused = shut.answer(question)
-    assert refused.hits == () and refused.refusal == "no-sentence"
-    assert shut.rank(question, 3)  # ranking for evaluation is not gated
+    assert refused.hits == () and refused.refusal == "below-threshold"
+    assert refused.to_json()["refusal"] == "below-threshold"
+    assert shut.answer_many([question]) == [refused]
+    assert shut.rank(question, 3)
 
 
 CULTURE_AND_MORE = """---
@@ -234,13 +230,6 @@ def test_a_passage_about_much_else_clears_by_the_sentence_asked_for(
     assert engine.search("How many orchestras toured abroad?") == []  # none comes so near
     without = engine_over(corpus, tmp_path / "without", sentence_vectors=False, **strict)
     assert without.search(question) == []  # no sentences kept: the passage's cosine alone
-
-
-def test_without_sentence_vectors_there_is_no_gate(corpus: Path, tmp_path: Path) -> None:
-    # Gating would embed some thirty sentences a question; such an index is not gated.
-    engine = engine_over(corpus, tmp_path, sentence_vectors=False, min_sentence_score=0.99)
-    hits = engine.search("crude oil exports and solar panels")
-    assert hits and engine.sentence_gate("crude oil exports and solar panels", hits) is None
 
 
 def test_the_words_a_sentence_shares_with_the_question_weigh_by_rarity() -> None:

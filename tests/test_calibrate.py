@@ -34,8 +34,10 @@ def test_calibration_shares_count_unreachable_questions_as_unanswered() -> None:
 def test_the_table_names_what_each_row_scores() -> None:
     from bot.terminal import format_calibration
 
-    gate = Calibration("min_sentence_score", 0.35, 0.45, (0.7, 0.64), (0.25,), 0)
+    e5 = Calibration("min_score_multilingual", 0.81, 0.83, (0.9, 0.84), (0.8,), 0)
     passages = Calibration("min_score", 0.3, 0.3, (0.6,), (0.1,), 1)
-    table = format_calibration([gate, passages])
-    assert "lowest best-sentence score in scope 0.640, highest off-topic score 0.250" in table
+    table = format_calibration([e5, passages])
+    assert "lowest right-passage score in scope 0.840, highest off-topic score 0.800" in table
     assert "lowest right-passage score in scope 0.600" in table and "1 with no right" in table
+    rows = table.splitlines()
+    assert rows[2].split()[:4] == ["min_score_multilingual", "2", "1", "0.810"]

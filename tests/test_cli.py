@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from index.settings import Settings
+from index.tuning import Tuning
 from tests.conftest import (
     CALIBRATION_QUESTIONS,
     PUBLIC_QUESTIONS,
@@ -137,6 +139,26 @@ def test_cli_calibrate_prints_each_threshold_now_and_suggested(real_index: Setti
     assert row.split()[1:4] == ["25", "10", "0.300"]  # in-scope, off-topic, the current value
     assert any(line.strip().startswith("suggested") for line in lines)
     assert "highest off-topic score" in done.stdout
+
+
+def test_cli_calibrate_write_records_the_thresholds_and_where_they_came_from(
+    real_index: Settings,
+) -> None:
+    done = citebot(real_index, "calibrate", str(CALIBRATION_QUESTIONS), "--write")
+    assert done.returncode == 0, done.stderr
+    path = real_index.index_dir.with_name(f"{real_index.index_dir.name}-calibration.json")
+    assert done.stdout.endswith(f"wrote the suggested thresholds to {path}\n")
+    suggested, setting = {}, ""
+    for line in done.stdout.splitlines():
+        if line.startswith("min_"):
+            setting = line.split()[0]
+        elif line.strip().startswith("suggested"):
+            suggested[setting] = float(line.split()[3])
+    written = Tuning.load(path)
+    assert suggested and all(getattr(written, k) == v for k, v in suggested.items())
+    assert written.calibrated["questions"] == [str(CALIBRATION_QUESTIONS)]
+    assert written.calibrated["on"] == dt.date.today().isoformat()
+    assert written.weights == real_index.tuning.weights  # the rest as it was
 
 
 def test_cli_errors_are_one_line_and_exit_non_zero(tmp_path: Path) -> None:

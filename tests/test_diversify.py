@@ -15,7 +15,6 @@ from index.search.diversify import (
     _shingles,
     join_neighbours,
     merge_near_duplicates,
-    spread_articles,
 )
 from index.search.engine import Engine
 from index.settings import Settings
@@ -87,36 +86,6 @@ def test_indexed_merge_finds_exactly_the_pairs_comparing_all_would(
     assert got == merge_by_comparing_every_pair(hits)
 
 
-def test_a_third_passage_of_one_article_gives_way_to_a_close_one_of_another() -> None:
-    hits = [hit(1, "a", "x"), hit(2, "a", "y"), hit(3, "a", "z"), hit(4, "b", "w")]
-    spread = spread_articles("what happened?", hits)  # all score 0.5: a tie
-    assert [h.passage_id for h in spread] == [1, 2, 4, 3]
-    assert [h.rank for h in spread] == [1, 2, 3, 4]
-
-
-def test_a_clearly_better_passage_is_never_pushed_down_for_diversity() -> None:
-    scores = {1: 0.70, 2: 0.66, 3: 0.62, 4: 0.53}
-    hits = [
-        replace(hit(n, "a" if n < 4 else "b", str(n)), signals=(("fused", scores[n]),))
-        for n in (1, 2, 3, 4)
-    ]
-    assert [h.passage_id for h in spread_articles("q", hits)] == [1, 2, 3, 4]
-    closer = [*hits[:3], replace(hits[3], signals=(("fused", 0.605),))]
-    assert [h.passage_id for h in spread_articles("q", closer)] == [1, 2, 4, 3]
-
-
-def test_a_question_about_one_article_may_fill_the_top_with_it() -> None:
-    hits = [hit(i, "a", str(i), title="Tea research centre opens in Lankaran") for i in (1, 2, 3)]
-    hits.append(hit(4, "b", "w"))
-    spread = spread_articles("What does the tea research centre in Lankaran do?", hits)
-    assert [h.passage_id for h in spread] == [1, 2, 3, 4]
-
-
-def test_one_article_alone_still_fills_the_top() -> None:
-    hits = [hit(i, "a", str(i)) for i in (1, 2, 3)]
-    assert [h.passage_id for h in spread_articles("q", hits)] == [1, 2, 3]
-
-
 def test_the_same_wire_text_in_two_outlets_is_answered_once(
     settings: Settings, fake: FakeEmbedder, corpus: Path
 ) -> None:
@@ -166,7 +135,7 @@ def test_a_joined_hit_finds_its_sentences_in_either_passage(tmp_path: Path) -> N
     write_article(corpus, "long.md", f"---\ntitle: Trade over the years\n---\n\n{long}\n")
     settings = Settings.from_env(
         {"CITEBOT_CORPUS_DIR": str(corpus), "CITEBOT_INDEX_DIR": str(tmp_path / "index")}
-    ).tuned(chunking=Chunking(min_words=20, max_words=60), min_score=0, min_sentence_score=0)
+    ).tuned(chunking=Chunking(min_words=20, max_words=60), min_score=0)
     fake = FakeEmbedder()
     build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)

@@ -14,18 +14,14 @@ import pytest
 from index.errors import ConfigError, IndexCorrupt, IndexIncompatible, IndexNotBuilt, QuestionError
 from index.indexer.builder import build
 from index.models.embedder import Vectors
-from index.records import Article, ArticleRef, Hit
+from index.records import Article, Hit
 from index.search.engine import Engine
-from index.search.pipeline import newer_on_ties
 from index.settings import Settings
 from index.storage import layout
 from index.text.sentences import passage_sentences
 from index.text.when import TimeFilter
-from index.tuning import PACKAGED, Tuning
 from tests.conftest import settings_for
 from tests.fakes import FakeEmbedder
-
-FOLLOW_MARGIN = Tuning.load(PACKAGED).follow_margin
 
 Span = tuple[int, int] | None
 
@@ -51,7 +47,7 @@ def test_search_below_threshold_returns_nothing(engine: Engine) -> None:
     assert engine.answer("tallest mountain Kilimanjaro").answered is False
 
 
-def test_search_shows_passages_near_the_threshold_once_one_clears_it(
+def test_search_shows_only_the_passages_that_clear_the_threshold(
     corpus: Path, tmp_path: Path, fake: FakeEmbedder
 ) -> None:
     # No lookups: "Chinese in Baku" would be one, and its passage shown whatever its cosine.
@@ -63,18 +59,18 @@ def test_search_shows_passages_near_the_threshold_once_one_clears_it(
     engine = Engine.open(settings, embedder=fake)
     question = "Chinese in Baku"
     scores = {hit.article.id: hit.score for hit in engine.rank(question, 10)}
-    assert scores["culture"] >= 0.4 > scores["trade"] >= 0.4 - FOLLOW_MARGIN > scores["rail"]
-    assert {hit.article.id for hit in engine.search(question)} == {"culture", "trade"}
-    # Only the passage that follows is in 2024: none there clears the threshold itself.
+    assert scores["culture"] >= 0.4 > scores["trade"] > scores["rail"]
+    assert [hit.article.id for hit in engine.search(question)] == ["culture"]
+    # Only the passage below the threshold is in 2024: none there clears it.
     year = TimeFilter(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
     assert engine.search(question, when=year) == []
     assert [hit.article.id for hit in engine.search("trade between China", when=year)] == ["trade"]
-    counted = engine.timeline(question)  # a count takes no margin: culture alone (undated)
+    counted = engine.timeline(question)  # culture alone, undated
     assert (counted.undated, sum(map(sum, counted.passages.values()))) == (1, 0)
     engine.close()
     stricter = settings_for(corpus, tmp_path / "index", min_score=0.6, **lookups)
     engine = Engine.open(stricter, embedder=fake)
-    assert 0.6 > scores["culture"] >= 0.6 - FOLLOW_MARGIN  # follows, but nothing clears
+    assert scores["culture"] < 0.6  # nothing clears
     assert engine.search(question) == []
     engine.close()
     lookup = Engine.open(stricter.tuned(lookup_words=4), embedder=fake)
@@ -105,7 +101,7 @@ def _looked_up(
 ) -> list[str]:
     """The articles of the passages ``question`` finds where no cosine reaches the thresholds:
     only a lookup answers."""
-    strict = {"min_score": 0.95, "min_sentence_score": 0.99}
+    strict = {"min_score": 0.95}
     settings = settings_for(corpus, tmp_path / "index", **strict, **env)
     build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)
@@ -140,15 +136,15 @@ def test_a_lookup_answered_by_its_words_alone_shows_only_the_passages_holding_th
     corpus: Path, tmp_path: Path, fake: FakeEmbedder
 ) -> None:
     # "Baku" is in most passages, so "Alat" is what is looked up; culture's cosine (0.26)
-    # comes within the margin of a threshold of 0.3 without clearing it.
+    # does not clear a threshold of 0.3.
     settings = settings_for(corpus, tmp_path / "index", min_score=0.3)
     build(settings, embedder=fake)
     engine = Engine.open(settings, embedder=fake)
     scores = {hit.article.id: hit.score for hit in engine.rank("Alat Baku", 10)}
-    assert 0.3 > scores["culture"] >= 0.3 - FOLLOW_MARGIN and scores["rail"] < 0.3
+    assert 0.3 > scores["culture"] >= 0.25 and scores["rail"] < 0.3
     assert [hit.article.id for hit in engine.search("Alat Baku")] == ["rail"]
     engine.close()
-    # Where a passage clears the threshold by its cosine, those near it follow as ever.
+    # Where a passage clears the threshold by its cosine, it is shown beside the lookup's.
     settings = settings_for(corpus, tmp_path / "index", min_score=0.25)
     engine = Engine.open(settings, embedder=fake)
     assert {hit.article.id for hit in engine.search("Alat Baku")} == {"rail", "culture"}
@@ -477,15 +473,3 @@ def test_recent_questions_rank_newest_first_and_sources_list_dated_first(engine:
     assert engine.sources()[0].id == "trade"
     (newest,) = engine.latest(1)
     assert newest.id == "trade" and newest.paragraphs
-
-
-def test_recency_breaks_ties_between_passages_of_nearly_equal_relevance() -> None:
-    def hit(score: float, published: str | None, n: int) -> Hit:
-        return Hit(
-            n, score, f"text {n}", ArticleRef(str(n), "T", None, published, None), (1, 1), n
-        )
-
-    old, new, undated = hit(0.60, "2021-01-01", 1), hit(0.595, "2025-01-01", 2), hit(0.59, None, 3)
-    assert [h.passage_id for h in newer_on_ties([old, new, undated], 0.01)] == [2, 1, 3]
-    clear = hit(0.70, "2021-01-01", 4)  # a clearly better passage keeps its place
-    assert [h.passage_id for h in newer_on_ties([clear, new], 0.01)] == [4, 2]

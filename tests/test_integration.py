@@ -17,6 +17,7 @@ from tests.conftest import (
     CALIBRATION_QUESTIONS,
     PUBLIC_QUESTIONS,
     REAL_CORPUS,
+    need_multilingual,
     settings_for,
     write_article,
 )
@@ -137,28 +138,22 @@ def test_real_corpus_a_lookup_of_what_it_never_names_gets_nothing(real_engine: E
 def test_real_corpus_a_question_near_the_subject_gets_nothing(
     real_index: Settings, real_model: Embedder, real_extra: list[Embedder]
 ) -> None:
-    # China, but nothing the corpus says: its passages clear MiniLM's passage threshold (they
-    # are about China) while no sentence comes near the question. With MiniLM alone the
-    # default gate (0.35, set where it costs SciFact nothing) lets it through; this corpus's
-    # calibration (0.45) not. e5, where it ranks beside MiniLM, finds no passage on the
-    # subject (0.77, below its 0.80).
+    # China, but nothing the corpus says: its passages clear MiniLM's threshold (they are
+    # about China); e5, where it ranks beside MiniLM, finds no passage on the subject (0.77,
+    # below its 0.80), and the question gets nothing.
+    need_multilingual(real_extra)
     question = "What is the population of Shanghai?"
     alone = Engine.open(real_index, embedder=real_model, extra=[])
-    strict = Engine.open(real_index.tuned(min_sentence_score=0.45), embedder=real_model, extra=[])
+    both = Engine.open(real_index, embedder=real_model, extra=real_extra)
     assert alone.search(question)
-    assert strict.search(question) == []
-    engines = [strict]
-    if real_extra:
-        engines.append(Engine.open(real_index, embedder=real_model, extra=real_extra))
-        assert engines[-1].search(question) == []
-    # Every English question in scope of both our sets is answered by each.
+    assert both.answer(question).refusal == "below-threshold"
+    # Every English question in scope of both our sets is answered.
     questions = load_questions(PUBLIC_QUESTIONS) + load_questions(CALIBRATION_QUESTIONS)
-    for engine in engines:
-        for q in questions:
-            if q.gold and q.lang == "en":
-                assert engine.search(q.question), q.question
-    for engine in (alone, *engines):
-        engine.close()
+    for q in questions:
+        if q.gold and q.lang == "en":
+            assert both.search(q.question), q.question
+    alone.close()
+    both.close()
 
 
 def test_real_corpus_russian_typed_in_latin_letters_is_read_as_russian(
@@ -225,8 +220,7 @@ MULTILINGUAL = [
 def test_real_corpus_answers_russian_chinese_and_azerbaijani_questions(
     real_engine: Engine, real_extra: list[Embedder], question: str, gold: str
 ) -> None:
-    if not real_extra:
-        pytest.skip("the multilingual model is not installed on this platform")
+    need_multilingual(real_extra)
     hits = real_engine.search(question, 3)
     assert first_hit((hit.text for hit in hits), (gold,)) is not None
 
@@ -249,8 +243,7 @@ def test_real_corpus_the_glossary_puts_the_named_passage_first(
 ) -> None:
     """e5 alone puts each second or third; the glossary's English words (ambassador, visa,
     exempt) bring keyword search in to lift it."""
-    if not real_extra:
-        pytest.skip("the multilingual model is not installed on this platform")
+    need_multilingual(real_extra)
     assert real_engine.translated(question)
     assert first_hit((hit.text for hit in real_engine.rank(question, 3)), (gold,)) == 1
 
@@ -284,8 +277,8 @@ def test_real_corpus_off_topic_questions_in_other_languages_get_nothing(
 def test_highlight_picks_the_sentence_that_answers(
     real_engine: Engine, real_extra: list[Embedder], question: str, sentence: str
 ) -> None:
-    if not question.isascii() and not real_extra:
-        pytest.skip("the multilingual model is not installed on this platform")
+    if not question.isascii():
+        need_multilingual(real_extra)
     hits = real_engine.search(question, 3)
     spans = real_engine.highlights(question, hits)
     shown = [hit.text[s[0] : s[1]] for hit, s in zip(hits, spans, strict=True) if s]
@@ -298,7 +291,7 @@ def test_default_thresholds_are_calibrated_on_our_questions_in_four_languages(
     questions = load_questions(PUBLIC_QUESTIONS) + load_questions(CALIBRATION_QUESTIONS)
     assert {q.lang for q in questions if not q.gold} == {"en", "ru", "az", "zh"}
     found = {c.setting: c for c in calibrate(real_engine, questions)}
-    expected = {"min_score", "min_sentence_score"} | (
+    expected = {"min_score"} | (
         {"min_score_multilingual", "min_score_e5_english"} if real_extra else set()
     )
     assert set(found) == expected
@@ -308,10 +301,7 @@ def test_default_thresholds_are_calibrated_on_our_questions_in_four_languages(
         least = 0.8 if c.setting == "min_score_multilingual" else 0.9
         assert c.answered(c.current) >= least, c
         assert c.silent(c.current) >= 0.9, c
-        if c.setting == "min_sentence_score":  # its default is SciFact's (settings.py)
-            assert c.answered(c.suggested) == 1.0 and c.current <= c.suggested, c
-        else:
-            assert abs(c.suggested - c.current) <= 0.05, c  # the default is the calibrated one
+        assert abs(c.suggested - c.current) <= 0.05, c  # the packaged value is the calibrated one
 
 
 ZH_ARTICLE = """---
@@ -344,8 +334,7 @@ keçiriləcəyini bildirdilər.
 def test_articles_in_chinese_and_azerbaijani_are_indexed_and_cited(
     tmp_path: Path, real_model: Embedder, real_extra: list[Embedder]
 ) -> None:
-    if not real_extra:
-        pytest.skip("the multilingual model is not installed on this platform")
+    need_multilingual(real_extra)
     shutil.copytree(REAL_CORPUS, tmp_path / "corpus")
     write_article(tmp_path / "corpus", "zh-solar.md", ZH_ARTICLE)
     write_article(tmp_path / "corpus", "az-culture.md", AZ_ARTICLE)

@@ -1,13 +1,9 @@
-"""Making a result list worth reading: each text once, a paragraph whole, and more than one
-article at the top.
+"""Making a result list worth reading: each text once, and a paragraph whole.
 
 The same wire text often runs in several outlets. Such near-duplicates are shown once, the
 first (best-ranked) copy carrying the others' articles as "also in". Two passages that follow
 each other in one article (a long paragraph cut in two, say) are shown as one, in the place
-of the better. And unless the question is about one article, a third passage of one article
-in the top three gives its place to another article's passage, but only one that scores as
-well within `CLOSE`: diversity that costs nothing, never a clearly better passage pushed
-down.
+of the better.
 """
 
 from __future__ import annotations
@@ -23,11 +19,7 @@ from index.text.words import WORD
 SHINGLE = 5  # words per shingle
 SHINGLED = 512  # passages whose shingles are remembered (about 12 KB each)
 NEAR_DUPLICATE = 0.7  # Jaccard similarity of shingle sets above which two texts are one
-TOP = 3
-PER_ARTICLE_IN_TOP = 2
-CLOSE = 0.02  # fused scores this close rank as one: the order among them is noise
 JOINED = 3  # passages one hit holds at most
-ABOUT_ARTICLE = 0.6  # share of a title's words a question must use to be "about" it
 
 
 def merge_near_duplicates(hits: Sequence[Hit]) -> list[Hit]:
@@ -121,34 +113,6 @@ def _join(before: Hit, after: Hit, ranked: Hit) -> Hit:
     )
 
 
-def spread_articles(question: str, hits: Sequence[Hit]) -> list[Hit]:
-    """Give a third passage of one article's place in the top three to the best passage of
-    another article that scores within `CLOSE` of it; ranks renumbered.
-
-    Not where the question names the article (uses most of its title's words), and never for
-    a passage clearly worse: then the top three hold three passages of one article.
-    """
-    ordered = list(hits)
-    for place in range(min(TOP, len(ordered))):
-        hit = ordered[place]
-        same = sum(1 for h in ordered[:place] if h.article.id == hit.article.id)
-        if same < PER_ARTICLE_IN_TOP or _about(question, hit.article.title):
-            continue
-        crowded = {h.article.id for h in ordered[:place] if h.article.id == hit.article.id}
-        other = next(
-            (n for n in range(place + 1, len(ordered)) if ordered[n].article.id not in crowded),
-            None,
-        )
-        if other is not None and strength(hit) - strength(ordered[other]) <= CLOSE:
-            ordered.insert(place, ordered.pop(other))
-    return [replace(hit, rank=rank) for rank, hit in enumerate(ordered, 1)]
-
-
-def strength(hit: Hit) -> float:
-    """What ranked the hit: its fused score where fusion gave one, else its score."""
-    return dict(hit.signals).get("fused", hit.score)
-
-
 @functools.lru_cache(maxsize=SHINGLED)
 def _shingles(text: str) -> frozenset[int]:
     """The text's runs of SHINGLE words, hashed (within one process, equal runs hash equal);
@@ -162,11 +126,3 @@ def _shingles(text: str) -> frozenset[int]:
 def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     shared = len(a & b)
     return shared / (len(a) + len(b) - shared) if a or b else 0.0
-
-
-def _about(question: str, title: str) -> bool:
-    title_words = {w for w in WORD.findall(title.casefold()) if len(w) > 3}
-    if not title_words:
-        return False
-    asked = set(WORD.findall(question.casefold()))
-    return len(title_words & asked) / len(title_words) >= ABOUT_ARTICLE

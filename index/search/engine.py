@@ -20,7 +20,7 @@ from index.models.embedder import Embedder
 from index.models.rerank import CrossEncoderReranker
 from index.records import Answer, Article, Hit, Line
 from index.search.fusion import Candidate
-from index.search.gates import Found, Gate, NamesGate, Refusal, SentenceGate
+from index.search.gates import Gate, NamesGate, Refusal
 from index.search.library import Library
 from index.search.mentions import Mentions
 from index.search.pipeline import Pipeline, Stages
@@ -214,15 +214,6 @@ class Engine:
         query = self.read(question)
         return self.stages.presenter.line(query, hits, self.pipeline.sentences(query))
 
-    def sentence_gate(self, question: str, hits: Sequence[Hit]) -> float | None:
-        """The best sentence cosine that the sentence gate reads (`SentenceGate.best`):
-        None where it reads none (other languages, no hits, no sentence vectors)."""
-        if not self.manifest.sentences:
-            return None
-        query = self.read(question)
-        found = Found(tuple(hits), self.pipeline.sentences(query))
-        return SentenceGate(self.settings.tuning.min_sentence_score).best(query, found)
-
     def threshold(self, question: str) -> tuple[str, float]:
         """The setting that holds the relevance threshold for ``question``, and its value."""
         route = self.read(question).route
@@ -334,8 +325,6 @@ def _stages(
     gates: list[Gate] = []
     if mentions is not None:
         gates.append(NamesGate(mentions, shelf))
-    if manifest.sentences and tuning.on("sentence-gate"):
-        gates.append(SentenceGate(tuning.min_sentence_score))
     return Stages(
         tuning=tuning,
         reader=reader,

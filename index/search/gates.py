@@ -13,7 +13,6 @@ from index.records import Hit
 from index.search.mentions import Mentions
 from index.search.present import SentenceScores
 from index.search.query import Query
-from index.search.relevance import GATE_DEPTH
 from index.search.shelf import Shelf
 
 
@@ -37,7 +36,6 @@ class Refusal:
 
 BELOW_THRESHOLD = "below-threshold"  # no passage clears the relevance threshold
 UNMENTIONED = "unmentioned"  # it asks about a name no article mentions
-NO_SENTENCE = "no-sentence"  # no sentence of the first passages comes near the question
 
 
 class Gate(Protocol):
@@ -63,27 +61,3 @@ class NamesGate:
             return found
         names = self._mentions.unmentioned(query)
         return Refusal(UNMENTIONED, names) if names else found
-
-
-class SentenceGate:
-    """An English question none of whose first passages' sentences comes within the
-    sentence threshold of it is refused: passages can clear the passage threshold by being
-    about China while none says anything near what is asked ("What is the population of
-    Shanghai?" scores 0.41 here). Other languages are held to e5's passage cosine alone: its
-    sentence cosines measured no better apart."""
-
-    name = "sentence"
-
-    def __init__(self, least: float) -> None:
-        self.least = least
-
-    def keep(self, query: Query, found: Found) -> Found | Refusal:
-        best = self.best(query, found)
-        return Refusal(NO_SENTENCE) if best is not None and best < self.least else found
-
-    def best(self, query: Query, found: Found) -> float | None:
-        """The best cosine of a sentence of the first `GATE_DEPTH` hits to an English
-        question; None (no gate) for other languages or no hits."""
-        if not found.hits or not query.route.main_first:
-            return None
-        return found.sentences.best(found.hits[:GATE_DEPTH])

@@ -11,13 +11,12 @@ chat, ``citebot ask`` and ``citebot eval`` cite the same passages for the same q
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from index.models.rerank import DEPTH as RERANK_DEPTH
 from index.models.rerank import CrossEncoderReranker
 from index.records import Answer, Hit
-from index.search.diversify import join_neighbours, merge_near_duplicates, spread_articles
+from index.search.diversify import join_neighbours, merge_near_duplicates
 from index.search.gates import BELOW_THRESHOLD, Found, Gate, Refusal
 from index.search.library import Library
 from index.search.mentions import Mentions
@@ -146,27 +145,12 @@ class Pipeline:
 
     def _arranged(self, query: Query, hits: list[Hit], seq: dict[int, int] | None) -> list[Hit]:
         """``hits`` made worth reading: each text once, neighbours joined (where ``seq``
-        gives the passages' order), more than one article at the top, and the newer of
-        two near-equal passages first; with "recent", newest first."""
+        gives the passages' order); with "recent", newest first."""
         on = self.stages.tuning.on
         if on("merge"):
             hits = merge_near_duplicates(hits)
         if seq is not None and on("join"):
             hits = join_neighbours(hits, seq)
-        if on("spread"):
-            hits = spread_articles(query.text, hits)
         if query.when is not None and query.when.recent:  # newest first, undated last
             return sorted(hits, key=lambda hit: hit.article.published or "", reverse=True)
-        return newer_on_ties(hits, self.stages.tuning.recency_tie) if on("recency") else hits
-
-
-def newer_on_ties(hits: Sequence[Hit], tie: float) -> list[Hit]:
-    """Recency as a tie-breaker: of two neighbours whose cosines are within ``tie``, the
-    newer article's passage comes first (undated ones count as oldest)."""
-    ordered = list(hits)
-    for i in range(len(ordered) - 1):
-        first, second = ordered[i], ordered[i + 1]
-        tied = abs(first.score - second.score) <= tie
-        if tied and (second.article.published or "") > (first.article.published or ""):
-            ordered[i], ordered[i + 1] = second, first
-    return ordered
+        return hits

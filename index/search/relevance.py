@@ -16,7 +16,9 @@ from index.storage.keywords import lookup_words
 from index.text.glossary import Glossary
 from index.tuning import Tuning
 
-NOT_RELEVANT, FOLLOWS, CLEARS = 0, 1, 2  # a passage's relevance
+# A passage's relevance: it clears the threshold, or it may only follow one that does (an
+# English passage e5 finds off the subject), or neither.
+NOT_RELEVANT, FOLLOWS, CLEARS = 0, 1, 2
 GATE_DEPTH = 3  # passages whose sentences an English question's sentence rules read
 
 Signals = tuple[tuple[str, float], ...]
@@ -33,12 +35,9 @@ class Scored:
     signals: Signals = ()
 
 
-def level(score: float, threshold: float, margin: float = 0.0) -> int:
-    """CLEARS when ``score`` reaches ``threshold``, FOLLOWS when it comes within
-    ``margin``, else NOT_RELEVANT."""
-    if score >= threshold:
-        return CLEARS
-    return FOLLOWS if score >= threshold - margin else NOT_RELEVANT
+def level(score: float, threshold: float) -> int:
+    """CLEARS when ``score`` reaches ``threshold``, else NOT_RELEVANT."""
+    return CLEARS if score >= threshold else NOT_RELEVANT
 
 
 class Fusion(Protocol):
@@ -52,10 +51,8 @@ class WeightedFusion:
     found for an English question, is judged by the multilingual model alone, as the others
     can't read it.
 
-    A question is answered when one passage clears its threshold; then the others need
-    clear only the threshold less ``follow_margin`` (MiniLM's cosine: e5's scale is too
-    narrow for a margin). An English passage that clears MiniLM's threshold must clear e5's
-    too, where e5 ranks beside it (``e5-english``).
+    An English passage that clears MiniLM's threshold must clear e5's too, where e5 ranks
+    beside it (``e5-english``); else it may only follow one that does.
     """
 
     def __init__(self, retrievers: Retrievers, tuning: Tuning) -> None:
@@ -63,12 +60,9 @@ class WeightedFusion:
         self._weights = tuning.weights
         self._foreign_threshold = tuning.min_score_multilingual
         self._e5_threshold = tuning.min_score_e5_english if tuning.on("e5-english") else -1.0
-        self._margin = tuning.follow_margin if tuning.on("follow-margin") else 0.0
 
     def rank(self, query: Query, limit: int) -> list[Scored]:
-        english = query.route.main_first
-        weights = fusion_weights(self._weights, len(query.route.models), english)
-        margin = self._margin if english else 0.0
+        weights = fusion_weights(self._weights, len(query.route.models), query.route.main_first)
         pool = max(limit * 4, CANDIDATES)
         found = []
         for candidate in fuse_scores(self._retrievers.candidates(query, pool), weights):
@@ -77,7 +71,7 @@ class WeightedFusion:
                 score, relevance = second, level(second, self._foreign_threshold)
             else:
                 score = candidate.first
-                relevance = level(score, query.route.threshold, margin)
+                relevance = level(score, query.route.threshold)
                 if relevance == CLEARS and second is not None and second < self._e5_threshold:
                     relevance = FOLLOWS  # on the subject for MiniLM, not for e5
             signals = tuple(candidate.signals(weights).items())
