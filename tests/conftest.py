@@ -24,7 +24,13 @@ from tests.pgserver import INSTALL_HINT, PgServer, find_bindir, reap_orphans
 from tests.website import Site
 
 REPO = Path(__file__).resolve().parent.parent
-REAL_CORPUS = REPO / "corpus" / "articles"
+# The seed interviews the tests are written against, by name: a maintainer's own articles
+# beside them in corpus/articles are none of the tests' business.
+SEEDS = tuple(
+    REPO / "corpus" / "articles" / name
+    for name in ("azeri-observer-guo-min-interview.md", "oc-media-aliyev-cgtn-interview.md")
+)
+GLOSSARY = REPO / "corpus" / "glossary.yaml"  # as deployed
 SHARED = REPO.parent / "shared"
 CALIBRATION_QUESTIONS = REPO / "bench" / "calibration.jsonl"
 PUBLIC_QUESTIONS = SHARED / "eval" / "questions.jsonl"
@@ -56,6 +62,14 @@ CULTURE = """Confucius Institutes in Baku
 
 Two Confucius Institutes teach Chinese to hundreds of students in Baku every year.
 """
+
+
+def copy_seeds(folder: Path) -> Path:
+    """A corpus of the seed interviews alone, in ``folder``: the tests' own copy."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for seed in SEEDS:
+        shutil.copyfile(seed, folder / seed.name)
+    return folder
 
 
 def write_article(folder: Path, name: str, text: str) -> Path:
@@ -133,13 +147,13 @@ def real_index(
 ) -> Settings:
     """The repository's corpus, copied and built with the real model into a scratch index."""
     root = tmp_path_factory.mktemp("real")
-    shutil.copytree(REAL_CORPUS, root / "corpus")
+    copy_seeds(root / "corpus")
     settings = Settings.from_env(
         {
             "CITEBOT_CORPUS_DIR": str(root / "corpus"),
             "CITEBOT_INDEX_DIR": str(root / "index"),
             "CITEBOT_MODELS_DIR": str(MODELS_DIR),
-            "CITEBOT_GLOSSARY": str(REAL_CORPUS.parent / "glossary.yaml"),
+            "CITEBOT_GLOSSARY": str(GLOSSARY),
         }
     )
     build(settings, embedder=real_model, extra=real_extra)

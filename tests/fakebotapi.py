@@ -8,6 +8,7 @@ users: they push updates and read what the bot sent.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import json
 import socket
@@ -21,6 +22,10 @@ from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
+
+# How often a test server looks for shutdown: serve_forever's 0.5 s default, waited out
+# by every server a test stops, added up to most of a minute over the suite.
+POLL = 0.02
 
 TOKEN = "123456:TEST-token_for-the-fake-api"
 BOT = {
@@ -163,6 +168,11 @@ class FakeBotAPI:
         self.secret = ""
         self.next_target: int | None = None
         self.delivered: list[tuple[int, int]] = []  # (update_id, index of the target)
+        # How many getUpdates answers carried each update (a bot that received one twice
+        # would answer it twice), and the offset the bot has confirmed up to.
+        self.handed: collections.Counter[int] = collections.Counter()
+        self.confirmed = 0
+        self.pushed = 0  # the id of the latest update
         self._turn = itertools.count()
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
@@ -170,7 +180,9 @@ class FakeBotAPI:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": POLL}, daemon=True
+        )
 
     def fail_next(self, method: str, *errors: ApiError) -> None:
         """Answer the next calls of ``method`` with ``errors``, one each, then normally."""
@@ -272,6 +284,12 @@ class FakeBotAPI:
                     raise AssertionError("timed out waiting for the bot")
                 self._condition.wait(min(left, 0.2))
 
+    def received_once(self) -> bool:
+        """Once the bot has confirmed every update so far: whether it received each once (by
+        polling; a webhook's are POSTed once each, `delivered`)."""
+        self.wait(lambda: self.confirmed > self.pushed)
+        return all(count == 1 for count in self.handed.values())
+
     def sent_to(self, chat_id: int) -> list[dict[str, Any]]:
         return [m for m in self.sent if m["chat"]["id"] == chat_id]
 
@@ -281,6 +299,7 @@ class FakeBotAPI:
 
     def _push(self, update: dict[str, Any]) -> None:
         numbered = {"update_id": next(self._update_ids), **update}
+        self.pushed = numbered["update_id"]
         if self.targets:
             self._post(numbered)
             return
@@ -345,9 +364,13 @@ class FakeBotAPI:
         deadline = time.monotonic() + timeout
         with self._condition:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]  # confirmed
+            self.confirmed = max(self.confirmed, offset)
+            self._condition.notify_all()
             while not self.updates and time.monotonic() < deadline:
                 self._condition.wait(deadline - time.monotonic())
-            return list(self.updates[: int(params.get("limit", 100) or 100)])
+            handed = list(self.updates[: int(params.get("limit", 100) or 100)])
+            self.handed.update(u["update_id"] for u in handed)
+            return handed
 
     def _api_sendMessage(self, params: dict[str, Any]) -> Any:  # noqa: N802
         chat_id = int(params["chat_id"])

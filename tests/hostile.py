@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fakebotapi import POLL
 from tests.website import PAGE
 
 GIGABYTE = 1_000_000_000
@@ -161,7 +162,9 @@ class HostileSite:
         self._server.daemon_threads = True
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": POLL}, daemon=True
+        ).start()
 
     def _prefixed(self, path: str) -> Route | None:
         for prefix, route in self.routes.items():

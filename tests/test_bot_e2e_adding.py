@@ -3,7 +3,6 @@ HTTP from the fake Bot API) and a feed polled at a short interval, with a subscr
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import pytest
 from bot.state import BotState
 from index.indexer.builder import build
 from index.models.embedder import Embedder
-from tests.conftest import REAL_CORPUS, REPO, settings_for
+from tests.conftest import REPO, copy_seeds, settings_for
 from tests.fakebotapi import TOKEN, FakeBotAPI
 from tests.helpers import bot_process, cli_env
 from tests.hostile import HostileSite, bomb_pdf, feed, serves
@@ -27,7 +26,7 @@ USER: dict[str, Any] = {"id": 2, "is_bot": False, "first_name": "Bo"}
 
 @pytest.fixture
 def running(tmp_path: Path, real_model: Embedder) -> Iterator[tuple[FakeBotAPI, Path, Site]]:
-    shutil.copytree(REAL_CORPUS, tmp_path / "corpus")
+    copy_seeds(tmp_path / "corpus")
     settings = settings_for(tmp_path / "corpus", tmp_path / "index")
     build(settings, embedder=real_model)
     api, site = FakeBotAPI().start(), Site()

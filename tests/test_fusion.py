@@ -45,9 +45,15 @@ def test_text_language_goes_by_the_share_of_each_script() -> None:
     assert text_language(english) == "en"
 
 
-def test_keyword_side_takes_any_question_text_literally(engine: Engine) -> None:
-    for question in ['"unbalanced', "NEAR(a b) AND OR NOT *", "trade) OR (", "¿¡ 中国 ?!", "---"]:
-        engine.rank(question, 3)  # no FTS5 syntax error escapes
+def test_keyword_side_takes_any_question_text_literally(
+    engine: Engine, settings: Settings
+) -> None:
+    for question in ['"unbalanced', "NEAR(a b) AND OR NOT *", "¿¡ 中国 ?!", "---"]:
+        assert len(engine.rank(question, 3)) == 3  # no FTS5 syntax error escapes
+    # FTS5's operators are words like any other: "OR" joins nothing, "(" opens nothing.
+    assert keyword_hits(settings, "trade) OR (") == ["trade"]
+    assert keyword_hits(settings, '"container train"') == ["rail"]
+    assert keyword_hits(settings, "NEAR(a b) AND OR NOT *") == []
 
 
 def keyword_hits(settings: Settings, question: str) -> list[str]:

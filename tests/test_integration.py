@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from index.settings import Settings
 from tests.conftest import (
     CALIBRATION_QUESTIONS,
     PUBLIC_QUESTIONS,
-    REAL_CORPUS,
+    copy_seeds,
     need_multilingual,
     settings_for,
     write_article,
@@ -335,7 +334,7 @@ def test_articles_in_chinese_and_azerbaijani_are_indexed_and_cited(
     tmp_path: Path, real_model: Embedder, real_extra: list[Embedder]
 ) -> None:
     need_multilingual(real_extra)
-    shutil.copytree(REAL_CORPUS, tmp_path / "corpus")
+    copy_seeds(tmp_path / "corpus")
     write_article(tmp_path / "corpus", "zh-solar.md", ZH_ARTICLE)
     write_article(tmp_path / "corpus", "az-culture.md", AZ_ARTICLE)
     settings = settings_for(tmp_path / "corpus", tmp_path / "index")

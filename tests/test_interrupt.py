@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -18,7 +17,7 @@ from index.models.embedder import Embedder
 from index.search.engine import Engine
 from index.settings import Settings
 from index.storage import layout
-from tests.conftest import REAL_CORPUS, settings_for, write_article
+from tests.conftest import copy_seeds, settings_for, write_article
 from tests.fakes import FakeEmbedder
 from tests.helpers import REPO, RUN_DIR, cli_env
 
@@ -75,7 +74,7 @@ def assert_serves(settings: Settings, model: Embedder, passages: int) -> None:
 
 @pytest.fixture
 def served(tmp_path: Path, real_model: Embedder) -> tuple[Settings, int]:
-    shutil.copytree(REAL_CORPUS, tmp_path / "corpus")
+    copy_seeds(tmp_path / "corpus")
     settings = settings_for(tmp_path / "corpus", tmp_path / "index")
     report = build(settings, embedder=real_model)
     return settings, report.passages
@@ -147,7 +146,7 @@ def check_served(settings: Settings) -> int:
 
 
 def test_build_killed_at_20_random_moments_always_leaves_a_whole_index(tmp_path: Path) -> None:
-    shutil.copytree(REAL_CORPUS, tmp_path / "corpus")
+    copy_seeds(tmp_path / "corpus")
     settings = settings_for(tmp_path / "corpus", tmp_path / "index")
     build(settings, embedder=FakeEmbedder())
     served = {check_served(settings)}  # article counts of every version that was complete

@@ -15,7 +15,7 @@ import pytest
 from index.errors import ConfigError
 from index.models import onnx_export
 from index.models.embedder import Embedder, minilm
-from tests.conftest import CALIBRATION_QUESTIONS, MODELS_DIR, PUBLIC_QUESTIONS, REAL_CORPUS, REPO
+from tests.conftest import CALIBRATION_QUESTIONS, MODELS_DIR, PUBLIC_QUESTIONS, REPO, SEEDS
 
 
 def test_prepare_returns_a_finished_model_without_touching_the_source(tmp_path: Path) -> None:
@@ -83,7 +83,7 @@ def many_texts() -> list[str]:
         for line in path.read_text("utf-8").splitlines()
         if line.strip()
     ]
-    for path in sorted(REAL_CORPUS.glob("*.md")):
+    for path in SEEDS:
         for paragraph in path.read_text("utf-8").split("\n\n"):
             texts.append(paragraph)
             texts += paragraph.split(". ") + paragraph.split(", ")

@@ -4,7 +4,6 @@ Telegram does through a reverse proxy before replicas."""
 
 from __future__ import annotations
 
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import pytest
 from index.indexer.builder import build
 from index.models.embedder import Embedder
 from index.settings import Settings
-from tests.conftest import REAL_CORPUS, settings_for, write_article
+from tests.conftest import copy_seeds, settings_for, write_article
 from tests.fakebotapi import TOKEN, FakeBotAPI
 from tests.helpers import RUN_DIR, cli_env, free_port
 from tests.test_bot_webhook import get
@@ -105,7 +104,7 @@ class Replicas:
 
 @pytest.fixture
 def replicas(real_model: Embedder, pg_url: str, tmp_path: Path) -> Iterator[Replicas]:
-    shutil.copytree(REAL_CORPUS, tmp_path / "corpus")
+    copy_seeds(tmp_path / "corpus")
     settings = settings_for(tmp_path / "corpus", tmp_path / "index")
     build(settings, embedder=real_model)
     running = Replicas(settings, pg_url, tmp_path)
@@ -130,7 +129,8 @@ def test_two_replicas_answer_each_update_once_and_agree(replicas: Replicas) -> N
         api.send_text(asker, TRAIN)
     api.wait(lambda: all(api.sent_to(u["id"]) for u in users), 120)
     assert {target for _, target in api.delivered} == {0, 1}  # both replicas took updates
-    time.sleep(1)  # a second answer, were there one, would be here by now
+    updates = [update_id for update_id, _ in api.delivered]
+    assert len(updates) == len(set(updates)) == 6  # each POSTed to one replica, once
     assert [len(api.sent_to(u["id"])) for u in users] == [1] * 6  # none lost, none twice
     assert all("Istanbul" in api.sent_to(u["id"])[0]["text"] for u in users)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from bot.handlers import PAGE
 from index.indexer.builder import build
 from index.models.embedder import Embedder
 from index.records import paragraph_label
-from tests.conftest import REAL_CORPUS, settings_for, write_article
+from tests.conftest import GLOSSARY, copy_seeds, settings_for, write_article
 from tests.fakebotapi import TOKEN, FakeBotAPI
 from tests.helpers import bot_process, citebot, cli_env
 
@@ -89,10 +88,10 @@ def test_telegram_and_ask_cite_the_same_passages(
     tmp_path: Path, real_model: Embedder, real_extra: list[Embedder]
 ) -> None:
     corpus = tmp_path / "corpus"
-    shutil.copytree(REAL_CORPUS, corpus)
+    copy_seeds(corpus)
     for name, text in DATED.items():
         write_article(corpus, name, text)
-    glossary = str(REAL_CORPUS.parent / "glossary.yaml")
+    glossary = str(GLOSSARY)
     settings = settings_for(corpus, tmp_path / "index", CITEBOT_GLOSSARY=glossary)
     build(settings, embedder=real_model, extra=real_extra)
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from fpdf import FPDF
 
+from tests.fakebotapi import POLL
+
 PAGE = """<html><head><title>China and Azerbaijan sign a solar deal | Caspian Wire</title>
 <meta property="og:title" content="China and Azerbaijan sign a solar deal">
 <meta property="og:site_name" content="Caspian Wire">
@@ -129,7 +131,9 @@ class Site:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_port}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": POLL}, daemon=True
+        ).start()
 
     def stop(self) -> None:
         self._server.shutdown()
