@@ -9,8 +9,8 @@ with its attention, GELU and layer norms fused by onnxruntime's transformer opti
 ``QUANTIZED``, int8, is faster again: questions run from it (against passages embedded by
 ``FUSED``, SciFact level), but for passages too it costs SciFact nDCG@10 (bench/onnx_backend.py,
 CHANGELOG.md). The export is torch's own ONNX exporter (eager attention: optimum's exporter
-does not trace transformers 5), the quantization sentence-transformers' own
-`export_dynamic_quantized_onnx_model`. It runs locally on first use, into a folder of its own
+does not trace transformers 5), the quantization onnxruntime's own (`_quantize`). It runs
+locally on first use, into a folder of its own
 that is published by one rename, so a half-written model is never loaded and two processes
 preparing it at once both end up with a whole one.
 
@@ -42,7 +42,7 @@ from index.models.packed import Packed, read
 log = logging.getLogger("citebot.models")
 
 FP32 = "onnx/model.onnx"
-QUANTIZED = "onnx/model_quint8_avx2.onnx"  # the file name sentence-transformers gives it
+QUANTIZED = "onnx/model_quint8_avx2.onnx"  # the name sentence-transformers' quantizer gives it
 FUSED = "onnx/model_fused.onnx"
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 E5_INPUTS = ("inputs_embeds", "attention_mask")
@@ -67,7 +67,7 @@ def prepare(source: Path, target: Path) -> Path:
         # Everything but the weights: the ONNX file replaces them.
         shutil.copytree(source, folder, ignore=shutil.ignore_patterns("*.safetensors", "*.bin"))
         _export(source, folder / FP32)
-        _quantize(folder)
+        _quantize(folder / FP32, folder / QUANTIZED)
         config = json.loads((folder / "config.json").read_text("utf-8"))
         heads, hidden = config["num_attention_heads"], config["hidden_size"]
         _fuse(folder / FP32, heads, hidden).save_model_to_file(str(folder / FUSED))
@@ -243,12 +243,14 @@ def _rounding_activations(model: Any) -> Any:
 @contextmanager
 def _quiet_quantizer() -> Iterator[None]:
     """onnxruntime's quantizer sets up the root logger at INFO when first imported, then logs
-    each matrix it takes: keep the root logger as it was, and the quantizer to warnings."""
+    each matrix it takes, and advice on the root logger: keep the root logger as it was, and
+    hear only errors meanwhile."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     quantizer = logging.getLogger("onnxruntime.quantization")
     was = quantizer.level
     quantizer.setLevel(logging.WARNING)
+    root.setLevel(logging.ERROR)
     try:
         yield
     finally:
@@ -291,14 +293,23 @@ def _e5_weights(packed: Packed) -> dict[str, Any]:
     return weights
 
 
-def _quantize(folder: Path) -> None:
-    try:
-        from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+def _quantize(fp32: Path, target: Path) -> None:
+    """``fp32`` dynamically quantized to int8 at ``target``, by onnxruntime's own quantizer:
+    weights per channel, symmetric, unsigned 8-bit; every MatMul, the attention's too. These
+    are the settings of sentence-transformers' `export_dynamic_quantized_onnx_model` for
+    "avx2", and the file is byte for byte the one it makes, without optimum."""
+    with _quiet_quantizer():
+        from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        model = SentenceTransformer(str(folder), backend="onnx", device="cpu")
-    except Exception as error:  # sentence-transformers wraps a missing optimum in Exception
-        raise ConfigError(
-            f"the ONNX backend is not installed ({error}); reinstall citebot with "
-            f"`pip install -e .`, or {FALLBACK}"
-        ) from None
-    export_dynamic_quantized_onnx_model(model, "avx2", str(folder))
+        quantize_dynamic(
+            str(fp32),
+            str(target),
+            per_channel=True,
+            reduce_range=False,
+            weight_type=QuantType.QUInt8,
+            extra_options={
+                "WeightSymmetric": True,
+                "ActivationSymmetric": False,
+                "MatMulConstBOnly": False,
+            },
+        )
