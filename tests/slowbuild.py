@@ -14,7 +14,7 @@ from tests.fakes import FakeEmbedder
 
 class SlowEmbedder(FakeEmbedder):
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
-        time.sleep(0.05 * len(texts))
+        time.sleep(0.02 * len(texts))
         return super().embed_passages(texts, progress)
 
 
