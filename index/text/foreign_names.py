@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from index.text.glossary import Glossary
+from index.text.lexicon import lexicon
 from index.text.words import asks_about_names
 
 # How English news romanises Russian (BGN/PCGN, simplified): "Цзиньпин" as "Tszinpin" is no
@@ -32,13 +33,6 @@ _AZERBAIJANI_LATIN = str.maketrans(
     {"ə": "a", "ş": "sh", "ç": "ch", "ğ": "gh", "ı": "i", "ö": "o", "ü": "u", "x": "kh"}
     | {"c": "j", "q": "g", "\u0307": ""}  # "İ" casefolds to "i" and a dot above
 )
-# Case endings, the longest first: "Путиным" is "Путин", "Makronun" is "Makron".
-_RUSSIAN_ENDINGS = (
-    "ами ями ого его ому ему ыми ими ой ей ом ем ым им ах ях ов ев ую юю ая яя ы и а я у ю е"
-).split()
-_AZERBAIJANI_ENDINGS = (
-    "nın nin nun nün dan dən ya yə da də ın in un ün la lə a ə ı i u ü"
-).split()
 # Letters a name keeps without its ending: the articles are looked in for words it starts, and
 # "Инди" of "Индии" would be the start of "individual".
 _STEM_LEAST = 5
@@ -134,7 +128,7 @@ def english(name: str, language: str) -> tuple[str, ...]:
     without a case ending on its last word ("Путиным" -> "Putinym", "Putin")."""
     words = [_APOSTROPHE.sub("", word) for word in name.split()]
     as_typed = " ".join(_in_latin(word, language) for word in words)
-    endings = _RUSSIAN_ENDINGS if language == "ru" else _AZERBAIJANI_ENDINGS
+    endings = lexicon(language).case_endings  # the longest first
     last = words[-1]
     ending = next((e for e in endings if last.casefold().endswith(e)), "")
     stem = last[: len(last) - len(ending)]

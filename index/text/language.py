@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from functools import cache, lru_cache
 
+from index.text.lexicon import lexicon
 from index.text.words import CJK
 
 _CJK = re.compile(f"[{CJK}]")
@@ -17,56 +18,11 @@ _AZERBAIJANI = re.compile(r"[əƏğĞıİşŞçÇöÖüÜ]")
 # ...and the plain letters they are typed as on a keyboard without them ("Azerbaycan").
 _PLAIN = str.maketrans("əƏğĞıİşŞçÇöÖüÜёЁ", "eEgGiIsScCoOuUеЕ", "ьЬъЪ")
 _WORD = re.compile(r"[^\W\d_]+")
-# Words of Azerbaijani questions, in plain letters, that English questions don't use: question
-# words, the commonest function words and verbs, and the corpus's subjects. Words that English
-# (or its names) has too are left out: her, on, en, az, o, da, de, uc, kim, ya.
-_AZERBAIJANI_WORDS = frozenset(
-    " ".join(
-        (
-            "ne nece neche hansi hansini hansina hansinda hara harada haradan haraya niye neden",
-            "nedir kimdir kimin kime nevaxt vaxt zaman mi mu midir mudur varmi nedirmi",
-            "ve ile ucun bu bunu bunun ki hem amma lakin yaxud daha cox hec olan olub olunub",
-            "olunan olar olur olacaq edir edib edecek etdi etmek edilib edilir edilecek var yox",
-            "deyil arasinda haqqinda barede sonra evvel qeder uzre kimi bagli ise artiq",
-            "ilde ilin iki bir dord bes alti yeddi sekkiz doqquz milyon faiz",
-            "cin cinin cine cinde cinden cinle cinli cinliler baki bakida bakiya bakidan",
-            "enerji qaz neft nefti xalq dovlet hokumet sefir sefiri sefirlik dostluq tehsil",
-            "telebe telebeler universitet prezident prezidenti sammit sammitde",
-        )
-    ).split()
-)
-# Stems whose every ending is Azerbaijani ("Azerbaycanda", "elaqeleri", "emekdasligi").
-_AZERBAIJANI_STEMS = ("azerbaycan", "elaqe", "emekdas", "olke", "sirket", "investisiya")
-# Endings of Azerbaijani verbs and plurals that English words of five letters or more lack:
-# "edecek", "bisirilir", "institutlari", "bilerem" (and "adlandirib", below).
-_AZERBAIJANI_ENDINGS = ("ecek", "acaq", "ilir", "ulur", "lari", "leri", "erem", "aram")
+# Azerbaijani typed without its letters, and Russian typed in Latin letters, told by their words:
+# each language's words that English questions don't use, stems whose every ending is the
+# language's, and endings English words of five letters or more lack (their lexicon files).
+_AZ, _RU = lexicon("az"), lexicon("ru")
 
-# Words of Russian questions typed in Latin letters ("Kto posol Kitaya v Azerbaydzhane?"),
-# that English (and Azerbaijani) questions don't use: question words, the commonest function
-# words and verbs, the corpus's subjects. Short ones that English texts have too are left
-# out: ob (ob/ob mice), pro, li, ot, eta.
-_RUSSIAN_WORDS = frozenset(
-    " ".join(
-        (
-            "kak kakoy kakoi kakaya kakoe kakie kakuyu kakom kakikh kakim chto shto kto gde",
-            "kogda pochemu zachem skolko kuda otkuda chey chya dlya mezhdu posle cherez bez",
-            "ili eto etot tolko uzhe tozhe takzhe yavlyaetsya byl byla bylo byli budet budut",
-            "mozhno nuzhno kotoryy kotoraya kotorye chtoby iz sredi skazal",
-            "skazala zayavil nazval nazvala rasskazhi novosti posol posla poslom",
-        )
-    ).split()
-)
-# Stems whose every ending is Russian ("Kitaya", "Azerbaydzhane", "sotrudnichestvo").
-_RUSSIAN_STEMS = tuple(
-    "kita azerbaydzh azerbajdzh azerbaidzh sotrudnichestv otnoshen rossi uchast tszin "
-    "aliev".split()
-)
-# Endings of Russian adjectives, nouns and verbs that English words of five letters or more
-# lack ("kitayskogo", "kompaniy", "investitsiyam", "rabotayut").
-_RUSSIAN_ENDINGS = tuple(
-    "ogo ykh skiy skaya skoe skie uyu tsiya tsii tsiyu stvo stva yut aniy eniy iyam iyakh "
-    "yami".split()
-)
 # Russian letters as they are typed in Latin ones, the longest first; "y" and "'" by context.
 _CYRILLIC_OF = (
     *zip(
@@ -170,17 +126,17 @@ def _count(text: str, belongs: Callable[[str], bool]) -> int:
 
 def _russian(word: str) -> bool:
     return (
-        word in _RUSSIAN_WORDS
-        or word.startswith(_RUSSIAN_STEMS)
-        or (len(word) >= 5 and word.endswith(_RUSSIAN_ENDINGS))
+        word in _RU.typed_words
+        or word.startswith(_RU.typed_stems)
+        or (len(word) >= 5 and word.endswith(_RU.typed_endings))
     )
 
 
 def _azerbaijani(word: str) -> bool:
     return (
-        word in _AZERBAIJANI_WORDS
-        or word.startswith(_AZERBAIJANI_STEMS)
-        or (len(word) >= 5 and word.endswith(_AZERBAIJANI_ENDINGS))
+        word in _AZ.typed_words
+        or word.startswith(_AZ.typed_stems)
+        or (len(word) >= 5 and word.endswith(_AZ.typed_endings))
         # a verb's -ib, but not a drug's -nib, -mib, -xib (imatinib, bortezomib, celecoxib)
         or (len(word) >= 5 and word.endswith(("ib", "ub")) and word[-3] not in "nmx")
     )

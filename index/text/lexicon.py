@@ -1,0 +1,84 @@
+"""What citebot knows of each language's words, as data: one file a language in
+`index/text/lexicons/`, each naming where its lists come from. Stemming is Snowball's
+(PyStemmer), for the languages it has a stemmer for; Azerbaijani has none, and its file lists
+the case endings names take."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+FOLDER = Path(__file__).with_name("lexicons")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """One language's word lists; a list the language has no use for is empty."""
+
+    code: str
+    name: str
+    sources: dict[str, str]  # where each list comes from
+    stopwords: frozenset[str] = frozenset()
+    subjectless: frozenset[str] = frozenset()  # beside the stopwords: nothing of a subject
+    question_words: frozenset[str] = frozenset()
+    question_openers: frozenset[str] = frozenset()
+    asking: tuple[str, ...] = ()  # the words a request is made of ("tell me about")
+    case_endings: tuple[str, ...] = ()  # the longest first
+    typed_words: frozenset[str] = frozenset()  # the language typed in plain Latin letters
+    typed_stems: tuple[str, ...] = ()
+    typed_endings: tuple[str, ...] = ()
+    stemmer: str | None = None  # Snowball's algorithm for the language, where it has one
+
+    def stem(self, word: str) -> str:
+        """``word`` (lower case) without its ending, by Snowball's stemmer; as it is for a
+        language without one."""
+        return _stem(self.code, word) if self.stemmer else word
+
+
+@cache
+def lexicon(code: str) -> Lexicon:
+    """The lexicon of ``code`` (en, ru, az, zh), read once."""
+    data: dict[str, Any] = json.loads((FOLDER / f"{code}.json").read_text("utf-8"))
+
+    def words(key: str) -> frozenset[str]:
+        return frozenset(data.get(key, ()))
+
+    def ordered(key: str) -> tuple[str, ...]:
+        return tuple(data.get(key, ()))
+
+    return Lexicon(
+        code=code,
+        name=data["language"],
+        sources=dict(data["sources"]),
+        stopwords=words("stopwords"),
+        subjectless=words("subjectless"),
+        question_words=words("question_words"),
+        question_openers=words("question_openers"),
+        asking=ordered("asking"),
+        case_endings=ordered("case_endings"),
+        typed_words=words("typed_words"),
+        typed_stems=ordered("typed_stems"),
+        typed_endings=ordered("typed_endings"),
+        stemmer=data.get("stemmer"),
+    )
+
+
+_STEMMING = threading.Lock()  # a Snowball stemmer is not to be shared between threads at once
+
+
+@lru_cache(maxsize=65536)  # the corpus's words come back sentence after sentence
+def _stem(code: str, word: str) -> str:
+    with _STEMMING:
+        found: str = _stemmer(code).stemWord(word)
+    return found
+
+
+@cache
+def _stemmer(code: str) -> Any:
+    import Stemmer  # PyStemmer
+
+    return Stemmer.Stemmer(lexicon(code).stemmer)
