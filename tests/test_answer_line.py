@@ -233,10 +233,10 @@ def test_a_passage_about_much_else_clears_by_the_sentence_asked_for(
 
 
 def test_the_words_a_sentence_shares_with_the_question_weigh_by_rarity() -> None:
-    found = words("Does Azerbaijan support the One China policy?")
-    assert {"azerbaijan", "support", "one", "china", "policy"} <= set(found)
-    assert "the" not in found and found["support"] == "support"
-    assert set(words("It supported policies; supports them")) == {"support", "policy", "them"}
+    found = words("Does Azerbaijan support the One China policy?")  # Snowball's stems
+    assert {"azerbaijan", "support", "one", "china", "polici"} <= set(found)
+    assert "the" not in found and found["polici"] == "policy"  # the form it first takes
+    assert set(words("It supported policies; supports them")) == {"support", "polici", "them"}
     rare = {"azerbaijan": 0.5, "support": 2.0, "one": 3.0, "china": 0.5}
     assert shared(rare, "We strongly support the One China policy.") == 5.5 / 6
     assert shared(rare, "Azerbaijan and China are partners.") == 1 / 6

@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Literal
 
 from index.text.chunker import QUESTION_PROMPT
+from index.text.lexicon import lexicon
 from index.text.words import QUESTION_WORDS, STOPWORDS, WORD
 
 Wanted = Literal["amount", "time"]
@@ -91,7 +92,7 @@ _ANSWERED = re.compile(
 )
 
 # What `words` takes off a word, three letters or more left: "supported", "talks", "mostly".
-_ENDING = re.compile(r"(?<=\w{3})(?:es|s|ed|ing|ly)$")
+_ENGLISH = lexicon("en")  # Snowball's English stemmer
 
 
 def asks(sentence: str) -> bool:
@@ -157,6 +158,4 @@ def _held(sentence: str) -> frozenset[str]:
 
 
 def _stem(word: str) -> str:
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"  # "policies": policy
-    return _ENDING.sub("", word, count=1)
+    return _ENGLISH.stem(word)

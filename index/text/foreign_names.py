@@ -128,13 +128,24 @@ def english(name: str, language: str) -> tuple[str, ...]:
     without a case ending on its last word ("Путиным" -> "Putinym", "Putin")."""
     words = [_APOSTROPHE.sub("", word) for word in name.split()]
     as_typed = " ".join(_in_latin(word, language) for word in words)
-    endings = lexicon(language).case_endings  # the longest first
     last = words[-1]
-    ending = next((e for e in endings if last.casefold().endswith(e)), "")
-    stem = last[: len(last) - len(ending)]
-    if not ending or len(stem) < _STEM_LEAST or language == "zh":
+    stem = _without_ending(last, language)
+    if stem == last or len(stem) < _STEM_LEAST or language == "zh":
         return (as_typed,)
     return (as_typed, " ".join(_in_latin(word, language) for word in [*words[:-1], stem]))
+
+
+def _without_ending(word: str, language: str) -> str:
+    """``word`` without its case ending: by Snowball's stemmer where the language has one
+    (Russian), else by the longest of its lexicon's case endings (Azerbaijani)."""
+    lexicon_ = lexicon(language)
+    folded = word.casefold().replace("ё", "е")  # as Snowball writes it: letter for letter
+    if lexicon_.stemmer:
+        stem = lexicon_.stem(folded)
+    else:
+        ending = next((e for e in lexicon_.case_endings if folded.endswith(e)), "")
+        stem = folded[: len(folded) - len(ending)]
+    return word[: len(stem)] if stem != folded and folded.startswith(stem) else word
 
 
 def _in_latin(word: str, language: str) -> str:
