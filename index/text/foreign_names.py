@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.text.chunker import split_sentences
 from index.text.glossary import Glossary
 from index.text.lexicon import lexicon
 from index.text.words import asks_about_names
@@ -44,7 +45,6 @@ _AFTER_WORDS = 3
 _WORD = re.compile(r"[^\W\d_][^\W_]*(?:[’'-][^\W_]+)*")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[’'-][A-Za-z0-9]+)*")
 _APOSTROPHE = re.compile(r"[’'].*$")  # Azerbaijani's "Makron’un": the name is "Makron"
-_SENTENCE_END = re.compile(r"(?<=[.?!;:。？！；])\s*")
 # Titles capitalised before a name ("Президент Алиев", "Prezident Əliyev"): no names.
 _TITLES = frozenset(
     "президент премьер министр посол председатель генсек господин госпожа "
@@ -89,7 +89,7 @@ def asked_foreign_names(question: str, language: str, lookup: bool = False) -> l
     if not asks_about_names(text, lookup):
         return []
     found: list[ForeignName] = []
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in split_sentences(text):
         words = list((_LATIN_WORD if language == "zh" else _WORD).finditer(sentence))
         run: list[int] = []
         for at, match in enumerate(words):

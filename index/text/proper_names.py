@@ -21,6 +21,7 @@ from pathlib import Path
 
 from index.ingest.topic import TopicRule
 from index.records import Article
+from index.text.chunker import split_sentences
 from index.text.glossary import Glossary
 from index.text.sentences import passage_sentences
 from index.text.words import QUESTION_OPENERS, WORD, asks_about_names
@@ -52,7 +53,6 @@ _TOKEN = re.compile(r"[\w’'-]+")
 # The small words a name holds inside ("Bank of China"); "and" parts two in a question
 # ("Uzbekistan and Kazakhstan": "Belt and Road" is then two words the articles hold).
 _JOINING = _SMALL - {"and"}
-_SENTENCE_END = re.compile(r"(?<=[.?!;:])\s+")
 
 
 # Offices that stand for the person holding them, where a place or body is named with them.
@@ -181,7 +181,7 @@ def asked_names(question: str, lookup: bool = False) -> list[str]:
     if not asks_about_names(text, lookup):
         return []
     names: list[str] = []
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in split_sentences(text):
         run: list[str] = []
         after = 0  # where the word before ended
         for at, match in enumerate(_TOKEN.finditer(sentence)):
@@ -212,7 +212,7 @@ def asked_offices(question: str, lookup: bool = False) -> list[Office]:
         return []
     found = (
         _office(sentence, match, pattern is _OFFICE_OF_PLACE)
-        for sentence in _SENTENCE_END.split(text)
+        for sentence in split_sentences(text)
         for pattern in _OFFICES
         for match in pattern.finditer(sentence)
         if pattern is not _OFFICE_OF_ADJECTIVE or not _starts(sentence, match.start())
