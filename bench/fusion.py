@@ -10,8 +10,8 @@ document ranks where its best passage does): reciprocal rank fusion as before, a
 sums of the scores over a grid. The grid's best on the training split is printed with its
 training figure; ``--test`` also scores the chosen weights, RRF and the single retrievers on
 the test split (run it once, after choosing). Each split is also scored through the product
-as a user meets it: `search` with k=10 (thresholds, the sentence gate, near-duplicates,
-joined neighbours, spread), documents in the order their passages come. Not a test.
+as a user meets it: `search` with k=10 (thresholds, the gates, near-duplicates,
+joined neighbours), documents in the order their passages come. Not a test.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def main() -> None:
         ]
         if extra:
             rows.insert(2, ("e5 alone", score(by(Weights(0, 1, 0)), features, qrels, article_of)))
-        # As a user gets it: `ask -k 10`, thresholded, merged, spread.
+        # As a user gets it: `ask -k 10`, thresholded, merged, joined.
         total = 0.0
         for query_id, text in queries.items():
             ranked = [hit.article.id for hit in engine.search(text, 10)]
@@ -175,7 +175,7 @@ def main() -> None:
 
 def ours(path: Path) -> None:
     """Weights chosen on our own questions, per route, by MRR of the first right passage
-    (before merging and spreading, which only move ties); then the one-line answers."""
+    (before merging, which only drops copies); then the one-line answers."""
     engine = Engine.open(Settings.from_env())
     questions = [q for q in load_questions(path) if q.gold]
     text_of: dict[int, str] = {}

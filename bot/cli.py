@@ -371,8 +371,9 @@ def _timeline(settings: Settings, bot: BotSettings, args: argparse.Namespace) ->
 
         args.png.write_bytes(timeline_png(found))
         print(f"chart written to {args.png}")
-    elif args.png is not None:
-        print("no chart written: nothing dated to chart")
+    elif args.png is not None:  # asked for a chart and got none: a script must see it
+        print(f"citebot: no chart written to {args.png}: nothing dated to chart", file=sys.stderr)
+        return EXIT_ERROR
     return 0
 
 

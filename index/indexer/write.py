@@ -196,9 +196,10 @@ def _insert(store: Store, settings: Settings, plan: Plan) -> list[int]:
 
 
 def _record_sentences(store: Store, settings: Settings, previous: Previous | None) -> bool:
-    """Bring the previous version's passages in line with CITEBOT_SENTENCE_VECTORS: record
-    their sentences where it was built without them, forget them where the setting is now
-    off. Returns whether sentences were forgotten (their vectors are then pruned)."""
+    """Bring the previous version's passages in line with the calibration file's
+    ``sentence_vectors``: record their sentences where it was built without them, forget
+    them where the setting is now off. Returns whether sentences were forgotten (their
+    vectors are then pruned)."""
     if previous is None or previous.manifest.sentences == settings.tuning.sentence_vectors:
         return False
     if not settings.tuning.sentence_vectors:

@@ -201,7 +201,7 @@ class Engine:
 
     def unmentioned(self, question: str) -> tuple[str, ...]:
         """The names ``question`` asks about that no article mentions (`Mentions`); none
-        where CITEBOT_NAMES_MUST_APPEAR is off."""
+        where the names gate is off (the calibration file's ``off``)."""
         return self.pipeline.unmentioned(self.read(question))
 
     def highlights(self, question: str, hits: Sequence[Hit]) -> list[tuple[int, int] | None]:

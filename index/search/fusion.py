@@ -1,5 +1,6 @@
 """One ranking out of several retrievers: a weighted sum of their scores (the default), or
-reciprocal rank fusion of their ranks (Cormack et al., 2009; ``CITEBOT_FUSION=rrf``).
+reciprocal rank fusion of their ranks (Cormack et al., 2009; ``fusion: rrf`` in the
+calibration file).
 
 Rank fusion throws the scores away: a passage with cosine 0.66 could land below one with 0.53
 because BM25, noisy over a small corpus, ranked the latter higher. The weighted sum keeps how

@@ -2,8 +2,7 @@
 
     retrievers ─► fusion ─► rules ─► dates ─► threshold ─► hits ─► gates ─► presentation
     (dense, BM25)  (one)    (raise     (the    (one must    (merge,  (may     (bold sentence,
-                            levels)   range)   clear)       join,   refuse)   one-line answer)
-                                                            spread)
+                            levels)   range)   clear)       join)    refuse)  one-line answer)
 
 Every front end calls `Pipeline.answer` through `Engine.answer`: Telegram, the terminal
 chat, ``citebot ask`` and ``citebot eval`` cite the same passages for the same question.
@@ -43,7 +42,7 @@ class Stages:
     rules: tuple[Rule, ...]
     gates: tuple[Gate, ...]
     presenter: Presenter
-    mentions: Mentions | None  # None: names are not checked (CITEBOT_NAMES_MUST_APPEAR off)
+    mentions: Mentions | None  # None: the names gate is off
     library: Library
     reranker: CrossEncoderReranker | None = None
 
@@ -71,9 +70,14 @@ class Pipeline:
         if isinstance(found, Refusal) and query.ranged is not None:
             found, widened = self.search(s.reader.widened(query)), True
         if isinstance(found, Refusal):
-            names = self.unmentioned(query)
-            return Answer(query.asked, (), query.when, widened, None, query.english, names,
-                          refusal=found.reason)  # fmt: skip
+            return Answer(
+                query.asked,
+                when=query.when,
+                widened=widened,
+                glossary=query.english,
+                unmentioned=self.unmentioned(query),
+                refusal=found.reason,
+            )
         scores = found.sentences if not widened else self.sentences(query)
         hits = found.hits
         return Answer(
@@ -88,7 +92,7 @@ class Pipeline:
 
     def search(self, query: Query) -> Found | Refusal:
         """The passages that answer ``query``, or why none does: one must clear the
-        relevance threshold and the others come near it, and no gate may refuse them."""
+        relevance threshold (the others may follow it), and no gate may refuse them."""
         hits = self.ranked(query, FOLLOWS)
         if not hits:
             return Refusal(BELOW_THRESHOLD)

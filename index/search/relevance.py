@@ -80,7 +80,7 @@ class WeightedFusion:
 
 
 class RankFusion:
-    """Reciprocal rank fusion of the same retrievers (``CITEBOT_FUSION=rrf``). Where the
+    """Reciprocal rank fusion of the same retrievers (``fusion: rrf``). Where the
     main model and BM25 missed a passage in another language, they vote with its
     multilingual rank."""
 
@@ -117,7 +117,7 @@ class RankFusion:
 
 
 class DenseOnly:
-    """The first model's cosine alone (``CITEBOT_RETRIEVAL=dense``): a baseline."""
+    """The first model's cosine alone (``retrieval: dense``): a baseline."""
 
     def __init__(self, retrievers: Retrievers) -> None:
         self._retrievers = retrievers

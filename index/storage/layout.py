@@ -80,7 +80,7 @@ class Manifest:
     # Vectors each FAISS file holds for removed passages (listed in REMOVED_FILE): an HNSW
     # index can't drop them in place, so searches skip them (see `vectors.DEAD_SHARE`).
     removed: int = 0
-    sentences: bool = False  # every passage's sentences have vectors (CITEBOT_SENTENCE_VECTORS)
+    sentences: bool = False  # every passage's sentences have vectors
 
     @property
     def extra_ids(self) -> tuple[str, ...]:
