@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,11 +32,19 @@ class Lexicon:
     typed_stems: tuple[str, ...] = ()
     typed_endings: tuple[str, ...] = ()
     stemmer: str | None = None  # Snowball's algorithm for the language, where it has one
+    # Regular expressions of time words: "relative" by what they name ("last year"), what
+    # asks for what is new ("recent"), and what else a request for news is made of.
+    relative_times: dict[str, str] = field(default_factory=dict)
+    recent: str = ""
+    news_request: str = ""
 
     def stem(self, word: str) -> str:
         """``word`` (lower case) without its ending, by Snowball's stemmer; as it is for a
         language without one."""
         return _stem(self.code, word) if self.stemmer else word
+
+
+LANGUAGES = ("en", "ru", "az", "zh")  # in the order their patterns are tried
 
 
 @cache
@@ -49,6 +57,8 @@ def lexicon(code: str) -> Lexicon:
 
     def ordered(key: str) -> tuple[str, ...]:
         return tuple(data.get(key, ()))
+
+    time: dict[str, Any] = data.get("time", {})
 
     return Lexicon(
         code=code,
@@ -64,6 +74,9 @@ def lexicon(code: str) -> Lexicon:
         typed_stems=ordered("typed_stems"),
         typed_endings=ordered("typed_endings"),
         stemmer=data.get("stemmer"),
+        relative_times=dict(time.get("relative", {})),
+        recent=time.get("recent", ""),
+        news_request=time.get("news_request", ""),
     )
 
 

@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from index.text.lexicon import LANGUAGES, lexicon
+
 _YEAR = r"((?:19|20)\d{2})"
 _AFTER_YEAR = r"(?:\s*(?:год[ау]?|г\.|-?(?:c|ç)?[iıuü]?\s*il[dl]?[əi]?n?\w*|年))?"
 # A number that counts years ("2,000 years of history", "2000 лет") is no date.
@@ -46,35 +48,18 @@ _BEFORE = [
 ]
 _UNTIL = [re.compile(rf"\b(?:until|up to|through)\s+{_YEAR}", re.IGNORECASE)]
 _YEAR_ALONE = re.compile(rf"(?:\bin\s+|\bв\s+)?{_YEAR}{_AFTER_YEAR}", re.IGNORECASE)
+# The time words of each language, from its lexicon file: what names a time relative to
+# today, what asks for what is new, and what else a request for news is made of ("what's the
+# latest news?", "что нового?", "son xəbərlər nədir?", "有什么最新消息？": nothing to search for).
+_LEXICONS = [lexicon(code) for code in LANGUAGES]
+_KINDS = ("last year", "this year", "last month", "this month")
 _RELATIVE: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(p, re.IGNORECASE), kind)
-    for p, kind in (
-        (r"\blast year\b|в прошлом году|keçən il|去年", "last year"),
-        (r"\bthis year\b|в этом году|\bbu il\b|今年", "this year"),
-        (r"\blast month\b|в прошлом месяце|keçən ay|上个?月", "last month"),
-        (r"\bthis month\b|в этом месяце|\bbu ay\b|本月|这个月", "this month"),
-    )
+    (re.compile("|".join(x.relative_times[kind] for x in _LEXICONS), re.IGNORECASE), kind)
+    for kind in _KINDS
 ]
 _SINCE_WORD = re.compile(r"(?:\bsince|начиная с|\bс)\s*$", re.IGNORECASE)
-_RECENT = re.compile(
-    r"\b(?:latest|most recent|recent(?:ly)?|newest|what'?s new|anything new|news)\b|"
-    r"последн|недавн|что нового|новост|\bən son\b|\bson\b|\byenilik|最新|最近|近期",
-    re.IGNORECASE,
-)
-
-# What a request for news is made of besides its word for "new": in "what's the latest news?",
-# "что нового?", "son xəbərlər nədir?", "有什么最新消息？" nothing is left to search for.
-_NEWS_REQUEST = re.compile(
-    r"\b(?:what|what's|whats|is|are|was|were|has|have|there|any|anything|something|the|a|me|"
-    r"us|show|tell|give|get|got|new|happened|happening|going|on|updates?|headlines?|stor(?:y|ies)|"
-    r"articles?|today|please|you|do|s)\b|"
-    r"\b(?:что|какие|какая|есть|нового|новое|новые|произошло|случилось|покажи|расскажи|статьи|"
-    r"мне|пожалуйста|у|вас|слышно)\b|"
-    r"\b(?:n[əe]|n[əe]l[əe]r|n[əe]dir|var|yeni|xəb[əe]r\w*|xeber\w*|olub|baş|bas|verib|göst[əe]r|goster|"
-    r"m[əe]qal[əe]\w*|m[əe]n[əe])\b|"
-    r"有什么|什么|有|的|吗|呢|消息|新闻|动态|文章|请|给我|看看|发生|了|一下|报道",
-    re.IGNORECASE,
-)
+_RECENT = re.compile("|".join(x.recent for x in _LEXICONS), re.IGNORECASE)
+_NEWS_REQUEST = re.compile("|".join(x.news_request for x in _LEXICONS), re.IGNORECASE)
 
 # A word for "new" whole ("последние", not "последн" and "ие"); a Chinese one as it is.
 _RECENT_WORD = re.compile(
