@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from index.text.chunker import split_sentences
 from index.text.glossary import Glossary
 from index.text.lexicon import lexicon
-from index.text.words import asks_about_names
+from index.text.words import LATIN_NAME_WORD, NAME_WORD, asks_about_names
 
 # How English news romanises Russian (BGN/PCGN, simplified): "Цзиньпин" as "Tszinpin" is no
 # match for "Jinping", which is why the glossary holds the forms of the corpus's own names.
@@ -42,8 +42,6 @@ _STEM_LEAST = 5
 # with one capital ("Всемирная организация здравоохранения").
 _AFTER_WORDS = 3
 # A word of Russian or Azerbaijani; in Chinese, a word in Latin letters.
-_WORD = re.compile(r"[^\W\d_][^\W_]*(?:[’'-][^\W_]+)*")
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[’'-][A-Za-z0-9]+)*")
 _APOSTROPHE = re.compile(r"[’'].*$")  # Azerbaijani's "Makron’un": the name is "Makron"
 # Titles capitalised before a name ("Президент Алиев", "Prezident Əliyev"): no names.
 _TITLES = frozenset(
@@ -90,7 +88,7 @@ def asked_foreign_names(question: str, language: str, lookup: bool = False) -> l
         return []
     found: list[ForeignName] = []
     for sentence in split_sentences(text):
-        words = list((_LATIN_WORD if language == "zh" else _WORD).finditer(sentence))
+        words = list((LATIN_NAME_WORD if language == "zh" else NAME_WORD).finditer(sentence))
         run: list[int] = []
         for at, match in enumerate(words):
             like = _name_like(match.group(), opens=at == 0, language=language)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import cache, lru_cache
 
 from index.text.lexicon import lexicon
-from index.text.words import CJK
+from index.text.words import CJK, LETTERS, TYPED_LATIN
 
 _CJK = re.compile(f"[{CJK}]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -17,7 +17,6 @@ _SCHWA = re.compile(r"[əƏ]")
 _AZERBAIJANI = re.compile(r"[əƏğĞıİşŞçÇöÖüÜ]")
 # ...and the plain letters they are typed as on a keyboard without them ("Azerbaycan").
 _PLAIN = str.maketrans("əƏğĞıİşŞçÇöÖüÜёЁ", "eEgGiIsScCoOuUеЕ", "ьЬъЪ")
-_WORD = re.compile(r"[^\W\d_]+")
 # Azerbaijani typed without its letters, and Russian typed in Latin letters, told by their words:
 # each language's words that English questions don't use, stems whose every ending is the
 # language's, and endings English words of five letters or more lack (their lexicon files).
@@ -31,7 +30,6 @@ _CYRILLIC_OF = (
     *zip("abvgdezijklmnoprstufhcwq", "абвгдезийклмнопрстуфхцвк", strict=True),
 )
 _VOWELS = "аеёиоуыэюя"
-_LATIN_WORD = re.compile(r"[A-Za-z']+")
 
 LANGUAGES = ("en", "ru", "az", "zh")
 
@@ -67,7 +65,7 @@ def as_written(text: str) -> str:
     stay lost). Other text as it is."""
     if _CJK.search(text) or _CYRILLIC.search(text) or detect(text) != "ru":
         return simplified(text)
-    return _LATIN_WORD.sub(lambda word: _in_cyrillic(word.group()), text)
+    return TYPED_LATIN.sub(lambda word: _in_cyrillic(word.group()), text)
 
 
 def _in_cyrillic(word: str) -> str:
@@ -121,7 +119,7 @@ def _to_simplified() -> Callable[[str], str]:
 def _count(text: str, belongs: Callable[[str], bool]) -> int:
     """How many words of ``text`` ``belongs`` says are a language's, leaving out
     abbreviations (CIN, COX)."""
-    return sum(belongs(w.lower()) for w in _WORD.findall(text) if not w.isupper())
+    return sum(belongs(w.lower()) for w in LETTERS.findall(text) if not w.isupper())
 
 
 def _russian(word: str) -> bool:

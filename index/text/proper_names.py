@@ -24,7 +24,7 @@ from index.records import Article
 from index.text.chunker import split_sentences
 from index.text.glossary import Glossary
 from index.text.sentences import passage_sentences
-from index.text.words import QUESTION_OPENERS, WORD, asks_about_names
+from index.text.words import NAME_TOKEN, QUESTION_OPENERS, WORD, asks_about_names
 
 _CAPITALISED = r"[A-Z][\w’'-]*"
 # Capitalised words, with the small words names hold between them ("Institute of Foreign
@@ -49,7 +49,6 @@ _NOT_NAMES = frozenset(
 
 # What an office's name can't start with: "Did Russia's president", "President Aliyev's".
 _OPENERS_AND_TITLES = QUESTION_OPENERS | _NOT_NAMES
-_TOKEN = re.compile(r"[\w’'-]+")
 # The small words a name holds inside ("Bank of China"); "and" parts two in a question
 # ("Uzbekistan and Kazakhstan": "Belt and Road" is then two words the articles hold).
 _JOINING = _SMALL - {"and"}
@@ -184,7 +183,7 @@ def asked_names(question: str, lookup: bool = False) -> list[str]:
     for sentence in split_sentences(text):
         run: list[str] = []
         after = 0  # where the word before ended
-        for at, match in enumerate(_TOKEN.finditer(sentence)):
+        for at, match in enumerate(NAME_TOKEN.finditer(sentence)):
             token, word = match.group(), _TRAILING.sub("", match.group())
             if sentence[after : match.start()].strip():  # a comma, a bracket: a new name
                 names += [" ".join(piece) for piece in _trimmed(run)]
@@ -224,7 +223,7 @@ def _office(sentence: str, match: re.Match[str], title_first: bool) -> Office | 
     """The office ``match`` found in ``sentence``, its name starting past a question's
     opener or a title ("Did Russia's president"); None where nothing else is left."""
     name = match.group("name")
-    for word in _TOKEN.finditer(name):
+    for word in NAME_TOKEN.finditer(name):
         if _TRAILING.sub("", word.group()).casefold() not in _OPENERS_AND_TITLES:
             start = match.start() if title_first else match.start("name") + word.start()
             named = " ".join(_TRAILING.sub("", name[word.start() :]).split())

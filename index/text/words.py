@@ -7,7 +7,19 @@ import re
 
 from index.text.lexicon import lexicon
 
+# A word: what keyword search, the chunker, the bold sentence and lookups count.
 WORD = re.compile(r"\w+")
+# The tokens names are read from, which keep their apostrophes and hyphens ("Xi'an",
+# "Non-Aligned", "Əliyev’in"): in English, any (a code like "5G" is a name); in Russian and
+# Azerbaijani, those starting with a letter; in Chinese, which spaces no words, the runs of
+# Latin letters ("Huawei").
+NAME_TOKEN = re.compile(r"[\w’'-]+")
+NAME_WORD = re.compile(r"[^\W\d_][^\W_]*(?:[’'-][^\W_]+)*")
+LATIN_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[’'-][A-Za-z0-9]+)*")
+# A word's letters alone (what tells a language), and Russian typed in Latin letters, where
+# an apostrophe is a soft sign ("Kazan'").
+LETTERS = re.compile(r"[^\W\d_]+")
+TYPED_LATIN = re.compile(r"[A-Za-z']+")
 # CJK Unified Ideographs and Extension A: what makes a text Chinese (`index.text.language`).
 CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 # Scripts written without spaces between words, whose characters the chunker counts as one
