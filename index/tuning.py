@@ -59,7 +59,13 @@ class Tuning:
     min_line_score_multilingual: float
     sentence_clears: float  # a sentence this near clears its passage (MiniLM)
     shared_words: float  # the question's rarer words' weight in choosing the bold sentence
+    line_from: int  # the passages the one-line answer is quoted from, the first ones
+    sentence_depth: int  # the first passages whose sentences may clear them
     lookup_words: int  # a question of at most this many words may be a lookup; 0: none
+    candidates: int  # passages each retriever proposes, at least
+    range_depth: int  # candidates per passage wanted where a date range filters them
+    near_duplicate: float  # shingle sets this alike (Jaccard) are one text
+    joined: int  # neighbouring passages of an article one hit holds at most
     fusion: str  # "scores" (weighted) or "rrf" (rank fusion)
     retrieval: str  # "hybrid" or "dense" (the first model alone: a baseline)
     sentence_vectors: bool  # every sentence embedded at build time
@@ -161,6 +167,10 @@ def _checked(tuning: Tuning, path: Path | None) -> Tuning:
     for name in ("min_line_score", "min_line_score_multilingual", "shared_words"):
         _within(name, getattr(tuning, name), -1.0, 2.0)
     _within("lookup_words", tuning.lookup_words, 0, 20)
+    _within("near_duplicate", tuning.near_duplicate, 0.0, 1.0)
+    for name, most in (("line_from", 10), ("sentence_depth", 20), ("candidates", 1000),
+                       ("range_depth", 100), ("joined", 10)):  # fmt: skip
+        _within(name, getattr(tuning, name), 1, most)
     _within("chunking.min_words", tuning.chunking.min_words, 1, 1000)
     _within("chunking.max_words", tuning.chunking.max_words, 10, 2000)
     if tuning.chunking.min_words > tuning.chunking.max_words:

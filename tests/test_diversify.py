@@ -10,7 +10,6 @@ from bot.render import answer_messages
 from index.indexer.builder import build
 from index.records import ArticleRef, Hit
 from index.search.diversify import (
-    NEAR_DUPLICATE,
     _jaccard,
     _shingles,
     join_neighbours,
@@ -18,10 +17,13 @@ from index.search.diversify import (
 )
 from index.search.engine import Engine
 from index.settings import Settings
-from index.tuning import Chunking
+from index.tuning import PACKAGED, Chunking, Tuning
 from tests.conftest import TRADE, write_article
 from tests.fakebotapi import parse_html
 from tests.fakes import FakeEmbedder
+
+PACKAGED_TUNING = Tuning.load(PACKAGED)
+NEAR_DUPLICATE, JOINED = PACKAGED_TUNING.near_duplicate, PACKAGED_TUNING.joined
 
 WIRE = "Trade between China and Azerbaijan grew by a fifth in 2023, officials in Baku said."
 
@@ -36,7 +38,7 @@ def test_near_duplicates_are_shown_once_with_also_in() -> None:
         hit(2, "b", "Something else entirely about rail freight."),
         hit(3, "c", WIRE.replace("said.", "said on Monday.")),
     ]
-    merged = merge_near_duplicates(hits)
+    merged = merge_near_duplicates(hits, NEAR_DUPLICATE)
     assert [h.passage_id for h in merged] == [1, 2]
     assert [a.id for a in merged[0].also_in] == ["c"]
 
@@ -81,7 +83,7 @@ def test_indexed_merge_finds_exactly_the_pairs_comparing_all_would(
             if position < len(words):
                 words[position] = f"edit{n}"
         hits.append(hit(n, article, " ".join(words)))
-    merged = merge_near_duplicates(hits)
+    merged = merge_near_duplicates(hits, NEAR_DUPLICATE)
     got = [(h.passage_id, tuple(a.id for a in h.also_in)) for h in merged]
     assert got == merge_by_comparing_every_pair(hits)
 
@@ -112,19 +114,19 @@ def test_passages_that_follow_each_other_in_an_article_are_shown_as_one() -> Non
     elsewhere = replace(hit(20, "b", "Rail freight."), paragraphs=(1, 1), score=0.7)
     far = replace(hit(13, "a", "Wine too."), paragraphs=(6, 6), score=0.5)  # not adjacent
     seq = {10: 0, 11: 1, 20: 0, 13: 3}
-    joined = join_neighbours([second, elsewhere, first, far], seq)
+    joined = join_neighbours([second, elsewhere, first, far], seq, JOINED)
     assert [h.passage_id for h in joined] == [11, 20, 13]  # in the better one's place
     whole = joined[0]
     assert whole.text == "Trade grew. Oil led it." and whole.paragraphs == (3, 4)
     assert whole.score == 0.8 and whole.pieces == ((10, 0), (11, 12))
     # A paragraph boundary between them stays one.
     apart = replace(first, paragraphs=(2, 2))
-    assert join_neighbours([apart, second], seq)[0].text == "Trade grew.\n\nOil led it."
+    assert join_neighbours([apart, second], seq, JOINED)[0].text == "Trade grew.\n\nOil led it."
 
 
 def test_a_hit_holds_at_most_three_passages() -> None:
     run = [replace(hit(n, "a", f"Part {n}."), score=1 - n / 10) for n in range(5)]
-    joined = join_neighbours(run, {n: n for n in range(5)})
+    joined = join_neighbours(run, {n: n for n in range(5)}, JOINED)
     assert [h.pieces for h in joined] == [((0, 0), (1, 8), (2, 16)), ((3, 0), (4, 8))]
 
 
@@ -152,7 +154,7 @@ def test_a_passage_between_two_hits_joins_all_three_in_the_best_place() -> None:
     three = replace(hit(3, "a", "Three."), score=0.8)
     other = replace(hit(9, "b", "Other."), score=0.7)
     two = replace(hit(2, "a", "Two."), score=0.6)
-    joined = join_neighbours([three, other, one, two], {1: 1, 2: 2, 3: 3, 9: 1})
+    joined = join_neighbours([three, other, one, two], {1: 1, 2: 2, 3: 3, 9: 1}, JOINED)
     assert [h.passage_id for h in joined] == [3, 9]  # three ranked first: its place and id
     assert joined[0].text == "One. Two. Three." and joined[0].score == 0.8
     assert [pid for pid, _ in joined[0].pieces] == [1, 2, 3]

@@ -18,15 +18,13 @@ from index.text.words import WORD
 
 SHINGLE = 5  # words per shingle
 SHINGLED = 512  # passages whose shingles are remembered (about 12 KB each)
-NEAR_DUPLICATE = 0.7  # Jaccard similarity of shingle sets above which two texts are one
-JOINED = 3  # passages one hit holds at most
 
 
-def merge_near_duplicates(hits: Sequence[Hit]) -> list[Hit]:
+def merge_near_duplicates(hits: Sequence[Hit], alike: float) -> list[Hit]:
     """Drop later copies of a text, recording their articles on the first copy.
 
     Only kept hits that hold one of a few of this hit's shingles are compared with it, and
-    that loses no pair: if two sets are NEAR_DUPLICATE alike, at most 1 - NEAR_DUPLICATE of
+    that loses no pair: if two sets are ``alike`` (Jaccard) or more, at most 1 - ``alike`` of
     one set's shingles are missing from the other, so any more than that include a shared one.
     """
     kept: list[Hit] = []
@@ -36,7 +34,7 @@ def merge_near_duplicates(hits: Sequence[Hit]) -> list[Hit]:
     holders: dict[int, int] = {}
     for hit in hits:
         mine = _shingles(hit.text)
-        probes = itertools.islice(mine, int((1 - NEAR_DUPLICATE) * len(mine)) + 1)
+        probes = itertools.islice(mine, int((1 - alike) * len(mine)) + 1)
         candidates = 0
         for shingle in probes:
             candidates |= holders.get(shingle, 0)
@@ -44,7 +42,7 @@ def merge_near_duplicates(hits: Sequence[Hit]) -> list[Hit]:
             (
                 k
                 for k in range(candidates.bit_length())
-                if candidates >> k & 1 and _jaccard(mine, kept_shingles[k]) >= NEAR_DUPLICATE
+                if candidates >> k & 1 and _jaccard(mine, kept_shingles[k]) >= alike
             ),
             None,
         )
@@ -59,9 +57,9 @@ def merge_near_duplicates(hits: Sequence[Hit]) -> list[Hit]:
     return kept
 
 
-def join_neighbours(hits: Sequence[Hit], seq: Mapping[int, int]) -> list[Hit]:
+def join_neighbours(hits: Sequence[Hit], seq: Mapping[int, int], most: int) -> list[Hit]:
     """Join hits of one article whose passages follow each other (``seq``: each passage's
-    place in its article), up to `JOINED` passages a hit. A joined hit takes the place,
+    place in its article), up to ``most`` passages a hit. A joined hit takes the place,
     score and signals of its best-ranked passage; its text runs in article order, so a
     paragraph cut in two reads whole again. A passage that fills the gap between two hits
     joins all three."""
@@ -72,7 +70,9 @@ def join_neighbours(hits: Sequence[Hit], seq: Mapping[int, int]) -> list[Hit]:
         runs.append((seq[hit.passage_id], seq[hit.passage_id]))
         at = len(kept) - 1
         while True:
-            n = next((n for n in range(len(kept)) if n != at and _touch(kept, runs, n, at)), None)
+            n = next(
+                (n for n in range(len(kept)) if n != at and _touch(kept, runs, n, at, most)), None
+            )
             if n is None:
                 break
             better, worse = min(n, at), max(n, at)
@@ -87,12 +87,12 @@ def join_neighbours(hits: Sequence[Hit], seq: Mapping[int, int]) -> list[Hit]:
     return kept
 
 
-def _touch(kept: list[Hit], runs: list[tuple[int, int]], a: int, b: int) -> bool:
+def _touch(kept: list[Hit], runs: list[tuple[int, int]], a: int, b: int, most: int) -> bool:
     """Whether kept hits ``a`` and ``b`` are of one article, side by side in it, and few
     enough passages together to join."""
     if kept[a].article.id != kept[b].article.id:
         return False
-    if len(kept[a].pieces) + len(kept[b].pieces) > JOINED:
+    if len(kept[a].pieces) + len(kept[b].pieces) > most:
         return False
     return runs[b][0] == runs[a][1] + 1 or runs[a][0] == runs[b][1] + 1
 

@@ -37,7 +37,7 @@ from index.search.relevance import (
     SentenceClears,
     WeightedFusion,
 )
-from index.search.retrievers import CANDIDATES, Retrievers, side_by_side
+from index.search.retrievers import Retrievers, side_by_side
 from index.search.routing import Router
 from index.search.shelf import Shelf
 from index.search.timeline import Timeline, timeline
@@ -219,12 +219,12 @@ class Engine:
         route = self.read(question).route
         return route.setting, route.threshold
 
-    def candidates(self, question: str, pool: int = CANDIDATES) -> list[Candidate]:
+    def candidates(self, question: str, pool: int | None = None) -> list[Candidate]:
         """Every passage a retriever proposes for ``question``, with each one's score: the
         features fusion weighs (`bench/fusion.py` tunes the weights on them)."""
         query = self.read(question)
         self.stages.retrievers.embed([query])
-        return self.stages.retrievers.candidates(query, pool)
+        return self.stages.retrievers.candidates(query, pool or self.settings.tuning.candidates)
 
     def translated(self, question: str) -> list[str]:
         """The glossary's English for the names a question not in English holds."""
@@ -316,7 +316,9 @@ def _stages(
         else:
             fusion = WeightedFusion(retrievers, tuning)
         if manifest.sentences and tuning.on("sentence-clears"):
-            rules.append(SentenceClears(retrievers, shelf, tuning.sentence_clears))
+            rules.append(
+                SentenceClears(retrievers, shelf, tuning.sentence_clears, tuning.sentence_depth)
+            )
         if tuning.on("lookup"):
             rules.append(Lookup(shelf, reader.glossary))
     mentions = (

@@ -27,7 +27,6 @@ from index.search.shelf import Shelf, as_hit
 from index.tuning import Tuning
 
 SPARE = 5  # candidates kept beyond twice those wanted, for what merging takes away
-RANGE_DEPTH = 10  # candidates per wanted passage when a date range filters them
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,7 @@ class Pipeline:
         s, limit, ranged = self.stages, query.k, query.ranged
         s.retrievers.embed([query])
         # A date range leaves many candidates out: look deeper for the ones it keeps.
-        candidates = s.fusion.rank(query, limit * RANGE_DEPTH if ranged else limit)
+        candidates = s.fusion.rank(query, limit * s.tuning.range_depth if ranged else limit)
         for rule in s.rules:
             candidates = rule.apply(query, candidates)
         kept = [c for c in candidates if c.level >= least]
@@ -150,11 +149,11 @@ class Pipeline:
     def _arranged(self, query: Query, hits: list[Hit], seq: dict[int, int] | None) -> list[Hit]:
         """``hits`` made worth reading: each text once, neighbours joined (where ``seq``
         gives the passages' order); with "recent", newest first."""
-        on = self.stages.tuning.on
-        if on("merge"):
-            hits = merge_near_duplicates(hits)
-        if seq is not None and on("join"):
-            hits = join_neighbours(hits, seq)
+        tuning = self.stages.tuning
+        if tuning.on("merge"):
+            hits = merge_near_duplicates(hits, tuning.near_duplicate)
+        if seq is not None and tuning.on("join"):
+            hits = join_neighbours(hits, seq, tuning.joined)
         if query.when is not None and query.when.recent:  # newest first, undated last
             return sorted(hits, key=lambda hit: hit.article.published or "", reverse=True)
         return hits

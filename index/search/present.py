@@ -19,10 +19,6 @@ from index.text.chunker import ANSWER_PROMPT
 from index.text.sentences import passage_sentences
 from index.tuning import Tuning
 
-# The one-line answer is quoted from the first passage: on our calibration questions a
-# sentence of the second or third was more often a near miss (bench/fusion.py --ours).
-LINE_FROM = 1
-
 
 class SentenceScores:
     """For one question: each hit's sentence spans and their cosines to it, by the model
@@ -79,6 +75,9 @@ class Presenter:
         self._min_line = tuning.min_line_score
         self._min_line_multilingual = tuning.min_line_score_multilingual
         self._shared_words = tuning.shared_words
+        # The one-line answer is quoted from the first passage: on our calibration questions
+        # a sentence of the second or third was more often a near miss (bench/fusion.py).
+        self._line_from = tuning.line_from
 
     def chosen(
         self, query: Query, hits: Sequence[Hit], scores: SentenceScores
@@ -114,7 +113,7 @@ class Presenter:
         where it can answer (`chosen`) and its cosine clears the line's own threshold
         (higher than the passages': a sentence shown alone must answer, not just be on the
         subject)."""
-        top = list(hits[:LINE_FROM])
+        top = list(hits[: self._line_from])
         answering = [
             (hit, choice)
             for hit, choice in zip(top, self.chosen(query, top, scores), strict=True)

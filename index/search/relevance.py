@@ -10,7 +10,7 @@ from typing import Protocol
 
 from index.search.fusion import fuse_scores, fusion_weights, reciprocal_rank_fusion
 from index.search.query import Query
-from index.search.retrievers import CANDIDATES, Retrievers
+from index.search.retrievers import Retrievers
 from index.search.shelf import Shelf
 from index.storage.keywords import lookup_words
 from index.text.glossary import Glossary
@@ -19,7 +19,6 @@ from index.tuning import Tuning
 # A passage's relevance: it clears the threshold, or it may only follow one that does (an
 # English passage e5 finds off the subject), or neither.
 NOT_RELEVANT, FOLLOWS, CLEARS = 0, 1, 2
-GATE_DEPTH = 3  # passages whose sentences an English question's sentence rules read
 
 Signals = tuple[tuple[str, float], ...]
 
@@ -57,13 +56,14 @@ class WeightedFusion:
 
     def __init__(self, retrievers: Retrievers, tuning: Tuning) -> None:
         self._retrievers = retrievers
+        self._candidates = tuning.candidates
         self._weights = tuning.weights
         self._foreign_threshold = tuning.min_score_multilingual
         self._e5_threshold = tuning.min_score_e5_english if tuning.on("e5-english") else -1.0
 
     def rank(self, query: Query, limit: int) -> list[Scored]:
         weights = fusion_weights(self._weights, len(query.route.models), query.route.main_first)
-        pool = max(limit * 4, CANDIDATES)
+        pool = max(limit * 4, self._candidates)
         found = []
         for candidate in fuse_scores(self._retrievers.candidates(query, pool), weights):
             second = candidate.second
@@ -88,9 +88,10 @@ class RankFusion:
         self._retrievers = retrievers
         self._shelf = shelf
         self._foreign_threshold = tuning.min_score_multilingual
+        self._candidates = tuning.candidates
 
     def rank(self, query: Query, limit: int) -> list[Scored]:
-        pool = max(limit * 4, CANDIDATES)
+        pool = max(limit * 4, self._candidates)
         rankings = [self._retrievers.dense(m, query, pool) for m in query.route.models]
         other = rankings[1] if len(rankings) > 1 else []
         rankings.append(self._retrievers.keywords(query, pool))
@@ -134,23 +135,24 @@ class Rule(Protocol):
 
 
 class SentenceClears:
-    """Each of the first `GATE_DEPTH` candidates clears the threshold where one of its
+    """Each of the first ``depth`` candidates clears the threshold where one of its
     sentences comes within ``least`` (MiniLM's cosine) of an English question none of them
     clears,
     whatever the passage's cosine. A passage about much else holds the one sentence asked
     for: "How many government scholarships are offered each year?" comes 0.22 to the
     passage on cultural exchanges, 0.54 to its sentence on the 100 scholarships."""
 
-    def __init__(self, retrievers: Retrievers, shelf: Shelf, least: float) -> None:
+    def __init__(self, retrievers: Retrievers, shelf: Shelf, least: float, depth: int) -> None:
         self._retrievers = retrievers
         self._shelf = shelf
         self._least = least
+        self._depth = depth
 
     def apply(self, query: Query, found: list[Scored]) -> list[Scored]:
         if not query.route.main_first or any(c.level == CLEARS for c in found):
             return found
         model = query.route.models[0]
-        first = [c.passage_id for c in found[:GATE_DEPTH]]
+        first = [c.passage_id for c in found[: self._depth]]
         stored = self._shelf.sentence_vectors(model.model_id, first, model.dimension)
         vector = self._retrievers.vector(model, query.as_read)
         cleared = {

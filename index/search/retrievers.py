@@ -15,8 +15,6 @@ from index.search.query_cache import QueryCache
 from index.search.shelf import Shelf
 from index.storage import faiss_index
 
-CANDIDATES = 50  # passages each retriever proposes before fusion, at least
-
 Ranking = list[tuple[int, float]]  # (passage id, score), best first
 
 
@@ -69,7 +67,7 @@ class Retrievers:
         """The ``limit`` passages BM25 ranks first for the question and its English."""
         return self._shelf.keyword_search(query.keywords, limit)
 
-    def candidates(self, query: Query, pool: int = CANDIDATES) -> list[Candidate]:
+    def candidates(self, query: Query, pool: int) -> list[Candidate]:
         """Every passage a retriever proposes (``pool`` from each), with each retriever's
         score: the features that fusion weighs (`bench/fusion.py` tunes the weights)."""
         models = query.route.models
