@@ -74,6 +74,17 @@ def test_onnx_vectors_are_the_torch_models_and_int8_close_to_them(real_model: Em
     assert int8.model_id != torch_model.model_id
 
 
+@pytest.mark.slow
+def test_a_questions_vector_does_not_depend_on_the_questions_asked_beside_it(
+    real_model: Embedder,
+) -> None:
+    # The int8 copy quantizes a batch's activations over one range: a question run in a
+    # batch would come out another vector than alone (the bot batches, `citebot ask` not).
+    alone = [real_model.embed_queries([text])[0] for text in TEXTS]
+    together = real_model.embed_queries([*TEXTS, "BYD", "x " * 200])
+    assert all(np.array_equal(a, b) for a, b in zip(alone, together, strict=False))
+
+
 def many_texts() -> list[str]:
     """A few hundred texts: every paragraph and sentence of the corpus, the questions, and long
     ones the model has to cut at 256 tokens."""

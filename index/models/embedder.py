@@ -208,9 +208,18 @@ class OnnxEmbedder(_LocalModel):
         )
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Questions' vectors. From the int8 copy, each question is run alone: its dynamic
+        quantization takes one range over the whole batch, padding included, so a question
+        run beside others came out another vector (cosine 0.992), and the bot, which batches
+        the questions asked at once, could cite other passages than `citebot ask`."""
         if not texts:
             return np.empty((0, self._dimension), dtype=np.float32)
-        return self._run(bounded(texts), self._questions, QUESTION_THREADS)
+        asked = bounded(texts)
+        if self._questions == QUANTIZED:
+            return np.vstack(
+                [self._run([text], self._questions, QUESTION_THREADS) for text in asked]
+            )
+        return self._run(asked, self._questions, QUESTION_THREADS)
 
     def _run(self, texts: list[str], file: str, threads: int = 0) -> Vectors:
         tokenizer = self._load()
