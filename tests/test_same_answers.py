@@ -106,8 +106,8 @@ def test_telegram_and_ask_cite_the_same_passages(
     try:
         with bot_process("serve", env, tmp_path / "bot.log", api):
             # All at once, as users ask under load: the bot embeds them together.
-            asked = [api.send_text(USER, question) for question in QUESTIONS]
-            for question, answer, sent in zip(QUESTIONS, answers, asked, strict=True):
+            messages = [api.send_text(USER, question) for question in QUESTIONS]
+            for question, answer, sent in zip(QUESTIONS, answers, messages, strict=True):
                 replies = api.wait(partial(_replies, api, sent))
                 text = "\n".join(reply["text"] for reply in replies)
                 citations = cited(text)
