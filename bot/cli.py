@@ -106,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="citebot",
         description="Cited answers about Azerbaijan–China relations from a news corpus.",
-        epilog="Settings come from CITEBOT_* environment variables; see README.",
+        epilog="Settings come from CITEBOT_* environment variables and the calibration file; "
+        "see docs/configuration.md.",
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -464,7 +465,7 @@ def _chat(settings: Settings, k: int | None, banner: str = "") -> int:
 
 NO_TOKEN_BANNER = (
     "No Telegram bot token configured: this is the terminal chat. To run the Telegram bot, "
-    "set TELEGRAM_BOT_TOKEN in the environment or in .env (see README, 'Telegram')."
+    "set TELEGRAM_BOT_TOKEN in the environment or in .env (see README, 'The Telegram bot')."
 )
 
 

@@ -24,7 +24,7 @@ from bot.metrics import CONTENT_TYPE, Metrics
 log = logging.getLogger("citebot.bot")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's updates are a few kilobytes; nothing on this server takes more than this body
-# (the reverse proxy in front should refuse it first: README, "Deploying").
+# (the reverse proxy in front should refuse it first: docs/deployment.md).
 MAX_UPDATE_BYTES = 1_000_000
 BODY_SECONDS = 30.0  # to send a whole body, after its headers
 IDLE_SECONDS = 120.0  # a kept-alive connection with no request

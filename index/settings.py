@@ -27,7 +27,7 @@ MAX_K = 50  # passages one answer may ask for (CITEBOT_TOP_K, `ask -k`, the chat
 @dataclass(frozen=True)
 class Settings:
     """Where citebot's files are, which models it runs, and its limits: what a deployment
-    sets, from the environment (see README). The tuned numbers of the query path are not
+    sets, from the environment (docs/configuration.md). The tuned numbers of the query path are not
     here but in one calibration file (`tuning`, `index.tuning`)."""
 
     corpus_dir: Path

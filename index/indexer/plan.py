@@ -133,7 +133,7 @@ def require_articles(settings: Settings, plan: Plan) -> None:
     if not plan.rows and not plan.skipped:
         raise CorpusError(
             f"the corpus folder {settings.corpus_dir} has no articles: add .md, .txt or .html "
-            "files (see README, 'Adding articles')"
+            "files (see docs/corpus.md)"
         )
     reasons = "; ".join(str(s) for s in plan.skipped[:3])
     raise CorpusError(

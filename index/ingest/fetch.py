@@ -31,7 +31,7 @@ from index.text.sanitize import shorten
 MAX_REDIRECTS = 5
 USER_AGENT = (
     "citebot/0.1 (a bot that quotes news on Azerbaijan-China relations with citations; "
-    "what it fetches and why: see README.md, 'Adding articles')"
+    "what it fetches and why: see docs/corpus.md)"
 )
 Resolver = Callable[[str], list[str]]
 

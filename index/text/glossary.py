@@ -40,7 +40,9 @@ class Glossary:
         shape = "English names, each with a list of its forms in other languages"
         terms = load_name_lists(path, "terms", "the glossary", shape)
         if any(not form.strip("* ") for forms in terms.values() for form in forms):
-            raise ConfigError(f"the glossary {path}: a form can't be `*` alone (see README)")
+            raise ConfigError(
+                f"the glossary {path}: a form can't be `*` alone (see docs/corpus.md)"
+            )
         return cls(tuple((english, tuple(forms)) for english, forms in terms.items()))
 
     def english(self, question: str) -> list[str]:

@@ -35,5 +35,5 @@ def load_name_lists(path: Path, key: str, what: str, shape: str) -> dict[str, li
             for name, names in found.items()
         )
     ):
-        raise ConfigError(f"{what} {path} must hold `{key}:` with {shape} (see README)")
+        raise ConfigError(f"{what} {path} must hold `{key}:` with {shape} (see docs/corpus.md)")
     return {name: list(names) for name, names in found.items()}
