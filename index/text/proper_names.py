@@ -24,9 +24,9 @@ from index.records import Article
 from index.text.chunker import split_sentences
 from index.text.glossary import Glossary
 from index.text.sentences import passage_sentences
-from index.text.words import NAME_TOKEN, QUESTION_OPENERS, WORD, asks_about_names
+from index.text.words import NAME_CHAR, NAME_TOKEN, QUESTION_OPENERS, WORD, asks_about_names
 
-_CAPITALISED = r"[A-Z][\w’'-]*"
+_CAPITALISED = rf"[A-Z]{NAME_CHAR}*"
 # Capitalised words, with the small words names hold between them ("Institute of Foreign
 # Affairs", "Belt and Road").
 _RUN = re.compile(rf"{_CAPITALISED}(?:\s+(?:(?:of|the|for|de|and)\s+)?{_CAPITALISED})*")

@@ -1,5 +1,5 @@
-"""Words: what one is (one regex for the whole engine), which are too common to count, and
-which characters are Chinese."""
+"""Words: what one is (every word pattern of the engine is made here), which are too common
+to count, and which characters are Chinese."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ WORD = re.compile(r"\w+")
 # "Non-Aligned", "Əliyev’in"): in English, any (a code like "5G" is a name); in Russian and
 # Azerbaijani, those starting with a letter; in Chinese, which spaces no words, the runs of
 # Latin letters ("Huawei").
-NAME_TOKEN = re.compile(r"[\w’'-]+")
-NAME_WORD = re.compile(r"[^\W\d_][^\W_]*(?:[’'-][^\W_]+)*")
-LATIN_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[’'-][A-Za-z0-9]+)*")
+JOINERS = "’'-"  # what joins the parts of a name's word
+NAME_CHAR = rf"[\w{JOINERS}]"  # for patterns that read names (`index.text.proper_names`)
+NAME_TOKEN = re.compile(rf"{NAME_CHAR}+")
+NAME_WORD = re.compile(rf"[^\W\d_][^\W_]*(?:[{JOINERS}][^\W_]+)*")
+LATIN_NAME_WORD = re.compile(rf"[A-Za-z][A-Za-z0-9]*(?:[{JOINERS}][A-Za-z0-9]+)*")
 # A word's letters alone (what tells a language), and Russian typed in Latin letters, where
 # an apostrophe is a soft sign ("Kazan'").
 LETTERS = re.compile(r"[^\W\d_]+")
