@@ -41,11 +41,6 @@ class Query:
     route: Route
 
     @property
-    def english_route(self) -> bool:
-        """Whether the main (English) model ranks the question first."""
-        return self.route.main_first
-
-    @property
     def ranged(self) -> TimeFilter | None:
         """The date range the question is held to (none for "recent", which only sorts)."""
         return self.when if self.when is not None and not self.when.recent else None
