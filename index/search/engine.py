@@ -74,9 +74,18 @@ class Engine:
         self.pipeline = Pipeline(stages)
         # The further models this engine was opened with, used or not (a rebuild embeds with them).
         self.extra = extra
-        self.router = stages.reader.router
-        self.glossary = stages.reader.glossary
-        self.library = stages.library
+
+    @property
+    def router(self) -> Router:
+        return self.stages.reader.router
+
+    @property
+    def glossary(self) -> Glossary:
+        return self.stages.reader.glossary
+
+    @property
+    def library(self) -> Library:
+        return self.stages.library
 
     @classmethod
     def open(

@@ -27,11 +27,10 @@ class Found:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why an answer was refused: ``reason`` is a short code, ``names`` what a question
-    asked about that no article mentions."""
+    """Why an answer was refused: ``reason`` is a short code. The names a question asked
+    about that no article mentions are the answer's own (`Pipeline.unmentioned`)."""
 
     reason: str
-    names: tuple[str, ...] = ()
 
 
 BELOW_THRESHOLD = "below-threshold"  # no passage clears the relevance threshold
@@ -60,4 +59,4 @@ class NamesGate:
         if self._shelf.foreign(ids):
             return found
         names = self._mentions.unmentioned(query)
-        return Refusal(UNMENTIONED, names) if names else found
+        return Refusal(UNMENTIONED) if names else found

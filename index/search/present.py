@@ -27,15 +27,15 @@ class SentenceScores:
     kept)."""
 
     def __init__(self, query: Query, shelf: Shelf, retrievers: Retrievers) -> None:
-        self._query = query
         self._shelf = shelf
+        self._retrievers = retrievers
         self.model: Embedder = query.route.first
         # e5 scores sentences against the question alone: a sentence shown alone is held to
         # its own threshold, calibrated so, and with the glossary's English beside the
         # question it quoted twice the lines on our held-out questions, 0.68 of them right
-        # against 0.82. MiniLM reads only English: the question with it.
-        text = query.as_read if query.route.main_first else query.written
-        self._vector = retrievers.vector(self.model, text)
+        # against 0.82. MiniLM reads only English: the question with it. Embedded on first
+        # use: an answer refused before its sentences are read needs no vector for them.
+        self._text = query.as_read if query.route.main_first else query.written
         self._known: dict[tuple[int, tuple[tuple[int, int], ...]], tuple[list[Any], Any]] = {}
 
     def of(self, hits: Sequence[Hit]) -> list[tuple[list[tuple[int, int]], Any]]:
@@ -43,11 +43,12 @@ class SentenceScores:
         unknown = [hit for hit in hits if _key(hit) not in self._known]
         if unknown:
             model = self.model
+            vector = self._retrievers.vector(model, self._text)
             ids = [pid for hit in unknown for pid, _ in hit.pieces]
             stored = self._shelf.sentence_vectors(model.model_id, ids, model.dimension)
             for hit in unknown:
                 spans, matrix = _stored(hit, stored) or _embedded(model, hit.text)
-                self._known[_key(hit)] = (spans, matrix @ self._vector if spans else None)
+                self._known[_key(hit)] = (spans, matrix @ vector if spans else None)
         return [self._known[_key(hit)] for hit in hits]
 
     def best(self, hits: Sequence[Hit]) -> float | None:

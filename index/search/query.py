@@ -93,8 +93,9 @@ class Reader:
 
     def _query(self, asked: str, text: str, when: TimeFilter | None, k: int) -> Query:
         written = as_written(text)
+        # The glossary reads a question in its written script (`Glossary.english`), so its
+        # English is the same for ``text`` and ``written``.
         english = tuple(self.translated(text))
-        read_english = self.translated(written)
         return Query(
             asked=asked,
             text=text,
@@ -104,7 +105,7 @@ class Reader:
             written=written,
             english=english,
             keywords=" ".join([text, *english]),
-            as_read=" ".join([written, *read_english]),
+            as_read=" ".join([written, *english]),
             lookup=tuple(lookup_words(text, self._lookup)) if self._lookup else (),
             route=self.router.route(text),
         )

@@ -102,16 +102,15 @@ class RankFusion:
             for blind in (ids[0], ids[-1]):  # the main model's and BM25's rankings
                 missed = set(foreign) - set(blind)
                 ids.append([pid if pid in missed else None for pid, _ in other])
-        cosine = dict(rankings[0])
+        fusion = reciprocal_rank_fusion(ids)
+        own = [pid for pid, _ in fusion if pid not in foreign]
+        cosine = self._retrievers.cosines(query.route.first, query, rankings[0], own)
         found = []
-        for pid, fused in reciprocal_rank_fusion(ids):
+        for pid, fused in fusion:
             if pid in foreign:
                 score, relevance = foreign[pid], level(foreign[pid], self._foreign_threshold)
             else:
-                if pid in cosine:
-                    score = cosine[pid]
-                else:
-                    score = self._retrievers.similarity(query.route.first, query, pid)
+                score = cosine[pid]
                 relevance = level(score, query.route.threshold)
             found.append(Scored(pid, score, relevance, (("first", score), ("fused", fused))))
         return found

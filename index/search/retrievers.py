@@ -58,10 +58,17 @@ class Retrievers:
         vector = self.vector(model, query.as_read)
         return faiss_index.search(self._indexes[model.model_id], vector, limit, self._exclude)
 
-    def similarity(self, model: Embedder, query: Query, passage_id: int) -> float:
-        """``model``'s cosine of one passage to the question (one it did not propose)."""
-        vector = self.vector(model, query.as_read)
-        return faiss_index.similarity(self._indexes[model.model_id], vector, passage_id)
+    def cosines(
+        self, model: Embedder, query: Query, proposed: Ranking, passage_ids: Sequence[int]
+    ) -> dict[int, float]:
+        """``model``'s cosine of each of ``passage_ids`` to the question: from what it
+        ``proposed`` where it did, else looked up in its index."""
+        found = dict(proposed)
+        missing = [pid for pid in passage_ids if pid not in found]
+        if missing:
+            vector, index = self.vector(model, query.as_read), self._indexes[model.model_id]
+            found.update((pid, faiss_index.similarity(index, vector, pid)) for pid in missing)
+        return found
 
     def keywords(self, query: Query, limit: int) -> Ranking:
         """The ``limit`` passages BM25 ranks first for the question and its English."""
@@ -75,16 +82,16 @@ class Retrievers:
         keywords = self.keywords(query, pool)
         best = keywords[0][1] if keywords else 0.0
         raw = dict(keywords)
-        cosines = [dict(ranking) for ranking in dense]
         ids = list(dict.fromkeys(p for r in (*dense, keywords) for p, _ in r))
+        cosines = [
+            self.cosines(model, query, ranking, ids)
+            for model, ranking in zip(models, dense, strict=True)
+        ]
         shapes = self._shelf.shapes(ids)
         foreign = {pid for pid in ids if shapes[pid][0]} if len(models) > 1 else set()
         found = []
         for pid in ids:
-            scores = [
-                known[pid] if pid in known else self.similarity(model, query, pid)
-                for known, model in zip(cosines, models, strict=True)
-            ]
+            scores = [known[pid] for known in cosines]
             bm25 = raw.get(pid, 0.0)
             found.append(
                 Candidate(

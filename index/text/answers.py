@@ -138,7 +138,7 @@ def words(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for word in WORD.findall(text.casefold()):
         if word not in STOPWORDS and word not in QUESTION_WORDS:
-            found.setdefault(_stem(word), word)
+            found.setdefault(_ENGLISH.stem(word), word)
     return found
 
 
@@ -155,7 +155,3 @@ def shared(weights: Mapping[str, float], sentence: str) -> float:
 @lru_cache(maxsize=8192)  # the corpus's sentences come back question after question
 def _held(sentence: str) -> frozenset[str]:
     return frozenset(words(sentence))
-
-
-def _stem(word: str) -> str:
-    return _ENGLISH.stem(word)
