@@ -30,7 +30,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from bot.settings import BotSettings
+from bot.settings import BUILD_WAIT, BotSettings
 from bot.texts import either
 from index import (
     MAX_K,
@@ -54,7 +54,6 @@ EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 # `add` and `feeds poll` saved articles, but another build held the index past --wait: they
 # are in the corpus and the next build indexes them (sysexits' EX_TEMPFAIL: try the build later)
 EXIT_NOT_INDEXED = 75
-BUILD_WAIT = 600.0  # seconds `add` and `feeds poll` wait for a build that is running
 # Set on Ctrl-C. Python drops a KeyboardInterrupt raised while a finalizer runs (it only
 # prints "Exception ignored"), and loading torch runs many; a build checks this before it
 # publishes, so a Ctrl-C is never lost.

@@ -24,7 +24,7 @@ from telegram.ext import (
 from bot import render
 from bot.batch import Batcher
 from bot.metrics import Live, Metrics
-from bot.settings import BotSettings
+from bot.settings import BUILD_WAIT, BotSettings
 from bot.state import BotState, FeedStore
 from index import (
     Answer,
@@ -43,8 +43,6 @@ log = logging.getLogger("citebot.bot")
 
 SEND_ATTEMPTS = 4
 YEAR_BUTTONS = 4  # years an answer offers to narrow to
-# Seconds a rebuild waits for another build (`citebot add` on the same index, say) to finish
-BUILD_WAIT = 600.0
 
 
 @dataclass

@@ -14,6 +14,10 @@ from pathlib import Path
 
 from index import ConfigError, EnvReader, preview
 
+# Seconds a build started by the bot or by `citebot add` and `feeds poll` waits for another
+# that is running (a `citebot add` on the same index, a replica's /reload) to finish.
+BUILD_WAIT = 600.0
+
 
 class Secret:
     """A value that never shows itself in a repr, a log line or a traceback."""

@@ -89,9 +89,10 @@ def calibrated(
     """``tuning`` with each calibrated threshold set to its suggestion, and where it came
     from: the question files, the day, and how many articles the index held."""
     suggested = {c.setting: c.suggested for c in calibrations}
-    found = with_values(tuning, **suggested)
     provenance = {"on": today.isoformat(), "articles": articles, "questions": list(questions)}
-    return with_values(found, calibrated={**provenance, "thresholds": sorted(suggested)})
+    return with_values(
+        tuning, **suggested, calibrated={**provenance, "thresholds": sorted(suggested)}
+    )
 
 
 def best_threshold(right: Sequence[float], off_topic: Sequence[float]) -> float:

@@ -124,8 +124,13 @@ def tuning_for(named: str, base: Path, corpus_dir: Path) -> Tuning:
         if not path.is_file():
             raise ConfigError(f"CITEBOT_CALIBRATION must name a calibration file; {path} is not")
         return Tuning.load(path)
-    beside = corpus_dir.parent / "calibration.json"
+    beside = corpus_file(corpus_dir)
     return Tuning.load(beside if beside.is_file() else PACKAGED)
+
+
+def corpus_file(corpus_dir: Path) -> Path:
+    """A corpus's own calibration file: ``calibration.json`` beside its articles folder."""
+    return corpus_dir.parent / "calibration.json"
 
 
 def own_file(corpus_dir: Path, tuning: Tuning) -> Path:
@@ -133,7 +138,7 @@ def own_file(corpus_dir: Path, tuning: Tuning) -> Path:
     the packaged one (then ``calibration.json`` beside the articles folder)."""
     if tuning.source is not None and tuning.source != PACKAGED:
         return tuning.source
-    return corpus_dir.parent / "calibration.json"
+    return corpus_file(corpus_dir)
 
 
 def with_values(tuning: Tuning, **values: Any) -> Tuning:
