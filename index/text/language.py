@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import cache, lru_cache
 
 from index.text.lexicon import lexicon
-from index.text.words import CJK, LETTERS, TYPED_LATIN
+from index.text.words import CJK, TYPED_LATIN, WORD
 
 _CJK = re.compile(f"[{CJK}]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -118,8 +118,8 @@ def _to_simplified() -> Callable[[str], str]:
 
 def _count(text: str, belongs: Callable[[str], bool]) -> int:
     """How many words of ``text`` ``belongs`` says are a language's, leaving out
-    abbreviations (CIN, COX)."""
-    return sum(belongs(w.lower()) for w in LETTERS.findall(text) if not w.isupper())
+    abbreviations (CIN, COX) and anything not all letters (2019, 5G)."""
+    return sum(belongs(w.lower()) for w in WORD.findall(text) if w.isalpha() and not w.isupper())
 
 
 def _russian(word: str) -> bool:

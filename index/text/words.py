@@ -18,9 +18,7 @@ NAME_CHAR = rf"[\w{JOINERS}]"  # for patterns that read names (`index.text.prope
 NAME_TOKEN = re.compile(rf"{NAME_CHAR}+")
 NAME_WORD = re.compile(rf"[^\W\d_][^\W_]*(?:[{JOINERS}][^\W_]+)*")
 LATIN_NAME_WORD = re.compile(rf"[A-Za-z][A-Za-z0-9]*(?:[{JOINERS}][A-Za-z0-9]+)*")
-# A word's letters alone (what tells a language), and Russian typed in Latin letters, where
-# an apostrophe is a soft sign ("Kazan'").
-LETTERS = re.compile(r"[^\W\d_]+")
+# Russian typed in Latin letters, where an apostrophe is a soft sign ("Kazan'").
 TYPED_LATIN = re.compile(r"[A-Za-z']+")
 # CJK Unified Ideographs and Extension A: what makes a text Chinese (`index.text.language`).
 CJK = "\u3400-\u4dbf\u4e00-\u9fff"
