@@ -133,7 +133,14 @@ def test_seed_articles_keep_text_and_drop_chrome(tmp_path: Path) -> None:
     articles = {f.relpath: parse_article(f.path.read_bytes(), f.relpath, f.relpath) for f in files}
     oc = articles["oc-media-aliyev-cgtn-interview.md"]
     assert oc.source == "OC Media"
-    assert oc.published is None and oc.url is None  # unknown, so not invented
+    # Its link is known; its day is not (the seeds' notes), so it is not invented.
+    assert oc.published is None
+    assert (
+        oc.url
+        == "https://oc-media.org/aliyev-says-relations-with-china-are-excellent-in-cgtn-interview"
+    )
+    observer = articles["azeri-observer-guo-min-interview.md"]
+    assert observer.published == "2021-05-05" and observer.url and "2021/05/05" in observer.url
     body = "\n".join(oc.paragraphs)
     for chrome in (
         "Media logo",
