@@ -225,7 +225,11 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
         user.id if user else None, message.chat_id, question.strip(), bool(found.hits), ms
     )
     if not found.hits:
-        nothing = words["nothing_found"].format(outlets=await shared.outlets())
+        said = texts.when_said(detect(question), found.when, found.held, False)
+        # held to a time: nothing published then (on that)
+        nothing = (found.held and said) or words["nothing_found"].format(
+            outlets=await shared.outlets()
+        )
         if found.unmentioned:
             said = texts.unmentioned([html.escape(name) for name in found.unmentioned], words)
             nothing = f"{said} {nothing}"
@@ -257,7 +261,7 @@ async def _send_cards(
     hits = list(found.hits)
     spans = list(found.highlights)
     language = detect(question)
-    lead = texts.when_said(language, found.when, found.widened) if first == 1 else None
+    lead = texts.when_said(language, found.when, found.held, True) if first == 1 else None
     if found.line is not None and first == 1:  # the sentence that answers, above the cards
         lead = "\n\n".join(x for x in (lead, render.answer_line(found.line)) if x)
     messages = await asyncio.to_thread(render.answer_messages, question, hits, first, spans, lead)

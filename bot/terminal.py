@@ -59,10 +59,12 @@ def format_answer(answer: Answer, style: Style) -> str:
     """Each hit as a quoted passage under its citation, below how the question's dates were
     read; a plain notice when there is none."""
     if not answer.answered:
+        # held to a time: nothing published then (on that)
+        nothing = (answer.held and when_said(answer)) or NOTHING_FOUND
         if answer.unmentioned:
             names = [clean_text(name) for name in answer.unmentioned]
-            return f"{unmentioned(names, FRAMING['en'])} {NOTHING_FOUND}"
-        return NOTHING_FOUND
+            return f"{unmentioned(names, FRAMING['en'])} {nothing}"
+        return nothing
     said = when_said(answer)
     hits = "\n\n".join(format_hit(hit, style) for hit in answer.hits)
     if answer.line is not None:
@@ -91,8 +93,10 @@ def when_said(answer: Answer) -> str | None:
         return None
     if when.recent:
         return "Newest first:"
-    if answer.widened:
-        return f"Nothing published {when.span} on that; the best passages from any date:"
+    if not answer.held:
+        return f"Passages about {when.span} first:"
+    if not answer.answered:
+        return f"Nothing published {when.span} on that."
     return f"From articles published {when.span}:"
 
 

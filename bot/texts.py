@@ -298,35 +298,42 @@ def framing(language: str | None) -> dict[str, str]:
     return FRAMING[language_of(language)]
 
 
-# How a question's dates were read, above its answer (see index.text.when).
+# How a question's time was read, above its answer (see index.search.query.Query): held to
+# articles published then, newest first, only favoured, or held with nothing published then.
 WHEN = {
     "en": (
         "From articles published {span}:",
         "Newest first:",
-        "Nothing published {span} on that; the best passages from any date:",
+        "Passages about {span} first:",
+        "Nothing published {span} on that.",
     ),
     "ru": (
         "Из статей, опубликованных {span}:",
         "Сначала новые:",
-        "За {span} об этом ничего нет; лучшие фрагменты за всё время:",
+        "Сначала фрагменты о {span}:",
+        "За {span} об этом ничего не опубликовано.",
     ),
     "az": (
         "{span} dərc olunmuş məqalələrdən:",
         "Əvvəlcə yenilər:",
-        "{span} üçün bu barədə heç nə yoxdur; bütün dövrlərdən ən yaxşı parçalar:",
+        "Əvvəlcə {span} haqqında parçalar:",
+        "{span} üçün bu barədə heç nə dərc olunmayıb.",
     ),
     "zh": (
         "来自 {span} 发表的文章：",
         "最新的在前：",
-        "{span} 没有相关内容；以下是不限日期的最佳段落：",
+        "优先显示与 {span} 相关的段落：",
+        "{span} 没有发表相关内容。",
     ),
 }
 
 
-def when_said(language: str | None, when: TimeFilter | None, widened: bool) -> str | None:
-    """The line that says how the question's dates were read, or None where it named none."""
+def when_said(
+    language: str | None, when: TimeFilter | None, held: bool, answered: bool
+) -> str | None:
+    """The line that says how the question's time was read, or None where it named none."""
     if when is None:
         return None
-    ranged, recent, wide = WHEN[language_of(language)]
-    template = recent if when.recent else wide if widened else ranged
+    ranged, recent, favoured, none = WHEN[language_of(language)]
+    template = recent if when.recent else favoured if not held else ranged if answered else none
     return "<i>" + html.escape(template.format(span=when.span)) + "</i>"

@@ -136,8 +136,8 @@ class Answer:
 
     question: str
     hits: tuple[Hit, ...] = field(default=())
-    when: TimeFilter | None = None  # the dates the question asked for, as read
-    widened: bool = False  # nothing in that range: these hits are from any date
+    when: TimeFilter | None = None  # the time the question names, as read
+    held: bool = False  # ``when`` held the search to articles published then (else: favoured)
     line: Line | None = None  # the sentence to show above the passages, if one is sure enough
     glossary: tuple[str, ...] = ()  # English words keyword search also looked for (glossary)
     unmentioned: tuple[str, ...] = ()  # names asked about that no article mentions (no hits)
@@ -159,7 +159,7 @@ class Answer:
             "filters": {
                 **(self.when.to_json() if self.when else {"since": None, "until": None}),
                 "recent": bool(self.when and self.when.recent),
-                "widened": self.widened,
+                "held": self.held,
             },
             "answer": self.line.to_json() if self.line else None,
             "glossary": list(self.glossary),

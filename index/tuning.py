@@ -30,6 +30,7 @@ SWITCHES = frozenset(
         "e5-english",  # an English passage must clear e5's threshold too
         "join",  # neighbouring passages of an article shown as one
         "merge",  # near-duplicate texts shown once
+        "time",  # the time a question names favours the passages and articles of then
     }
 )
 
@@ -70,6 +71,11 @@ class Tuning:
     retrieval: str  # "hybrid" or "dense" (the first model alone: a baseline)
     sentence_vectors: bool  # every sentence embedded at build time
     weights: dict[str, Weights]  # one_model, two_models, other_language
+    # What the time a question names adds to a passage's fused score, times the weight of
+    # the models' cosines: where the passage mentions it, and where its article was
+    # published then.
+    time_mention: float = 0.0
+    time_published: float = 0.0
     chunking: Chunking = Chunking()
     off: frozenset[str] = frozenset()  # `SWITCHES` switched off
     calibrated: dict[str, Any] = field(default_factory=dict)  # on, questions, articles
@@ -172,6 +178,8 @@ def _checked(tuning: Tuning, path: Path | None) -> Tuning:
     for name in ("min_line_score", "min_line_score_multilingual", "shared_words"):
         _within(name, getattr(tuning, name), -1.0, 2.0)
     _within("lookup_words", tuning.lookup_words, 0, 20)
+    for name in ("time_mention", "time_published"):
+        _within(name, getattr(tuning, name), 0.0, 1.0)
     _within("near_duplicate", tuning.near_duplicate, 0.0, 1.0)
     for name, most in (("line_from", 10), ("sentence_depth", 20), ("candidates", 1000),
                        ("range_depth", 100), ("joined", 10)):  # fmt: skip

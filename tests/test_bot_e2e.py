@@ -144,10 +144,10 @@ def test_bot_answers_with_cited_evidence_cards(world: World) -> None:
     # The one-line answer first, quoted from the first card, then the cards.
     assert text.startswith("“In August 2020, the Chinese government sent a team of medical")
     line, cards = text.split("\n\n1. ", 1)
-    assert "” — Azeri Observer, undated, ¶" in line and "\n" not in line
+    assert "” — Azeri Observer, 2021-05-05, ¶" in line and "\n" not in line
     assert "In August 2020" in cards
     title = "China-Azerbaijan: 2,000 Year History of Bilateral Connections"
-    assert f"{title} — Azeri Observer, undated, ¶" in text
+    assert f"{title} — Azeri Observer, 2021-05-05, ¶" in text
     bold = [
         text[e["offset"] : e["offset"] + e["length"]]
         for e in answer["entities"]

@@ -646,11 +646,17 @@ def test_sources_and_more_are_bounded(corpus: Path, tmp_path: Path) -> None:
 
 def test_answers_read_the_questions_time_and_say_how(harness: Harness) -> None:
     (dated,) = harness.run(harness.text("crude oil exports trade in 2024"))
-    assert dated["text"].startswith("From articles published 2024:\n\n1. Trade between")
-    (wide,) = harness.run(harness.text("crude oil exports trade in 2021"))
-    assert wide["text"].startswith("Nothing published 2021 on that; the best passages from any")
-    (russian,) = harness.run(harness.text("экспорт нефти crude oil trade в 2024 году"))
-    assert russian["text"].startswith("Из статей, опубликованных 2024:")
+    assert dated["text"].startswith("Passages about 2024 first:\n\n1. Trade between")
+    # No article of 2023: the article of 2024 that reports 2023 answers.
+    (then,) = harness.run(harness.text("crude oil exports trade in 2023"))
+    assert then["text"].startswith("Passages about 2023 first:\n\n1. Trade between")
+    (russian,) = harness.run(harness.text("crude oil exports trade в 2024 году"))
+    assert russian["text"].startswith("Сначала фрагменты о 2024:")
+    other = {"id": 78, "is_bot": False, "first_name": "Di"}  # within the rate limit
+    (news,) = harness.run(harness.text("News from 2024", other))
+    assert news["text"].startswith("From articles published 2024:\n\n1. Trade between")
+    (none,) = harness.run(harness.text("Что произошло в 2021 году?", other))
+    assert none["text"] == "За 2021 об этом ничего не опубликовано."
 
 
 def test_an_answer_offers_the_corpus_years_and_narrows_to_one(harness: Harness) -> None:

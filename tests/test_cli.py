@@ -73,8 +73,9 @@ def test_cli_ask_json_prints_one_documented_object(real_index: Settings) -> None
     assert any("Guo Min" in r["text"] for r in russian["results"])
     first = answer["results"][0]
     assert first["rank"] == 1 and isinstance(first["score"], float)
-    assert first["article"]["source"] in ("Azeri Observer", "OC Media")
-    assert first["article"]["published"] is None  # not invented
+    assert first["article"]["source"] == "Azeri Observer"
+    assert first["article"]["published"] == "2021-05-05"  # as the seeds' notes give it
+    assert first["article"]["url"].startswith("https://azeriobserver.az/2021/05/05/")
     assert len(first["paragraphs"]) == 2
 
 
@@ -98,11 +99,10 @@ def test_cli_ask_readable_output_cites_sources(real_index: Settings) -> None:
     )
     assert done.returncode == 0, done.stderr
     said, first = done.stdout.splitlines()[:2]
-    # "in 2021" is read as a publication date; the seed articles are undated, so it widens.
-    assert said == "Nothing published 2021 on that; the best passages from any date:"
+    assert said == "Passages about 2021 first:"  # the year favours; nothing is left out
     assert first.startswith(
         "1. China-Azerbaijan: 2,000 Year History of Bilateral Connections, Azeri Observer, "
-        "undated, ¶"
+        "2021-05-05, ¶"
     )
     assert "14th Five-Year Plan" in done.stdout
     assert done.stderr == ""  # no library's progress bars or warnings
@@ -297,23 +297,28 @@ def test_cli_ask_since_until_latest_sources_and_timeline(
         "since": "2024-01-01",
         "until": "2025-06-30",
         "recent": False,
-        "widened": True,
+        "held": True,
     }
-    assert answer["results"]  # the seed articles are undated: the best answer from any date
+    # Held to the range: the interview of 2021 is out, and so is the undated one.
+    assert answer["results"] == [] and answer["refusal"] == "below-threshold"
     shown = citebot(real_index, "ask", "Who is China's ambassador? in 2024").stdout
-    assert shown.startswith("Nothing published 2024 on that; the best passages from any date:")
-    assert ", undated, ¶" in shown
+    assert shown.startswith("Passages about 2024 first:")  # favoured, nothing left out
+    assert "Guo Min" in shown and ", Azeri Observer, 2021-05-05, ¶" in shown
     sources = citebot(real_index, "sources").stdout.splitlines()
-    assert len(sources) == 2 and all(line.startswith("undated") for line in sources)
-    first, second = (line.removeprefix("undated").strip().split(" — ")[0] for line in sources)
-    latest = citebot(real_index, "latest", "1").stdout  # the first of the sources, whole
+    assert [line.split()[0] for line in sources] == ["2021-05-05", "undated"]
+    first, second = (line.split(maxsplit=1)[1].split(" — ")[0] for line in sources)
+    latest = citebot(real_index, "latest", "1").stdout  # the newest article, whole
     assert first in latest and second not in latest
     chart = tmp_path / "t.png"
     done = citebot(real_index, "timeline", "trade", "--png", str(chart))
-    assert done.stdout.startswith("No dated passages for “trade”") and not chart.exists()
+    assert done.stdout.startswith("2 passages for “trade”: first 2021-05")
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    done = citebot(real_index, "timeline", "Taiwan", "--png", str(tmp_path / "none.png"))
+    assert done.stdout.startswith("No dated passages for “Taiwan”")
     assert done.returncode == 1 and "no chart written" in done.stderr
+    assert not (tmp_path / "none.png").exists()
     status = citebot(real_index, "index", "status").stdout
-    assert "2 (2 undated)" in status
+    assert "2 (1 undated)" in status
 
 
 def test_cli_glossary_lists_the_names_it_lacks(real_index: Settings, tmp_path: Path) -> None:

@@ -425,26 +425,33 @@ def test_sentence_vectors_off_forgets_them_and_highlights_still_work(
     engine.close()
 
 
-def test_ask_reads_the_questions_time_and_widens_when_the_range_is_empty(engine: Engine) -> None:
+def test_a_time_a_question_names_favours_its_passages_and_holds_only_where_asked(
+    engine: Engine,
+) -> None:
     today = dt.date(2025, 6, 1)
     dated = engine.answer("crude oil exports trade last year", today=today)
-    assert dated.when is not None and dated.when.span == "2024" and not dated.widened
-    assert [h.article.id for h in dated.hits] == ["trade"]
-    empty = engine.answer("crude oil exports trade in 2021", today=today)
-    assert empty.widened and empty.hits[0].article.id == "trade"
-    assert empty.to_json()["filters"] == {
-        "since": "2021-01-01",
-        "until": "2021-12-31",
+    assert dated.when is not None and dated.when.span == "2024" and not dated.held
+    assert dated.hits[0].article.id == "trade"
+    # No article was published in 2023: the year is when things happened, and the article
+    # of 2024 that reports them answers (a filter on the publication date would not).
+    then = engine.answer("crude oil exports trade in 2023", today=today)
+    assert not then.held and then.hits[0].article.id == "trade"
+    assert then.to_json()["filters"] == {
+        "since": "2023-01-01",
+        "until": "2023-12-31",
         "recent": False,
-        "widened": True,
+        "held": False,
     }
-    # Widened, the year is searched for as written: the time of what happened, not of the
-    # article ("What happened in 2023?" is no "What happened?").
-    events = engine.answer("What happened in 2023?", today=today)
-    assert events.widened and events.hits[0].article.id == "trade"
+    # A question naming nothing but a time asks what that time's articles report.
+    events = engine.answer("What happened in 2024?", today=today)
+    assert events.held and [h.article.id for h in events.hits] == ["trade"]
+    assert events.hits[0].paragraphs[0] == 1 and events.line is None
+    none = engine.answer("News from 2021", today=today)
+    assert none.held and not none.hits and none.refusal == "nothing-published"
     assert engine.search("What happened?") == []
+    # A range given (``--since``, a year button) holds the search to it.
     given = engine.answer("China Azerbaijan Baku", when=TimeFilter(since=dt.date(2024, 1, 1)))
-    assert {h.article.id for h in given.hits} == {"trade"}  # undated articles left out
+    assert given.held and {h.article.id for h in given.hits} == {"trade"}  # undated left out
 
 
 def test_a_request_for_news_gets_the_newest_articles_first_passages(engine: Engine) -> None:

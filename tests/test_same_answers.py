@@ -61,8 +61,9 @@ Bilasuvar district of Azerbaijan, announced at the COP29 climate conference in B
 QUESTIONS = [
     "Who is China's ambassador to Azerbaijan?",
     "How many agronomists will the tea centre train?",
-    "What did the railway officials say in 2023?",  # dated: its range holds the answer
-    "What happened with the solar plant in 2019?",  # dated: nothing then, widened
+    "What did the railway officials say in 2023?",  # dated: its year favoured
+    "What happened with the solar plant in 2019?",  # dated: nothing published then
+    "News from 2023",  # held to the articles published then
     "What tea bushes will the centre opened last year breed?",  # relative to today
     "Кто посол Китая в Азербайджане?",
     "What did Aliyev say about Macron?",  # a name no article mentions: refused
@@ -121,9 +122,12 @@ def test_telegram_and_ask_cite_the_same_passages(
 
     by_question = dict(zip(QUESTIONS, answers, strict=True))
     assert by_question[QUESTIONS[2]]["filters"]["since"] == "2023-01-01"
-    assert not by_question[QUESTIONS[2]]["filters"]["widened"]
-    assert by_question[QUESTIONS[3]]["filters"]["widened"] and by_question[QUESTIONS[3]]["results"]
-    assert by_question[QUESTIONS[6]]["unmentioned"] == ["Macron"]
+    assert not by_question[QUESTIONS[2]]["filters"]["held"]
+    assert (
+        not by_question[QUESTIONS[3]]["filters"]["held"] and by_question[QUESTIONS[3]]["results"]
+    )
+    assert by_question[QUESTIONS[4]]["filters"]["held"] and by_question[QUESTIONS[4]]["results"]
+    assert by_question[QUESTIONS[7]]["unmentioned"] == ["Macron"]
     assert all(a["results"] for a in answers if not a["unmentioned"])
 
 

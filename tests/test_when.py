@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from index.text.when import TimeFilter, asks_for_news, read_time
+from index.text.when import TimeFilter, asks_for_news, mentioning, names_no_subject, read_time
 
 TODAY = dt.date(2026, 12, 1)
 
@@ -23,6 +23,9 @@ def year(y: int) -> TimeFilter:
         ("2025-ci ildə nə razılaşdırılıb?", "nə razılaşdırılıb?", year(2025)),
         ("2025年签署了什么协议？", "签署了什么协议？", year(2025)),
         ("Trade since 2023", "Trade", TimeFilter(since=dt.date(2023, 1, 1))),
+        ("News from 2024", "News", year(2024)),  # "from" a year alone: that year
+        ("Trade from 2023 onwards", "Trade", TimeFilter(since=dt.date(2023, 1, 1))),
+        ("новости за 2024 год", "новости", year(2024)),
         ("торговля с 2023 года", "торговля", TimeFilter(since=dt.date(2023, 1, 1))),
         ("2023-cü ildən bəri ticarət", "ticarət", TimeFilter(since=dt.date(2023, 1, 1))),
         ("2023年以来的贸易", "的贸易", TimeFilter(since=dt.date(2023, 1, 1))),
@@ -112,3 +115,47 @@ def test_a_request_for_news_alone_names_nothing_to_search_for(question: str) -> 
 )
 def test_news_on_a_subject_is_a_search_for_it(question: str) -> None:
     assert not asks_for_news(question)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Trade grew in 2019.", True),
+        ("2019-cu ildə ticarət artıb", True),
+        ("товарооборот в 2019 году", True),
+        ("2019年贸易额", True),
+        ("2019–2020", True),
+        ("a 20190 km road", False),
+        ("it cost 1,2019 dollars", False),
+        ("2018 and 2021 only", False),
+    ],
+)
+def test_a_passage_mentions_a_year_in_any_languages_form(text: str, found: bool) -> None:
+    pattern = mentioning(year(2019).years(TODAY))
+    assert pattern is not None and bool(pattern.search(text)) is found
+
+
+def test_the_years_of_a_range_open_ended_up_to_today_and_none_for_too_wide_a_range() -> None:
+    assert TimeFilter(since=dt.date(2024, 1, 1)).years(TODAY) == (2024, 2025, 2026)
+    assert TimeFilter(until=dt.date(2020, 12, 31)).years(TODAY) == ()  # open at the start
+    assert TimeFilter(dt.date(1995, 1, 1), dt.date(2020, 12, 31)).years(TODAY) == ()
+    assert TimeFilter(recent=True).years(TODAY) == ()
+    assert mentioning(()) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "alone"),
+    [
+        ("What happened?", True),
+        ("News", True),
+        ("что произошло?", True),
+        ("nə baş verib?", True),
+        ("发生了什么？", True),
+        ("What happened with the solar plant?", False),
+        ("Trade", False),
+    ],
+)
+def test_what_names_nothing_but_a_time_asks_for_that_times_articles(
+    text: str, alone: bool
+) -> None:
+    assert names_no_subject(text) is alone

@@ -35,6 +35,7 @@ from index.search.relevance import (
     RankFusion,
     Rule,
     SentenceClears,
+    TimeFavour,
     WeightedFusion,
 )
 from index.search.retrievers import Retrievers, side_by_side
@@ -166,8 +167,9 @@ class Engine:
         quote above them and each one's sentence to bold; or none, with why.
 
         The time the question names ("in 2024", "last year": counted from ``today``, by
-        default the real one) is read as a filter on article dates, unless ``when`` gives
-        one. ``k`` is how many passages at most (default: the top-k setting).
+        default the real one) favours the passages and articles of then (`Query`); ``when``
+        given holds the search to articles published in it. ``k`` is how many passages at
+        most (default: the top-k setting).
 
         Raises:
             QuestionError: the question is empty or longer than the limit, or ``k`` < 1.
@@ -192,7 +194,7 @@ class Engine:
         self, question: str, k: int | None = None, when: TimeFilter | None = None
     ) -> list[Hit]:
         """The hits `answer` gives, the question read as written: no time read from it
-        (``when``, given, filters by date) and no search widened.
+        (``when``, given, filters by date).
 
         Raises:
             QuestionError: the question is empty or longer than the limit, or ``k`` < 1.
@@ -316,7 +318,7 @@ def _stages(
     """The query path as the calibration file sets it: one place to read it whole."""
     tuning = settings.tuning
     fusion: Fusion
-    rules: list[Rule] = []
+    rules: list[Rule] = [TimeFavour(shelf, tuning)] if tuning.on("time") else []
     if tuning.retrieval == "dense":  # a baseline: the first model's cosine alone
         fusion = DenseOnly(retrievers)
     else:

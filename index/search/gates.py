@@ -35,6 +35,7 @@ class Refusal:
 
 BELOW_THRESHOLD = "below-threshold"  # no passage clears the relevance threshold
 UNMENTIONED = "unmentioned"  # it asks about a name no article mentions
+NOTHING_PUBLISHED = "nothing-published"  # no article was published in the time asked for
 
 
 class Gate(Protocol):

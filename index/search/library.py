@@ -5,6 +5,7 @@ from __future__ import annotations
 from index.errors import QuestionError
 from index.records import Article, Hit
 from index.search.shelf import Shelf, as_hit
+from index.text.when import TimeFilter
 
 
 class Library:
@@ -31,17 +32,23 @@ class Library:
         """Every article (paragraphs left out), newest first, undated ones last."""
         return newest_first(self._shelf.articles())
 
-    def newest(self, k: int | None = None) -> list[Hit]:
+    def newest(self, k: int | None = None, within: TimeFilter | None = None) -> list[Hit]:
         """The first passage of each of the ``k`` newest articles (default: the top-k
-        setting; undated ones last): the answer to "what's new?", which names nothing to
-        search for.
+        setting; undated ones last), of those published ``within`` a range where given: the
+        answer to "what's new?" or "what happened in 2024?", which name nothing to search
+        for.
 
         Raises:
             QuestionError: ``k`` is below 1.
         """
         if k is not None and k < 1:
             raise QuestionError("ask for at least one passage")
-        articles = self.sources()[: k or self._top_k]
+        dated = (
+            self.sources()
+            if within is None
+            else [a for a in self.sources() if within.allows(a.published)]
+        )
+        articles = dated[: k or self._top_k]
         leads = self._shelf.leads([article.id for article in articles])
         rows = self._shelf.passages(list(leads.values()))
         found = [rows[leads[a.id]] for a in articles if a.id in leads and leads[a.id] in rows]

@@ -16,7 +16,7 @@ from index.models.rerank import DEPTH as RERANK_DEPTH
 from index.models.rerank import CrossEncoderReranker
 from index.records import Answer, Hit
 from index.search.diversify import join_neighbours, merge_near_duplicates
-from index.search.gates import BELOW_THRESHOLD, Found, Gate, Refusal
+from index.search.gates import BELOW_THRESHOLD, NOTHING_PUBLISHED, Found, Gate, Refusal
 from index.search.library import Library
 from index.search.mentions import Mentions
 from index.search.present import Presenter, SentenceScores
@@ -54,39 +54,41 @@ class Pipeline:
         """The answer to ``query``: its passages, the sentence to quote above them, each
         passage's sentence to bold; or none, with why.
 
-        A date range that leaves nothing gives the best answer at any date, marked
-        ``widened``, for the question as asked: the time it names may be when things
-        happened ("What happened in 2020?" is no "What happened?"). A question asking only
-        what is new gets the newest articles' first passages, without a one-line answer.
+        A question that names nothing but a time ("latest news", "What happened in
+        2024?") gets the first passages of the newest articles of that time, without a
+        one-line answer.
         """
         s = self.stages
         if query.asks_news:
-            newest = s.library.newest(query.k)
+            newest = s.library.newest(query.k, within=query.ranged)
             spans = s.presenter.highlights(query, newest, self.sentences(query))
-            return Answer(query.asked, tuple(newest), query.when, highlights=tuple(spans))
+            return Answer(
+                query.asked,
+                tuple(newest),
+                query.when,
+                held=query.held,
+                highlights=tuple(spans),
+                refusal=None if newest else NOTHING_PUBLISHED,
+            )
         found = self.search(query)
-        widened = False
-        if isinstance(found, Refusal) and query.ranged is not None:
-            found, widened = self.search(s.reader.widened(query)), True
         if isinstance(found, Refusal):
             return Answer(
                 query.asked,
                 when=query.when,
-                widened=widened,
+                held=query.held,
                 glossary=query.english,
                 unmentioned=self.unmentioned(query),
                 refusal=found.reason,
             )
-        scores = found.sentences if not widened else self.sentences(query)
         hits = found.hits
         return Answer(
             query.asked,
             hits,
             query.when,
-            widened,
-            s.presenter.line(query, hits, scores),
-            query.english,
-            highlights=tuple(s.presenter.highlights(query, hits, scores)),
+            held=query.held,
+            line=s.presenter.line(query, hits, found.sentences),
+            glossary=query.english,
+            highlights=tuple(s.presenter.highlights(query, hits, found.sentences)),
         )
 
     def search(self, query: Query) -> Found | Refusal:
@@ -117,8 +119,10 @@ class Pipeline:
         NOT_RELEVANT, none unless one of them CLEARS the threshold (in the date range)."""
         s, limit, ranged = self.stages, query.k, query.ranged
         s.retrievers.embed([query])
-        # A date range leaves many candidates out: look deeper for the ones it keeps.
-        candidates = s.fusion.rank(query, limit * s.tuning.range_depth if ranged else limit)
+        # A date range leaves many candidates out, and a time favoured moves some up from
+        # further down: look deeper.
+        deeper = ranged is not None or query.favoured is not None
+        candidates = s.fusion.rank(query, limit * s.tuning.range_depth if deeper else limit)
         for rule in s.rules:
             candidates = rule.apply(query, candidates)
         kept = [c for c in candidates if c.level >= least]

@@ -13,7 +13,7 @@ from index.storage.keywords import lookup_words
 from index.text.glossary import Glossary
 from index.text.language import as_written, detect
 from index.text.sanitize import clean_text
-from index.text.when import TimeFilter, asks_for_news, read_time
+from index.text.when import TimeFilter, names_no_subject, read_time
 
 _SPACES = re.compile(r"\s+")
 
@@ -22,15 +22,20 @@ _SPACES = re.compile(r"\s+")
 class Query:
     """What a question asks, as every stage needs it.
 
-    ``asked`` is the question as typed (cleaned); ``text`` what is searched: the question
-    less the time words read as its filter ``when``. A time a question names may be when
-    things happened rather than when they were reported, so a filter that leaves nothing
-    searches ``asked`` (`Reader.widened`).
+    ``asked`` is the question as typed (cleaned); ``text`` what is searched: the question,
+    less the time words where they are read as a filter. A time a question names is mostly
+    when things happened, not when they were reported ("trade in 2018" is in an article of
+    2021), so it only favours the passages that mention it and the articles of that time
+    (`relevance.TimeFavour`); it holds the search to articles published then (``held``)
+    only where the user asks for that: a range given (``--since``, a year button), or a
+    question that names nothing but the time ("news from 2024", "What happened in 2024?").
     """
 
     asked: str
     text: str
     when: TimeFilter | None
+    held: bool  # ``when`` is a filter on publication dates, not a preference
+    years: tuple[int, ...]  # the years ``when`` spans, looked for in passages (`TimeFilter.years`)
     k: int
     language: str  # `detect` of ``text``
     written: str  # ``text`` in the script its language is written in (`as_written`)
@@ -43,12 +48,22 @@ class Query:
     @property
     def ranged(self) -> TimeFilter | None:
         """The date range the question is held to (none for "recent", which only sorts)."""
-        return self.when if self.when is not None and not self.when.recent else None
+        return self.when if self.held and self.when and not self.when.recent else None
+
+    @property
+    def favoured(self) -> TimeFilter | None:
+        """The time whose passages and articles come first, holding nothing back."""
+        return self.when if not self.held and self.when and not self.when.recent else None
 
     @property
     def asks_news(self) -> bool:
-        """Whether it asks only what is new ("latest news"): nothing to search for."""
-        return self.when is not None and self.when.recent and asks_for_news(self.text)
+        """Whether it asks only what is new ("latest news"), or what a time's articles
+        report ("What happened in 2024?"): nothing to search for."""
+        return (
+            self.when is not None
+            and (self.held or self.when.recent)
+            and names_no_subject(self.text)
+        )
 
 
 class Reader:
@@ -69,21 +84,20 @@ class Reader:
         when: TimeFilter | None = None,
         today: dt.date | None = None,
     ) -> Query:
-        """``question`` read, with the time it names as its filter where ``today`` is given
-        (it resolves "last year") and ``when`` is not (then that is the filter).
+        """``question`` read, with the time it names where ``today`` is given (it resolves
+        "last year") and ``when`` is not (then that is the filter).
 
         Raises:
             QuestionError: the question is empty or too long, or ``k`` is below 1.
         """
         asked = clean_question(question, self._max_chars)
-        text = asked
+        text, held = asked, when is not None
         if when is None and today is not None:
-            text, when = read_time(asked, today)
-        return self._query(asked, text, when, self._k(k))
-
-    def widened(self, query: Query) -> Query:
-        """``query`` at any date, searching the question as asked, time words and all."""
-        return self._query(query.asked, query.asked, None, query.k)
+            rest, when = read_time(asked, today)
+            held = when is not None and not when.recent and names_no_subject(rest)
+            text = rest if held else asked  # a time favoured is part of what is asked
+        years = when.years(today or dt.date.today()) if when is not None else ()
+        return self._query(asked, text, when, held, years, self._k(k))
 
     def _k(self, k: int | None) -> int:
         limit = k if k is not None else self._top_k
@@ -91,7 +105,15 @@ class Reader:
             raise QuestionError("ask for at least one passage")
         return limit
 
-    def _query(self, asked: str, text: str, when: TimeFilter | None, k: int) -> Query:
+    def _query(
+        self,
+        asked: str,
+        text: str,
+        when: TimeFilter | None,
+        held: bool,
+        years: tuple[int, ...],
+        k: int,
+    ) -> Query:
         written = as_written(text)
         # The glossary reads a question in its written script (`Glossary.english`), so its
         # English is the same for ``text`` and ``written``.
@@ -100,6 +122,8 @@ class Reader:
             asked=asked,
             text=text,
             when=when,
+            held=held,
+            years=years,
             k=k,
             language=detect(text),
             written=written,

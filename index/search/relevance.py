@@ -14,6 +14,7 @@ from index.search.retrievers import Retrievers
 from index.search.shelf import Shelf
 from index.storage.keywords import lookup_words
 from index.text.glossary import Glossary
+from index.text.when import mentioning
 from index.tuning import Tuning
 
 # A passage's relevance: it clears the threshold, or it may only follow one that does (an
@@ -198,6 +199,42 @@ class Lookup:
             else replace(c, level=others)
             for c in found
         ]
+
+
+class TimeFavour:
+    """Where a question names a time it does not hold the search to (`Query.favoured`),
+    the candidates that mention it (a year of it, in any language's form) and those of
+    articles published then move up: their fused score gains ``mention`` and
+    ``published``, times the weight of the models' cosines in it, so that the gain means
+    the same whichever models ranked the question (signal ``time``). Nothing is removed:
+    "trade in 2018" is answered from an article of 2021 that gives the figures of 2018."""
+
+    def __init__(self, shelf: Shelf, tuning: Tuning) -> None:
+        self._shelf = shelf
+        self._mention = tuning.time_mention
+        self._published = tuning.time_published
+        self._weights = tuning.weights
+
+    def apply(self, query: Query, found: list[Scored]) -> list[Scored]:
+        when = query.favoured
+        if when is None or not found:
+            return found
+        route = query.route
+        weights = fusion_weights(self._weights, len(route.models), route.main_first)
+        scale = weights.first + weights.second
+        pattern = mentioning(query.years)
+        rows = self._shelf.passages([c.passage_id for c in found])
+        moved = []
+        for at, c in enumerate(found):
+            row = rows.get(c.passage_id)
+            gain = 0.0
+            if row is not None:
+                gain += self._mention * bool(pattern and pattern.search(row.text))
+                gain += self._published * when.allows(row.published)
+            fused = dict(c.signals).get("fused", c.score)
+            signals = (*c.signals, ("time", gain * scale)) if gain else c.signals
+            moved.append((-(fused + gain * scale), at, replace(c, signals=signals)))
+        return [c for *_, c in sorted(moved)]
 
 
 def looked_up(signals: Sequence[tuple[str, float]]) -> bool:

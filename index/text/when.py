@@ -1,5 +1,5 @@
-"""Time in a question: "in 2025", "since 2023", "last year", "最新" become a filter on the
-article's date, in English, Russian, Azerbaijani and Chinese.
+"""Time in a question: "in 2025", "since 2023", "last year", "最新" read as dates, in English,
+Russian, Azerbaijani and Chinese; and which passages mention a time.
 
 Written by hand: the expressions are few and fixed, and they must become ranges (a year,
 since, before, between) that dateparser, which reads single dates, does not give. Relative
@@ -26,7 +26,8 @@ _RANGE = re.compile(
     re.IGNORECASE,
 )
 _SINCE = [
-    re.compile(rf"\b(?:since|from)\s+{_YEAR}", re.IGNORECASE),
+    re.compile(rf"\bsince\s+{_YEAR}", re.IGNORECASE),
+    re.compile(rf"\bfrom\s+{_YEAR}\s+on(?:wards?)?\b", re.IGNORECASE),
     re.compile(rf"(?:начиная\s+)?\bс\s+{_YEAR}{_AFTER_YEAR}", re.IGNORECASE),
     re.compile(
         rf"{_YEAR}{_AFTER_YEAR}\s*(?:-?(?:d[əa]n|ci ild[əa]n|c[iıuü] ild[əa]n)\s+)?bəri",
@@ -47,7 +48,9 @@ _BEFORE = [
     re.compile(rf"{_YEAR}\s*年?\s*(?:以前|之前|前)"),
 ]
 _UNTIL = [re.compile(rf"\b(?:until|up to|through)\s+{_YEAR}", re.IGNORECASE)]
-_YEAR_ALONE = re.compile(rf"(?:\bin\s+|\bв\s+)?{_YEAR}{_AFTER_YEAR}", re.IGNORECASE)
+_YEAR_ALONE = re.compile(
+    rf"(?:\b(?:in|from|of)\s+|\bв\s+|\bза\s+)?{_YEAR}{_AFTER_YEAR}", re.IGNORECASE
+)
 # The time words of each language, from its lexicon file: what names a time relative to
 # today, what asks for what is new, and what else a request for news is made of ("what's the
 # latest news?", "что нового?", "son xəbərlər nədir?", "有什么最新消息？": nothing to search for).
@@ -70,19 +73,47 @@ _RECENT_WORD = re.compile(
 def asks_for_news(question: str) -> bool:
     """Whether ``question`` asks only for what is new ("latest news", "что нового?",
     "最新消息"), naming no subject to search for: its answer is the newest articles."""
-    if not _RECENT.search(question):
-        return False
-    rest = _NEWS_REQUEST.sub(" ", _RECENT_WORD.sub(" ", question))
+    return bool(_RECENT.search(question)) and names_no_subject(question)
+
+
+def names_no_subject(text: str) -> bool:
+    """Whether ``text`` is made of request words alone ("What happened?", "news",
+    "что произошло?", "有什么新闻"): what is left of "What happened in 2024?" once its time
+    is read, which asks for what the articles of that time report."""
+    rest = _NEWS_REQUEST.sub(" ", _RECENT_WORD.sub(" ", text))
     return re.search(r"[^\W\d_]", rest) is None
+
+
+MENTIONED_YEARS = 12  # a range over more years than this is too wide to look for by its years
+
+
+def mentioning(years: tuple[int, ...]) -> re.Pattern[str] | None:
+    """What finds any of ``years`` written in a text, in any language's form ("in 2019",
+    "2019-cu ildə", "в 2019 году", "2019年"), never inside a longer number."""
+    if not years:
+        return None
+    return re.compile(rf"(?<![\d.,])(?:{'|'.join(map(str, years))})(?![\d]|[.,]\d)")
 
 
 @dataclass(frozen=True)
 class TimeFilter:
-    """Which article dates a question asks for; ``recent``: newest first, no range."""
+    """A time a question names, as a range of dates; ``recent``: newest first, no range.
+    Whether it holds the search to articles of those dates or only favours the passages of
+    that time is the question's reading (`index.search.query.Query.held`)."""
 
     since: dt.date | None = None
     until: dt.date | None = None
     recent: bool = False
+
+    def years(self, today: dt.date) -> tuple[int, ...]:
+        """The years the range spans (an open end: up to ``today``'s year), or none where
+        it is open at the start or spans more than `MENTIONED_YEARS`."""
+        if self.since is None or self.recent:
+            return ()
+        last = (self.until or today).year
+        if last - self.since.year >= MENTIONED_YEARS:
+            return ()
+        return tuple(range(self.since.year, last + 1))
 
     def allows(self, published: str | None) -> bool:
         """Whether an article of that date (ISO, or None) is in range (undated: never,
