@@ -76,6 +76,9 @@ class Tuning:
     # published then.
     time_mention: float = 0.0
     time_published: float = 0.0
+    # Passages each language proposes to the multilingual model, whose scores are then read
+    # against each language's own (`index.search.spread`); 0: neither.
+    per_language: int = 0
     chunking: Chunking = Chunking()
     off: frozenset[str] = frozenset()  # `SWITCHES` switched off
     calibrated: dict[str, Any] = field(default_factory=dict)  # on, questions, articles
@@ -178,6 +181,7 @@ def _checked(tuning: Tuning, path: Path | None) -> Tuning:
     for name in ("min_line_score", "min_line_score_multilingual", "shared_words"):
         _within(name, getattr(tuning, name), -1.0, 2.0)
     _within("lookup_words", tuning.lookup_words, 0, 20)
+    _within("per_language", tuning.per_language, 0, 100)
     for name in ("time_mention", "time_published"):
         _within(name, getattr(tuning, name), 0.0, 1.0)
     _within("near_duplicate", tuning.near_duplicate, 0.0, 1.0)

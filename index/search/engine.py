@@ -128,7 +128,13 @@ class Engine:
             manifest,
             shelf,
             Reader(glossary, Router(settings, model, multilingual), settings),
-            Retrievers(shelf, indexes, faiss_index.Exclusion(removed) if removed else None),
+            Retrievers(
+                shelf,
+                indexes,
+                faiss_index.Exclusion(removed) if removed else None,
+                multilingual.model_id if multilingual else None,
+                settings.tuning.per_language,
+            ),
         )
         return cls(settings, model, version, manifest, stages, tuple(extra))
 

@@ -10,6 +10,7 @@ from index.errors import QuestionError
 from index.search.routing import Route, Router
 from index.settings import Settings
 from index.storage.keywords import lookup_words
+from index.text.analysis import terms
 from index.text.glossary import Glossary
 from index.text.language import as_written, detect
 from index.text.sanitize import clean_text
@@ -40,9 +41,9 @@ class Query:
     language: str  # `detect` of ``text``
     written: str  # ``text`` in the script its language is written in (`as_written`)
     english: tuple[str, ...]  # the glossary's English for the names ``text`` holds
-    keywords: str  # what keyword search looks for: ``text`` and ``english``
+    keywords: str  # what keyword search looks for: ``text`` analysed (`terms`), ``english``
     as_read: str  # what the models embed: ``written`` and the glossary's English of it
-    lookup: tuple[str, ...]  # the words of a lookup ("BYD", "Zangezur corridor"); else none
+    lookup: tuple[str, ...]  # the analysed words of a lookup ("BYD", "Zangezur corridor")
     route: Route
 
     @property
@@ -118,6 +119,7 @@ class Reader:
         # The glossary reads a question in its written script (`Glossary.english`), so its
         # English is the same for ``text`` and ``written``.
         english = tuple(self.translated(text))
+        language = detect(text)
         return Query(
             asked=asked,
             text=text,
@@ -125,12 +127,16 @@ class Reader:
             held=held,
             years=years,
             k=k,
-            language=detect(text),
+            language=language,
             written=written,
             english=english,
-            keywords=" ".join([text, *english]),
+            keywords=" ".join([*terms(text, language), *english]),
             as_read=" ".join([written, *english]),
-            lookup=tuple(lookup_words(text, self._lookup)) if self._lookup else (),
+            lookup=tuple(
+                term
+                for word in (lookup_words(text, self._lookup) if self._lookup else ())
+                for term in terms(word, language)
+            ),
             route=self.router.route(text),
         )
 

@@ -3,6 +3,7 @@ features they give each passage for fusion to weigh."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -13,6 +14,7 @@ from index.search.fusion import Candidate, stand_in
 from index.search.query import Query
 from index.search.query_cache import QueryCache
 from index.search.shelf import Shelf
+from index.search.spread import Spreads
 from index.storage import faiss_index
 
 Ranking = list[tuple[int, float]]  # (passage id, score), best first
@@ -26,11 +28,31 @@ class Retrievers:
         shelf: Shelf,
         indexes: dict[str, Any],
         exclude: faiss_index.Exclusion | None,
+        multilingual: str | None = None,
+        per_language: int = 0,
     ) -> None:
         self._shelf = shelf
         self._indexes = indexes  # model id -> the FAISS index of its vectors
         self._exclude = exclude  # removed passages FAISS still holds
         self._queries = QueryCache()
+        # The model that reads every language, whose scores are read per language
+        # (`index.search.spread`), each language proposing ``per_language`` passages; and
+        # BM25 read per language too. 0: languages are read alike.
+        self._multilingual = multilingual if per_language else None
+        self._per_language = per_language
+        self._spreads: Spreads | None = None
+        self._spreads_lock = threading.Lock()
+
+    def spreads(self) -> Spreads:
+        """The multilingual model's `Spreads`, measured on first use and kept."""
+        with self._spreads_lock:
+            if self._spreads is None:
+                index = self._indexes.get(self._multilingual or "")
+                languages = self._shelf.languages() if index is not None else {}
+                self._spreads = (
+                    Spreads.measure(index, languages) if index is not None else Spreads({})
+                )
+            return self._spreads
 
     def vector(self, model: Embedder, text: str) -> Any:
         """``model``'s vector of ``text``, cached."""
@@ -79,12 +101,14 @@ class Retrievers:
         score: the features that fusion weighs (`bench/fusion.py` tunes the weights)."""
         models = query.route.models
         dense = [self.dense(model, query, pool) for model in models]
+        for at, model in enumerate(models):
+            if model.model_id == self._multilingual:
+                dense[at] = dense[at] + self._each_language(model, query)
         keywords = self.keywords(query, pool)
-        best = keywords[0][1] if keywords else 0.0
-        raw = dict(keywords)
+        raw, scaled = dict(keywords), self._keyword_scores(keywords)
         ids = list(dict.fromkeys(p for r in (*dense, keywords) for p, _ in r))
         cosines = [
-            self.cosines(model, query, ranking, ids)
+            self._read_per_language(model, query, self.cosines(model, query, ranking, ids))
             for model, ranking in zip(models, dense, strict=True)
         ]
         shapes = self._shelf.shapes(ids)
@@ -92,19 +116,54 @@ class Retrievers:
         found = []
         for pid in ids:
             scores = [known[pid] for known in cosines]
-            bm25 = raw.get(pid, 0.0)
             found.append(
                 Candidate(
                     pid,
                     first=scores[0],
                     second=scores[1] if len(scores) > 1 else None,
-                    keywords=bm25 / best if best > 0 else 0.0,
-                    bm25=bm25,
+                    keywords=scaled.get(pid, 0.0),
+                    bm25=raw.get(pid, 0.0),
                     foreign=pid in foreign,
                     words=shapes[pid][1],
                 )
             )
         return stand_in(found) if foreign else found
+
+    def _keyword_scores(self, keywords: Ranking) -> dict[int, float]:
+        """BM25 over the best BM25 (0 to 1): of the passages in the same language, where
+        languages are read apart (``per_language``), as a question's words and their
+        glossary English each match passages of one language, and a language's words are
+        not as rare as another's."""
+        languages = self._shelf.languages() if self._per_language else {}
+        best: dict[str, float] = {}
+        for pid, score in keywords:
+            lang = languages.get(pid, "")
+            best[lang] = max(best.get(lang, 0.0), score)
+        return {
+            pid: score / top
+            for pid, score in keywords
+            if (top := best[languages.get(pid, "")]) > 0
+        }
+
+    def _each_language(self, model: Embedder, query: Query) -> Ranking:
+        """Each language's ``per_language`` passages closest to the question."""
+        spreads, index = self.spreads(), self._indexes[model.model_id]
+        vector = self.vector(model, query.as_read)
+        found: Ranking = []
+        for lang in spreads.languages:
+            found += faiss_index.search_among(
+                index, vector, self._per_language, spreads.selector(lang)
+            )
+        return found
+
+    def _read_per_language(
+        self, model: Embedder, query: Query, cosines: dict[int, float]
+    ) -> dict[int, float]:
+        """The multilingual model's ``cosines`` on the scale of the question's language."""
+        if model.model_id != self._multilingual:
+            return cosines
+        vector = self.vector(model, query.as_read)
+        return self.spreads().adjusted(vector, query.language, cosines, self._shelf.languages())
 
 
 # Threads that embed beside the one asking, kept for the process: a thread started for each

@@ -25,6 +25,7 @@ class Shelf:
         self._articles: list[Article] | None = None
         self._credited: frozenset[str] | None = None
         self._shapes: dict[int, tuple[bool, int]] = {}  # passage id -> (not English, words)
+        self._languages: dict[int, str] | None = None
 
     def close(self) -> None:
         self._store.close()
@@ -96,6 +97,13 @@ class Shelf:
                 text = row.text if row is not None else ""
                 self._shapes[pid] = (bool(text) and text_language(text) != "en", count_words(text))
             return {pid: self._shapes[pid] for pid in ids}
+
+    def languages(self) -> dict[int, str]:
+        """Every passage's language (`text_language`), read on first use and kept."""
+        with self._lock:
+            if self._languages is None:
+                self._languages = {pid: text_language(text) for pid, text in self._store.texts()}
+            return self._languages
 
     def foreign(self, ids: Sequence[int]) -> set[int]:
         """The passages of ``ids`` in a language other than English."""

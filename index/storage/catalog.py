@@ -24,6 +24,8 @@ from index.records import Article, Passage
 from index.storage.keywords import KeywordSearch
 from index.storage.sql import select_in
 from index.storage.vector_cache import VectorCache, text_hash
+from index.text.analysis import analysed
+from index.text.language import text_language
 
 # A vector row (1.5 KB) is too big for a 4 KB page of a WITHOUT ROWID table, so each took an
 # overflow page of its own: 4.7 KB a vector. With 16 KB pages it is 1.6 KB (a 100k-passage
@@ -72,6 +74,7 @@ CREATE INDEX passages_by_article ON passages (article_id, seq);
 CREATE INDEX passages_by_embed_sha ON passages (embed_sha);
 CREATE VIRTUAL TABLE passages_fts USING fts5 (
     text,
+    embedded UNINDEXED,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 CREATE TABLE sentences (
@@ -296,7 +299,8 @@ class Store:
             )
             ids.append(int(cursor.lastrowid or 0))
             self._db.execute(
-                "INSERT INTO passages_fts (rowid, text) VALUES (?, ?)", (ids[-1], text)
+                "INSERT INTO passages_fts (rowid, text, embedded) VALUES (?, ?, ?)",
+                (ids[-1], analysed(text, text_language(text)), text),
             )
         for passage_id, passage, spans in zip(ids, passages, sentences, strict=True):
             self.add_sentences(passage_id, passage.text, spans)
@@ -321,6 +325,11 @@ class Store:
             "(SELECT 1 FROM sentences s WHERE s.passage_id = p.id)"
         )
         return [(int(row[0]), str(row[1])) for row in rows]
+
+    def texts(self) -> Iterator[tuple[int, str]]:
+        """(id, text) of every passage."""
+        for row in self._db.execute("SELECT id, text FROM passages"):
+            yield int(row[0]), str(row[1])
 
     def remove_article(self, article_id: str) -> list[int]:
         """Delete an article with its paragraphs and passages; returns the removed passage ids."""

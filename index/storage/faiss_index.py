@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +125,38 @@ def search(
     params = exclude.params(index) if exclude is not None else None
     scores, ids = index.search(query.reshape(1, -1), min(k, index.ntotal), params=params)
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
+
+
+def search_among(index: Any, query: Vectors, k: int, among: Any) -> list[tuple[int, float]]:
+    """`search` held to the passages ``among`` selects (`selector`): removed passages are
+    never among them."""
+    if index.ntotal == 0:
+        return []
+    faiss = _faiss()
+    inner = faiss.downcast_index(index.index)
+    if getattr(inner, "hnsw", None) is not None:
+        params = faiss.SearchParametersHNSW(sel=among, efSearch=inner.hnsw.efSearch)
+    else:
+        params = faiss.SearchParameters(sel=among)
+    scores, ids = index.search(query.reshape(1, -1), min(k, index.ntotal), params=params)
+    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
+
+
+def selector(ids: Any) -> Any:
+    """A FAISS selector of the passage ``ids`` (for `search_among`)."""
+    return _faiss().IDSelectorBatch(np.asarray(ids, dtype=np.int64))
+
+
+def ids(index: Any) -> Any:
+    """The passage ids ``index`` holds, in its storage order."""
+    return _faiss().vector_to_array(index.id_map)
+
+
+def blocks(index: Any, chunk: int) -> Iterator[Any]:
+    """The stored vectors in storage order (as `ids` lists them), ``chunk`` at a time."""
+    inner = index.index
+    for start in range(0, index.ntotal, chunk):
+        yield inner.reconstruct_n(start, min(chunk, index.ntotal - start))
 
 
 def write_ids(ids: Sequence[int], path: Path) -> None:

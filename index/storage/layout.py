@@ -39,7 +39,9 @@ from index.errors import (
 )
 from index.tuning import Chunking
 
-FORMAT = 3  # 2: a full-text (BM25) table; 3: vectors of more than one model
+# 2: a full-text (BM25) table; 3: vectors of more than one model; 4: the full-text table
+# holds each passage's words as its language's analyser leaves them (`index.text.analysis`)
+FORMAT = 4
 MANIFEST = "manifest.json"
 FAISS_FILE = "passages.faiss"
 STORE_FILE = "store.sqlite"

@@ -97,7 +97,7 @@ class VectorCache:
             "SELECT s.sha, substr(p.text, s.start + 1, s.stop - s.start) FROM sentences s "
             "JOIN passages p ON p.id = s.passage_id WHERE s.sha IN ({marks})"
             if sentences
-            else "SELECT p.embed_sha, f.text FROM passages p JOIN passages_fts f "
+            else "SELECT p.embed_sha, f.embedded FROM passages p JOIN passages_fts f "
             "ON f.rowid = p.id WHERE p.embed_sha IN ({marks})"
         )
         return {row[0]: row[1] for row in select_in(self._db, sql, shas)}

@@ -32,6 +32,8 @@ class Lexicon:
     typed_stems: tuple[str, ...] = ()
     typed_endings: tuple[str, ...] = ()
     stemmer: str | None = None  # Snowball's algorithm for the language, where it has one
+    # Snowball's algorithm keyword search stems the language's words by (`index.text.analysis`)
+    keyword_stemmer: str | None = None
     # Regular expressions of time words: "relative" by what they name ("last year"), what
     # asks for what is new ("recent"), and what else a request for news is made of.
     relative_times: dict[str, str] = field(default_factory=dict)
@@ -74,6 +76,7 @@ def lexicon(code: str) -> Lexicon:
         typed_stems=ordered("typed_stems"),
         typed_endings=ordered("typed_endings"),
         stemmer=data.get("stemmer"),
+        keyword_stemmer=data.get("keyword_stemmer", data.get("stemmer")),
         relative_times=dict(time.get("relative", {})),
         recent=time.get("recent", ""),
         news_request=time.get("news_request", ""),
@@ -83,15 +86,20 @@ def lexicon(code: str) -> Lexicon:
 _STEMMING = threading.Lock()  # a Snowball stemmer is not to be shared between threads at once
 
 
-@lru_cache(maxsize=65536)  # the corpus's words come back sentence after sentence
 def _stem(code: str, word: str) -> str:
+    return snowball(lexicon(code).stemmer or "", word)
+
+
+@lru_cache(maxsize=65536)  # the corpus's words come back sentence after sentence
+def snowball(algorithm: str, word: str) -> str:
+    """``word`` stemmed by Snowball's ``algorithm`` ("russian", "turkish"…)."""
     with _STEMMING:
-        found: str = _stemmer(code).stemWord(word)
+        found: str = _stemmer(algorithm).stemWord(word)
     return found
 
 
 @cache
-def _stemmer(code: str) -> Any:
+def _stemmer(algorithm: str) -> Any:
     import Stemmer  # PyStemmer
 
-    return Stemmer.Stemmer(lexicon(code).stemmer)
+    return Stemmer.Stemmer(algorithm)

@@ -1,0 +1,132 @@
+"""A multilingual model scores a passage in the question's own language higher than one in
+another language that answers as well: e5 gives a Chinese question 0.87 to Chinese passages
+on other subjects and 0.80 to the English passage that answers it. So each language's
+passages are scored against their own kind: a question's cosines to a language's passages
+centre on ``q · mean`` and spread by ``sqrt(q · covariance · q)`` (exactly, over every
+passage of the language, from its vectors' mean and covariance), and a passage's cosine is
+read as how far above its language's centre it stands, then put back on the scale of the
+question's own language (`Spreads.adjusted`). A passage in the question's language keeps its
+cosine; one in another language gets the cosine it would have were it as far above the
+question's language's passages.
+
+Each language also proposes its own best passages (`Spreads.selector`), so that a question
+draws candidates from articles of every language, not only from its own.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from index.storage import faiss_index
+
+# A language of n passages takes n / (n + SHRINK) of its spread from its own vectors and the
+# rest from the whole index's (shrinkage): a few passages tell their subjects more than how
+# the model reads their language, and give no covariance to trust in 384 dimensions.
+SHRINK = (5, 50)
+CHUNK = 4096  # vectors read from the index at a time
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How one language's passage vectors lie: their mean, their covariance, their ids."""
+
+    mean: Any  # (dimension,)
+    covariance: Any  # (dimension, dimension)
+    ids: Any  # int64 passage ids
+
+    def centre(self, vector: Any) -> float:
+        return float(vector @ self.mean)
+
+    def width(self, vector: Any) -> float:
+        return math.sqrt(max(float(vector @ self.covariance @ vector), 1e-8))
+
+
+class Spreads:
+    """Each language's `Spread` in one model's vector index."""
+
+    def __init__(self, spreads: Mapping[str, Spread]) -> None:
+        self._spreads = dict(spreads)
+        self._selectors: dict[str, Any] = {}
+        # Where the question's language has no passages, the scale of the largest language.
+        self._largest = max(
+            self._spreads, key=lambda lang: len(self._spreads[lang].ids), default=""
+        )
+
+    @classmethod
+    def measure(
+        cls, index: Any, languages: Mapping[int, str], shrink: tuple[int, int] = SHRINK
+    ) -> Spreads:
+        """The spreads of ``index``'s vectors, grouped by their passages' ``languages``
+        (passages not in it, such as removed ones, left out); the index read once, a block
+        at a time."""
+        ids = faiss_index.ids(index)
+        labels = np.asarray([languages.get(int(pid), "") for pid in ids])
+        sums: dict[str, tuple[Any, Any, int]] = {}
+        start = 0
+        for block in faiss_index.blocks(index, CHUNK):
+            part = labels[start : start + len(block)]
+            start += len(block)
+            for lang in set(part.tolist()) - {""}:
+                rows = block[part == lang].astype(np.float64)
+                total, second, n = sums.get(lang, (0.0, 0.0, 0))
+                sums[lang] = (total + rows.sum(axis=0), second + rows.T @ rows, n + len(rows))
+        if not sums:
+            return cls({})
+        count = sum(n for _, _, n in sums.values())
+        overall_mean = sum(total for total, _, _ in sums.values()) / count
+        overall_second = sum(second for _, second, _ in sums.values()) / count
+        overall = overall_second - np.outer(overall_mean, overall_mean)
+        spreads = {}
+        for lang, (total, second, n) in sums.items():
+            own = total / n
+            weight = n / (n + shrink[0])
+            mean = weight * own + (1 - weight) * overall_mean
+            weight = n / (n + shrink[1])
+            covariance = weight * (second / n - np.outer(own, own)) + (1 - weight) * overall
+            spreads[lang] = Spread(
+                mean.astype(np.float32), covariance.astype(np.float32), ids[labels == lang]
+            )
+        return cls(spreads)
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted(self._spreads)
+
+    def selector(self, lang: str) -> Any:
+        """A FAISS selector of ``lang``'s passages (made once)."""
+        if lang not in self._selectors:
+            self._selectors[lang] = faiss_index.selector(self._spreads[lang].ids)
+        return self._selectors[lang]
+
+    def adjusted(
+        self,
+        vector: Any,
+        question_language: str,
+        scores: Mapping[int, float],
+        languages: Mapping[int, str],
+    ) -> dict[int, float]:
+        """``scores`` (cosines of ``vector`` to passages) on the scale of the question's
+        language: each passage's standing above its own language's centre, in its spread,
+        as a cosine among the question language's passages."""
+        if len(self._spreads) < 2:
+            return dict(scores)
+        reference = self._spreads.get(question_language) or self._spreads[self._largest]
+        centre, width = reference.centre(vector), reference.width(vector)
+        seen: dict[str, tuple[float, float]] = {}
+        found = {}
+        for pid, score in scores.items():
+            spread = self._spreads.get(languages.get(pid, ""))
+            if spread is None or spread is reference:
+                found[pid] = score
+                continue
+            lang = languages[pid]
+            if lang not in seen:
+                seen[lang] = (spread.centre(vector), spread.width(vector))
+            own_centre, own_width = seen[lang]
+            found[pid] = centre + width * (score - own_centre) / own_width
+        return found

@@ -1,0 +1,114 @@
+"""Articles in every language are first class: keyword search reads each in its own language,
+and a multilingual model's scores are read against each language's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.indexer.builder import build
+from index.search.engine import Engine
+from index.search.spread import Spreads
+from index.storage import faiss_index
+from index.text.analysis import analysed, terms
+from tests.conftest import settings_for, write_article
+from tests.fakes import FakeEmbedder
+
+
+@pytest.mark.parametrize(
+    ("passage", "question", "language"),
+    [
+        ("Товарооборот Азербайджана с Китаем вырос.", "какой товарооборот с китаем?", "ru"),
+        ("Azərbaycana gələn turistlərin sayı artıb.", "neçə turist gəlib?", "az"),
+        ("Azərbaycana gələn turistlərin sayı artıb.", "nece turistler gelib?", "az"),
+        ("阿塞拜疆白兰地出口额增长。", "白兰地出口了多少钱？", "zh"),
+    ],
+)
+def test_a_questions_words_meet_a_passages_across_endings_and_unspaced_script(
+    passage: str, question: str, language: str
+) -> None:
+    stored = set(analysed(passage, language).split())
+    asked = terms(question, language)
+    assert asked and set(asked) & stored, (asked, stored)
+
+
+def test_analysis_leaves_english_to_porter_pairs_chinese_and_drops_what_a_question_is_made_of() -> (
+    None
+):
+    assert analysed("Trade grew in 2019", "en") == "Trade grew in 2019"
+    assert analysed("阿塞拜疆", "zh") == "阿塞 塞拜 拜疆"
+    assert analysed("2019年", "zh") == "2019 年"
+    assert terms("What was agreed?", "en") == ["agreed"]  # "what", "was": the question's
+    assert "多少" not in "".join(terms("出口了多少钱？", "zh"))
+    assert terms("какой был товарооборот?", "ru") == ["товарооборот"]
+    assert "Huawei".casefold() in terms("Huawei Azərbaycanda nə edir?", "az")  # names stay
+
+
+def _corpus(folder: Path) -> None:
+    articles = {
+        "en.md": ("en", "Trade between Azerbaijan and China grew by a fifth in 2023."),
+        "ru.md": ("ru", "Товарооборот Азербайджана с Китаем вырос на пятую часть."),
+        "zh.md": ("zh", "阿塞拜疆白兰地和葡萄酒出口额增长了两成。"),
+    }
+    for name, (language, text) in articles.items():
+        front = f"---\ntitle: {name}\nsource: Wire\nlanguage: {language}\n---"
+        write_article(folder, name, f"{front}\n\n{text}\n")
+
+
+def test_keyword_search_finds_russian_and_chinese_passages_by_their_own_words(
+    tmp_path: Path,
+) -> None:
+    _corpus(tmp_path / "corpus")
+    settings = settings_for(tmp_path / "corpus", tmp_path / "index")
+    fake = FakeEmbedder()
+    build(settings, embedder=fake)
+    # Every model embeds the passage as written, never the keyword index's analysed form.
+    assert "Товарооборот Азербайджана с Китаем вырос на пятую часть." in fake.embedded
+    assert "阿塞拜疆白兰地和葡萄酒出口额增长了两成。" in fake.embedded
+    engine = Engine.open(settings, embedder=fake)
+    for question, expected in (
+        ("Каким был товарооборот с Китая?", "ru.md"),  # "Китая", "Китаем": stemmed alike
+        ("白兰地出口多少？", "zh.md"),
+    ):
+        query = engine.read(question)
+        found = engine.stages.retrievers.keywords(query, 3)
+        rows = engine.stages.shelf.passages([pid for pid, _ in found])
+        assert [rows[pid].article_id for pid, _ in found][:1] == [expected.removesuffix(".md")]
+    engine.close()
+
+
+def _index(vectors: np.ndarray, ids: list[int]) -> object:
+    return faiss_index.new_index(vectors.shape[1], "Flat", vectors.astype(np.float32), ids)
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_a_passage_in_another_language_is_scored_as_far_above_its_own_as_it_stands() -> None:
+    rng = np.random.default_rng(7)
+    dimension, own_axis, other_axis = 16, np.eye(16)[0], np.eye(16)[1]
+    # The question's language lies along one axis, the other language along another: the
+    # model scores the other language's passages lower, whatever they say.
+    own = _unit(own_axis + 0.3 * rng.normal(size=(40, dimension)))
+    other = _unit(other_axis + 0.3 * rng.normal(size=(40, dimension)))
+    question = _unit((own_axis + 0.6 * other_axis)[None, :])[0].astype(np.float32)
+    answer = _unit((other_axis + 0.3 * question)[None, :])  # stands out among its own
+    vectors = np.vstack([own, other, answer])
+    ids = list(range(1, len(vectors) + 1))
+    languages = {pid: "en" if pid <= 40 else "zh" for pid in ids}
+    index = _index(vectors, ids)
+    spreads = Spreads.measure(index, languages)
+    raw = {pid: float(vectors[pid - 1] @ question) for pid in ids}
+    adjusted = spreads.adjusted(question, "en", raw, languages)
+    best_own = max(raw[pid] for pid in ids if languages[pid] == "en")
+    assert raw[81] < best_own < adjusted[81]  # below the question's language, then above it
+    assert all(adjusted[pid] == raw[pid] for pid in ids if languages[pid] == "en")
+    # Each language proposes its own nearest passages.
+    found = faiss_index.search_among(index, question, 3, spreads.selector("zh"))
+    assert found[0][0] == 81 and all(languages[pid] == "zh" for pid, _ in found)
+    # One language alone: nothing to correct.
+    alone = Spreads.measure(index, {pid: "en" for pid in ids})
+    assert alone.adjusted(question, "en", raw, languages) == raw
