@@ -115,6 +115,7 @@ def configurations(base: Settings) -> list[tuple[str, Settings, bool]]:
     """(name, settings, with the multilingual model)."""
     found = [("as shipped", base, True)]
     found += [(f"off: {s}", base.tuned(off=frozenset({s})), True) for s in sorted(SWITCHES)]
+    found.append(("languages read alike", base.tuned(per_language=0), True))
     found.append(("rank fusion (rrf)", base.tuned(fusion="rrf"), True))
     found.append(("no multilingual model", base, False))
     return found

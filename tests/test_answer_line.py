@@ -138,6 +138,7 @@ def test_what_a_question_asks_for_and_what_a_sentence_gives() -> None:
         "Əliyev nə vaxt Pekinə gedib?",
         "他什么时候访问北京？",
         "In which year? What year?",
+        "On which days will it fly?",
     ]
     anything = [
         "Who is the ambassador?",
@@ -150,11 +151,17 @@ def test_what_a_question_asks_for_and_what_a_sentence_gives() -> None:
     assert [wanted(q) for q in times] == ["time"] * len(times)
     assert [wanted(q) for q in anything] == [None] * len(anything)
     assert gives("It grew by 64%.", "amount") and gives("Five hundred buses.", "amount")
-    assert gives("Вдвое больше.", "amount") and gives("在2020年增长。", "amount")
+    assert gives("Вдвое больше.", "amount") and gives("在2020年增长两成。", "amount")
+    assert not gives("在2020年增长。", "amount")  # a year, not an amount
     assert not gives("It survived COVID-19 and the G20.", "amount")
     assert not gives("Trade rose sharply.", "amount") and gives("Trade rose sharply.", None)
     assert gives("He will visit later this year.", "time") and gives("On 22 April.", "time")
     assert not gives("He praised the ties.", "time")
+    # A year is a time, not an amount; "one of" counts nothing.
+    assert not gives("The university admitted its second intake of majors in 2023.", "amount")
+    assert not gives("One of the projects was the fifth edition.", "amount")
+    assert gives("In 2019, 30 students took part.", "amount")
+    assert gives("2023年有13人参加。", "amount") and gives("It fell 16.2% in 2020.", "amount")
 
 
 def test_a_question_a_reporter_is_told_to_have_asked_restates() -> None:

@@ -84,7 +84,8 @@ def _index(vectors: np.ndarray, ids: list[int]) -> object:
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
-    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    found: np.ndarray = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    return found
 
 
 def test_a_passage_in_another_language_is_scored_as_far_above_its_own_as_it_stands() -> None:
@@ -102,7 +103,7 @@ def test_a_passage_in_another_language_is_scored_as_far_above_its_own_as_it_stan
     index = _index(vectors, ids)
     spreads = Spreads.measure(index, languages)
     raw = {pid: float(vectors[pid - 1] @ question) for pid in ids}
-    adjusted = spreads.adjusted(question, "en", raw, languages)
+    adjusted = spreads.adjusted(question, raw, languages)
     best_own = max(raw[pid] for pid in ids if languages[pid] == "en")
     assert raw[81] < best_own < adjusted[81]  # below the question's language, then above it
     assert all(adjusted[pid] == raw[pid] for pid in ids if languages[pid] == "en")
@@ -110,5 +111,5 @@ def test_a_passage_in_another_language_is_scored_as_far_above_its_own_as_it_stan
     found = faiss_index.search_among(index, question, 3, spreads.selector("zh"))
     assert found[0][0] == 81 and all(languages[pid] == "zh" for pid, _ in found)
     # One language alone: nothing to correct.
-    alone = Spreads.measure(index, {pid: "en" for pid in ids})
-    assert alone.adjusted(question, "en", raw, languages) == raw
+    alone = Spreads.measure(index, dict.fromkeys(ids, "en"))
+    assert alone.adjusted(question, raw, languages) == raw

@@ -143,8 +143,10 @@ class Engine:
 
     def warm_up(self) -> None:
         """Load every model questions are routed to now, not on the first question (side
-        by side, as `Retrievers.embed` embeds a question)."""
-        side_by_side([partial(m.embed_queries, ["warm up"]) for m in self.router.models()])
+        by side, as `Retrievers.embed` embeds a question), and measure how each language's
+        passages spread (`index.search.spread`)."""
+        models = [partial(m.embed_queries, ["warm up"]) for m in self.router.models()]
+        side_by_side([*models, self.stages.retrievers.spreads])
 
     def read(
         self,

@@ -24,7 +24,8 @@ class SentenceScores:
     """For one question: each hit's sentence spans and their cosines to it, by the model
     the question is routed to first, computed once per hit (stored vectors; embedded now
     only for a passage whose sentences have none, from an index built before they were
-    kept)."""
+    kept). The multilingual model's are read on English passages' scale, as its passages'
+    are (`Retrievers.rescaled`): a Chinese question comes near every Chinese sentence."""
 
     def __init__(self, query: Query, shelf: Shelf, retrievers: Retrievers) -> None:
         self._shelf = shelf
@@ -48,7 +49,12 @@ class SentenceScores:
             stored = self._shelf.sentence_vectors(model.model_id, ids, model.dimension)
             for hit in unknown:
                 spans, matrix = _stored(hit, stored) or _embedded(model, hit.text)
-                self._known[_key(hit)] = (spans, matrix @ vector if spans else None)
+                cosines = (
+                    self._retrievers.rescaled(model, vector, matrix @ vector, hit.passage_id)
+                    if spans
+                    else None
+                )
+                self._known[_key(hit)] = (spans, cosines)
         return [self._known[_key(hit)] for hit in hits]
 
     def best(self, hits: Sequence[Hit]) -> float | None:

@@ -129,6 +129,14 @@ class Retrievers:
             )
         return stand_in(found) if foreign else found
 
+    def rescaled(self, model: Embedder, vector: Any, cosines: Any, passage_id: int) -> Any:
+        """``model``'s ``cosines`` of ``vector`` to a passage's sentences on the scale its
+        passages are read on (`_read_per_language`)."""
+        if model.model_id != self._multilingual:
+            return cosines
+        language = self._shelf.languages().get(passage_id, "")
+        return self.spreads().rescaled(vector, cosines, language)
+
     def _keyword_scores(self, keywords: Ranking) -> dict[int, float]:
         """BM25 over the best BM25 (0 to 1): of the passages in the same language, where
         languages are read apart (``per_language``), as a question's words and their
@@ -159,11 +167,11 @@ class Retrievers:
     def _read_per_language(
         self, model: Embedder, query: Query, cosines: dict[int, float]
     ) -> dict[int, float]:
-        """The multilingual model's ``cosines`` on the scale of the question's language."""
+        """The multilingual model's ``cosines`` on the scale of English passages'."""
         if model.model_id != self._multilingual:
             return cosines
         vector = self.vector(model, query.as_read)
-        return self.spreads().adjusted(vector, query.language, cosines, self._shelf.languages())
+        return self.spreads().adjusted(vector, cosines, self._shelf.languages())
 
 
 # Threads that embed beside the one asking, kept for the process: a thread started for each

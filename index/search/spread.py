@@ -4,10 +4,11 @@ on other subjects and 0.80 to the English passage that answers it. So each langu
 passages are scored against their own kind: a question's cosines to a language's passages
 centre on ``q · mean`` and spread by ``sqrt(q · covariance · q)`` (exactly, over every
 passage of the language, from its vectors' mean and covariance), and a passage's cosine is
-read as how far above its language's centre it stands, then put back on the scale of the
-question's own language (`Spreads.adjusted`). A passage in the question's language keeps its
-cosine; one in another language gets the cosine it would have were it as far above the
-question's language's passages.
+read as how far above its language's centre it stands, then put on the scale of English
+passages, which the thresholds are calibrated on (`Spreads.adjusted`). An English passage
+keeps its cosine; one in another language gets the cosine it would have were it as far
+above the English passages. So a Chinese question's Chinese passages no longer all clear the
+threshold because they are Chinese.
 
 Each language also proposes its own best passages (`Spreads.selector`), so that a question
 draws candidates from articles of every language, not only from its own.
@@ -29,6 +30,9 @@ from index.storage import faiss_index
 # the model reads their language, and give no covariance to trust in 384 dimensions.
 SHRINK = (5, 50)
 CHUNK = 4096  # vectors read from the index at a time
+# The language whose passages' cosines the thresholds are calibrated on (the seed interviews
+# and our question files are English): a question's cosines to every language are put on it.
+SCALE = "en"
 
 
 @dataclass(frozen=True)
@@ -104,29 +108,27 @@ class Spreads:
         return self._selectors[lang]
 
     def adjusted(
-        self,
-        vector: Any,
-        question_language: str,
-        scores: Mapping[int, float],
-        languages: Mapping[int, str],
+        self, vector: Any, scores: Mapping[int, float], languages: Mapping[int, str]
     ) -> dict[int, float]:
-        """``scores`` (cosines of ``vector`` to passages) on the scale of the question's
-        language: each passage's standing above its own language's centre, in its spread,
-        as a cosine among the question language's passages."""
-        if len(self._spreads) < 2:
-            return dict(scores)
-        reference = self._spreads.get(question_language) or self._spreads[self._largest]
-        centre, width = reference.centre(vector), reference.width(vector)
-        seen: dict[str, tuple[float, float]] = {}
-        found = {}
-        for pid, score in scores.items():
-            spread = self._spreads.get(languages.get(pid, ""))
-            if spread is None or spread is reference:
-                found[pid] = score
-                continue
-            lang = languages[pid]
-            if lang not in seen:
-                seen[lang] = (spread.centre(vector), spread.width(vector))
-            own_centre, own_width = seen[lang]
-            found[pid] = centre + width * (score - own_centre) / own_width
+        """``scores`` (cosines of ``vector`` to passages) on the scale the thresholds are
+        calibrated on, English passages' (`SCALE`; the largest language where there are
+        none): each passage's standing above its own language's centre, in its spread, as a
+        cosine among English passages."""
+        found = dict(scores)
+        by_language: dict[str, list[int]] = {}
+        for pid in scores:
+            by_language.setdefault(languages.get(pid, ""), []).append(pid)
+        for lang, pids in by_language.items():
+            values = self.rescaled(vector, np.asarray([scores[pid] for pid in pids]), lang)
+            found.update(zip(pids, values.tolist(), strict=True))
         return found
+
+    def rescaled(self, vector: Any, cosines: Any, language: str) -> Any:
+        """``cosines`` of ``vector`` to texts in ``language`` on English passages' scale
+        (`adjusted`); as they are where there is one language, or none of ``language``."""
+        spread = self._spreads.get(language)
+        reference = self._spreads.get(SCALE) or self._spreads.get(self._largest)
+        if len(self._spreads) < 2 or spread is None or reference is None or spread is reference:
+            return cosines
+        scale = reference.width(vector) / spread.width(vector)
+        return reference.centre(vector) + (cosines - spread.centre(vector)) * scale

@@ -32,7 +32,7 @@ Wanted = Literal["amount", "time"]
 # say when he landed?" asks for what he said); Russian "когда" only where no comma puts it
 # in a clause of its own.
 _ASKS_TIME = re.compile(
-    r"^\W*(?:and |so |but |since |until )?when\b|\b(?:what|which) (?:year|month|day|date)\b"
+    r"^\W*(?:and |so |but |since |until )?when\b|\b(?:what|which) (?:year|month|day|date)s?\b"
     r"|(?<![,;:])(?<![,;:] )\bкогда\b|\bв каком году\b|\bс каких пор\b|\bкакого числа\b"
     r"|\bn[əe] (?:vaxt|zaman)\b|\bha[çc]an\b|\bhans[ıi] (?:il|tarix|ay)"
     r"|什么时候|何时|哪一?年|几时|哪天|什么时间",
@@ -60,6 +60,14 @@ _GIVES_AMOUNT = re.compile(
     r"|\b(?:iki|üç|dörd|beş|altı|yeddi|səkkiz|doqquz|iyirmi|otuz|qırx|əlli|yüz|milyon"
     r"|milyard|yarı)"
     r"|[零〇一二三四五六七八九十百千万亿两半]",
+    re.IGNORECASE,
+)
+# What looks like an amount and is none: a year ("in 2023", "2023年", "2023-cü ildə") and
+# "one of" ("one of the projects").
+_NO_AMOUNT = re.compile(
+    r"(?<![\d.,$€£¥])(?:19|20)\d\d(?![\d%]|[.,]\d|\s*(?:%|percent|per cent|million|billion|"
+    r"thousand|tonnes|tons|people|students|млн|млрд|тыс|человек|nəfər|milyon|万|亿|人|名))"
+    r"|\b(?:one|одна|один|одно|biri) (?:of|из)\b",
     re.IGNORECASE,
 )
 _GIVES_TIME = re.compile(
@@ -123,9 +131,11 @@ def can_answer(sentence: str, kind: Wanted | None) -> bool:
 
 
 def gives(sentence: str, kind: Wanted | None) -> bool:
-    """Whether ``sentence`` gives what a question asking for ``kind`` wants."""
+    """Whether ``sentence`` gives what a question asking for ``kind`` wants. A year is a
+    time, not an amount, and "one of" counts nothing: "The university admitted its second
+    intake in 2023" tells no number admitted."""
     if kind == "amount":
-        return _GIVES_AMOUNT.search(sentence) is not None
+        return _GIVES_AMOUNT.search(_NO_AMOUNT.sub(" ", sentence)) is not None
     if kind == "time":
         return _GIVES_TIME.search(sentence) is not None
     return True
