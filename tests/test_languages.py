@@ -34,9 +34,7 @@ def test_a_questions_words_meet_a_passages_across_endings_and_unspaced_script(
     assert asked and set(asked) & stored, (asked, stored)
 
 
-def test_analysis_leaves_english_to_porter_pairs_chinese_and_drops_what_a_question_is_made_of() -> (
-    None
-):
+def test_analysis_leaves_english_to_porter_pairs_chinese_and_drops_question_words() -> None:
     assert analysed("Trade grew in 2019", "en") == "Trade grew in 2019"
     assert analysed("阿塞拜疆", "zh") == "阿塞 塞拜 拜疆"
     assert analysed("2019年", "zh") == "2019 年"
