@@ -17,7 +17,7 @@ from index.settings import Settings
 from index.storage.keywords import lookup_words
 from index.text.glossary import Glossary
 from index.text.proper_names import Name, unglossed
-from tests.conftest import REPO, settings_for
+from tests.conftest import REPO, settings_for, write_article
 from tests.fakes import FakeEmbedder
 from tests.test_engine import Asked
 
@@ -250,3 +250,45 @@ def test_the_names_the_glossary_lacks_are_listed_most_mentioned_first(tmp_path: 
         Name("Liu Jianchao", 2),
         Name("Nizami Ganjavi International Center", 1),
     ]
+
+
+SCO_GLOSSARY = """\
+terms:
+  Shanghai Cooperation Organisation SCO: [ШОС, Шанхайск*, ŞƏT, 上合, 上海合作组织]
+"""
+
+
+def test_a_lookup_finds_the_term_in_every_languages_writing(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    for name, language, text in (
+        ("en.md", "en", "Azerbaijan became an SCO dialogue partner in 2009."),
+        ("ru.md", "ru", "Азербайджан стал партнёром ШОС по диалогу."),
+        ("az.md", "az", "Azərbaycan ŞƏT-in dialoq tərəfdaşıdır."),
+        ("zh.md", "zh", "阿塞拜疆是上合组织对话伙伴。"),
+        ("other.md", "en", "Azerbaijan and China signed a memorandum on trade."),
+    ):
+        front = f"---\ntitle: {name}\nsource: Wire\nlanguage: {language}\n---"
+        write_article(folder, name, f"{front}\n\n{text}\n")
+    glossary = glossary_at(tmp_path, SCO_GLOSSARY)
+    assert Glossary.load(glossary).writings("SCO") == {
+        "Shanghai Cooperation Organisation SCO": [
+            "Shanghai Cooperation Organisation SCO",
+            "Shanghai Cooperation Organisation",
+            "SCO",
+            "ШОС",
+            "Шанхайск",
+            "ŞƏT",
+            "上合",
+            "上海合作组织",
+        ]
+    }
+    settings = settings_for(folder, tmp_path / "index", CITEBOT_GLOSSARY=str(glossary))
+    fake = FakeEmbedder()
+    build(settings, embedder=fake)
+    engine = Engine.open(settings, embedder=fake)
+    for lookup in ("SCO", "ШОС", "上合组织"):
+        found = {hit.article.id for hit in engine.answer(lookup).hits}
+        assert found == {"en", "ru", "az", "zh"}, lookup
+    # A lookup with words besides the term's is no lookup of the term alone.
+    assert "ru" not in {hit.article.id for hit in engine.answer("SCO memorandum").hits}
+    engine.close()

@@ -13,7 +13,9 @@ from index.search.query import Query
 from index.search.retrievers import Retrievers
 from index.search.shelf import Shelf
 from index.storage.keywords import lookup_words
+from index.text.analysis import analysed
 from index.text.glossary import Glossary
+from index.text.language import detect, plain
 from index.text.when import mentioning
 from index.tuning import Tuning
 
@@ -170,10 +172,11 @@ class Lookup:
     0.07 against the passage on BYD's buses). Where none clears it by its cosine, only they
     are shown: the passages that follow one by their cosine are not about the words.
 
-    Keyword search reads the articles' English, so where no passage holds the words as
-    typed, the glossary reads them (`Glossary.respelled`): "Шуша" looks up Shusha, "Aliev"
-    Aliyev. A word it has no English for is held by no passage, so "погода в Москве" (the
-    weather in Moscow) is no lookup."""
+    Where no passage holds the words as typed, the glossary reads them
+    (`Glossary.respelled`): "Шуша" looks up Shusha, "Aliev" Aliyev. A word it has no English
+    for is held by no passage, so "погода в Москве" (the weather in Moscow) is no lookup. And
+    the terms the glossary knows are looked up in every language's writing of them
+    (`Glossary.writings`): "SCO" finds the passages on ШОС, ŞƏT and 上合组织 too."""
 
     def __init__(self, shelf: Shelf, glossary: Glossary) -> None:
         self._shelf = shelf
@@ -184,10 +187,11 @@ class Lookup:
             return found
         among = [c.passage_id for c in found]
         holding = self._shelf.holding_all(query.lookup, among)
-        if not holding and self._glossary.terms:
+        if self._glossary.terms:
             respelled = self._glossary.respelled(query.text)
-            if respelled != query.text:  # it names something the glossary reads
+            if not holding and respelled != query.text:  # it names what the glossary reads
                 holding = self._shelf.holding_all(lookup_words(respelled), among)
+            holding |= self._written_otherwise(query, among)
         if not holding:
             return found
         others = NOT_RELEVANT if all(c.level < CLEARS for c in found) else None
@@ -199,6 +203,23 @@ class Lookup:
             else replace(c, level=others)
             for c in found
         ]
+
+    def _written_otherwise(self, query: Query, among: list[int]) -> set[int]:
+        """Where a lookup names nothing but the glossary's terms, those of ``among`` that
+        hold each term in one of its writings (`Glossary.writings`), in any language."""
+        named = self._glossary.writings(query.text)
+        written = [plain(x).casefold() for writings in named.values() for x in writings]
+        rest = lookup_words(plain(self._glossary.respelled(query.text)))
+        if not named or any(all(word not in x for x in written) for word in rest):
+            return set()  # a word besides the terms' ("Bakı metrosu": the Baku metro)
+        found: set[int] | None = None
+        for writings in named.values():
+            holding: set[int] = set()
+            for writing in writings:
+                words = analysed(writing, detect(writing)).split()
+                holding |= self._shelf.holding_all(words, among) if words else set()
+            found = holding if found is None else found & holding
+        return found or set()
 
 
 class TimeFavour:

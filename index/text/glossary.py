@@ -70,6 +70,24 @@ class Glossary:
             for match in pattern.finditer(text)
         )
 
+    def writings(self, text: str) -> dict[str, list[str]]:
+        """For each term ``text`` names, by its English, its acronym or a form, every way
+        of writing it: its English (with and without its acronym) and its forms in every
+        language (a form's ``*`` left off), so that "SCO" is looked up as ШОС, ŞƏT and 上合
+        too."""
+        named = set(self.english(text))
+        folded = plain(as_written(text)).casefold()
+        for english, _ in self.terms:
+            if any(_holds(folded, part) for part in _spoken(english)):
+                named.add(english)
+        return {
+            english: list(
+                dict.fromkeys([*_spoken(english), *(form.replace("*", "") for form in forms)])
+            )
+            for english, forms in self.terms
+            if english in named
+        }
+
     def respelled(self, question: str) -> str:
         """``question`` with the forms it holds read as their terms' English, and what a
         request is made of in Chinese left out: "расскажи о Шуше" -> "расскажи о Shusha",
@@ -77,6 +95,18 @@ class Glossary:
         of Aliyev). What a lookup looks for where the words as typed hold nothing (`Engine`).
         """
         return _respelled(self, question)
+
+
+def _spoken(english: str) -> list[str]:
+    """A term's English as it is said: whole, without its acronym, and its acronym alone
+    ("Shanghai Cooperation Organisation SCO": the name, and "SCO")."""
+    acronyms = [word for word in english.split() if len(word) > 1 and word.isupper()]
+    name = " ".join(word for word in english.split() if word not in acronyms)
+    return list(dict.fromkeys(part for part in (english, name, *acronyms) if part))
+
+
+def _holds(folded: str, part: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(plain(part).casefold())}(?!\w)", folded) is not None
 
 
 @lru_cache(maxsize=512)  # a search and its answer read the same question (0.2-0.8 ms each)
