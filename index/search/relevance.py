@@ -188,9 +188,10 @@ class Lookup:
         among = [c.passage_id for c in found]
         holding = self._shelf.holding_all(query.lookup, among)
         if self._glossary.terms:
-            respelled = self._glossary.respelled(query.text)
-            if not holding and respelled != query.text:  # it names what the glossary reads
-                holding = self._shelf.holding_all(lookup_words(respelled), among)
+            if not holding:
+                respelled = self._glossary.respelled(query.text)
+                if respelled != query.text:  # it names what the glossary reads
+                    holding = self._shelf.holding_all(lookup_words(respelled), among)
             holding |= self._written_otherwise(query, among)
         if not holding:
             return found
@@ -209,7 +210,10 @@ class Lookup:
         hold each term in one of its writings (`Glossary.writings`), in any language."""
         named = self._glossary.writings(query.text)
         written = [plain(x).casefold() for writings in named.values() for x in writings]
-        rest = lookup_words(plain(self._glossary.respelled(query.text)))
+        # Its words besides the terms' forms (an English one is read for their English
+        # alone: the forms' patterns load the Chinese converter, which it never needs).
+        english = query.language == "en"
+        rest = lookup_words(plain(query.text if english else self._glossary.respelled(query.text)))
         if not named or any(all(word not in x for x in written) for word in rest):
             return set()  # a word besides the terms' ("Bakı metrosu": the Baku metro)
         found: set[int] | None = None

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from index.errors import ConfigError
-from index.text.language import as_written, plain, simplified
+from index.text.language import as_written, detect, plain, simplified
 from index.text.names import load_name_lists
 from index.text.words import ASKING_UNSPACED, CJK
 
@@ -75,7 +75,9 @@ class Glossary:
         of writing it: its English (with and without its acronym) and its forms in every
         language (a form's ``*`` left off), so that "SCO" is looked up as ШОС, ŞƏT and 上合
         too."""
-        named = set(self.english(text))
+        # An English text is read for the terms' English alone: their forms' patterns load
+        # the Chinese converter, which English questions never need.
+        named = set(self.english(text)) if detect(text) != "en" else set()
         folded = plain(as_written(text)).casefold()
         for english, _ in self.terms:
             if any(_holds(folded, part) for part in _spoken(english)):
