@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +96,22 @@ def copy_articles(corpus: Corpus) -> None:
         shutil.copytree(source, target, dirs_exist_ok=True)
 
 
+def prepared(
+    only: str | None, no_build: bool
+) -> Iterator[tuple[Corpus, Settings, list[Embedder]]]:
+    """Each corpus (or the one named ``only``) with its settings and the models, its index
+    built first unless ``no_build``."""
+    models = models_for(settings(CORPORA[0]))
+    for corpus in CORPORA:
+        if only and corpus.name != only:
+            continue
+        base = settings(corpus)
+        if not no_build:
+            copy_articles(corpus)
+            build(base, embedder=models[0], extra=models[1:])
+        yield corpus, base, models
+
+
 def score(engine: Engine, questions: Sequence[EvalQuestion]) -> Score:
     at_1 = at_3 = refused = lost = answerable = 0
     for q in questions:
@@ -126,14 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-build", action="store_true", help="use the indexes as they are")
     parser.add_argument("--only", choices=[c.name for c in CORPORA], help="one corpus")
     args = parser.parse_args(argv)
-    model, *extra = models_for(settings(CORPORA[0]))
-    for corpus in CORPORA:
-        if args.only and corpus.name != args.only:
-            continue
-        base = settings(corpus)
-        if not args.no_build:
-            copy_articles(corpus)
-            build(base, embedder=model, extra=extra)
+    for corpus, base, (model, *extra) in prepared(args.only, args.no_build):
         questions = [q for path in corpus.questions if path.exists() for q in load_questions(path)]
         print(f"\n{corpus.name}: {len(questions)} questions")
         print(f"{'':<26}{'hit@1 / hit@3':<20}{'refused right':<14}{'lost':>6}")

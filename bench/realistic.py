@@ -25,10 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ablation import CORPORA, Corpus, copy_articles, settings  # noqa: E402
-from index import Engine, build  # noqa: E402
+from bench.ablation import CORPORA, Corpus, prepared  # noqa: E402
+from index import Engine  # noqa: E402
 from index.evaluate import first_hit  # noqa: E402
-from index.models.configured import models_for  # noqa: E402
 
 TODAY = dt.date(2026, 12, 6)
 DEPTH = 10
@@ -139,15 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--save", type=Path, help="write each question's result here")
     parser.add_argument("--compare", type=Path, help="list what moved since this file")
     args = parser.parse_args(argv)
-    model, *extra = models_for(settings(CORPORA[0]))
     asked: list[Asked] = []
-    for corpus in CORPORA:
-        if args.only and corpus.name != args.only:
-            continue
-        base = settings(corpus)
-        if not args.no_build:
-            copy_articles(corpus)
-            build(base, embedder=model, extra=extra)
+    for corpus, base, (model, *extra) in prepared(args.only, args.no_build):
         engine = Engine.open(base, embedder=model, extra=extra)
         asked += [ask(engine, group, q) for group, q in questions(corpus)]
         engine.close()
