@@ -140,8 +140,13 @@ def test_what_a_question_asks_for_and_what_a_sentence_gives() -> None:
         "In which year? What year?",
         "On which days will it fly?",
     ]
-    anything = [
+    people = [
         "Who is the ambassador?",
+        "кто возглавлял делегацию?",
+        "Kiminlə görüşüb?",
+        "谁是大使？",
+    ]
+    anything = [
         "What did he say when he landed?",
         "Что сказал Алиев, когда приехал?",
         "阿塞拜疆有很多大学吗？",
@@ -149,6 +154,7 @@ def test_what_a_question_asks_for_and_what_a_sentence_gives() -> None:
     ]
     assert [wanted(q) for q in amounts] == ["amount"] * len(amounts)
     assert [wanted(q) for q in times] == ["time"] * len(times)
+    assert [wanted(q) for q in people] == ["person"] * len(people)
     assert [wanted(q) for q in anything] == [None] * len(anything)
     assert gives("It grew by 64%.", "amount") and gives("Five hundred buses.", "amount")
     assert gives("Вдвое больше.", "amount") and gives("在2020年增长两成。", "amount")
@@ -157,6 +163,17 @@ def test_what_a_question_asks_for_and_what_a_sentence_gives() -> None:
     assert not gives("Trade rose sharply.", "amount") and gives("Trade rose sharply.", None)
     assert gives("He will visit later this year.", "time") and gives("On 22 April.", "time")
     assert not gives("He praised the ties.", "time")
+    # "Who" is answered by a person's name: a title before it, or two capitalised words
+    # that name no place, organisation or date.
+    assert gives("It was signed by Deputy Prime Minister Ali Ahmadov.", "person")
+    assert gives("The Chinese Ambassador to Baku, Ms. Guo Min, said so.", "person")
+    assert gives("the Chinese Communist Party Liu Jianchao’s visit", "person")
+    assert gives("Шахин Мустафаев встретился с министром.", "person")
+    assert not gives("They signed it at the Cabinet of Ministers in Baku on Wednesday.", "person")
+    assert not gives(
+        "The ministry signed with China Gezhouba Group Overseas Investment.", "person"
+    )
+    assert not gives("It was set up by the Embassy of the People's Republic of China.", "person")
     # A year is a time, not an amount; "one of" counts nothing.
     assert not gives("The university admitted its second intake of majors in 2023.", "amount")
     assert not gives("One of the projects was the fifth edition.", "amount")

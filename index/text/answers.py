@@ -9,8 +9,9 @@ Among those that can, the one closest in meaning, with a nudge toward the one th
 question's rarer words (`shared`): for "What did Aliyev say about the Non Aligned Movement?"
 the models alone prefer a sentence on his views that never names the movement.
 
-And for a question that asks for an amount ("how many", "сколько", "neçə", "多少") or a time
-("when", "когда", "nə vaxt", "什么时候"), one that gives an amount or a time: "Trade rose
+And for a question that asks for an amount ("how many", "сколько", "neçə", "多少"), a time
+("when", "когда", "nə vaxt", "什么时候") or a person ("who", "кто", "kim"), one that gives an
+amount, a time or a person's name: "Trade rose
 sharply" is close in meaning to "How fast did trade grow?", yet only "Trade grew by 64%"
 answers it. This is read from words, so it is lenient: any number or time word will do.
 """
@@ -26,7 +27,7 @@ from index.text.chunker import QUESTION_PROMPT
 from index.text.lexicon import lexicon
 from index.text.words import QUESTION_WORDS, STOPWORDS, WORD
 
-Wanted = Literal["amount", "time"]
+Wanted = Literal["amount", "time", "person"]
 
 # What a question asks for. "When" counts only where it opens the question ("What did he
 # say when he landed?" asks for what he said); Russian "когда" only where no comma puts it
@@ -47,6 +48,27 @@ _ASKS_AMOUNT = re.compile(
     r"|多少|几(?!乎|内亚)|(?<![很许])多(?:大|快|长|久|高|远)(?!程度)|比例",
     re.IGNORECASE,
 )
+
+# Who: "who…", "with whom", "кто", "с кем", "kim", "kiminlə", "谁".
+_ASKS_PERSON = re.compile(
+    r"^\W*(?:and |so |but )?(?:who|whom)\b|\b(?:with|to|by|from) whom\b"
+    r"|\b(?:кто|кем|кого|кому)\b|\bkim(?:in)?(?:ə|lə|dir|di|lər)?\b|谁|哪位",
+    re.IGNORECASE,
+)
+# A person's name in Latin or Cyrillic letters: a title before a name ("Ambassador Wei",
+# "Deputy Prime Minister Ali Ahmadov"), or two capitalised words in a row ("Guo Min",
+# "Шахин Мустафаев") that are no place, organisation, event or date (`not_person`).
+_CAPITALISED = r"[A-ZА-ЯЁƏŞÇÖÜĞİ][\w’'.-]+"
+_TITLED = re.compile(
+    r"\b(?:President|Minister|Ambassador|Deputy|Director|Chairman|Chairwoman|Rector|Mr|Ms"
+    r"|Mrs|Dr|General|Colonel|Secretary|Governor|Mayor|affaires|CEO|coach|president"
+    r"|minister|ambassador|director|chairman|rector|head|headed by|led by|teammate"
+    r"|президент|министр|посол|директор|председател\w*|ректор|глав\w*|заместител\w*"
+    r"|депутат\w*|prezident\w*|nazir\w*|səfir\w*|direktor\w*|sədr\w*|rektor\w*"
+    r"|deputat\w*)\.?,? (" + _CAPITALISED + r")"
+)
+_PAIR = re.compile(rf"(?<![\w’'-])(?=({_CAPITALISED}) ({_CAPITALISED}))")  # pairs overlap
+_CJK_TEXT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 # What a sentence gives. A figure that stands on its own: "COVID-19" and "G20" hold digits
 # but no amount.
@@ -121,6 +143,8 @@ def wanted(question: str) -> Wanted | None:
         return "time"
     if _ASKS_AMOUNT.search(question):
         return "amount"
+    if _ASKS_PERSON.search(question):
+        return "person"
     return None
 
 
@@ -138,7 +162,24 @@ def gives(sentence: str, kind: Wanted | None) -> bool:
         return _GIVES_AMOUNT.search(_NO_AMOUNT.sub(" ", sentence)) is not None
     if kind == "time":
         return _GIVES_TIME.search(sentence) is not None
+    if kind == "person":
+        return names_a_person(sentence)
     return True
+
+
+def names_a_person(sentence: str) -> bool:
+    """Whether ``sentence`` names a person (`_TITLED`, `_PAIR`); a Chinese one always may,
+    as its names are not told by capitals."""
+    if _CJK_TEXT.search(sentence):
+        return True
+    if any(_person(m.group(1)) for m in _TITLED.finditer(sentence)):
+        return True
+    return any(_person(a) and _person(b) for a, b in _PAIR.findall(sentence))
+
+
+def _person(word: str) -> bool:
+    bare = word.strip(".’'-")
+    return bare not in _ENGLISH.not_person and bare.casefold() not in STOPWORDS
 
 
 def words(text: str) -> dict[str, str]:

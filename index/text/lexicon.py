@@ -26,6 +26,7 @@ class Lexicon:
     subjectless: frozenset[str] = frozenset()  # beside the stopwords: nothing of a subject
     question_words: frozenset[str] = frozenset()
     question_openers: frozenset[str] = frozenset()
+    not_person: frozenset[str] = frozenset()  # capitalised words that name no person
     asking: tuple[str, ...] = ()  # the words a request is made of ("tell me about")
     case_endings: tuple[str, ...] = ()  # the longest first
     typed_words: frozenset[str] = frozenset()  # the language typed in plain Latin letters
@@ -70,6 +71,7 @@ def lexicon(code: str) -> Lexicon:
         subjectless=words("subjectless"),
         question_words=words("question_words"),
         question_openers=words("question_openers"),
+        not_person=words("not_person"),
         asking=ordered("asking"),
         case_endings=ordered("case_endings"),
         typed_words=words("typed_words"),
