@@ -267,7 +267,10 @@ def test_a_lookup_finds_the_term_in_every_languages_writing(tmp_path: Path) -> N
         ("zh.md", "zh", "阿塞拜疆是上合组织对话伙伴。"),
         ("other.md", "en", "Azerbaijan and China signed a memorandum on trade."),
     ):
-        front = f"---\ntitle: {name}\nsource: Wire\nlanguage: {language}\n---"
+        front = (
+            f"---\ntitle: {name}\nsource: Wire {language}\npublished: 2024-05-01\n"
+            f"language: {language}\n---"
+        )
         write_article(folder, name, f"{front}\n\n{text}\n")
     glossary = glossary_at(tmp_path, SCO_GLOSSARY)
     assert Glossary.load(glossary).writings("SCO") == {
@@ -289,6 +292,10 @@ def test_a_lookup_finds_the_term_in_every_languages_writing(tmp_path: Path) -> N
     for lookup in ("SCO", "ШОС", "上合组织"):
         found = {hit.article.id for hit in engine.answer(lookup).hits}
         assert found == {"en", "ru", "az", "zh"}, lookup
+    # A topic's timeline counts it in every language, whichever writing it is asked by.
+    for topic in ("SCO", "ШОС"):
+        counted = engine.timeline(topic).passages
+        assert set(counted) == {"Wire en", "Wire ru", "Wire az", "Wire zh"}, topic
     # A lookup with words besides the term's is no lookup of the term alone.
     assert "ru" not in {hit.article.id for hit in engine.answer("SCO memorandum").hits}
     engine.close()
