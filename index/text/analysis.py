@@ -27,10 +27,12 @@ from index.text.words import CJK, QUESTION_WORDS, STOPWORDS, WORD, is_question
 _CJK_RUN = re.compile(f"[{CJK}]+")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _RU, _AZ, _ZH = lexicon("ru"), lexicon("az"), lexicon("zh")
-# Chinese function words and question words a question's runs are split at before pairing
-# (`terms`): "多少" and "什么" ask, they say nothing of the subject.
-_ZH_STOP = re.compile("|".join(sorted(map(re.escape, _ZH.stopwords), key=len, reverse=True)))
-_AZ_STOP = frozenset(plain(word) for word in _AZ.stopwords)
+# Chinese function words, question words and request words a question's runs are split at
+# before pairing (`terms`): "多少" and "什么" ask, they say nothing of the subject.
+_ZH_STOP = re.compile(
+    "|".join(sorted(map(re.escape, {*_ZH.stopwords, *_ZH.asking}), key=len, reverse=True))
+)
+_AZ_STOP = frozenset(plain(word) for word in (*_AZ.stopwords, *_AZ.asking))
 
 
 def analysed(text: str, language: str) -> str:
