@@ -174,6 +174,7 @@ def test_what_a_question_asks_for_and_what_a_sentence_gives() -> None:
         "The ministry signed with China Gezhouba Group Overseas Investment.", "person"
     )
     assert not gives("It was set up by the Embassy of the People's Republic of China.", "person")
+    assert not gives("It is part of China National Machinery Industry Corporation.", "person")
     # A year is a time, not an amount; "one of" counts nothing.
     assert not gives("The university admitted its second intake of majors in 2023.", "amount")
     assert not gives("One of the projects was the fifth edition.", "amount")

@@ -57,7 +57,8 @@ _ASKS_PERSON = re.compile(
 )
 # A person's name in Latin or Cyrillic letters: a title before a name ("Ambassador Wei",
 # "Deputy Prime Minister Ali Ahmadov"), or two capitalised words in a row ("Guo Min",
-# "Шахин Мустафаев") that are no place, organisation, event or date (`not_person`).
+# "Шахин Мустафаев") that are no place, organisation, event or date (`not_person`), in a
+# run of capitalised words that does not end as an organisation's name does.
 _CAPITALISED = r"[A-ZА-ЯЁƏŞÇÖÜĞİ][\w’'.-]+"
 _TITLED = re.compile(
     r"\b(?:President|Minister|Ambassador|Deputy|Director|Chairman|Chairwoman|Rector|Mr|Ms"
@@ -67,7 +68,7 @@ _TITLED = re.compile(
     r"|депутат\w*|prezident\w*|nazir\w*|səfir\w*|direktor\w*|sədr\w*|rektor\w*"
     r"|deputat\w*)\.?,? (" + _CAPITALISED + r")"
 )
-_PAIR = re.compile(rf"(?<![\w’'-])(?=({_CAPITALISED}) ({_CAPITALISED}))")  # pairs overlap
+_RUN = re.compile(rf"(?<![\w’'-]){_CAPITALISED}(?: {_CAPITALISED})+")
 _CJK_TEXT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 # What a sentence gives. A figure that stands on its own: "COVID-19" and "G20" hold digits
@@ -168,13 +169,22 @@ def gives(sentence: str, kind: Wanted | None) -> bool:
 
 
 def names_a_person(sentence: str) -> bool:
-    """Whether ``sentence`` names a person (`_TITLED`, `_PAIR`); a Chinese one always may,
+    """Whether ``sentence`` names a person (`_TITLED`, `_RUN`); a Chinese one always may,
     as its names are not told by capitals."""
     if _CJK_TEXT.search(sentence):
         return True
     if any(_person(m.group(1)) for m in _TITLED.finditer(sentence)):
         return True
-    return any(_person(a) and _person(b) for a, b in _PAIR.findall(sentence))
+    return any(_names_a_person(run.group().split()) for run in _RUN.finditer(sentence))
+
+
+def _names_a_person(run: list[str]) -> bool:
+    """Whether a run of capitalised words holds a person's name: two words in a row that are
+    no place, organisation or date, in a run that does not end as an organisation's name
+    does ("China National Machinery Industry Corporation")."""
+    if not _person(run[-1]):
+        return False
+    return any(_person(a) and _person(b) for a, b in zip(run, run[1:], strict=False))
 
 
 def _person(word: str) -> bool:
