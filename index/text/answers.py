@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from itertools import pairwise
 from functools import lru_cache
 from typing import Literal
 
@@ -184,7 +185,7 @@ def _names_a_person(run: list[str]) -> bool:
     does ("China National Machinery Industry Corporation")."""
     if not _person(run[-1]):
         return False
-    return any(_person(a) and _person(b) for a, b in zip(run, run[1:], strict=False))
+    return any(_person(a) and _person(b) for a, b in pairwise(run))
 
 
 def _person(word: str) -> bool:
