@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from itertools import pairwise
 from functools import lru_cache
+from itertools import pairwise
 from typing import Literal
 
 from index.text.chunker import QUESTION_PROMPT
