@@ -134,7 +134,7 @@ class Retrievers:
         passages are read on (`_read_per_language`)."""
         if model.model_id != self._multilingual:
             return cosines
-        language = self._shelf.languages().get(passage_id, "")
+        language = self._shelf.languages([passage_id]).get(passage_id, "")
         return self.spreads().rescaled(vector, cosines, language)
 
     def _keyword_scores(self, keywords: Ranking) -> dict[int, float]:
@@ -142,7 +142,8 @@ class Retrievers:
         languages are read apart (``per_language``), as a question's words and their
         glossary English each match passages of one language, and a language's words are
         not as rare as another's."""
-        languages = self._shelf.languages() if self._per_language else {}
+        read = [pid for pid, _ in keywords] if self._per_language else []
+        languages = self._shelf.languages(read)
         best: dict[str, float] = {}
         for pid, score in keywords:
             lang = languages.get(pid, "")
@@ -171,7 +172,7 @@ class Retrievers:
         if model.model_id != self._multilingual:
             return cosines
         vector = self.vector(model, query.as_read)
-        return self.spreads().adjusted(vector, cosines, self._shelf.languages())
+        return self.spreads().adjusted(vector, cosines, self._shelf.languages(list(cosines)))
 
 
 # Threads that embed beside the one asking, kept for the process: a thread started for each

@@ -24,8 +24,9 @@ class Shelf:
         self._lock = threading.Lock()
         self._articles: list[Article] | None = None
         self._credited: frozenset[str] | None = None
-        self._shapes: dict[int, tuple[bool, int]] = {}  # passage id -> (not English, words)
-        self._languages: dict[int, str] | None = None
+        self._words: dict[int, int] = {}  # passage id -> its length in words
+        self._languages: dict[int, str] = {}  # passage id -> its language
+        self._every_language = False  # every passage's language read
 
     def close(self) -> None:
         self._store.close()
@@ -90,20 +91,32 @@ class Shelf:
         """For each passage: whether it is in a language other than English, and its length
         in words (as the chunker counts them); the unseen ones read in one query, kept."""
         with self._lock:
-            unknown = [pid for pid in ids if pid not in self._shapes]
-            rows = self._store.passages(unknown) if unknown else {}
-            for pid in unknown:
-                row = rows.get(pid)
-                text = row.text if row is not None else ""
-                self._shapes[pid] = (bool(text) and text_language(text) != "en", count_words(text))
-            return {pid: self._shapes[pid] for pid in ids}
+            self._read([pid for pid in ids if pid not in self._words])
+            return {pid: (self._languages.get(pid, "en") != "en", self._words[pid]) for pid in ids}
 
-    def languages(self) -> dict[int, str]:
-        """Every passage's language (`text_language`), read on first use and kept."""
+    def languages(self, ids: Sequence[int] | None = None) -> dict[int, str]:
+        """The language (`text_language`) of each passage of ``ids``, or of every passage
+        (read whole on first use); each read once and kept."""
         with self._lock:
-            if self._languages is None:
-                self._languages = {pid: text_language(text) for pid, text in self._store.texts()}
+            if ids is not None:
+                self._read([pid for pid in ids if pid not in self._words])
+                return {pid: self._languages[pid] for pid in ids if pid in self._languages}
+            if not self._every_language:
+                for pid, text in self._store.texts():
+                    if pid not in self._languages:
+                        self._languages[pid] = text_language(text)
+                self._every_language = True
             return self._languages
+
+    def _read(self, unknown: Sequence[int]) -> None:
+        """Each passage's language and length, for those of ``unknown`` (lock held)."""
+        rows = self._store.passages(unknown) if unknown else {}
+        for pid in unknown:
+            row = rows.get(pid)
+            text = row.text if row is not None else ""
+            if text and pid not in self._languages:
+                self._languages[pid] = text_language(text)
+            self._words[pid] = count_words(text)
 
     def foreign(self, ids: Sequence[int]) -> set[int]:
         """The passages of ``ids`` in a language other than English."""
