@@ -22,10 +22,10 @@ from collections.abc import Iterator
 
 from index.text.language import plain
 from index.text.lexicon import lexicon, snowball
-from index.text.words import CJK, QUESTION_WORDS, STOPWORDS, WORD, is_question
+from index.text.words import CJK, CYRILLIC, QUESTION_WORDS, STOPWORDS, WORD, is_question
 
 _CJK_RUN = re.compile(f"[{CJK}]+")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_CYRILLIC = re.compile(f"[{CYRILLIC}]")
 _RU, _AZ, _ZH = lexicon("ru"), lexicon("az"), lexicon("zh")
 # Chinese function words, question words and request words a question's runs are split at
 # before pairing (`terms`): "多少" and "什么" ask, they say nothing of the subject.

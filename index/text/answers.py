@@ -26,7 +26,7 @@ from typing import Literal
 
 from index.text.chunker import QUESTION_PROMPT
 from index.text.lexicon import lexicon
-from index.text.words import QUESTION_WORDS, STOPWORDS, WORD
+from index.text.words import CJK, QUESTION_WORDS, STOPWORDS, WORD
 
 Wanted = Literal["amount", "time", "person"]
 
@@ -70,7 +70,7 @@ _TITLED = re.compile(
     r"|deputat\w*)\.?,? (" + _CAPITALISED + r")"
 )
 _RUN = re.compile(rf"(?<![\w’'-]){_CAPITALISED}(?: {_CAPITALISED})+")
-_CJK_TEXT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_CJK_TEXT = re.compile(f"[{CJK}]")
 
 # What a sentence gives. A figure that stands on its own: "COVID-19" and "G20" hold digits
 # but no amount.

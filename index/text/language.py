@@ -7,10 +7,10 @@ from collections.abc import Callable
 from functools import cache, lru_cache
 
 from index.text.lexicon import lexicon
-from index.text.words import CJK, TYPED_LATIN, WORD
+from index.text.words import CJK, CYRILLIC, TYPED_LATIN, WORD
 
 _CJK = re.compile(f"[{CJK}]")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_CYRILLIC = re.compile(f"[{CYRILLIC}]")
 # Azerbaijani's commonest letter, which no other language written in Latin uses much.
 _SCHWA = re.compile(r"[əƏ]")
 # Its other letters that English lacks, which Turkish and German names bring to English too.

@@ -22,6 +22,8 @@ LATIN_NAME_WORD = re.compile(rf"[A-Za-z][A-Za-z0-9]*(?:[{JOINERS}][A-Za-z0-9]+)*
 TYPED_LATIN = re.compile(r"[A-Za-z']+")
 # CJK Unified Ideographs and Extension A: what makes a text Chinese (`index.text.language`).
 CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+# The Cyrillic letters: what makes a text Russian.
+CYRILLIC = "\u0400-\u04ff"
 # Scripts written without spaces between words, whose characters the chunker counts as one
 # word each: Chinese, Japanese kana, Korean syllables, CJK compatibility ideographs.
 UNSPACED = f"\u3040-\u30ff{CJK}\uac00-\ud7af\uf900-\ufaff"
