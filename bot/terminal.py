@@ -9,7 +9,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from bot.texts import FRAMING, unmentioned
+from bot.texts import FRAMING, time_read, unmentioned
 from index import (
     UNDATED,
     Answer,
@@ -88,16 +88,8 @@ def format_line(line: Line, style: Style) -> str:
 
 
 def when_said(answer: Answer) -> str | None:
-    when = answer.when
-    if when is None:
-        return None
-    if when.recent:
-        return "Newest first:"
-    if not answer.held:
-        return f"Passages about {when.span} first:"
-    if not answer.answered:
-        return f"Nothing published {when.span} on that."
-    return f"From articles published {when.span}:"
+    """How the question's time was read (`texts.time_read`), in English."""
+    return time_read("en", answer.when, answer.held, answer.answered)
 
 
 def format_sources(articles: Sequence[Article]) -> str:

@@ -328,12 +328,21 @@ WHEN = {
 }
 
 
-def when_said(
+def time_read(
     language: str | None, when: TimeFilter | None, held: bool, answered: bool
 ) -> str | None:
-    """The line that says how the question's time was read, or None where it named none."""
+    """The line that says how the question's time was read (plain text), or None where it
+    named none."""
     if when is None:
         return None
     ranged, recent, favoured, none = WHEN[language_of(language)]
     template = recent if when.recent else favoured if not held else ranged if answered else none
-    return "<i>" + html.escape(template.format(span=when.span)) + "</i>"
+    return template.format(span=when.span)
+
+
+def when_said(
+    language: str | None, when: TimeFilter | None, held: bool, answered: bool
+) -> str | None:
+    """`time_read` for Telegram: escaped, in italics."""
+    said = time_read(language, when, held, answered)
+    return None if said is None else "<i>" + html.escape(said) + "</i>"
