@@ -230,9 +230,15 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
         nothing = (found.held and said) or words["nothing_found"].format(
             outlets=await shared.outlets()
         )
+        if found.related:  # the subject is covered, not what was asked
+            nothing = words["related"]
         if found.unmentioned:
             said = texts.unmentioned([html.escape(name) for name in found.unmentioned], words)
             nothing = f"{said} {nothing}"
+        if found.related:
+            related = replace(found, hits=found.related)
+            await _send_cards(message, shared, question, related, 1, question_id, nothing)
+            return
         await send(message, nothing)
         return
     await _send_cards(message, shared, question, found, 1, question_id)
@@ -255,18 +261,22 @@ async def _send_cards(
     found: Answer,
     first: int,
     question_id: int,
+    refused: str | None = None,
 ) -> None:
     """The cards of ``found``'s hits, numbered from ``first``; the first page leads with
-    the dates the question was read for and the sentence that answers it."""
+    the dates the question was read for and the sentence that answers it. With
+    ``refused``, the hits are related reading: that text leads them, and no "more" or year
+    buttons follow."""
     hits = list(found.hits)
     spans = list(found.highlights)
     language = detect(question)
     lead = texts.when_said(language, found.when, found.held, True) if first == 1 else None
     if found.line is not None and first == 1:  # the sentence that answers, above the cards
         lead = "\n\n".join(x for x in (lead, render.answer_line(found.line)) if x)
+    lead = refused or lead
     messages = await asyncio.to_thread(render.answer_messages, question, hits, first, spans, lead)
-    more = len(hits) == PAGE
-    years = await shared.years() if found.when is None and first == 1 else []
+    more = len(hits) == PAGE and refused is None
+    years = await shared.years() if found.when is None and first == 1 and not refused else []
     keyboard = _keyboard(hits, first, question_id, more, texts.framing(language), years)
     for i, text in enumerate(messages):
         last = i == len(messages) - 1

@@ -61,10 +61,13 @@ def format_answer(answer: Answer, style: Style) -> str:
     if not answer.answered:
         # held to a time: nothing published then (on that)
         nothing = (answer.held and when_said(answer)) or NOTHING_FOUND
+        if answer.related:  # the subject is covered, not what was asked
+            nothing = FRAMING["en"]["related"]
         if answer.unmentioned:
             names = [clean_text(name) for name in answer.unmentioned]
-            return f"{unmentioned(names, FRAMING['en'])} {nothing}"
-        return nothing
+            nothing = f"{unmentioned(names, FRAMING['en'])} {nothing}"
+        related = "\n\n".join(format_hit(hit, style) for hit in answer.related)
+        return f"{nothing}\n\n{related}" if related else nothing
     said = when_said(answer)
     hits = "\n\n".join(format_hit(hit, style) for hit in answer.hits)
     if answer.line is not None:

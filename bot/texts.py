@@ -207,6 +207,9 @@ FRAMING: dict[str, dict[str, str]] = {
         "article": "Article {n}",
         "nothing_found": NOTHING_FOUND,
         "unmentioned": "None of the articles mentions {names}.",
+        "related": (
+            "The articles cover the rest of the question, but none answers it. Related reading:"
+        ),
         "or": "or",
         "quotes": "“”",
         "rate_limited": RATE_LIMITED,
@@ -230,6 +233,10 @@ FRAMING: dict[str, dict[str, str]] = {
             "дипломатия, визы, культура и образование.\n\n<b>Источники:</b> {outlets}."
         ),
         "unmentioned": "Ни одна статья не упоминает {names}.",
+        "related": (
+            "Статьи касаются остального в вопросе, но ни одна на него не отвечает. "
+            "Близкие материалы:"
+        ),
         "or": "или",
         "quotes": "«»",
         "rate_limited": (
@@ -256,6 +263,10 @@ FRAMING: dict[str, dict[str, str]] = {
             "vizalar, mədəniyyət və təhsil.\n\n<b>Mənbələr:</b> {outlets}."
         ),
         "unmentioned": "Məqalələrin heç birində {names} adı çəkilmir.",
+        "related": (
+            "Məqalələr sualın qalan hissəsinə toxunur, amma heç biri ona cavab vermir. "
+            "Əlaqəli oxu:"
+        ),
         "or": "və ya",
         "quotes": "“”",
         "rate_limited": (
@@ -280,6 +291,7 @@ FRAMING: dict[str, dict[str, str]] = {
             "外交、签证、文化和教育。\n\n<b>来源：</b>{outlets}。"
         ),
         "unmentioned": "没有任何文章提到{names}。",
+        "related": "文章涉及问题的其余部分，但没有一篇回答了它。相关阅读：",
         "or": "或",
         "quotes": "“”",
         "rate_limited": "您提问的速度太快了——请等待 {seconds} 秒后再问。",

@@ -141,16 +141,29 @@ class Answer:
     line: Line | None = None  # the sentence to show above the passages, if one is sure enough
     glossary: tuple[str, ...] = ()  # English words keyword search also looked for (glossary)
     unmentioned: tuple[str, ...] = ()  # names asked about that no article mentions (no hits)
-    # For each hit, the span of its sentence to show in bold (None: it has no sentences).
+    # For each hit (or related passage), the span of its sentence to show in bold (None: it
+    # has no sentences).
     highlights: tuple[tuple[int, int] | None, ...] = ()
     refusal: str | None = None  # why there are no hits (`index.search.gates`)
+    # Refused although the articles cover the subject: the passages that came closest, to
+    # offer as related reading, never as the answer.
+    related: tuple[Hit, ...] = ()
 
     @property
     def answered(self) -> bool:
         return bool(self.hits)
 
-    def _spans(self) -> tuple[tuple[int, int] | None, ...]:
-        return self.highlights or (None,) * len(self.hits)
+    @property
+    def shown(self) -> tuple[Hit, ...]:
+        """The passages to show: the answer's, or else those offered as related reading."""
+        return self.hits or self.related
+
+    def _shown_json(self) -> list[dict[str, Any]]:
+        spans = self.highlights or (None,) * len(self.shown)
+        return [
+            {**hit.to_json(), "highlight": list(span) if span else None}
+            for hit, span in zip(self.shown, spans, strict=True)
+        ]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -165,10 +178,8 @@ class Answer:
             "glossary": list(self.glossary),
             "unmentioned": list(self.unmentioned),
             "refusal": self.refusal,
-            "results": [
-                {**hit.to_json(), "highlight": list(span) if span else None}
-                for hit, span in zip(self.hits, self._spans(), strict=True)
-            ],
+            "results": self._shown_json() if self.hits else [],
+            "related": [] if self.hits else self._shown_json(),
         }
 
 

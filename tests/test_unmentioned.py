@@ -207,9 +207,20 @@ def test_a_question_about_a_name_no_article_mentions_is_answered_with_nothing(
     assert not answer.answered and answer.unmentioned == ("Macron",)
     data = json.loads(json.dumps(answer.to_json()))
     assert data["unmentioned"] == ["Macron"] and data["results"] == []
-    assert format_answer(answer, Style(color=False)).startswith(
-        "None of the articles mentions “Macron”. The corpus has nothing on that."
+    # The rest of the question is covered: the closest passages, as related reading only.
+    assert data["refusal"] == "unmentioned" and not data["answered"]
+    assert 1 <= len(data["related"]) <= 3 and len(answer.related) == len(data["related"])
+    assert data["related"][0]["text"] == answer.related[0].text
+    assert all(r["highlight"] for r in data["related"])
+    shown = format_answer(answer, Style(color=False))
+    assert shown.startswith(
+        "None of the articles mentions “Macron”. The articles cover the rest of the question, "
+        "but none answers it. Related reading:\n\n1. "
     )
+    assert answer.related[0].article.title in shown
+    off_topic = engine.answer("What is a good recipe for chocolate chip cookies?")
+    assert off_topic.refusal == "below-threshold" and off_topic.related == ()
+    assert json.loads(json.dumps(off_topic.to_json()))["related"] == []
     assert engine.answer(NAMED).unmentioned == ()
     assert engine.rank(MACRON, 3)  # evaluation still ranks it
 
@@ -314,11 +325,16 @@ def test_the_bot_names_what_no_article_mentions(corpus: Path, tmp_path: Path) ->
         assert reply["text"].startswith(
             "None of the articles mentions “Macron” or “Putin”. I found nothing in the corpus"
         )
-        # In the question's language.
+        # In the question's language. The rest of it is covered: related reading, said to be
+        # no answer, without "more".
         (reply,) = bot.run(bot.text("Что чиновники в Баку сказали о Макроне?"))
         assert reply["text"].startswith(
-            "Ни одна статья не упоминает «Макроне». В корпусе ничего об этом не нашлось."
+            "Ни одна статья не упоминает «Макроне». Статьи касаются остального в вопросе, но "
+            "ни одна на него не отвечает. Близкие материалы:\n\n"
         )
+        assert "Confucius Institutes in Baku" in reply["text"]
+        buttons = [b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row]
+        assert "Статья 1" in buttons and "Ещё ▸" not in buttons
         assert not bot.api.rejected
 
 

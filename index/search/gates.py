@@ -28,14 +28,22 @@ class Found:
 @dataclass(frozen=True)
 class Refusal:
     """Why an answer was refused: ``reason`` is a short code. The names a question asked
-    about that no article mentions are the answer's own (`Pipeline.unmentioned`)."""
+    about that no article mentions are the answer's own (`Pipeline.unmentioned`).
+
+    ``related``: where the articles cover the subject but not what was asked, the passages
+    that came closest, offered as related reading and never as the answer.
+    """
 
     reason: str
+    related: tuple[Hit, ...] = ()
 
 
 BELOW_THRESHOLD = "below-threshold"  # no passage clears the relevance threshold
 UNMENTIONED = "unmentioned"  # it asks about a name no article mentions
 NOTHING_PUBLISHED = "nothing-published"  # no article was published in the time asked for
+
+
+RELATED = 3  # passages offered as related reading beside a refusal, at most
 
 
 class Gate(Protocol):
@@ -60,4 +68,5 @@ class NamesGate:
         if self._shelf.foreign(ids):
             return found
         names = self._mentions.unmentioned(query)
-        return Refusal(UNMENTIONED) if names else found
+        # Its passages cleared the threshold: they cover the rest of what was asked.
+        return Refusal(UNMENTIONED, found.hits[:RELATED]) if names else found

@@ -72,13 +72,17 @@ class Pipeline:
             )
         found = self.search(query)
         if isinstance(found, Refusal):
+            related = found.related
+            spans = s.presenter.highlights(query, related, self.sentences(query))
             return Answer(
                 query.asked,
                 when=query.when,
                 held=query.held,
                 glossary=query.english,
                 unmentioned=self.unmentioned(query),
+                highlights=tuple(spans),
                 refusal=found.reason,
+                related=related,
             )
         hits = found.hits
         return Answer(
