@@ -5,6 +5,7 @@ refused and answerable questions lost. Our own question files on the seed interv
 after it, a row a file.
 
     .venv/bin/python bench/realistic.py [--no-build] [--save F] [--compare F] [--only NAME]
+                                        [--off RULE]
 
 ``--save`` writes each question's rank (and what was shown) to a JSON file; ``--compare``
 reads such a file and lists the questions whose rank moved. Indexes are built in
@@ -137,10 +138,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", choices=[c.name for c in CORPORA], help="one corpus")
     parser.add_argument("--save", type=Path, help="write each question's result here")
     parser.add_argument("--compare", type=Path, help="list what moved since this file")
+    parser.add_argument("--off", action="append", default=[], help="a rule to switch off")
     args = parser.parse_args(argv)
     asked: list[Asked] = []
     for corpus, base, (model, *extra) in prepared(args.only, args.no_build):
-        engine = Engine.open(base, embedder=model, extra=extra)
+        tuned = base.tuned(off=frozenset(args.off)) if args.off else base
+        engine = Engine.open(tuned, embedder=model, extra=extra)
         asked += [ask(engine, group, q) for group, q in questions(corpus)]
         engine.close()
     report(asked)

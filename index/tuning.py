@@ -31,6 +31,7 @@ SWITCHES = frozenset(
         "join",  # neighbouring passages of an article shown as one
         "merge",  # near-duplicate texts shown once
         "time",  # the time a question names favours the passages and articles of then
+        "outranked",  # passages fusion ranks above one that clears may follow it
     }
 )
 

@@ -3,6 +3,7 @@ and a multilingual model's scores are read against each language's own."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +11,11 @@ import pytest
 
 from index.indexer.builder import build
 from index.search.engine import Engine
+from index.search.relevance import CLEARS, FOLLOWS, NOT_RELEVANT, Outranked, Scored
 from index.search.spread import Spreads
 from index.storage import faiss_index
-from index.text.analysis import analysed, terms
+from index.text.analysis import across, analysed, indexed, terms
+from index.text.pinyin import marked, passage_marks
 from tests.conftest import settings_for, write_article
 from tests.fakes import FakeEmbedder
 
@@ -74,6 +77,57 @@ def test_keyword_search_finds_russian_and_chinese_passages_by_their_own_words(
         found = engine.stages.retrievers.keywords(query, 3)
         rows = engine.stages.shelf.passages([pid for pid, _ in found])
         assert [rows[pid].article_id for pid, _ in found][:1] == [expected.removesuffix(".md")]
+    engine.close()
+
+
+def test_chinese_names_are_read_in_pinyin_marked_apart_from_english_words() -> None:
+    stored = indexed("侯逸凡在合肥说，我们欢迎。", "zh").split()
+    assert {"pyhefei", "pyyifan", "pyhouyifan"} <= set(stored)
+    assert not {"women", "pywomen"} & set(stored)  # 我们 ("we"): a function word
+    assert "pyhefei" in passage_marks(["合肥"])
+    assert marked("Did Hou Yifan play in Hefei?") == [
+        *("pyyifan", "pyhouyifan", "pyplay", "pyyifanplay", "pyhefei")  # "in": a stopword
+    ]
+    assert {"pyxinjiang", "pyyema", "pyxinjiangyema"} <= set(marked("what did xinjiang yema say"))
+    assert "huawei" in across("华为在巴库做什么？", "zh") and "baku" in across("巴库", "zh")
+    assert across("Что Хуавэй делает в Баку?", "ru") == []
+
+
+def test_names_meet_across_the_chinese_and_latin_scripts_without_a_glossary(
+    tmp_path: Path,
+) -> None:
+    articles = {
+        "zh.md": ("zh", "侯逸凡在合肥的比赛中获胜。我们很高兴。"),
+        "en.md": ("en", "Huawei opened an academy in Baku with women engineers."),
+        "en2.md": ("en", "A chess olympiad was held in Baku with many teams."),
+    }
+    for name, (language, text) in articles.items():
+        front = f"---\ntitle: {name}\nsource: Wire\nlanguage: {language}\n---"
+        write_article(tmp_path / "corpus", name, f"{front}\n\n{text}\n")
+    settings = settings_for(tmp_path / "corpus", tmp_path / "index")
+    build(settings, embedder=FakeEmbedder())
+    engine = Engine.open(settings, embedder=FakeEmbedder())
+
+    def first(question: str) -> list[str]:
+        found = engine.stages.retrievers.keywords(engine.read(question), 3)
+        rows = engine.stages.shelf.passages([pid for pid, _ in found])
+        return [rows[pid].article_id for pid, _ in found]
+
+    assert first("Where did Hou Yifan win?")[:1] == ["zh"]
+    assert first("where did hou yifan win")[:1] == ["zh"]  # typed in lower case
+    assert first("华为在巴库开办了什么？")[:1] == ["en"]
+    assert "zh" not in first("How many women engineers?")  # 我们 (women) is no match
+
+    # What fusion ranks above a passage that clears the threshold may follow it, whatever
+    # its own cosine (a name met in another script); not where a lookup's words answer.
+    query, rule = engine.read("Where did Hou Yifan win?"), Outranked()
+    found = [Scored(1, 0.7, NOT_RELEVANT), Scored(2, 0.9, CLEARS), Scored(3, 0.6, NOT_RELEVANT)]
+    assert [c.level for c in rule.apply(query, found)] == [FOLLOWS, CLEARS, NOT_RELEVANT]
+    assert rule.apply(query, [replace(c, level=NOT_RELEVANT) for c in found]) == [
+        replace(c, level=NOT_RELEVANT) for c in found
+    ]
+    looked = [found[0], replace(found[1], signals=(("all_words", 1.0),)), found[2]]
+    assert rule.apply(query, looked) == looked
     engine.close()
 
 

@@ -32,6 +32,7 @@ from index.search.relevance import (
     DenseOnly,
     Fusion,
     Lookup,
+    Outranked,
     RankFusion,
     Rule,
     SentenceClears,
@@ -340,6 +341,8 @@ def _stages(
             )
         if tuning.on("lookup"):
             rules.append(Lookup(shelf, reader.glossary))
+        if tuning.on("outranked"):
+            rules.append(Outranked())
     mentions = (
         Mentions(shelf, reader.glossary, settings.topic_rule) if tuning.on("names-gate") else None
     )

@@ -10,7 +10,7 @@ from index.errors import QuestionError
 from index.search.routing import Route, Router
 from index.settings import Settings
 from index.storage.keywords import lookup_words
-from index.text.analysis import terms
+from index.text.analysis import across, terms
 from index.text.glossary import Glossary
 from index.text.language import as_written, detect
 from index.text.sanitize import clean_text
@@ -130,7 +130,7 @@ class Reader:
             language=language,
             written=written,
             english=english,
-            keywords=" ".join([*terms(text, language), *english]),
+            keywords=" ".join([*terms(text, language), *english, *across(text, language)]),
             as_read=" ".join([written, *english]),
             lookup=tuple(
                 term

@@ -262,6 +262,22 @@ class TimeFavour:
         return [c for *_, c in sorted(moved)]
 
 
+class Outranked:
+    """Where a candidate clears the threshold, those that fusion ranks above it may follow
+    it, whatever their own cosine: the words they share with the question (a name found
+    in another script, `index.text.pinyin`) put them first on all the evidence. Not where
+    a lookup's words found passages (`Lookup`): they alone answer it."""
+
+    def apply(self, query: Query, found: list[Scored]) -> list[Scored]:
+        first = next((at for at, c in enumerate(found) if c.level == CLEARS), None)
+        if not first or any(looked_up(c.signals) for c in found):
+            return found
+        return [
+            replace(c, level=FOLLOWS) if at < first and c.level == NOT_RELEVANT else c
+            for at, c in enumerate(found)
+        ]
+
+
 def looked_up(signals: Sequence[tuple[str, float]]) -> bool:
     """Whether a hit was found by the `Lookup` rule."""
     return bool(dict(signals).get("all_words"))

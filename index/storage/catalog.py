@@ -24,7 +24,7 @@ from index.records import Article, Passage
 from index.storage.keywords import KeywordSearch
 from index.storage.sql import select_in
 from index.storage.vector_cache import VectorCache, text_hash
-from index.text.analysis import analysed
+from index.text.analysis import indexed
 from index.text.language import text_language
 
 # A vector row (1.5 KB) is too big for a 4 KB page of a WITHOUT ROWID table, so each took an
@@ -300,7 +300,7 @@ class Store:
             ids.append(int(cursor.lastrowid or 0))
             self._db.execute(
                 "INSERT INTO passages_fts (rowid, text, embedded) VALUES (?, ?, ?)",
-                (ids[-1], analysed(text, text_language(text)), text),
+                (ids[-1], indexed(text, text_language(text)), text),
             )
         for passage_id, passage, spans in zip(ids, passages, sentences, strict=True):
             self.add_sentences(passage_id, passage.text, spans)

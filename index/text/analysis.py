@@ -22,6 +22,7 @@ from collections.abc import Iterator
 
 from index.text.language import plain
 from index.text.lexicon import lexicon, snowball
+from index.text.pinyin import marked, passage_marks, unmarked
 from index.text.words import CJK, CYRILLIC, QUESTION_WORDS, STOPWORDS, WORD, is_question
 
 _CJK_RUN = re.compile(f"[{CJK}]+")
@@ -36,8 +37,24 @@ _AZ_STOP = frozenset(plain(word) for word in (*_AZ.stopwords, *_AZ.asking))
 
 
 def analysed(text: str, language: str) -> str:
-    """``text`` as the keyword index stores it: its analysed words, space-separated."""
+    """``text``'s analysed words, space-separated."""
     return " ".join(_words(text, language, question=False))
+
+
+def indexed(text: str, language: str) -> str:
+    """``text`` as the keyword index stores it: its analysed words, and its Chinese names
+    in marked pinyin for questions in Latin letters (`index.text.pinyin`)."""
+    runs = _CJK_RUN.findall(_ZH_STOP.sub(" ", text)) if _CJK_RUN.search(text) else []
+    return " ".join([*_words(text, language, question=False), *passage_marks(runs)])
+
+
+def across(text: str, language: str) -> list[str]:
+    """What a question looks for in the other scripts' passages: its Chinese in pinyin (as
+    English writes Chinese names), or its capitalised words as Chinese passages' pinyin is
+    indexed (`index.text.pinyin`)."""
+    if language == "zh":
+        return unmarked(_CJK_RUN.findall(_ZH_STOP.sub(" ", text)))
+    return marked(text) if language == "en" else []
 
 
 def terms(text: str, language: str) -> list[str]:
