@@ -138,7 +138,13 @@ def test_what_a_question_asks_for_and_what_a_sentence_gives() -> None:
         "Əliyev nə vaxt Pekinə gedib?",
         "他什么时候访问北京？",
         "In which year? What year?",
+        "On which day did it land?",
+    ]
+    weekdays = [
         "On which days will it fly?",
+        "По каким дням летает рейс?",
+        "Reyslər hansı günlərdə olacaq?",
+        "航班星期几飞？",
     ]
     people = [
         "Who is the ambassador?",
@@ -155,6 +161,13 @@ def test_what_a_question_asks_for_and_what_a_sentence_gives() -> None:
     assert [wanted(q) for q in amounts] == ["amount"] * len(amounts)
     assert [wanted(q) for q in times] == ["time"] * len(times)
     assert [wanted(q) for q in people] == ["person"] * len(people)
+    assert [wanted(q) for q in weekdays] == ["weekdays"] * len(weekdays)
+    # A timetable is told by weekdays, not by a date.
+    assert gives("It flies twice a week, on Wednesdays and Sundays.", "weekdays")
+    assert gives("Рейсы выполняются по средам и воскресеньям.", "weekdays")
+    assert gives("Reyslər çərşənbə və bazar günü olacaq.", "weekdays")
+    assert gives("航班每周三和周日执飞。", "weekdays")
+    assert not gives("Flights were suspended until March 29, 2020.", "weekdays")
     assert [wanted(q) for q in anything] == [None] * len(anything)
     assert gives("It grew by 64%.", "amount") and gives("Five hundred buses.", "amount")
     assert gives("Вдвое больше.", "amount") and gives("在2020年增长两成。", "amount")

@@ -10,8 +10,9 @@ question's rarer words (`shared`): for "What did Aliyev say about the Non Aligne
 the models alone prefer a sentence on his views that never names the movement.
 
 And for a question that asks for an amount ("how many", "сколько", "neçə", "多少"), a time
-("when", "когда", "nə vaxt", "什么时候") or a person ("who", "кто", "kim"), one that gives an
-amount, a time or a person's name: "Trade rose
+("when", "когда", "nə vaxt", "什么时候"), a person ("who", "кто", "kim") or the days of the
+week ("on which days"), one that gives an amount, a time, a person's name or a weekday:
+"Trade rose
 sharply" is close in meaning to "How fast did trade grow?", yet only "Trade grew by 64%"
 answers it. This is read from words, so it is lenient: any number or time word will do.
 """
@@ -28,7 +29,7 @@ from index.text.chunker import QUESTION_PROMPT
 from index.text.lexicon import lexicon
 from index.text.words import CJK, QUESTION_WORDS, STOPWORDS, WORD
 
-Wanted = Literal["amount", "time", "person"]
+Wanted = Literal["amount", "time", "person", "weekdays"]
 
 # What a question asks for. "When" counts only where it opens the question ("What did he
 # say when he landed?" asks for what he said); Russian "когда" only where no comma puts it
@@ -38,6 +39,23 @@ _ASKS_TIME = re.compile(
     r"|(?<![,;:])(?<![,;:] )\bкогда\b|\bв каком году\b|\bс каких пор\b|\bкакого числа\b"
     r"|\bn[əe] (?:vaxt|zaman)\b|\bha[çc]an\b|\bhans[ıi] (?:il|tarix|ay)"
     r"|什么时候|何时|哪一?年|几时|哪天|什么时间",
+    re.IGNORECASE,
+)
+# Which days of the week something runs on ("on which days will it fly?"): a timetable,
+# answered by weekdays or "daily", not by a date.
+_ASKS_WEEKDAYS = re.compile(
+    r"\b(?:what|which) days\b(?! ago)|\bwhat days? of the week\b"
+    r"|\b(?:по каким|в какие) дням?\b|\bв какие дни\b|\bhans[ıi] g[üu]nl[əe]r"
+    r"|星期几|周几|哪几天",
+    re.IGNORECASE,
+)
+_GIVES_WEEKDAYS = re.compile(
+    r"\b(?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|daily"
+    r"|every day|weekdays|weekends?)\b"
+    r"|\b(?:понедельник|вторник|сред[ауы]|четверг|пятниц|суббот|воскресень|ежедневн)"
+    r"|\b(?:bazar ert[əe]si|[çc][əe]r[şs][əe]nb[əe]|c[üu]m[əe]|[şs][əe]nb[əe]|bazar g[üu]n[üu]"
+    r"|h[əe]r g[üu]n)"
+    r"|星期[一二三四五六日天]|周[一二三四五六日]|每天|每日",
     re.IGNORECASE,
 )
 # Russian typed in Latin letters comes without soft signs (`as_written`): "сколко".
@@ -141,6 +159,8 @@ def asks(sentence: str) -> bool:
 def wanted(question: str) -> Wanted | None:
     """What ``question`` asks for where words tell: a time, an amount; else None (anything
     on the subject may answer)."""
+    if _ASKS_WEEKDAYS.search(question):
+        return "weekdays"
     if _ASKS_TIME.search(question):
         return "time"
     if _ASKS_AMOUNT.search(question):
@@ -166,6 +186,8 @@ def gives(sentence: str, kind: Wanted | None) -> bool:
         return _GIVES_TIME.search(sentence) is not None
     if kind == "person":
         return names_a_person(sentence)
+    if kind == "weekdays":
+        return _GIVES_WEEKDAYS.search(sentence) is not None
     return True
 
 
