@@ -10,7 +10,6 @@ from typing import Any
 from index.records import Article, ArticleRef, Hit
 from index.storage.catalog import Store, StoredPassage
 from index.text.chunker import count_words
-from index.text.language import text_language
 from index.text.words import WORD
 
 Sentences = tuple[list[tuple[int, int]], Any]  # a passage's sentence spans and their vectors
@@ -95,28 +94,29 @@ class Shelf:
             return {pid: (self._languages.get(pid, "en") != "en", self._words[pid]) for pid in ids}
 
     def languages(self, ids: Sequence[int] | None = None) -> dict[int, str]:
-        """The language (`text_language`) of each passage of ``ids``, or of every passage
-        (read whole on first use); each read once and kept."""
+        """The language of each passage of ``ids``, or of every passage, as the build read
+        it (`Store.languages`); each read once and kept."""
         with self._lock:
-            if ids is not None:
-                self._read([pid for pid in ids if pid not in self._words])
-                return {pid: self._languages[pid] for pid in ids if pid in self._languages}
-            if not self._every_language:
-                for pid, text in self._store.texts():
-                    if pid not in self._languages:
-                        self._languages[pid] = text_language(text)
-                self._every_language = True
-            return self._languages
+            if ids is None:
+                if not self._every_language:
+                    self._languages.update(self._store.languages())
+                    self._every_language = True
+                return self._languages
+            self._read_languages(ids)
+            return {pid: self._languages[pid] for pid in ids if pid in self._languages}
 
     def _read(self, unknown: Sequence[int]) -> None:
-        """Each passage's language and length, for those of ``unknown`` (lock held)."""
+        """Each passage's length and language, for those of ``unknown`` (lock held)."""
         rows = self._store.passages(unknown) if unknown else {}
         for pid in unknown:
             row = rows.get(pid)
-            text = row.text if row is not None else ""
-            if text and pid not in self._languages:
-                self._languages[pid] = text_language(text)
-            self._words[pid] = count_words(text)
+            self._words[pid] = count_words(row.text if row is not None else "")
+        self._read_languages(unknown)
+
+    def _read_languages(self, ids: Sequence[int]) -> None:
+        unknown = [pid for pid in ids if pid not in self._languages]
+        if unknown and not self._every_language:
+            self._languages.update(self._store.languages(unknown))
 
     def foreign(self, ids: Sequence[int]) -> set[int]:
         """The passages of ``ids`` in a language other than English."""

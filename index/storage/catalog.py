@@ -22,6 +22,7 @@ from typing import Any
 from index.errors import IndexCorrupt
 from index.records import Article, Passage
 from index.storage.keywords import KeywordSearch
+from index.storage.schema import SCHEMA, SENTENCES_SCHEMA
 from index.storage.sql import select_in
 from index.storage.vector_cache import VectorCache, text_hash
 from index.text.analysis import indexed
@@ -32,70 +33,6 @@ from index.text.language import text_language
 # store 2.1 GB -> 0.86 GB).
 PAGE_SIZE = 16384
 ARTICLE_COLUMNS = "id, relpath, title, source, published, url, language, authors"
-
-SCHEMA = """
-CREATE TABLE files (
-    relpath TEXT PRIMARY KEY,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    sha TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('indexed', 'duplicate', 'skipped')),
-    article_id TEXT,
-    content_sha TEXT,
-    message TEXT
-);
-CREATE TABLE articles (
-    id TEXT PRIMARY KEY,
-    relpath TEXT NOT NULL,
-    title TEXT NOT NULL,
-    source TEXT,
-    published TEXT,
-    url TEXT,
-    language TEXT,
-    authors TEXT NOT NULL
-);
-CREATE TABLE paragraphs (
-    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-    number INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    PRIMARY KEY (article_id, number)
-) WITHOUT ROWID;
-CREATE TABLE passages (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL,
-    first_paragraph INTEGER NOT NULL,
-    last_paragraph INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    context TEXT,
-    embed_sha TEXT NOT NULL
-);
-CREATE INDEX passages_by_article ON passages (article_id, seq);
-CREATE INDEX passages_by_embed_sha ON passages (embed_sha);
-CREATE VIRTUAL TABLE passages_fts USING fts5 (
-    text,
-    embedded UNINDEXED,
-    tokenize = 'porter unicode61 remove_diacritics 2'
-);
-CREATE TABLE sentences (
-    passage_id INTEGER NOT NULL REFERENCES passages (id) ON DELETE CASCADE,
-    start INTEGER NOT NULL,
-    stop INTEGER NOT NULL,
-    sha TEXT NOT NULL,
-    PRIMARY KEY (passage_id, start)
-) WITHOUT ROWID;
-CREATE INDEX sentences_by_sha ON sentences (sha);
-CREATE TABLE embeddings (
-    model TEXT NOT NULL,
-    sha TEXT NOT NULL,
-    vector BLOB NOT NULL,
-    PRIMARY KEY (model, sha)
-) WITHOUT ROWID;
-"""
-
-_SENTENCES_SCHEMA = SCHEMA[
-    SCHEMA.index("CREATE TABLE sentences") : SCHEMA.index("CREATE TABLE embeddings")
-]
 
 
 @dataclass(frozen=True)
@@ -188,7 +125,7 @@ class Store:
             target.execute("VACUUM")  # once: rewritten with the new page size
         copied = cls(target)
         if not copied.has_sentences:  # the builder records them (`passages_without_sentences`)
-            target.executescript(_SENTENCES_SCHEMA)
+            target.executescript(SENTENCES_SCHEMA)
             copied.has_sentences = True
         return copied
 
@@ -284,9 +221,10 @@ class Store:
         )
         ids = []
         for passage, sha, text in zip(passages, embed_shas, embedded, strict=True):
+            language = text_language(text)
             cursor = self._db.execute(
                 "INSERT INTO passages (article_id, seq, first_paragraph, last_paragraph, text, "
-                "context, embed_sha) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "context, embed_sha, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     article.id,
                     passage.seq,
@@ -295,12 +233,13 @@ class Store:
                     passage.text,
                     passage.context,
                     sha,
+                    language,
                 ),
             )
             ids.append(int(cursor.lastrowid or 0))
             self._db.execute(
                 "INSERT INTO passages_fts (rowid, text, embedded) VALUES (?, ?, ?)",
-                (ids[-1], indexed(text, text_language(text)), text),
+                (ids[-1], indexed(text, language), text),
             )
         for passage_id, passage, spans in zip(ids, passages, sentences, strict=True):
             self.add_sentences(passage_id, passage.text, spans)
@@ -326,10 +265,16 @@ class Store:
         )
         return [(int(row[0]), str(row[1])) for row in rows]
 
-    def texts(self) -> Iterator[tuple[int, str]]:
-        """(id, text) of every passage."""
-        for row in self._db.execute("SELECT id, text FROM passages"):
-            yield int(row[0]), str(row[1])
+    def languages(self, ids: Sequence[int] | None = None) -> dict[int, str]:
+        """The language of each passage of ``ids`` (`text_language`, read when it was
+        stored), or of every passage."""
+        query = "SELECT id, language FROM passages"
+        rows: Iterable[Any] = (
+            self._db.execute(query)
+            if ids is None
+            else select_in(self._db, query + " WHERE id IN ({marks})", ids)
+        )
+        return {int(row[0]): str(row[1]) for row in rows}
 
     def remove_article(self, article_id: str) -> list[int]:
         """Delete an article with its paragraphs and passages; returns the removed passage ids."""

@@ -41,7 +41,7 @@ from index.tuning import Chunking
 
 # 2: a full-text (BM25) table; 3: vectors of more than one model; 4: the full-text table
 # holds each passage's words as its language's analyser leaves them (`index.text.analysis`);
-# 5: and its Chinese names in pinyin (`index.text.pinyin`)
+# 5: and its Chinese names in pinyin (`index.text.pinyin`); each passage's language stored
 FORMAT = 5
 MANIFEST = "manifest.json"
 FAISS_FILE = "passages.faiss"
