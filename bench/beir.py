@@ -120,10 +120,10 @@ def main() -> None:
     variants: list[tuple[str, Callable[[], Ranker]]] = [
         ("BM25 alone (SQLite FTS5)", lambda: bm25),
         ("dense MiniLM alone", lambda: ids(dense)),
-        ("hybrid MiniLM + BM25 (RRF)", lambda: ids(plain)),
+        ("hybrid MiniLM + BM25 (weighted scores)", lambda: ids(plain)),
     ]
     if extra:
-        variants.append(("full pipeline: MiniLM + BM25 + e5 (RRF)", lambda: _full(model, extra)))
+        variants.append(("full pipeline: MiniLM + BM25 + e5", lambda: _full(model, extra)))
     print(f"{'variant':<42} {'nDCG@10':>8} {'R@100':>7} {'ms/query':>9}", flush=True)
     for name, make in variants:
         ndcg, recall, ms = evaluate(make(), queries, qrels)
