@@ -117,6 +117,17 @@ def test_names_meet_across_the_chinese_and_latin_scripts_without_a_glossary(
     assert first("where did hou yifan win")[:1] == ["zh"]  # typed in lower case
     assert first("华为在巴库开办了什么？")[:1] == ["en"]
     assert "zh" not in first("How many women engineers?")  # 我们 (women) is no match
+    # A name the glossary gives in English is not looked for twice in pinyin.
+    assert "huawei" in engine.read("华为在巴库开办了什么？").keywords.split()
+    engine.close()
+    glossary = tmp_path / "glossary.yaml"
+    glossary.write_text("terms:\n  Huawei: [华为]\n", encoding="utf-8")
+    engine = Engine.open(
+        settings_for(tmp_path / "corpus", tmp_path / "index", CITEBOT_GLOSSARY=str(glossary)),
+        embedder=FakeEmbedder(),
+    )
+    assert engine.read("华为在巴库开办了什么？").keywords.split().count("Huawei") == 1
+    assert "huawei" not in engine.read("华为在巴库开办了什么？").keywords.split()
 
     # What fusion ranks above a passage that clears the threshold may follow it, whatever
     # its own cosine (a name met in another script); not where a lookup's words answer.

@@ -15,6 +15,7 @@ from index.text.glossary import Glossary
 from index.text.language import as_written, detect
 from index.text.sanitize import clean_text
 from index.text.when import TimeFilter, names_no_subject, read_time
+from index.text.words import WORD
 
 _SPACES = re.compile(r"\s+")
 
@@ -130,7 +131,9 @@ class Reader:
             language=language,
             written=written,
             english=english,
-            keywords=" ".join([*terms(text, language), *english, *across(text, language)]),
+            keywords=" ".join(
+                [*terms(text, language), *english, *_across(text, language, english)]
+            ),
             as_read=" ".join([written, *english]),
             lookup=tuple(
                 term
@@ -146,6 +149,14 @@ class Reader:
         if not self.glossary.terms or detect(text) == "en":
             return []
         return self.glossary.english(text)
+
+
+def _across(text: str, language: str, english: tuple[str, ...]) -> list[str]:
+    """What ``text`` looks for in the other scripts' passages (`analysis.across`), less the
+    words the glossary's English already gives: a name looked for twice would weigh twice
+    ("Jinping" of 习近平)."""
+    given = {word.casefold() for words in english for word in WORD.findall(words)}
+    return [term for term in across(text, language) if term not in given]
 
 
 def clean_question(question: str, max_chars: int) -> str:
