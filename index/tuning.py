@@ -32,6 +32,7 @@ SWITCHES = frozenset(
         "merge",  # near-duplicate texts shown once
         "time",  # the time a question names favours the passages and articles of then
         "outranked",  # passages fusion ranks above one that clears may follow it
+        "pinyin",  # names met across the Chinese and Latin scripts by their pinyin
     }
 )
 

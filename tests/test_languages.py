@@ -120,6 +120,10 @@ def test_names_meet_across_the_chinese_and_latin_scripts_without_a_glossary(
     # A name the glossary gives in English is not looked for twice in pinyin.
     assert "huawei" in engine.read("华为在巴库开办了什么？").keywords.split()
     engine.close()
+    off = Engine.open(settings.tuned(off=frozenset({"pinyin"})), embedder=FakeEmbedder())
+    assert "huawei" not in off.read("华为在巴库开办了什么？").keywords.split()
+    assert not [w for w in off.read("Where did Hou Yifan win?").keywords.split() if "py" in w]
+    off.close()
     glossary = tmp_path / "glossary.yaml"
     glossary.write_text("terms:\n  Huawei: [华为]\n", encoding="utf-8")
     engine = Engine.open(

@@ -77,6 +77,7 @@ class Reader:
         self._top_k = settings.top_k
         self._max_chars = settings.max_question_chars
         self._lookup = settings.tuning.lookup_words
+        self._pinyin = settings.tuning.on("pinyin")
 
     def read(
         self,
@@ -132,7 +133,11 @@ class Reader:
             written=written,
             english=english,
             keywords=" ".join(
-                [*terms(text, language), *english, *_across(text, language, english)]
+                [
+                    *terms(text, language),
+                    *english,
+                    *(_across(text, language, english) if self._pinyin else []),
+                ]
             ),
             as_read=" ".join([written, *english]),
             lookup=tuple(
