@@ -47,8 +47,9 @@ def test_analysis_leaves_english_to_porter_pairs_chinese_and_drops_question_word
     assert "Huawei".casefold() in terms("Huawei Azərbaycanda nə edir?", "az")  # names stay
 
 
-def _corpus(folder: Path) -> None:
-    articles = {
+def _corpus(folder: Path, articles: dict[str, tuple[str, str]] | None = None) -> None:
+    """One-paragraph articles, by file name: (language, text)."""
+    articles = articles or {
         "en.md": ("en", "Trade between Azerbaijan and China grew by a fifth in 2023."),
         "ru.md": ("ru", "Товарооборот Азербайджана с Китаем вырос на пятую часть."),
         "zh.md": ("zh", "阿塞拜疆白兰地和葡萄酒出口额增长了两成。"),
@@ -101,9 +102,7 @@ def test_names_meet_across_the_chinese_and_latin_scripts_without_a_glossary(
         "en.md": ("en", "Huawei opened an academy in Baku with women engineers."),
         "en2.md": ("en", "A chess olympiad was held in Baku with many teams."),
     }
-    for name, (language, text) in articles.items():
-        front = f"---\ntitle: {name}\nsource: Wire\nlanguage: {language}\n---"
-        write_article(tmp_path / "corpus", name, f"{front}\n\n{text}\n")
+    _corpus(tmp_path / "corpus", articles)
     settings = settings_for(tmp_path / "corpus", tmp_path / "index")
     build(settings, embedder=FakeEmbedder())
     engine = Engine.open(settings, embedder=FakeEmbedder())
