@@ -81,6 +81,10 @@ class Tuning:
     # Passages each language proposes to the multilingual model, whose scores are then read
     # against each language's own (`index.search.spread`); 0: neither.
     per_language: int = 0
+    # Where languages are read apart, each language's best BM25 counts as at least this
+    # share of the best of all: a language the question's words barely reach gets no full
+    # keyword score for it. 0: each language's best is its own.
+    keyword_floor: float = 0.0
     chunking: Chunking = Chunking()
     off: frozenset[str] = frozenset()  # `SWITCHES` switched off
     calibrated: dict[str, Any] = field(default_factory=dict)  # on, questions, articles
@@ -184,7 +188,7 @@ def _checked(tuning: Tuning, path: Path | None) -> Tuning:
         _within(name, getattr(tuning, name), -1.0, 2.0)
     _within("lookup_words", tuning.lookup_words, 0, 20)
     _within("per_language", tuning.per_language, 0, 100)
-    for name in ("time_mention", "time_published"):
+    for name in ("time_mention", "time_published", "keyword_floor"):
         _within(name, getattr(tuning, name), 0.0, 1.0)
     _within("near_duplicate", tuning.near_duplicate, 0.0, 1.0)
     for name, most in (("line_from", 10), ("sentence_depth", 20), ("candidates", 1000),

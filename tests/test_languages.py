@@ -12,6 +12,7 @@ import pytest
 from index.indexer.builder import build
 from index.search.engine import Engine
 from index.search.relevance import CLEARS, FOLLOWS, NOT_RELEVANT, Outranked, Scored
+from index.search.retrievers import Retrievers
 from index.search.spread import Spreads
 from index.storage import faiss_index
 from index.text.analysis import across, analysed, indexed, terms
@@ -143,6 +144,28 @@ def test_names_meet_across_the_chinese_and_latin_scripts_without_a_glossary(
     looked = [found[0], replace(found[1], signals=(("all_words", 1.0),)), found[2]]
     assert rule.apply(query, looked) == looked
     engine.close()
+
+
+class _Languages:
+    """A shelf that knows only its passages' languages."""
+
+    def __init__(self, languages: dict[int, str]) -> None:
+        self._languages = languages
+
+    def languages(self, ids: list[int] | None = None) -> dict[int, str]:
+        return {pid: lang for pid, lang in self._languages.items() if ids is None or pid in ids}
+
+
+def test_keyword_scores_are_read_per_language_above_a_floor() -> None:
+    shelf = _Languages({1: "az", 2: "az", 3: "zh"})
+    found = [(1, 60.0), (2, 30.0), (3, 2.0)]  # "2019" alone, met in a Chinese passage
+
+    def scores(floor: float) -> dict[int, float]:
+        retrievers = Retrievers(shelf, {}, None, None, per_language=10, keyword_floor=floor)  # type: ignore[arg-type]
+        return retrievers._keyword_scores(found)
+
+    assert scores(0.0) == {1: 1.0, 2: 0.5, 3: 1.0}  # each language's best is its own
+    assert scores(0.25) == {1: 1.0, 2: 0.5, 3: pytest.approx(2.0 / 15.0)}
 
 
 def _index(vectors: np.ndarray, ids: list[int]) -> object:

@@ -135,6 +135,7 @@ class Engine:
                 faiss_index.Exclusion(removed) if removed else None,
                 multilingual.model_id if multilingual else None,
                 settings.tuning.per_language,
+                settings.tuning.keyword_floor,
             ),
         )
         return cls(settings, model, version, manifest, stages, tuple(extra))

@@ -30,6 +30,7 @@ class Retrievers:
         exclude: faiss_index.Exclusion | None,
         multilingual: str | None = None,
         per_language: int = 0,
+        keyword_floor: float = 0.0,
     ) -> None:
         self._shelf = shelf
         self._indexes = indexes  # model id -> the FAISS index of its vectors
@@ -40,6 +41,7 @@ class Retrievers:
         # BM25 read per language too. 0: languages are read alike.
         self._multilingual = multilingual if per_language else None
         self._per_language = per_language
+        self._keyword_floor = keyword_floor
         self._spreads: Spreads | None = None
         self._spreads_lock = threading.Lock()
 
@@ -141,17 +143,20 @@ class Retrievers:
         """BM25 over the best BM25 (0 to 1): of the passages in the same language, where
         languages are read apart (``per_language``), as a question's words and their
         glossary English each match passages of one language, and a language's words are
-        not as rare as another's."""
+        not as rare as another's. A language's best counts as at least ``keyword_floor``
+        of the best of all, so that one word met by chance ("2019" in a Chinese passage)
+        does not score as the question's words met in full."""
         read = [pid for pid, _ in keywords] if self._per_language else []
         languages = self._shelf.languages(read)
         best: dict[str, float] = {}
         for pid, score in keywords:
             lang = languages.get(pid, "")
             best[lang] = max(best.get(lang, 0.0), score)
+        floor = self._keyword_floor * max(best.values(), default=0.0)
         return {
             pid: score / top
             for pid, score in keywords
-            if (top := best[languages.get(pid, "")]) > 0
+            if (top := max(best[languages.get(pid, "")], floor)) > 0
         }
 
     def _each_language(self, model: Embedder, query: Query) -> Ranking:
