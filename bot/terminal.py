@@ -67,8 +67,8 @@ def format_answer(answer: Answer, style: Style) -> str:
             names = [clean_text(name) for name in answer.unmentioned]
             nothing = f"{unmentioned(names, FRAMING['en'])} {nothing}"
         related = "\n\n".join(format_hit(hit, style) for hit in answer.related)
-        said = "\n".join(textwrap.wrap(nothing, width())) or nothing
-        return f"{said}\n\n{related}" if related else nothing
+        wrapped = "\n".join(textwrap.wrap(nothing, width())) or nothing
+        return f"{wrapped}\n\n{related}" if related else nothing
     said = when_said(answer)
     hits = "\n\n".join(format_hit(hit, style) for hit in answer.hits)
     if answer.line is not None:
