@@ -49,9 +49,9 @@ def indexed(text: str, language: str) -> str:
 
 
 def across(text: str, language: str) -> list[str]:
-    """What a question looks for in the other scripts' passages: its Chinese in pinyin (as
-    English writes Chinese names), or its capitalised words as Chinese passages' pinyin is
-    indexed (`index.text.pinyin`)."""
+    """What a question looks for in the other scripts' passages: a Chinese question's
+    Chinese in pinyin (as English writes Chinese names), an English question's words as the
+    Chinese passages' pinyin is indexed (`index.text.pinyin`)."""
     if language == "zh":
         return unmarked(_CJK_RUN.findall(_ZH_STOP.sub(" ", text)))
     return marked(text) if language == "en" else []
