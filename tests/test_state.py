@@ -283,6 +283,12 @@ def test_while_postgres_is_down_answers_flow_and_records_wait_for_it(
     heard: list[str | None] = []
     state.listen(heard.append)
     try:
+        # The listener connects in its own thread: stopped before it did, it would connect
+        # only once, after the restart, and the reconnection below would go unseen.
+        deadline = time.monotonic() + 30
+        while not heard and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert heard == [None]
         before = state.record_question(1, 1, "before", True, 1.0)
         assert state.flush(10)
         own_server.stop()
