@@ -165,6 +165,8 @@ def test_what_a_question_asks_for_and_what_a_sentence_gives() -> None:
     # A timetable is told by weekdays, not by a date.
     assert gives("It flies twice a week, on Wednesdays and Sundays.", "weekdays")
     assert gives("Рейсы выполняются по средам и воскресеньям.", "weekdays")
+    assert gives("Рейс летает по средам.", "weekdays") and gives("В среду.", "weekdays")
+    assert not gives("Это было в середине марта.", "weekdays")
     assert gives("Reyslər çərşənbə və bazar günü olacaq.", "weekdays")
     assert gives("航班每周三和周日执飞。", "weekdays")
     assert not gives("Flights were suspended until March 29, 2020.", "weekdays")

@@ -12,9 +12,9 @@ the models alone prefer a sentence on his views that never names the movement.
 And for a question that asks for an amount ("how many", "сколько", "neçə", "多少"), a time
 ("when", "когда", "nə vaxt", "什么时候"), a person ("who", "кто", "kim") or the days of the
 week ("on which days"), one that gives an amount, a time, a person's name or a weekday:
-"Trade rose
-sharply" is close in meaning to "How fast did trade grow?", yet only "Trade grew by 64%"
-answers it. This is read from words, so it is lenient: any number or time word will do.
+"Trade rose sharply" is close in meaning to "How fast did trade grow?", yet only "Trade
+grew by 64%" answers it. This is read from words, so it is lenient: any number or time word
+will do.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ _ASKS_WEEKDAYS = re.compile(
 _GIVES_WEEKDAYS = re.compile(
     r"\b(?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|daily"
     r"|every day|weekdays|weekends?)\b"
-    r"|\b(?:понедельник|вторник|сред[ауы]|четверг|пятниц|суббот|воскресень|ежедневн)"
+    r"|\b(?:понедельник|вторник|сред(?:[ауы]\b|ам)|четверг|пятниц|суббот|воскресень"
+    r"|ежедневн)"
     r"|\b(?:bazar ert[əe]si|[çc][əe]r[şs][əe]nb[əe]|c[üu]m[əe]|[şs][əe]nb[əe]|bazar g[üu]n[üu]"
     r"|h[əe]r g[üu]n)"
     r"|星期[一二三四五六日天]|周[一二三四五六日]|每天|每日",
