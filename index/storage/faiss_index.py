@@ -111,35 +111,37 @@ class Exclusion:
 
     def params(self, index: Any) -> Any:
         """Search parameters for ``index`` (HNSW, see `supports_skipping`) that skip the ids."""
-        faiss = _faiss()
-        hnsw = faiss.downcast_index(index.index).hnsw
-        return faiss.SearchParametersHNSW(sel=self._not, efSearch=hnsw.efSearch)
+        return _held_to(index, self._not)
 
 
 def search(
     index: Any, query: Vectors, k: int, exclude: Exclusion | None = None
 ) -> list[tuple[int, float]]:
     """(passage id, score) pairs, best first, none of them in ``exclude``."""
-    if index.ntotal == 0:
-        return []
-    params = exclude.params(index) if exclude is not None else None
-    scores, ids = index.search(query.reshape(1, -1), min(k, index.ntotal), params=params)
-    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
+    return _search(index, query, k, exclude.params(index) if exclude is not None else None)
 
 
 def search_among(index: Any, query: Vectors, k: int, among: Any) -> list[tuple[int, float]]:
     """`search` held to the passages ``among`` selects (`selector`): removed passages are
     never among them."""
+    return _search(index, query, k, _held_to(index, among))
+
+
+def _search(index: Any, query: Vectors, k: int, params: Any) -> list[tuple[int, float]]:
     if index.ntotal == 0:
         return []
+    scores, ids = index.search(query.reshape(1, -1), min(k, index.ntotal), params=params)
+    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
+
+
+def _held_to(index: Any, selector: Any) -> Any:
+    """Search parameters for ``index`` that keep to what ``selector`` selects (an HNSW
+    index's with its own ``efSearch``)."""
     faiss = _faiss()
     inner = faiss.downcast_index(index.index)
     if getattr(inner, "hnsw", None) is not None:
-        params = faiss.SearchParametersHNSW(sel=among, efSearch=inner.hnsw.efSearch)
-    else:
-        params = faiss.SearchParameters(sel=among)
-    scores, ids = index.search(query.reshape(1, -1), min(k, index.ntotal), params=params)
-    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
+        return faiss.SearchParametersHNSW(sel=selector, efSearch=inner.hnsw.efSearch)
+    return faiss.SearchParameters(sel=selector)
 
 
 def selector(ids: Any) -> Any:

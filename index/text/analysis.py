@@ -44,8 +44,8 @@ def analysed(text: str, language: str) -> str:
 def indexed(text: str, language: str) -> str:
     """``text`` as the keyword index stores it: its analysed words, and its Chinese names
     in marked pinyin for questions in Latin letters (`index.text.pinyin`)."""
-    runs = _CJK_RUN.findall(_ZH_STOP.sub(" ", text)) if _CJK_RUN.search(text) else []
-    return " ".join([*_words(text, language, question=False), *passage_marks(runs)])
+    marks = passage_marks(_chinese_runs(text)) if _CJK_RUN.search(text) else []
+    return " ".join([*_words(text, language, question=False), *marks])
 
 
 def across(text: str, language: str) -> list[str]:
@@ -53,8 +53,13 @@ def across(text: str, language: str) -> list[str]:
     Chinese in pinyin (as English writes Chinese names), an English question's words as the
     Chinese passages' pinyin is indexed (`index.text.pinyin`)."""
     if language == "zh":
-        return unmarked(_CJK_RUN.findall(_ZH_STOP.sub(" ", text)))
+        return unmarked(_chinese_runs(text))
     return marked(text) if language == "en" else []
+
+
+def _chinese_runs(text: str) -> list[str]:
+    """``text``'s runs of Chinese characters, split at its function words (`_ZH_STOP`)."""
+    return _CJK_RUN.findall(_ZH_STOP.sub(" ", text))
 
 
 def terms(text: str, language: str) -> list[str]:
