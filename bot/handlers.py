@@ -225,17 +225,8 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
         user.id if user else None, message.chat_id, question.strip(), bool(found.hits), ms
     )
     if not found.hits:
-        said = texts.when_said(detect(question), found.when, found.held, False)
-        # held to a time: nothing published then (on that)
-        nothing = (found.held and said) or words["nothing_found"].format(
-            outlets=await shared.outlets()
-        )
+        nothing = texts.nothing_said(detect(question), found, await shared.outlets())
         if found.related:  # the subject is covered, not what was asked
-            nothing = words["related"]
-        if found.unmentioned:
-            said = texts.unmentioned([html.escape(name) for name in found.unmentioned], words)
-            nothing = f"{said} {nothing}"
-        if found.related:
             related = replace(found, hits=found.related)
             await _send_cards(message, shared, question, related, 1, question_id, nothing)
             return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from html import escape, unescape
 
 from telegram.constants import MessageLimit
@@ -159,22 +160,41 @@ def passage_html(question: str, text: str, span: tuple[int, int] | None = None) 
     )
 
 
+@dataclass(frozen=True)
+class Excerpt:
+    """What a card shows of a hit: ``text`` (whole sentences around the one in bold, of a
+    long joined hit), ``span`` that sentence within it, and whether text was cut before
+    and after."""
+
+    text: str
+    span: tuple[int, int] | None
+    cut_before: bool = False
+    cut_after: bool = False
+
+
+def excerpt(
+    hit: Hit, question: str, span: tuple[int, int] | None = None, limit: int = CARD_TEXT_LIMIT
+) -> Excerpt:
+    """Of passages joined into one hit, the whole sentences around the one in bold that fit
+    ``limit``; a single passage whole."""
+    text = hit.text
+    if not hit.parts or len(text) <= limit:
+        return Excerpt(text, span)
+    span = span or best_sentence(question, text)
+    start, end = window(text, span, limit)
+    inside = span is not None and start <= span[0] <= span[1] <= end
+    shown = (span[0] - start, span[1] - start) if span is not None and inside else None
+    return Excerpt(text[start:end], shown, start > 0, end < len(text))
+
+
 def card(hit: Hit, question: str, number: int, span: tuple[int, int] | None = None) -> str:
-    """One evidence card: number, optional context, the passage, the citation. Of passages
-    joined into one hit, the whole sentences around the one in bold that fit
-    `CARD_TEXT_LIMIT`."""
+    """One evidence card: number, optional context, the passage (`excerpt`), the citation."""
     context = (
         f"<i>{escape(clip(hit.context, CONTEXT_LIMIT), quote=False)}</i>\n" if hit.context else ""
     )
-    text, before, after = hit.text, "", ""
-    if hit.parts and len(text) > CARD_TEXT_LIMIT:
-        span = span or best_sentence(question, text)
-        start, end = window(text, span, CARD_TEXT_LIMIT)
-        inside = span is not None and start <= span[0] <= span[1] <= end
-        span = (span[0] - start, span[1] - start) if span is not None and inside else None
-        text = text[start:end]
-        before, after = ("… " if start > 0 else ""), (" …" if end < len(hit.text) else "")
-    body = passage_html(question, text, span)
+    shown = excerpt(hit, question, span)
+    before, after = ("… " if shown.cut_before else ""), (" …" if shown.cut_after else "")
+    body = passage_html(question, shown.text, shown.span)
     return f"<b>{number}.</b> {context}{before}{body}{after}\n{citation(hit)}"
 
 

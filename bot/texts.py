@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from index import TimeFilter
+    from index import Answer, TimeFilter
 
 NOTHING_FOUND = (
     "I found nothing in the corpus on that. Try rephrasing it, or ask about what the articles "
@@ -358,3 +358,19 @@ def when_said(
     """`time_read` for Telegram: escaped, in italics."""
     said = time_read(language, when, held, answered)
     return None if said is None else "<i>" + html.escape(said) + "</i>"
+
+
+def nothing_said(language: str | None, found: Answer, outlets: str) -> str:
+    """What a reply says where no passage answers (HTML, ``outlets`` escaped): nothing
+    published in the time the search was held to; the names no article mentions; that the
+    articles cover the subject but not what was asked (`Answer.related` follows it); or
+    that nothing was found, with the outlets the corpus quotes."""
+    words = framing(language)
+    said = when_said(language, found.when, found.held, False)
+    nothing = (found.held and said) or words["nothing_found"].format(outlets=outlets)
+    if found.related:
+        nothing = words["related"]
+    if found.unmentioned:
+        names = unmentioned([html.escape(name) for name in found.unmentioned], words)
+        nothing = f"{names} {nothing}"
+    return nothing
