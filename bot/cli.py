@@ -4,6 +4,7 @@
     citebot ask|chat|eval|calibrate
     citebot run                  update the index, then the bot (with a token) or the chat
     citebot serve [--webhook URL --listen HOST --port N --secret S]
+    citebot web [--listen HOST:PORT]   the reader's web site
     citebot feedback             unanswered and voted-down questions
 
 Heavy libraries (faiss, the models, Telegram) load only inside the commands that need them,
@@ -231,6 +232,15 @@ def build_parser() -> argparse.ArgumentParser:
         "$CITEBOT_WEBHOOK_SECRET; replicas must share one)",
     )
     serve_cmd.set_defaults(run=_serve)
+    web_cmd = commands.add_parser("web", help="serve the reader's web site")
+    web_cmd.add_argument(
+        "--listen",
+        default="127.0.0.1:8080",
+        type=_address,
+        metavar="HOST:PORT",
+        help="address to listen on (default 127.0.0.1:8080)",
+    )
+    web_cmd.set_defaults(run=_web)
     feedback_cmd = commands.add_parser(
         "feedback", help="questions the corpus could not answer, and 👎s"
     )
@@ -671,6 +681,28 @@ def _serve(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> in
         port=args.port,
         secret=args.secret or (bot.webhook_secret.reveal() if bot.webhook_secret else None),
     )
+    return 0
+
+
+def _address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError("must be HOST:PORT, such as 127.0.0.1:8080")
+    return host.strip("[]"), int(port)
+
+
+def _web(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.logs import setup_logging
+    from bot.web.serve import run_site
+    from index import Engine
+
+    setup_logging(bot.log_level, [])
+    engine = Engine.open(settings)
+    engine.warm_up()
+    host, port = args.listen
+    asyncio.run(run_site(settings, bot, engine, host, port))
     return 0
 
 

@@ -135,14 +135,8 @@ class Services:
         another replica, or `citebot index build`, published. Thread-safe: called by the
         listener for announcements and by the periodic check. Returns whether it swapped."""
         with self._swap_lock:
-            engine = self.engine
-            try:
-                current = current_version(self.settings.index_dir).name
-                if current == engine.version.name:
-                    return False
-                fresh = Engine.open(self.settings, engine.embedder, engine.extra)
-            except CitebotError as error:  # keep serving what is open
-                log.warning("could not open the new index version: %s", error)
+            fresh = reopened(self.engine, self.settings)
+            if fresh is None:
                 return False
             self.engine = fresh
         self.metrics.index_swaps.inc()
@@ -165,6 +159,19 @@ class Services:
             state_write_failures=self.state.failed_writes,
             state_up=self.state.writable() and self.state.db.available(),
         )
+
+
+def reopened(engine: Engine, settings: Settings) -> Engine | None:
+    """The current index version opened, where ``engine`` serves another (one that a build
+    published since); None where it is current, or the new one can't be opened (the open
+    one keeps serving, and that is logged)."""
+    try:
+        if current_version(settings.index_dir).name == engine.version.name:
+            return None
+        return Engine.open(settings, engine.embedder, engine.extra)
+    except CitebotError as error:
+        log.warning("could not open the new index version: %s", error)
+        return None
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -61,6 +61,10 @@ class BotSettings:
     # N replicas take 30/N each (CITEBOT_SEND_RATE)
     send_rate: float = 30.0
     webhook_secret: Secret | None = None  # CITEBOT_WEBHOOK_SECRET, where --secret is not given
+    # Where the reader's site is seen from outside (https), mounted beside the webhook; each
+    # card then gets a "Read" button. None: no site beside the bot (CITEBOT_PUBLIC_URL).
+    public_url: str | None = None
+    web_rate_limit: int = 60  # the site's requests per address per minute
 
     @classmethod
     def from_env(
@@ -96,8 +100,18 @@ class BotSettings:
                 "CITEBOT_DATABASE_URL must be a PostgreSQL address (postgresql://user@host/db); "
                 "leave it unset to keep the state in SQLite"
             )
+        public_url = env.get("CITEBOT_PUBLIC_URL", "").strip().rstrip("/") or None
+        if public_url and not re.fullmatch(r"https://[^\s/?#]+(/[^\s?#]*)?", public_url):
+            raise ConfigError(
+                "CITEBOT_PUBLIC_URL must be the https address the site is seen at "
+                f"(https://example.org or https://example.org/reader), got {preview(public_url)}"
+            )
         return cls(
             token=Secret(token) if token else None,
+            public_url=public_url,
+            web_rate_limit=reader.integer(
+                "CITEBOT_WEB_RATE_LIMIT", cls.web_rate_limit, 1, 100_000
+            ),
             database_url=Secret(database_url) if database_url else None,
             webhook_secret=Secret(secret)
             if (secret := env.get("CITEBOT_WEBHOOK_SECRET", "").strip())

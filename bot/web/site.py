@@ -1,0 +1,298 @@
+"""The reader's web site: tornado handlers for the search page, the article page and the
+timeline, mounted alone (`citebot web`) or beside the webhook (`citebot serve --webhook`
+with a public address).
+
+Read-only: GET and HEAD only, no admin command, no state written. Every page is built by
+Jinja2 with everything escaped, sent with a Content-Security-Policy that lets in nothing
+but the site's own files, and counted against a per-address rate limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import html
+import ipaddress
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlencode
+
+import tornado.web
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from bot import charts, render
+from bot.web import pages
+from index import Answer, Engine, QuestionError, clean_question, paragraph_label
+
+log = logging.getLogger("citebot.web")
+
+STATIC = Path(__file__).parent / "static"
+PAGE = 3  # cards a page shows first, as an answer in Telegram does; "More" adds as many
+MAX_CARDS = 15
+CHARTS_KEPT = 32  # timeline charts kept drawn, per index version and topic
+TRACKED = 10_000  # addresses the rate limit remembers at most (the oldest are forgotten)
+# Nothing but the site's own files; Telegram's web client may frame the Mini App.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'self' https://web.telegram.org"
+)
+
+
+class AddressLimit:
+    """At most ``per_minute`` requests from one address in any minute."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self._clock = clock
+        self._seen: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def wait(self, address: str) -> float:
+        """0 where a request from ``address`` may be served now (and counts it), else the
+        seconds until one may."""
+        now = self._clock()
+        times = self._seen.pop(address, None) or deque()
+        while times and times[0] <= now - 60.0:
+            times.popleft()
+        self._seen[address] = times
+        while len(self._seen) > TRACKED:
+            self._seen.popitem(last=False)
+        if len(times) >= self.per_minute:
+            return times[0] + 60.0 - now
+        times.append(now)
+        return 0.0
+
+
+@dataclass
+class Site:
+    """What the pages read: the engine serving now (it is swapped when a new index version
+    is published), how a question is answered (the bot's batches, or a thread of its own),
+    where the site is mounted (``root``, a path such as "" or "/reader") and its limits."""
+
+    engine: Callable[[], Engine]
+    answer: Callable[[str, int], Awaitable[Answer]]
+    max_question_chars: int
+    limit: AddressLimit
+    root: str = ""
+    templates: Environment = field(init=False)
+    _charts: OrderedDict[tuple[str, str], bytes] = field(init=False, default_factory=OrderedDict)
+
+    def __post_init__(self) -> None:
+        self.root = self.root.rstrip("/")
+        self.templates = Environment(
+            loader=PackageLoader("bot.web"),
+            autoescape=select_autoescape(default=True),
+            undefined=StrictUndefined,
+        )
+
+    async def chart(self, topic: str) -> bytes:
+        """The timeline chart of ``topic`` as PNG, drawn once per index version."""
+        engine = self.engine()
+        key = (engine.version.name, topic)
+        found = self._charts.get(key)
+        if found is None:
+            timeline = await asyncio.to_thread(engine.timeline, topic or None)
+            found = await asyncio.to_thread(charts.timeline_png, timeline)
+            self._charts[key] = found
+            while len(self._charts) > CHARTS_KEPT:
+                self._charts.popitem(last=False)
+        return found
+
+
+class _Page(tornado.web.RequestHandler):
+    """What every page shares: its headers, the rate limit, and the error page."""
+
+    site: Site
+
+    def initialize(self, site: Site) -> None:
+        self.site = site
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Security-Policy", CSP)
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("Cache-Control", "no-cache")
+
+    def prepare(self) -> None:
+        wait = self.site.limit.wait(client_address(self.request))
+        if wait:
+            self.set_header("Retry-After", str(max(1, round(wait))))
+            raise tornado.web.HTTPError(429)
+
+    def page(self, template: str, **values: object) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        found = self.site.templates.get_template(template)
+        self.finish(found.render({"root": self.site.root, "lang": "en", **values}))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        heading, text = _ERRORS.get(status_code, _ERRORS[500])
+        self.page("message.html", heading=heading, text=text)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if not isinstance(value, tornado.web.HTTPError):
+            log.error("a page failed: %s", value, exc_info=(typ, value, tb))
+
+
+_ERRORS = {
+    400: ("Bad request", "That address asks for something the site can't read."),
+    404: ("Not found", "There is no such article or paragraph in the corpus."),
+    405: ("Not allowed", "This site is read-only."),
+    429: ("Too many requests", "You are asking faster than the site can keep up: wait a minute."),
+    500: ("Something went wrong", "Sorry, something went wrong on our side. Try again soon."),
+}
+
+
+class _Search(_Page):
+    async def get(self) -> None:
+        question = self.get_argument("q", "").strip()
+        if not question:
+            self.page(
+                "search.html",
+                question="",
+                page=None,
+                error=None,
+                max_chars=self.site.max_question_chars,
+            )
+            return
+        try:
+            n = min(MAX_CARDS, max(PAGE, int(self.get_argument("n", str(PAGE)))))
+        except ValueError:
+            n = PAGE
+        try:
+            clean_question(question, self.site.max_question_chars)
+            found = await self.site.answer(question, n)
+        except QuestionError as error:
+            self.set_status(400)
+            self.page(
+                "search.html",
+                question=question[: self.site.max_question_chars],
+                page=None,
+                error=str(error).capitalize(),
+                max_chars=self.site.max_question_chars,
+            )
+            return
+        outlets = html.escape(render.outlets(await asyncio.to_thread(self.site.engine().articles)))
+        more = n + PAGE if len(found.hits) == n and n < MAX_CARDS else None
+        answer = pages.answer_page(self.site.root, question, found, outlets, more)
+        self.page(
+            "search.html",
+            lang=answer.lang,
+            question=question,
+            page=answer,
+            error=None,
+            max_chars=self.site.max_question_chars,
+        )
+
+
+class _Article(_Page):
+    async def get(self, quoted: str) -> None:
+        article = await asyncio.to_thread(self.site.engine().article, unquote(quoted))
+        if article is None or not article.paragraphs:
+            raise tornado.web.HTTPError(404)
+        given = self.get_argument("p", "")
+        marked = pages.paragraphs_asked(given, len(article.paragraphs)) if given else None
+        if given and marked is None:
+            raise tornado.web.HTTPError(404)
+        shown = pages.article_page(article, marked)
+        cited = paragraph_label(marked) if marked else ""
+        self.page("article.html", lang=shown.lang, article=shown, cited=cited)
+
+
+class _Timeline(_Page):
+    async def get(self) -> None:
+        topic = " ".join(self.get_argument("topic", "").split())[: self.site.max_question_chars]
+        found = await asyncio.to_thread(self.site.engine().timeline, topic or None)
+        subject = f"“{topic}”" if topic else "the whole corpus"
+        if found.total:
+            summary = (
+                f"{found.total} {found.unit} on {subject}, {found.first} to {found.last}"
+                + (f"; {found.undated} undated left out" if found.undated else "")
+                + "."
+            )
+        else:
+            summary = f"No dated {found.unit} on {subject}."
+        chart = f"{self.site.root}/timeline.png?{urlencode({'topic': topic})}"
+        self.page(
+            "timeline.html",
+            topic=topic,
+            summary=summary,
+            chart=chart if found.total else None,
+            max_chars=self.site.max_question_chars,
+        )
+
+
+class _TimelineChart(_Page):
+    async def get(self) -> None:
+        topic = " ".join(self.get_argument("topic", "").split())[: self.site.max_question_chars]
+        png = await self.site.chart(topic)
+        self.set_header("Content-Type", "image/png")
+        self.set_header("Cache-Control", "max-age=300")
+        self.finish(png)
+
+
+class _Static(tornado.web.StaticFileHandler):
+    def set_default_headers(self) -> None:
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Content-Security-Policy", CSP)
+
+
+class _Missing(_Page):
+    def prepare(self) -> None:
+        super().prepare()
+        raise tornado.web.HTTPError(404)
+
+
+def handlers(site: Site) -> list[Any]:
+    """The site's routes, under ``site.root``: to serve alone or beside the webhook's."""
+    root, args = site.root, {"site": site}
+    return [
+        (rf"{root}/", _Search, args),
+        *([(rf"{root}", _Search, args)] if root else []),
+        (rf"{root}/article/([^/?#]+)", _Article, args),
+        (rf"{root}/timeline", _Timeline, args),
+        (rf"{root}/timeline\.png", _TimelineChart, args),
+        (rf"{root}/static/(site\.css|theme\.js)", _Static, {"path": str(STATIC)}),
+    ]
+
+
+def application(site: Site) -> tornado.web.Application:
+    """The site alone: every other path is a plain 404 page."""
+    return tornado.web.Application(
+        handlers(site),
+        default_handler_class=_Missing,
+        default_handler_args={"site": site},
+        log_function=lambda handler: None,  # no access log: questions and addresses stay private
+    )
+
+
+def client_address(request: Any) -> str:
+    """The address a request came from. Behind a reverse proxy on this machine or a private
+    network, the one it names (X-Real-IP, else the last X-Forwarded-For); never where the
+    request came straight from the internet, which could name any address it liked."""
+    peer = str(request.remote_ip or "")
+    try:
+        trusted = ipaddress.ip_address(peer).is_private
+    except ValueError:
+        return peer
+    if trusted:
+        headers = request.headers
+        named = str(headers.get("X-Real-IP") or headers.get("X-Forwarded-For", "").split(",")[-1])
+        if named.strip():
+            return named.strip()
+    return peer
+
+
+def answer_alone(
+    engine: Callable[[], Engine], searches: asyncio.Semaphore
+) -> Callable[[str, int], Awaitable[Answer]]:
+    """How the site alone answers: the engine in a thread, so many searches at once."""
+
+    async def answer(question: str, k: int) -> Answer:
+        async with searches:
+            return await asyncio.to_thread(engine().answer, question, k, today=dt.date.today())
+
+    return answer
