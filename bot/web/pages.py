@@ -183,8 +183,8 @@ def article_page(article: Article, marked: tuple[int, int] | None) -> ArticlePag
 def paragraphs_asked(given: str, count: int) -> tuple[int, int] | None:
     """``p=N`` or ``p=N-M`` read as paragraphs of an article of ``count``; None where it
     names none that the article has."""
-    first, _, last = given.partition("-")
-    if not first.isdigit() or not (last.isdigit() or not last) or len(given) > 12:
+    first, dash, last = given.partition("-")
+    if not first.isdigit() or not (last.isdigit() or not dash) or len(given) > 12:
         return None
     a, b = int(first), int(last or first)
     return (a, b) if 1 <= a <= b <= count else None

@@ -107,6 +107,7 @@ class _Page(tornado.web.RequestHandler):
     """What every page shares: its headers, the rate limit, and the error page."""
 
     site: Site
+    retry_after = 60
 
     def initialize(self, site: Site) -> None:
         self.site = site
@@ -120,7 +121,7 @@ class _Page(tornado.web.RequestHandler):
     def prepare(self) -> None:
         wait = self.site.limit.wait(client_address(self.request))
         if wait:
-            self.set_header("Retry-After", str(max(1, round(wait))))
+            self.retry_after = max(1, round(wait))
             raise tornado.web.HTTPError(429)
 
     def page(self, template: str, **values: object) -> None:
@@ -130,6 +131,8 @@ class _Page(tornado.web.RequestHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         heading, text = _ERRORS.get(status_code, _ERRORS[500])
+        if status_code == 429:
+            self.set_header("Retry-After", str(self.retry_after))
         self.page("message.html", heading=heading, text=text)
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
