@@ -12,6 +12,7 @@ import datetime as dt
 import html
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 from telegram import (
@@ -22,8 +23,9 @@ from telegram import (
     InputTextMessageContent,
     Message,
     Update,
+    WebAppInfo,
 )
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     ContextTypes,
@@ -33,6 +35,7 @@ from bot import adding, callbacks, charts, render, terminal, texts
 from bot.callbacks import Around, Example, More, Preview, Vote, Year
 from bot.services import Services, acknowledge, send, services
 from bot.state import StateError
+from bot.web.pages import read_link
 from index import Answer, CitebotError, Hit, QuestionError, TimeFilter, clean_text, detect, preview
 
 log = logging.getLogger("citebot.bot")
@@ -268,7 +271,8 @@ async def _send_cards(
     messages = await asyncio.to_thread(render.answer_messages, question, hits, first, spans, lead)
     more = len(hits) == PAGE and refused is None
     years = await shared.years() if found.when is None and first == 1 and not refused else []
-    keyboard = _keyboard(hits, first, question_id, more, texts.framing(language), years)
+    read = _reader(shared, private=message.chat.type == ChatType.PRIVATE)
+    keyboard = _keyboard(hits, first, question_id, more, texts.framing(language), years, read)
     for i, text in enumerate(messages):
         last = i == len(messages) - 1
         await send(message, text, reply_markup=keyboard if last else None)
@@ -281,6 +285,7 @@ def _keyboard(
     more: bool,
     words: dict[str, str],
     years: list[int],
+    read: Callable[[str, Hit], InlineKeyboardButton] | None = None,
 ) -> InlineKeyboardMarkup:
     def key(text: str, button: callbacks.Button) -> InlineKeyboardButton:
         return InlineKeyboardButton(text, callback_data=callbacks.encode(button))
@@ -289,6 +294,7 @@ def _keyboard(
         [
             key(words["context"].format(n=n), Around(hit.passage_id, False, hit.paragraphs)),
             key(words["article"].format(n=n), Around(hit.passage_id, whole=True)),
+            *([read(words["read"].format(n=n), hit)] if read else []),
         ]
         for n, hit in enumerate(hits, first)
     ]
@@ -299,6 +305,23 @@ def _keyboard(
         last.insert(0, key(words["more"], More(question_id, first + len(hits) - 1)))
     rows.append(last)
     return InlineKeyboardMarkup(rows)
+
+
+def _reader(shared: Services, private: bool) -> Callable[[str, Hit], InlineKeyboardButton] | None:
+    """The "Read" button of a card, where the reader's site has a public address: it opens
+    the article at the passage inside Telegram (a Web App) in a private chat, and as a link
+    elsewhere (Telegram allows Web App buttons in private chats only)."""
+    public = shared.bot.public_url
+    if public is None:
+        return None
+
+    def read(text: str, hit: Hit) -> InlineKeyboardButton:
+        url = read_link(public, hit.article.id, hit.paragraphs)
+        if private:
+            return InlineKeyboardButton(text, web_app=WebAppInfo(url))
+        return InlineKeyboardButton(text, url=url)
+
+    return read
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -456,11 +479,14 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             hits = list((await shared.answer(query.query, INLINE_RESULTS)).hits)
         except QuestionError:
             hits = []
-        results = await asyncio.to_thread(_inline_results, hits)
+        read = _reader(shared, private=False)
+        results = await asyncio.to_thread(_inline_results, hits, read)
     await query.answer(results, cache_time=30)
 
 
-def _inline_results(hits: list[Hit]) -> list[InlineQueryResultArticle]:
+def _inline_results(
+    hits: list[Hit], read: Callable[[str, Hit], InlineKeyboardButton] | None = None
+) -> list[InlineQueryResultArticle]:
     return [
         InlineQueryResultArticle(
             id=str(hit.passage_id),
@@ -469,6 +495,7 @@ def _inline_results(hits: list[Hit]) -> list[InlineQueryResultArticle]:
             input_message_content=InputTextMessageContent(
                 render.quote_message(hit), parse_mode=ParseMode.HTML
             ),
+            reply_markup=InlineKeyboardMarkup([[read(texts.READ, hit)]]) if read else None,
         )
         for hit in hits
     ]

@@ -13,8 +13,10 @@ from telegram.error import InvalidToken
 
 from bot.app import build_application
 from bot.logs import setup_logging
+from bot.services import Services
 from bot.settings import BotSettings
 from bot.state import open_state
+from bot.web.site import AddressLimit, Site
 from bot.webhook import run_webhook
 from index import ConfigError, Engine, Settings
 
@@ -54,6 +56,8 @@ def serve(
     url = bot.database_url.reveal() if bot.database_url else None
     state = open_state(url, bot.state_dir)
     application = build_application(settings, bot, engine, state)
+    if bot.public_url and not webhook:
+        log.info("CITEBOT_PUBLIC_URL is set: serve the reader there with `citebot web`")
     log.info(
         "serving %d articles, %d passages (%s; state in %s)",
         engine.manifest.articles,
@@ -72,6 +76,7 @@ def serve(
                     url=webhook,
                     secret=secret or "",
                     metrics=application.bot_data["services"].metrics,
+                    site=_site(application.bot_data["services"]),
                 )
             )
         else:
@@ -84,6 +89,21 @@ def serve(
         ) from None
     finally:
         state.close()
+
+
+def _site(shared: Services) -> Site | None:
+    """The reader's site beside the webhook, where it has a public address; it answers as
+    the bot does (its batches, its engine as swapped)."""
+    public = shared.bot.public_url
+    if public is None:
+        return None
+    return Site(
+        engine=lambda: shared.engine,
+        answer=shared.answer,
+        max_question_chars=shared.settings.max_question_chars,
+        limit=AddressLimit(shared.bot.web_rate_limit),
+        root=urlsplit(public).path,
+    )
 
 
 def _passwords(bot: BotSettings) -> list[str]:

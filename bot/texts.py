@@ -20,6 +20,7 @@ NOT_ADMIN = "Sorry, that command is only for the maintainers of this bot."
 ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
 GONE = "That passage is no longer in the corpus (the index was updated). Please ask again."
 NO_MORE = "That was everything relevant I have on this question."
+READ = "Read in the article"
 THANKS = "Thank you for the feedback!"
 RELOADING = "Updating the index from the corpus folder…"
 NOT_ADMIN_DOCUMENT = (
@@ -205,6 +206,7 @@ FRAMING: dict[str, dict[str, str]] = {
         "more": "More ▸",
         "context": "Context {n}",
         "article": "Article {n}",
+        "read": "Read {n}",
         "nothing_found": NOTHING_FOUND,
         "unmentioned": "None of the articles mentions {names}.",
         "related": (
@@ -227,6 +229,7 @@ FRAMING: dict[str, dict[str, str]] = {
         "more": "Ещё ▸",
         "context": "Контекст {n}",
         "article": "Статья {n}",
+        "read": "Читать {n}",
         "nothing_found": (
             "В корпусе ничего об этом не нашлось. Попробуйте переформулировать вопрос или "
             "спросите о том, что освещают статьи: торговля, транспорт, энергетика, "
@@ -257,6 +260,7 @@ FRAMING: dict[str, dict[str, str]] = {
         "more": "Daha çox ▸",
         "context": "Kontekst {n}",
         "article": "Məqalə {n}",
+        "read": "Oxu {n}",
         "nothing_found": (
             "Korpusda bu barədə heç nə tapmadım. Sualı başqa cür ifadə edin və ya məqalələrin "
             "əhatə etdiyi mövzular barədə soruşun: ticarət, nəqliyyat, enerji, diplomatiya, "
@@ -286,6 +290,7 @@ FRAMING: dict[str, dict[str, str]] = {
         "more": "更多 ▸",
         "context": "上下文 {n}",
         "article": "全文 {n}",
+        "read": "阅读 {n}",
         "nothing_found": (
             "语料库中没有找到相关内容。请换一种说法，或询问文章涵盖的话题：贸易、交通、能源、"
             "外交、签证、文化和教育。\n\n<b>来源：</b>{outlets}。"

@@ -1,5 +1,6 @@
 """The webhook's HTTP server: Telegram's updates on the webhook's path, checked against the
-secret, and beside them ``/metrics`` (Prometheus) and ``/healthz`` (for a reverse proxy).
+secret, and beside them ``/metrics`` (Prometheus), ``/healthz`` (for a reverse proxy) and,
+where it has a public address, the reader's site (`bot.web.site`).
 
 PTB's own webhook server serves the updates alone, so citebot runs this one (tornado, as
 PTB's is) and feeds the updates to the application's queue, as PTB's does.
@@ -20,6 +21,7 @@ from telegram import Update
 from tornado.httpserver import HTTPServer
 
 from bot.metrics import CONTENT_TYPE, Metrics
+from bot.web.site import Missing, Site, handlers
 
 log = logging.getLogger("citebot.bot")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -78,19 +80,20 @@ class _Health(tornado.web.RequestHandler):
         self.write("ok\n")
 
 
-def web_app(path: str, application: App, secret: str, metrics: Metrics) -> tornado.web.Application:
-    return tornado.web.Application(
-        [
-            (
-                rf"/{path.strip('/')}/?",
-                _Updates,
-                {"bot_application": application, "secret": secret},
-            ),
-            (r"/metrics", _Metrics, {"metrics": metrics}),
-            (r"/healthz", _Health),
-        ],
-        log_function=lambda handler: None,  # no access log: paths and addresses stay private
-    )
+def web_app(
+    path: str, application: App, secret: str, metrics: Metrics, site: Site | None = None
+) -> tornado.web.Application:
+    """The webhook's routes first (the site's never shadow them), then the site's."""
+    routes: list[Any] = [
+        (rf"/{path.strip('/')}/?", _Updates, {"bot_application": application, "secret": secret}),
+        (r"/metrics", _Metrics, {"metrics": metrics}),
+        (r"/healthz", _Health),
+    ]
+    settings: dict[str, Any] = {"log_function": lambda handler: None}  # no access log
+    if site is not None:
+        routes += handlers(site)
+        settings.update(default_handler_class=Missing, default_handler_args={"site": site})
+    return tornado.web.Application(routes, **settings)
 
 
 async def run_webhook(
@@ -102,9 +105,10 @@ async def run_webhook(
     url: str,
     secret: str,
     metrics: Metrics,
+    site: Site | None = None,
 ) -> None:
     """Serve until SIGINT or SIGTERM: initialise the bot (Telegram checks the token), register
-    the webhook, take updates, then stop in order."""
+    the webhook, take updates (and serve ``site`` beside them), then stop in order."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for number in (signal.SIGINT, signal.SIGTERM):
@@ -117,14 +121,19 @@ async def run_webhook(
         )
         await application.start()
         server = HTTPServer(
-            web_app(path, application, secret, metrics),
+            web_app(path, application, secret, metrics, site),
             xheaders=True,
             max_body_size=MAX_UPDATE_BYTES,  # on every path, before any handler runs
             body_timeout=BODY_SECONDS,
             idle_connection_timeout=IDLE_SECONDS,
         )
         server.listen(port, listen)
-        log.info("listening on %s:%d (webhook, /metrics, /healthz)", listen, port)
+        log.info(
+            "listening on %s:%d (webhook, /metrics, /healthz%s)",
+            listen,
+            port,
+            ", the reader's site" if site else "",
+        )
         try:
             await stop.wait()
         finally:

@@ -452,6 +452,12 @@ class FakeBotAPI:
         if utf16(text) > MAX_TEXT:
             raise ApiError(400, "Bad Request: message is too long")
         chat = {"id": chat_id, "type": "private" if chat_id > 0 else "group"}
+        for row in (params.get("reply_markup") or {}).get("inline_keyboard", []):
+            for button in row:
+                if "web_app" in button and chat["type"] != "private":
+                    raise ApiError(400, "Bad Request: BUTTON_TYPE_INVALID")  # as Telegram
+                if "web_app" in button and not button["web_app"]["url"].startswith("https://"):
+                    raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
         message: dict[str, Any] = {
             "message_id": message_id,
             "date": int(time.time()),

@@ -89,9 +89,13 @@ class World:
         return list(self.api.wait(found))
 
 
+PUBLIC_URL = "https://reader.example/citebot"  # never fetched: only put in buttons
+
+
 def buttons(message: dict[str, Any]) -> dict[str, str]:
+    """Each button's text, and what it sends or opens."""
     return {
-        b["text"]: b["callback_data"]
+        b["text"]: b.get("callback_data") or b.get("url") or b["web_app"]["url"]
         for row in message["reply_markup"]["inline_keyboard"]
         for b in row
     }
@@ -115,6 +119,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, real_model: Embedder) -> Ite
         CITEBOT_ADMINS="1",
         CITEBOT_STATE_DIR=str(root / "state"),
         CITEBOT_LOG_LEVEL="DEBUG",
+        CITEBOT_PUBLIC_URL=PUBLIC_URL,
     )
     try:
         with bot_process("run", env, log, api):  # as `make run`: update the index, serve
@@ -228,6 +233,29 @@ def test_bot_in_groups_answers_only_when_addressed(world: World) -> None:
     assert not [m for m in world.api.sent if m.get("reply_to_message_id") == ignored["message_id"]]
 
 
+def test_bot_read_button_opens_the_passage_in_the_reader(world: World) -> None:
+    question = "Which Chinese visa can Azerbaijani citizens apply for again?"
+    (private,) = world.ask(USER, question)
+    read = {b["text"]: b for row in private["reply_markup"]["inline_keyboard"] for b in row}[
+        "Read 1"
+    ]
+    # In a private chat, inside Telegram (a Web App); at the passage the first card cites.
+    url = read["web_app"]["url"]
+    cited = re.search(r"¶(\d+)", private["text"].split("\n\n1. ", 1)[1])
+    assert cited is not None
+    assert url.startswith(f"{PUBLIC_URL}/article/azeri-observer-guo-min-interview?p=")
+    assert f"#p{cited.group(1)}" in url or f"?p={cited.group(1)}" in url
+    # In a group, Telegram allows no Web App button: a link.
+    (grouped,) = world.ask(USER, f"/ask {question}", chat=GROUP)
+    assert buttons(grouped)["Read 1"].startswith(f"{PUBLIC_URL}/article/")
+    assert all("web_app" not in b for r in grouped["reply_markup"]["inline_keyboard"] for b in r)
+    # Russian framing, Russian button
+    (russian,) = world.ask(
+        USER, "Какую китайскую визу снова смогут получать граждане Азербайджана?"
+    )
+    assert "Читать 1" in buttons(russian)
+
+
 def test_bot_inline_mode_offers_cited_excerpts(world: World) -> None:
     query_id = world.api.inline(USER, "Chinese electric buses in Azerbaijan")
     answer = world.api.wait(
@@ -239,6 +267,8 @@ def test_bot_inline_mode_offers_cited_excerpts(world: World) -> None:
     assert 1 <= len(results) <= 10
     posted, _ = parse_html(results[0]["input_message_content"]["message_text"])
     assert posted.startswith("«") and "— " in posted and "¶" in posted
+    (read,) = results[0]["reply_markup"]["inline_keyboard"][0]
+    assert read["url"].startswith(f"{PUBLIC_URL}/article/")  # a link: no Web App inline
 
 
 def test_bot_admin_commands_refuse_others_and_reload_for_admins(world: World) -> None:

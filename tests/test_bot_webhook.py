@@ -50,9 +50,20 @@ def post(url: str, update: object, secret: str | None) -> int:
             time.sleep(0.2)
 
 
-def get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=30) as response:
-        return str(response.read().decode())
+def get(url: str, retry: bool = False) -> str:
+    """The body at ``url``; with ``retry``, waiting for the server to listen (PTB registers
+    the webhook a moment before its server does)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                return str(response.read().decode())
+        except urllib.error.URLError as error:
+            if not retry or isinstance(error, urllib.error.HTTPError):
+                raise
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def private_message(user: dict[str, Any], text: str) -> dict[str, Any]:
@@ -116,6 +127,7 @@ def test_webhook_mode_answers_updates_posted_with_the_secret(
         assert 'citebot_index_info{version="' in metrics and "citebot_index_age_seconds" in metrics
         assert "s3cret-Value" not in metrics and TOKEN not in metrics and "Istanbul" not in metrics
         assert get(f"http://127.0.0.1:{port}/healthz") == "ok\n"
+        assert status(f"http://127.0.0.1:{port}/")[0] == 404  # no public address: no site
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=30)
@@ -123,13 +135,16 @@ def test_webhook_mode_answers_updates_posted_with_the_secret(
     assert "s3cret-Value" not in output and TOKEN not in output
 
 
-def serve(settings: Settings, tmp_path: Path, token: str, api: FakeBotAPI, *args: str) -> Any:
+def serve(
+    settings: Settings, tmp_path: Path, token: str, api: FakeBotAPI, *args: str, **extra: str
+) -> Any:
     env = cli_env(
         settings,
         TELEGRAM_BOT_TOKEN=token,
         TELEGRAM_API_URL=api.url,
         CITEBOT_STATE_DIR=str(tmp_path / "state"),
         CITEBOT_ADMINS="1",
+        **extra,
     )
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", *args],
@@ -164,6 +179,47 @@ def test_webhook_without_a_secret_makes_one_and_refuses_forged_updates(
         api.stop()
     assert "no --secret given" in output
     assert secret not in output and TOKEN not in output
+
+
+def status(url: str, method: str = "GET") -> tuple[int, str]:
+    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return int(error.code), error.read().decode()
+
+
+def test_webhook_with_a_public_address_serves_the_reader_beside_it(
+    real_index: Settings, tmp_path: Path
+) -> None:
+    api = FakeBotAPI().start()
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/hook"
+    process = serve(
+        real_index, tmp_path, TOKEN, api, "--webhook", hook, "--port", str(port),
+        CITEBOT_PUBLIC_URL="https://reader.example/citebot",
+    )  # fmt: skip
+    site = f"http://127.0.0.1:{port}/citebot"
+    try:
+        api.wait(lambda: api.webhook or process.poll() is not None, 120)
+        assert get(f"http://127.0.0.1:{port}/healthz", retry=True) == "ok\n"
+        code, page = status(f"{site}/?q=Which+train+came+from+Turkey+to+China")
+        assert code == 200 and "Istanbul" in page
+        assert 'href="/citebot/article/' in page  # its links stay under its path
+        code, page = status(f"{site}/article/azeri-observer-guo-min-interview?p=1")
+        assert code == 200 and "<mark>" in page
+        assert status(f"{site}/static/site.css")[0] == 200
+        assert status(f"{site}/article/nothing")[0] == 404
+        assert status(f"{site}/", "POST")[0] == 405  # read-only
+        assert status(f"http://127.0.0.1:{port}/reload")[0] == 404  # no admin on the web
+        assert post(hook, private_message({"id": 1, "is_bot": False}, "/stats"), None) == 403
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+        api.stop()
+    assert "the reader's site" in output
+    assert TOKEN not in output
 
 
 def test_a_token_telegram_rejects_is_named_never_printed(

@@ -117,6 +117,13 @@ def test_bot_settings_read_token_admins_and_api_url() -> None:
     assert settings.admins == frozenset({1, 22, 333})
     assert settings.api_url == "http://127.0.0.1:8081"
     assert "abc-DEF" not in repr(settings)  # the token never shows in a repr or a log
+    assert settings.public_url is None  # no reader's site beside the bot
+
+
+def test_bot_settings_read_the_readers_public_address() -> None:
+    found = BotSettings.from_env({"CITEBOT_PUBLIC_URL": " https://reader.example/citebot/ "})
+    assert found.public_url == "https://reader.example/citebot"
+    assert BotSettings.from_env({"CITEBOT_WEB_RATE_LIMIT": "7"}).web_rate_limit == 7
 
 
 @pytest.mark.parametrize(
@@ -126,6 +133,9 @@ def test_bot_settings_read_token_admins_and_api_url() -> None:
         ("CITEBOT_ADMINS", "alice"),
         ("TELEGRAM_API_URL", "ftp://x"),
         ("CITEBOT_LOG_LEVEL", "LOUD"),
+        ("CITEBOT_PUBLIC_URL", "http://reader.example"),  # Telegram opens https alone
+        ("CITEBOT_PUBLIC_URL", "https://reader.example/a?b"),
+        ("CITEBOT_WEB_RATE_LIMIT", "0"),
     ],
 )
 def test_bot_settings_bad_value_names_the_variable(name: str, value: str) -> None:

@@ -243,7 +243,7 @@ class _Static(tornado.web.StaticFileHandler):
         self.set_header("Content-Security-Policy", CSP)
 
 
-class _Missing(_Page):
+class Missing(_Page):
     def prepare(self) -> None:
         super().prepare()
         raise tornado.web.HTTPError(404)
@@ -266,7 +266,7 @@ def application(site: Site) -> tornado.web.Application:
     """The site alone: every other path is a plain 404 page."""
     return tornado.web.Application(
         handlers(site),
-        default_handler_class=_Missing,
+        default_handler_class=Missing,
         default_handler_args={"site": site},
         log_function=lambda handler: None,  # no access log: questions and addresses stay private
     )
