@@ -4,6 +4,7 @@ rest as one, colours that never repeat, Chinese drawn in a font that has it."""
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import pytest
 
@@ -66,25 +67,24 @@ def test_charts_draw_any_span_at_any_size(span: int) -> None:
     assert png.startswith(b"\x89PNG") and len(png) > 5_000
 
 
-def test_charts_stats_ticks_are_whole_numbers_even_without_votes() -> None:
+def test_charts_stats_ticks_are_whole_numbers_even_without_votes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    made = []
+    made: list[Any] = []
     real = pyplot.subplots
 
-    def keep(*args: object, **kwargs: object) -> object:
-        figure, axes = real(*args, **kwargs)  # type: ignore[arg-type]
+    def keep(*args: Any, **kwargs: Any) -> Any:
+        figure, axes = real(*args, **kwargs)
         made.append(axes)
         return figure, axes
 
-    pyplot.subplots = keep  # type: ignore[assignment]
-    try:
-        stats_png(["2026-12-05", "2026-12-06"], [3, 1], [1.0, 0.5], [0, 0], [0, 0])
-    finally:
-        pyplot.subplots = real  # type: ignore[assignment]
+    monkeypatch.setattr(pyplot, "subplots", keep)
+    stats_png(["2026-12-05", "2026-12-06"], [3, 1], [1.0, 0.5], [0, 0], [0, 0])
     top, bottom = made[0]
     for axis in (top, bottom):
         ticks = list(axis.get_yticks())
