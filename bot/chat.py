@@ -8,11 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from bot.terminal import Style, format_answer
-from index import MAX_K, Engine, QuestionError
+from bot.render import outlets
+from bot.terminal import Style, format_answer, format_hit
+from index import MAX_K, Engine, Hit, QuestionError
 
 HELP = """Ask about Azerbaijan–China relations; answers are quoted passages with their sources.
   /more      the next passages for the last question
+  /full N    passage N of the last answer, whole
   /k N       show N passages per answer (now {k})
   /sources   the articles in the corpus
   /help      this text
@@ -59,6 +61,7 @@ class _Session:
         self.style = style
         self.last_question: str | None = None
         self.shown = 0
+        self.hits: dict[int, Hit] = {}  # what the last answers showed, by number
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -71,6 +74,8 @@ class _Session:
             self.set_k(argument)
         elif command == "/more":
             self.more()
+        elif command == "/full":
+            self.full(argument)
         elif command == "/sources":
             self.sources()
         elif command.startswith("/"):
@@ -86,7 +91,8 @@ class _Session:
             self.say(str(error))
             return
         self.last_question, self.shown = question, len(answer.hits)
-        self.say(format_answer(answer, self.style))
+        self.hits = {hit.rank: hit for hit in (*answer.hits, *answer.related)}
+        self.say(format_answer(answer, self.style, self._outlets))
 
     def more(self) -> None:
         if self.last_question is None:
@@ -98,7 +104,19 @@ class _Session:
             self.say("no more relevant passages for that question")
             return
         self.say(format_answer(replace(answer, hits=hits, line=None), self.style))
+        self.hits.update((hit.rank, hit) for hit in hits)
         self.shown += len(hits)
+
+    def full(self, argument: str) -> None:
+        hit = self.hits.get(int(argument)) if argument.strip().isdigit() else None
+        if hit is None:
+            shown = ", ".join(map(str, sorted(self.hits))) or "none yet"
+            self.say(f"usage: /full N, with N a passage shown ({shown})")
+            return
+        self.say(format_hit(hit, self.style, full=True))
+
+    def _outlets(self) -> str:
+        return outlets(self.engine.articles())
 
     def set_k(self, argument: str) -> None:
         if argument.strip().isdigit() and 1 <= int(argument) <= MAX_K:

@@ -131,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask_cmd.add_argument("-k", type=_positive, default=None, help="how many passages at most")
     ask_cmd.add_argument("--json", action="store_true", help="one JSON object per question")
     ask_cmd.add_argument(
+        "--full",
+        action="store_true",
+        help="whole passages (default: the sentences around the one that answers)",
+    )
+    ask_cmd.add_argument(
         "--since", type=_since, metavar="DATE", help="only articles published from DATE on"
     )
     ask_cmd.add_argument(
@@ -410,18 +415,20 @@ def _sources(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> 
 
 
 def _ask(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
+    from bot.render import outlets
     from bot.terminal import Style, format_answer
     from index import Answer, Engine
 
     engine = Engine.open(settings)
     style = Style(sys.stdout.isatty())
+
+    def shown(answer: Answer) -> str:
+        named = lambda: outlets(engine.articles())  # noqa: E731 - only where it is said
+        return format_answer(answer, style, named, full=args.full)
+
     if args.question is not None:
         answer = engine.answer(args.question, args.k, when=_when(args))
-        print(
-            json.dumps(answer.to_json(), ensure_ascii=False)
-            if args.json
-            else format_answer(answer, style)
-        )
+        print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else shown(answer))
         return 0
     failed = 0
     if isinstance(sys.stdin, io.TextIOWrapper):
@@ -446,7 +453,7 @@ def _ask(settings: Settings, bot: BotSettings, args: argparse.Namespace) -> int:
         print(
             json.dumps(answer.to_json(), ensure_ascii=False)
             if args.json
-            else f"» {answer.question}\n{format_answer(answer, style)}\n",
+            else f"» {answer.question}\n{shown(answer)}\n",
             flush=True,
         )
     return EXIT_ERROR if failed else 0

@@ -12,8 +12,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape, unescape
 
-from telegram.constants import MessageLimit
-
 from bot import texts
 from index import (
     UNDATED,
@@ -28,7 +26,9 @@ from index import (
     passage_sentences,
 )
 
-LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
+# Telegram's MessageLimit.MAX_TEXT_LENGTH, written out: the terminal renders with this module
+# too, and need not import Telegram for it.
+LIMIT = 4096
 _TOKEN = re.compile(r"&(?:[a-z]+|#\d+);|[^&]|&")  # escaped text, one character or entity each
 _TAG = re.compile(r"<[^>]*>")
 INLINE_TITLE_LIMIT = 120
@@ -173,12 +173,16 @@ class Excerpt:
 
 
 def excerpt(
-    hit: Hit, question: str, span: tuple[int, int] | None = None, limit: int = CARD_TEXT_LIMIT
+    hit: Hit,
+    question: str,
+    span: tuple[int, int] | None = None,
+    limit: int = CARD_TEXT_LIMIT,
+    joined_only: bool = True,
 ) -> Excerpt:
     """Of passages joined into one hit, the whole sentences around the one in bold that fit
-    ``limit``; a single passage whole."""
+    ``limit``; a single passage whole (``joined_only``, as a card shows it) or cut alike."""
     text = hit.text
-    if not hit.parts or len(text) <= limit:
+    if (joined_only and not hit.parts) or len(text) <= limit:
         return Excerpt(text, span)
     span = span or best_sentence(question, text)
     start, end = window(text, span, limit)
@@ -228,7 +232,7 @@ def pack(blocks: Iterable[str], limit: int = LIMIT) -> list[str]:
     """
     messages: list[str] = []
     for block in blocks:
-        parts = [block] if size(block) <= limit else plain_blocks(_plain(block), limit)
+        parts = [block] if size(block) <= limit else plain_blocks(plain(block), limit)
         for part in parts:
             if messages and size(messages[-1]) + 2 + size(part) <= limit:
                 messages[-1] += "\n\n" + part
@@ -237,7 +241,8 @@ def pack(blocks: Iterable[str], limit: int = LIMIT) -> list[str]:
     return messages
 
 
-def _plain(html: str) -> str:
+def plain(html: str) -> str:
+    """Telegram HTML as plain text."""
     return unescape(_TAG.sub("", html))
 
 

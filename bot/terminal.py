@@ -4,12 +4,14 @@ build summary the bot's /reload reports too)."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import shutil
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from bot.texts import FRAMING, time_read, unmentioned
+from bot import render
+from bot.texts import nothing_said, time_read
 from index import (
     UNDATED,
     Answer,
@@ -21,6 +23,7 @@ from index import (
     IndexStatus,
     Line,
     clean_text,
+    detect,
     first_sentence,
     paragraph_label,
 )
@@ -32,10 +35,9 @@ if TYPE_CHECKING:
     from bot.state import Feed
     from index import Name, Prepared, Timeline
 
-NOTHING_FOUND = (
-    "The corpus has nothing on that. Try rephrasing, or ask about Azerbaijan–China relations: "
-    "trade, transport, energy, diplomacy, culture."
-)
+# Characters of a passage shown around its sentence in bold, about five lines: five answers
+# and the one-line answer above them fit a 50-row screen (`--full` and /full show them whole).
+EXCERPT = 480
 
 
 class Style:
@@ -55,25 +57,46 @@ def width() -> int:
     return max(40, min(100, shutil.get_terminal_size((88, 24)).columns))
 
 
-def format_answer(answer: Answer, style: Style) -> str:
-    """Each hit as a quoted passage under its citation, below how the question's dates were
-    read; a plain notice when there is none."""
+def format_answer(
+    answer: Answer,
+    style: Style,
+    outlets: Callable[[], str] = lambda: "several outlets",
+    full: bool = False,
+) -> str:
+    """Each hit as a quoted passage under its citation (the sentences around the one that
+    answers, in bold, or with ``full`` the whole passage), below how the question's dates
+    were read; where none answers, why, in the question's language, as the bot says it
+    (``outlets``: the corpus's, where it names them)."""
+    language = detect(answer.question)
     if not answer.answered:
-        # held to a time: nothing published then (on that)
-        nothing = (answer.held and when_said(answer)) or NOTHING_FOUND
-        if answer.related:  # the subject is covered, not what was asked
-            nothing = FRAMING["en"]["related"]
-        if answer.unmentioned:
-            names = [clean_text(name) for name in answer.unmentioned]
-            nothing = f"{unmentioned(names, FRAMING['en'])} {nothing}"
-        related = "\n\n".join(format_hit(hit, style) for hit in answer.related)
-        wrapped = "\n".join(textwrap.wrap(nothing, width())) or nothing
-        return f"{wrapped}\n\n{related}" if related else nothing
-    said = when_said(answer)
-    hits = "\n\n".join(format_hit(hit, style) for hit in answer.hits)
+        told = (
+            outlets()
+            if not answer.related and not (answer.held and answer.when)
+            else "several outlets"
+        )
+        nothing = render.plain(nothing_said(language, answer, html.escape(told)))
+        related = "\n\n".join(
+            format_hit(hit, style, answer.question, None, full) for hit in answer.related
+        )
+        wrapped = "\n".join(_paragraphs(nothing, width()))
+        return f"{wrapped}\n\n{related}" if related else wrapped
+    said = time_read(language, answer.when, answer.held, answer.answered)
+    spans = list(answer.highlights) or [None] * len(answer.hits)
+    hits = "\n\n".join(
+        format_hit(hit, style, answer.question, span, full)
+        for hit, span in zip(answer.hits, spans, strict=False)
+    )
     if answer.line is not None:
         hits = f"{format_line(answer.line, style)}\n\n{hits}"
     return f"{style.dim(said)}\n{hits}" if said else hits
+
+
+def _paragraphs(text: str, cols: int) -> list[str]:
+    """``text`` wrapped to ``cols``, its paragraphs kept apart."""
+    lines: list[str] = []
+    for paragraph in text.split("\n\n"):
+        lines += [*(textwrap.wrap(paragraph, cols) or [""]), ""]
+    return lines[:-1]
 
 
 def format_line(line: Line, style: Style) -> str:
@@ -89,11 +112,6 @@ def format_line(line: Line, style: Style) -> str:
     quoted = f"“{clean_text(line.text)}” — {clean_text(where)} [{hit.rank}]"
     wrapped = textwrap.wrap(quoted, width(), break_long_words=True) or [""]
     return "\n".join(style.bold(line) for line in wrapped)
-
-
-def when_said(answer: Answer) -> str | None:
-    """How the question's time was read (`texts.time_read`), in English."""
-    return time_read("en", answer.when, answer.held, answer.answered)
 
 
 def format_sources(articles: Sequence[Article]) -> str:
@@ -124,9 +142,17 @@ def format_latest(articles: Sequence[Article]) -> str:
     return "\n\n".join(blocks) or "the index holds no article"
 
 
-def format_hit(hit: Hit, style: Style) -> str:
-    """A hit for the terminal. Whatever the corpus holds is printed as text: a control
-    character (an ANSI escape in a title, say) never reaches the terminal."""
+def format_hit(
+    hit: Hit,
+    style: Style,
+    question: str = "",
+    span: tuple[int, int] | None = None,
+    full: bool = False,
+) -> str:
+    """A hit for the terminal: its citation, then the sentences around the one in ``span``
+    (in bold) that fit `EXCERPT`, or with ``full`` the whole passage. Whatever the corpus
+    holds is printed as text: a control character (an ANSI escape in a title, say) never
+    reaches the terminal."""
     cols = width()
     citation = clean_text(hit.citation)
     # The number is the place in the fused order; the cosine (JSON's `score`) is not shown,
@@ -137,9 +163,32 @@ def format_hit(hit: Hit, style: Style) -> str:
         lines += _wrap(f"also in: {clean_text(others)}", cols, style.dim)
     if hit.context:
         lines += _wrap(f"[{clean_text(hit.context)}]", cols, style.dim)
-    for paragraph in clean_text(hit.text).split("\n\n"):
-        lines += _wrap(paragraph, cols)
+    shown = (
+        render.Excerpt(hit.text, span)
+        if full
+        else render.excerpt(hit, question, span, EXCERPT, joined_only=False)
+    )
+    text = clean_text(shown.text)
+    if shown.span is not None and len(text) == len(shown.text):  # bold where it still fits
+        start, end = shown.span
+        text = text[:start] + _BOLD + text[start:end] + _PLAIN + text[end:]
+    text = ("… " if shown.cut_before else "") + text + (" …" if shown.cut_after else "")
+    for paragraph in text.split("\n\n"):
+        lines += [_styled(line, style) for line in _wrap(paragraph, cols)]
     return "\n".join(lines)
+
+
+# Where the sentence in bold starts and ends, marked before wrapping and styled after it (so
+# the wrapping counts what is seen): control characters, which `clean_text` leaves in no text.
+_BOLD, _PLAIN = "\x01", "\x02"
+
+
+def _styled(line: str, style: Style) -> str:
+    """A wrapped line with the bold sentence's marks turned into emphasis, carried over to the
+    lines it runs on to."""
+    if not style.color:
+        return line.replace(_BOLD, "").replace(_PLAIN, "")
+    return line.replace(_BOLD, "\033[1m").replace(_PLAIN, "\033[0m")
 
 
 def _wrap(text: str, cols: int, paint: Callable[[str], str] = str) -> list[str]:

@@ -4,7 +4,7 @@ import io
 from collections.abc import Callable
 
 from bot.chat import chat
-from bot.terminal import NOTHING_FOUND, Style
+from bot.terminal import Style
 from index.search.engine import Engine
 
 
@@ -34,7 +34,19 @@ def test_chat_answers_with_citations_and_pages_with_more(engine: Engine) -> None
 
 
 def test_chat_says_plainly_when_nothing_is_relevant(engine: Engine) -> None:
-    assert NOTHING_FOUND in run_chat(engine, "Kilimanjaro altitude")
+    said = run_chat(engine, "Kilimanjaro altitude")
+    assert "I found nothing in the corpus on that." in said
+    assert "Sources: Example Wire." in said  # the outlets it does quote
+    russian = run_chat(engine, "Какая высота у Килиманджаро?")
+    assert "В корпусе ничего об этом не нашлось" in russian
+    assert "Источники: Example Wire." in russian
+
+
+def test_chat_full_prints_a_passage_whole(engine: Engine) -> None:
+    text = run_chat(engine, "/full 1", "China and Azerbaijan in Baku", "/full 1", "/full 7")
+    assert "usage: /full N, with N a passage shown (none yet)" in text
+    assert text.count("1. Trade between China and Azerbaijan grows") == 2
+    assert "usage: /full N, with N a passage shown (1)" in text
 
 
 def test_chat_commands_and_bad_input(engine: Engine) -> None:

@@ -106,6 +106,18 @@ def test_cli_ask_readable_output_cites_sources(real_index: Settings) -> None:
     )
     assert "14th Five-Year Plan" in done.stdout
     assert done.stderr == ""  # no library's progress bars or warnings
+    whole = citebot(
+        real_index, "ask", "--full", "-k", "1", "What plan does China begin to implement in 2021?"
+    )
+    assert whole.returncode == 0, whole.stderr
+    assert len(whole.stdout) > len(done.stdout) and "…" not in whole.stdout  # the passage whole
+
+
+def test_cli_ask_refuses_in_the_question_language(real_index: Settings) -> None:
+    done = citebot(real_index, "ask", "Какая завтра погода на Марсе?")
+    assert done.returncode == 0, done.stderr
+    assert "В корпусе ничего об этом не нашлось" in done.stdout
+    assert "Источники: Azeri Observer, OC Media." in done.stdout
 
 
 def test_cli_ask_empty_question_fails_with_a_message(real_index: Settings) -> None:

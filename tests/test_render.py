@@ -196,3 +196,9 @@ def test_a_joined_card_with_a_span_outside_its_sentences_still_renders_whole_htm
     for span in [(len(text) - 3, len(text) + 50), (5, 2), (0, len(text))]:
         shown, _ = parse_html(card(joined, "oil", 1, span))
         assert "<b>Trade</b> & oil." in shown
+
+
+def test_render_limit_is_telegrams() -> None:
+    from telegram.constants import MessageLimit
+
+    assert LIMIT == MessageLimit.MAX_TEXT_LENGTH

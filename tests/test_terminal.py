@@ -5,7 +5,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.terminal import Style, format_answer
+from bot.terminal import EXCERPT, Style, format_answer, format_hit
 from index.records import Answer, ArticleRef, Hit
 
 CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -37,3 +37,40 @@ def test_terminal_prints_any_metadata_as_plain_text(
     ref = ArticleRef("a", title, source, None, "https://x.org/" + title[:50])
     shown = format_answer(Answer("q", (Hit(1, 0.5, text or "x", ref, (1, 1), 1),)), Style(False))
     assert not CONTROLS.search(shown)
+
+
+LONG = " ".join(f"Sentence {n} tells of the trade of {1990 + n} in Baku." for n in range(40))
+
+
+def test_terminal_shows_the_sentences_around_the_one_that_answers_in_bold() -> None:
+    ref = ArticleRef("a", "Trade", "Wire", "2024-01-01", None)
+    start = LONG.index("Sentence 20 ")
+    span = (start, LONG.index("Sentence 21 ") - 1)
+    hit = Hit(1, 0.8, LONG, ref, (2, 2), 7)
+    shown = format_hit(hit, Style(False), "trade in 2010", span)
+    body = " ".join(line.strip() for line in shown.splitlines()[1:])
+    assert body.startswith("… Sentence ") and body.endswith(" …")
+    assert "Sentence 19 " in body and "Sentence 20 " in body and "Sentence 21 " in body
+    assert len(body) <= EXCERPT + 10
+    assert "\x01" not in shown and "\x02" not in shown
+    colored = format_hit(hit, Style(True), "trade in 2010", span)
+    joined = colored.replace("\n    ", " ")
+    assert "\x1b[1mSentence 20 tells of the trade of 2010 in Baku.\x1b[0m" in joined
+    whole = format_hit(hit, Style(False), "trade in 2010", span, full=True)
+    assert "Sentence 0 " in whole and "Sentence 39 " in whole and "…" not in whole
+
+
+def test_terminal_answer_of_five_long_passages_fits_a_screen() -> None:
+    ref = ArticleRef("a", "Trade", "Wire", "2024-01-01", None)
+    hits = tuple(Hit(n, 0.8, LONG, ref, (n, n), n) for n in range(1, 6))
+    shown = format_answer(Answer("how was trade in 2010?", hits), Style(False))
+    assert len(shown.splitlines()) <= 50
+
+
+def test_terminal_refusal_speaks_the_question_language() -> None:
+    refused = Answer("Какая погода на Луне?", refusal="below-threshold")
+    shown = format_answer(refused, Style(False), lambda: "Wire & Co")
+    assert "В корпусе ничего об этом не нашлось" in shown
+    assert "Источники: Wire & Co." in shown  # plain text: no tag, no entity
+    chinese = format_answer(Answer("月球上的天气如何？"), Style(False), lambda: "Wire")
+    assert "语料库中没有找到相关内容" in chinese
