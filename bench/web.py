@@ -17,6 +17,7 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -32,7 +33,7 @@ from tests.webreader import Reader  # noqa: E402
 QUESTIONS = ROOT.parent / "shared" / "realcorpus"
 
 
-def p95(values: list[float]) -> float:
+def p95(values: Sequence[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 

@@ -12,7 +12,7 @@ import datetime as dt
 import html
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from telegram import (
@@ -35,12 +35,14 @@ from bot import adding, callbacks, charts, render, terminal, texts
 from bot.callbacks import Around, Example, More, Preview, Vote, Year
 from bot.services import Services, acknowledge, send, services
 from bot.state import StateError
-from bot.web.pages import read_link
+from bot.web.pages import paragraph_of, read_link
 from index import Answer, CitebotError, Hit, QuestionError, TimeFilter, clean_text, detect, preview
 
 log = logging.getLogger("citebot.bot")
 
 PAGE = 3  # evidence cards per answer; More shows the next page
+# A card's "Read" button: its text, the hit, the sentence in bold (the page opens there)
+Reader = Callable[[str, Hit, tuple[int, int] | None], InlineKeyboardButton]
 INLINE_RESULTS = 10
 MAX_SHOWN = 50  # passages More goes up to for one question
 SOURCES_LISTED = 100  # articles /sources names; it says how many more there are
@@ -272,7 +274,9 @@ async def _send_cards(
     more = len(hits) == PAGE and refused is None
     years = await shared.years() if found.when is None and first == 1 and not refused else []
     read = _reader(shared, private=message.chat.type == ChatType.PRIVATE)
-    keyboard = _keyboard(hits, first, question_id, more, texts.framing(language), years, read)
+    keyboard = _keyboard(
+        hits, first, question_id, more, texts.framing(language), years, read, spans
+    )
     for i, text in enumerate(messages):
         last = i == len(messages) - 1
         await send(message, text, reply_markup=keyboard if last else None)
@@ -285,7 +289,8 @@ def _keyboard(
     more: bool,
     words: dict[str, str],
     years: list[int],
-    read: Callable[[str, Hit], InlineKeyboardButton] | None = None,
+    read: Reader | None = None,
+    spans: Sequence[tuple[int, int] | None] = (),
 ) -> InlineKeyboardMarkup:
     def key(text: str, button: callbacks.Button) -> InlineKeyboardButton:
         return InlineKeyboardButton(text, callback_data=callbacks.encode(button))
@@ -294,7 +299,7 @@ def _keyboard(
         [
             key(words["context"].format(n=n), Around(hit.passage_id, False, hit.paragraphs)),
             key(words["article"].format(n=n), Around(hit.passage_id, whole=True)),
-            *([read(words["read"].format(n=n), hit)] if read else []),
+            *([read(words["read"].format(n=n), hit, _at(spans, n - first))] if read else []),
         ]
         for n, hit in enumerate(hits, first)
     ]
@@ -307,7 +312,11 @@ def _keyboard(
     return InlineKeyboardMarkup(rows)
 
 
-def _reader(shared: Services, private: bool) -> Callable[[str, Hit], InlineKeyboardButton] | None:
+def _at(spans: Sequence[tuple[int, int] | None], index: int) -> tuple[int, int] | None:
+    return spans[index] if index < len(spans) else None
+
+
+def _reader(shared: Services, private: bool) -> Reader | None:
     """The "Read" button of a card, where the reader's site has a public address: it opens
     the article at the passage inside Telegram (a Web App) in a private chat, and as a link
     elsewhere (Telegram allows Web App buttons in private chats only)."""
@@ -315,8 +324,8 @@ def _reader(shared: Services, private: bool) -> Callable[[str, Hit], InlineKeybo
     if public is None:
         return None
 
-    def read(text: str, hit: Hit) -> InlineKeyboardButton:
-        url = read_link(public, hit.article.id, hit.paragraphs)
+    def read(text: str, hit: Hit, span: tuple[int, int] | None = None) -> InlineKeyboardButton:
+        url = read_link(public, hit.article.id, hit.paragraphs, paragraph_of(hit, span))
         if private:
             return InlineKeyboardButton(text, web_app=WebAppInfo(url))
         return InlineKeyboardButton(text, url=url)
@@ -484,9 +493,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await query.answer(results, cache_time=30)
 
 
-def _inline_results(
-    hits: list[Hit], read: Callable[[str, Hit], InlineKeyboardButton] | None = None
-) -> list[InlineQueryResultArticle]:
+def _inline_results(hits: list[Hit], read: Reader | None = None) -> list[InlineQueryResultArticle]:
     return [
         InlineQueryResultArticle(
             id=str(hit.passage_id),
@@ -495,7 +502,7 @@ def _inline_results(
             input_message_content=InputTextMessageContent(
                 render.quote_message(hit), parse_mode=ParseMode.HTML
             ),
-            reply_markup=InlineKeyboardMarkup([[read(texts.READ, hit)]]) if read else None,
+            reply_markup=InlineKeyboardMarkup([[read(texts.READ, hit, None)]]) if read else None,
         )
         for hit in hits
     ]

@@ -76,7 +76,7 @@ def test_web_article_page_marks_the_cited_paragraph_and_says_what_it_is(
     page = get(reader, "/article/trade?p=2")
     assert page.status_code == 200
     assert '<article class="reader" lang="en">' in page.text
-    marked = re.findall(r'<p id="p(\d+)" class="para">.*?<mark>', page.text)
+    marked = re.findall(r"<p id=\"p(\d+)\" class=\"para[^\"]*\">.*?<mark>", page.text)
     assert marked == ["2"]
     assert "<h1>Trade between China and Azerbaijan grows</h1>" in page.text
     assert "Example Wire" in page.text and "2024-03-01" in page.text
@@ -93,6 +93,7 @@ def test_web_article_page_marks_the_cited_paragraph_and_says_what_it_is(
         "/article/trade?p=0",
         "/article/trade?p=2-1",
         "/article/trade?p=x",
+        "/article/trade?p=%C2%B2",
         "/article/..%2F..%2Fetc%2Fpasswd",
         "/reload",
         "/static/../site.py",
@@ -201,10 +202,20 @@ def test_client_address_trusts_a_proxy_only_on_a_private_network() -> None:
 def test_read_links_quote_the_article_id_and_open_at_the_passage() -> None:
     assert pages.read_link("", "feeds/a b", (3, 3)) == "/article/feeds%2Fa%20b?p=3#p3"
     assert pages.read_link("/reader", "x", (2, 4)) == "/reader/article/x?p=2-4#p2"
+    # opened where the sentence in bold is, in the passage's third paragraph
+    assert pages.read_link("", "x", (2, 4), 4) == "/article/x?p=2-4&at=4#p4"
+    assert pages.read_link("", "x", (2, 4), 9) == "/article/x?p=2-4#p2"  # not in it: its first
+
+
+def test_web_article_opens_at_the_paragraph_asked_among_those_marked(reader: Reader) -> None:
+    page = get(reader, "/article/trade?p=1-2&at=2").text
+    assert '<p id="p2" class="para focus">' in page and page.count("<mark>") == 2
+    for at in ("9", "x", "²"):  # not one of them: the first
+        assert '<p id="p1" class="para focus">' in get(reader, f"/article/trade?p=1-2&at={at}").text
 
 
 def test_paragraphs_asked_reads_one_or_a_range_the_article_has() -> None:
     assert pages.paragraphs_asked("2", 5) == (2, 2)
     assert pages.paragraphs_asked("2-4", 5) == (2, 4)
-    for given in ("0", "6", "4-2", "2-", "-2", "a", "1" * 40, "2-9"):
+    for given in ("0", "6", "4-2", "2-", "-2", "a", "1" * 40, "2-9", "²", "1-²", " 2"):
         assert pages.paragraphs_asked(given, 5) is None, given

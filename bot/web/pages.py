@@ -7,6 +7,7 @@ the same citation, the same one-line answer and the same words where nothing ans
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -16,6 +17,8 @@ from bot import render, texts
 from index import UNDATED, Answer, Article, Hit, Line, best_sentence, detect, paragraph_label
 
 URL_LIMIT = render.URL_LIMIT
+_NUMBER = re.compile(r"\d{1,6}", re.ASCII)
+_PARAGRAPHS = re.compile(r"(\d{1,6})(?:-(\d{1,6}))?", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -80,13 +83,28 @@ class ArticlePage:
     url: str | None
     paragraphs: tuple[Paragraph, ...]
     marked: tuple[int, int] | None
+    at: int | None  # the paragraph it opens at
 
 
-def read_link(root: str, article_id: str, paragraphs: tuple[int, int]) -> str:
-    """The article page at ``paragraphs`` (first and last, numbered from 1), opened there."""
+def read_link(
+    root: str, article_id: str, paragraphs: tuple[int, int], at: int | None = None
+) -> str:
+    """The article page with ``paragraphs`` (first and last, numbered from 1) marked, opened
+    at paragraph ``at`` (the one holding the sentence in bold; else the first)."""
     first, last = paragraphs
+    at = at if at is not None and first <= at <= last else first
     span = str(first) if first == last else f"{first}-{last}"
-    return f"{root}/article/{quote(article_id, safe='')}?p={span}#p{first}"
+    opened = f"&at={at}" if at != first else ""
+    return f"{root}/article/{quote(article_id, safe='')}?p={span}{opened}#p{at}"
+
+
+def paragraph_of(hit: Hit, span: tuple[int, int] | None) -> int:
+    """The paragraph of the article that holds ``span`` of ``hit``'s text (its paragraphs
+    joined by blank lines)."""
+    first, last = hit.paragraphs
+    if span is None:
+        return first
+    return min(last, first + hit.text.count("\n\n", 0, max(0, span[0])))
 
 
 def search_link(root: str, question: str, n: int | None = None) -> str:
@@ -130,7 +148,7 @@ def _card(root: str, question: str, number: int, hit: Hit, span: tuple[int, int]
         after=text[bold[1] :],
         cut_before=shown.cut_before,
         cut_after=shown.cut_after,
-        citation=_citation(root, hit, hit.paragraphs),
+        citation=_citation(root, hit, hit.paragraphs, paragraph_of(hit, span)),
         lang=detect(hit.text),
     )
 
@@ -143,7 +161,7 @@ def _line(root: str, line: Line) -> AnswerLine:
     )
 
 
-def _citation(root: str, hit: Hit, paragraphs: tuple[int, int]) -> Citation:
+def _citation(root: str, hit: Hit, paragraphs: tuple[int, int], at: int | None = None) -> Citation:
     article = hit.article
     return Citation(
         title=render.clip(article.title, render.TITLE_LIMIT),
@@ -153,7 +171,7 @@ def _citation(root: str, hit: Hit, paragraphs: tuple[int, int]) -> Citation:
         else UNDATED,
         paragraphs=paragraph_label(paragraphs),
         url=_url(article.url),
-        read=read_link(root, article.id, paragraphs),
+        read=read_link(root, article.id, paragraphs, at),
         also_in=tuple(
             render.clip(other.title, render.TITLE_LIMIT // 2)
             for other in hit.also_in[: render.ALSO_IN_LIMIT]
@@ -161,8 +179,11 @@ def _citation(root: str, hit: Hit, paragraphs: tuple[int, int]) -> Citation:
     )
 
 
-def article_page(article: Article, marked: tuple[int, int] | None) -> ArticlePage:
-    """The whole article, ``marked`` paragraphs (first and last, from 1) marked."""
+def article_page(
+    article: Article, marked: tuple[int, int] | None, at: int | None = None
+) -> ArticlePage:
+    """The whole article, ``marked`` paragraphs (first and last, from 1) marked, opened at
+    ``at`` where it is one of them (else at the first)."""
     first, last = marked or (0, -1)
     return ArticlePage(
         id=article.id,
@@ -177,17 +198,25 @@ def article_page(article: Article, marked: tuple[int, int] | None) -> ArticlePag
             Paragraph(n, text, first <= n <= last) for n, text in enumerate(article.paragraphs, 1)
         ),
         marked=marked,
+        at=(at if at is not None and first <= at <= last else first) if marked else None,
     )
 
 
 def paragraphs_asked(given: str, count: int) -> tuple[int, int] | None:
     """``p=N`` or ``p=N-M`` read as paragraphs of an article of ``count``; None where it
     names none that the article has."""
-    first, dash, last = given.partition("-")
-    if not first.isdigit() or not (last.isdigit() or not dash) or len(given) > 12:
+    found = _PARAGRAPHS.fullmatch(given)
+    if found is None:
         return None
-    a, b = int(first), int(last or first)
+    a = int(found.group(1))
+    b = int(found.group(2) or a)
     return (a, b) if 1 <= a <= b <= count else None
+
+
+def number(given: str) -> int | None:
+    """A paragraph number as typed in an address, or None (ASCII digits only: "²" is a digit
+    to Python, and no number)."""
+    return int(given) if _NUMBER.fullmatch(given) else None
 
 
 def _url(url: str | None) -> str | None:

@@ -200,7 +200,8 @@ class _Article(_Page):
         marked = pages.paragraphs_asked(given, len(article.paragraphs)) if given else None
         if given and marked is None:
             raise tornado.web.HTTPError(404)
-        shown = pages.article_page(article, marked)
+        at = pages.number(self.get_argument("at", ""))
+        shown = pages.article_page(article, marked, at)
         cited = paragraph_label(marked) if marked else ""
         self.page("article.html", lang=shown.lang, article=shown, cited=cited)
 

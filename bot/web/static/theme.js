@@ -35,7 +35,7 @@
   if (params && typeof params === "object") { apply(params); }
   document.addEventListener("DOMContentLoaded", function () {
     if (/^#p\d+$/.test(window.location.hash)) { return; }  // the browser opened it there
-    var mark = document.querySelector("mark");
-    if (mark) { mark.scrollIntoView({ block: "center" }); }
+    var at = document.querySelector(".focus") || document.querySelector("mark");
+    if (at) { at.scrollIntoView({ block: "start" }); }
   });
 })();
