@@ -325,7 +325,7 @@ def _reader(shared: Services, private: bool) -> Reader | None:
         return None
 
     def read(text: str, hit: Hit, span: tuple[int, int] | None = None) -> InlineKeyboardButton:
-        url = read_link(public, hit.article.id, hit.paragraphs, paragraph_of(hit, span))
+        url = read_link(public, hit.article.id, paragraph_of(hit, span))
         if private:
             return InlineKeyboardButton(text, web_app=WebAppInfo(url))
         return InlineKeyboardButton(text, url=url)

@@ -239,12 +239,28 @@ def test_bot_read_button_opens_the_passage_in_the_reader(world: World) -> None:
     read = {b["text"]: b for row in private["reply_markup"]["inline_keyboard"] for b in row}[
         "Read 1"
     ]
-    # In a private chat, inside Telegram (a Web App); at the passage the first card cites.
+    # In a private chat, inside Telegram (a Web App), at the first card's passage: at its
+    # paragraph that holds the sentence in bold.
     url = read["web_app"]["url"]
-    cited = re.search(r"¶(\d+)", private["text"].split("\n\n1. ", 1)[1])
-    assert cited is not None
-    assert url.startswith(f"{PUBLIC_URL}/article/azeri-observer-guo-min-interview?p=")
-    assert f"#p{cited.group(1)}" in url or f"?p={cited.group(1)}" in url
+    card = private["text"].split("\n\n1. ", 1)[1]
+    cited = re.search(r"¶(\d+)(?:–(\d+))?", card)
+    opened = re.fullmatch(
+        re.escape(f"{PUBLIC_URL}/article/azeri-observer-guo-min-interview") + r"\?p=(\d+)#p\1",
+        url,
+    )
+    assert cited is not None and opened is not None
+    paragraph = int(opened.group(1))
+    assert int(cited.group(1)) <= paragraph <= int(cited.group(2) or cited.group(1))
+    engine = world.engine()
+    article = engine.article("azeri-observer-guo-min-interview")
+    engine.close()
+    assert article is not None
+    bold = [
+        private["text"][e["offset"] : e["offset"] + e["length"]]
+        for e in private["entities"]
+        if e["type"] == "bold" and e["offset"] > private["text"].index("\n\n1. ")
+    ]
+    assert bold[1] in article.paragraphs[paragraph - 1]  # [0] is the card's number
     # In a group, Telegram allows no Web App button: a link.
     (grouped,) = world.ask(USER, f"/ask {question}", chat=GROUP)
     assert buttons(grouped)["Read 1"].startswith(f"{PUBLIC_URL}/article/")

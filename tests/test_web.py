@@ -13,6 +13,7 @@ import pytest
 from bot.web import pages
 from bot.web.site import AddressLimit, client_address
 from index.indexer.builder import build
+from index.records import ArticleRef, Hit
 from index.search.engine import Engine
 from tests.conftest import settings_for, write_article
 from tests.fakes import FakeEmbedder
@@ -66,8 +67,7 @@ def test_web_search_page_answers_with_cited_cards_and_a_link_to_read_each(
     assert "Example Wire" in page.text and "2024-03-01" in page.text
     read = re.search(r'class="read" href="([^"]+)"', page.text)
     assert read is not None
-    assert read.group(1).startswith("/article/trade?p=1")
-    assert read.group(1).endswith("#p1")
+    assert read.group(1) == "/article/trade?p=1#p1"
 
 
 def test_web_article_page_marks_the_cited_paragraph_and_says_what_it_is(
@@ -107,6 +107,14 @@ def test_web_unknown_articles_paragraphs_and_paths_get_a_plain_404_page(
     assert page.status_code == 404
     assert "<h1>Not found</h1>" in page.text
     assert "Traceback" not in page.text
+
+
+def test_web_answers_head_as_get_without_a_body(reader: Reader) -> None:
+    for path in ("/", "/article/trade?p=1", "/timeline"):
+        response = httpx.head(reader.url + path, timeout=30)
+        assert response.status_code == 200, path
+        assert response.content == b""
+    assert httpx.head(reader.url + "/article/none", timeout=30).status_code == 404
 
 
 def test_web_is_read_only(reader: Reader) -> None:
@@ -199,19 +207,22 @@ def test_client_address_trusts_a_proxy_only_on_a_private_network() -> None:
     assert client_address(request("127.0.0.1")) == "127.0.0.1"
 
 
-def test_read_links_quote_the_article_id_and_open_at_the_passage() -> None:
-    assert pages.read_link("", "feeds/a b", (3, 3)) == "/article/feeds%2Fa%20b?p=3#p3"
-    assert pages.read_link("/reader", "x", (2, 4)) == "/reader/article/x?p=2-4#p2"
-    # opened where the sentence in bold is, in the passage's third paragraph
-    assert pages.read_link("", "x", (2, 4), 4) == "/article/x?p=2-4&at=4#p4"
-    assert pages.read_link("", "x", (2, 4), 9) == "/article/x?p=2-4#p2"  # not in it: its first
+def test_read_links_quote_the_article_id_and_open_at_the_paragraph() -> None:
+    assert pages.read_link("", "feeds/a b", 3) == "/article/feeds%2Fa%20b?p=3#p3"
+    assert pages.read_link("/reader", "x", 2) == "/reader/article/x?p=2#p2"
 
 
-def test_web_article_opens_at_the_paragraph_asked_among_those_marked(reader: Reader) -> None:
-    page = get(reader, "/article/trade?p=1-2&at=2").text
-    assert '<p id="p2" class="para focus">' in page and page.count("<mark>") == 2
-    for at in ("9", "x", "²"):  # not one of them: the first
-        assert '<p id="p1" class="para focus">' in get(reader, f"/article/trade?p=1-2&at={at}").text
+def test_read_opens_at_the_paragraph_that_holds_the_sentence_in_bold() -> None:
+    ref = ArticleRef("a", "T", None, None, None)
+    hit = Hit(1, 0.5, "First one.\n\nSecond one.\n\nThird one.", ref, (4, 6), 1)
+    assert pages.paragraph_of(hit, None) == 4
+    assert pages.paragraph_of(hit, (0, 10)) == 4
+    assert pages.paragraph_of(hit, (hit.text.index("Third"), len(hit.text))) == 6
+
+
+def test_web_article_marks_a_range_and_opens_at_its_first(reader: Reader) -> None:
+    page = get(reader, "/article/trade?p=1-2").text
+    assert '<p id="p1" class="para focus">' in page and page.count("<mark>") == 2
 
 
 def test_paragraphs_asked_reads_one_or_a_range_the_article_has() -> None:

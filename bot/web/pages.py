@@ -17,7 +17,6 @@ from bot import render, texts
 from index import UNDATED, Answer, Article, Hit, Line, best_sentence, detect, paragraph_label
 
 URL_LIMIT = render.URL_LIMIT
-_NUMBER = re.compile(r"\d{1,6}", re.ASCII)
 _PARAGRAPHS = re.compile(r"(\d{1,6})(?:-(\d{1,6}))?", re.ASCII)
 
 
@@ -83,19 +82,11 @@ class ArticlePage:
     url: str | None
     paragraphs: tuple[Paragraph, ...]
     marked: tuple[int, int] | None
-    at: int | None  # the paragraph it opens at
 
 
-def read_link(
-    root: str, article_id: str, paragraphs: tuple[int, int], at: int | None = None
-) -> str:
-    """The article page with ``paragraphs`` (first and last, numbered from 1) marked, opened
-    at paragraph ``at`` (the one holding the sentence in bold; else the first)."""
-    first, last = paragraphs
-    at = at if at is not None and first <= at <= last else first
-    span = str(first) if first == last else f"{first}-{last}"
-    opened = f"&at={at}" if at != first else ""
-    return f"{root}/article/{quote(article_id, safe='')}?p={span}{opened}#p{at}"
+def read_link(root: str, article_id: str, paragraph: int) -> str:
+    """The article page with ``paragraph`` (numbered from 1) marked and opened in view."""
+    return f"{root}/article/{quote(article_id, safe='')}?p={paragraph}#p{paragraph}"
 
 
 def paragraph_of(hit: Hit, span: tuple[int, int] | None) -> int:
@@ -156,12 +147,13 @@ def _card(root: str, question: str, number: int, hit: Hit, span: tuple[int, int]
 def _line(root: str, line: Line) -> AnswerLine:
     return AnswerLine(
         text=render.clip(line.text, render.LINE_LIMIT),
-        citation=_citation(root, line.hit, (line.paragraph, line.paragraph)),
+        citation=_citation(root, line.hit, (line.paragraph, line.paragraph), line.paragraph),
         lang=detect(line.text),
     )
 
 
-def _citation(root: str, hit: Hit, paragraphs: tuple[int, int], at: int | None = None) -> Citation:
+def _citation(root: str, hit: Hit, paragraphs: tuple[int, int], at: int) -> Citation:
+    """``at``: the paragraph "Read" opens at and marks (the one holding the bold sentence)."""
     article = hit.article
     return Citation(
         title=render.clip(article.title, render.TITLE_LIMIT),
@@ -171,7 +163,7 @@ def _citation(root: str, hit: Hit, paragraphs: tuple[int, int], at: int | None =
         else UNDATED,
         paragraphs=paragraph_label(paragraphs),
         url=_url(article.url),
-        read=read_link(root, article.id, paragraphs, at),
+        read=read_link(root, article.id, at),
         also_in=tuple(
             render.clip(other.title, render.TITLE_LIMIT // 2)
             for other in hit.also_in[: render.ALSO_IN_LIMIT]
@@ -179,11 +171,8 @@ def _citation(root: str, hit: Hit, paragraphs: tuple[int, int], at: int | None =
     )
 
 
-def article_page(
-    article: Article, marked: tuple[int, int] | None, at: int | None = None
-) -> ArticlePage:
-    """The whole article, ``marked`` paragraphs (first and last, from 1) marked, opened at
-    ``at`` where it is one of them (else at the first)."""
+def article_page(article: Article, marked: tuple[int, int] | None) -> ArticlePage:
+    """The whole article, ``marked`` paragraphs (first and last, from 1) marked."""
     first, last = marked or (0, -1)
     return ArticlePage(
         id=article.id,
@@ -198,25 +187,18 @@ def article_page(
             Paragraph(n, text, first <= n <= last) for n, text in enumerate(article.paragraphs, 1)
         ),
         marked=marked,
-        at=(at if at is not None and first <= at <= last else first) if marked else None,
     )
 
 
 def paragraphs_asked(given: str, count: int) -> tuple[int, int] | None:
     """``p=N`` or ``p=N-M`` read as paragraphs of an article of ``count``; None where it
     names none that the article has."""
-    found = _PARAGRAPHS.fullmatch(given)
+    found = _PARAGRAPHS.fullmatch(given)  # ASCII digits: "²" is a digit to Python, no number
     if found is None:
         return None
     a = int(found.group(1))
     b = int(found.group(2) or a)
     return (a, b) if 1 <= a <= b <= count else None
-
-
-def number(given: str) -> int | None:
-    """A paragraph number as typed in an address, or None (ASCII digits only: "²" is a digit
-    to Python, and no number)."""
-    return int(given) if _NUMBER.fullmatch(given) else None
 
 
 def _url(url: str | None) -> str | None:

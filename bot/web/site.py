@@ -124,6 +124,13 @@ class _Page(tornado.web.RequestHandler):
             self.retry_after = max(1, round(wait))
             raise tornado.web.HTTPError(429)
 
+    async def head(self, *args: str) -> None:
+        """What GET sends, without its body (tornado sends none to a HEAD)."""
+        get = getattr(self, "get", None)
+        if get is None:
+            raise tornado.web.HTTPError(405)
+        await get(*args)
+
     def page(self, template: str, **values: object) -> None:
         self.set_header("Content-Type", "text/html; charset=utf-8")
         found = self.site.templates.get_template(template)
@@ -200,8 +207,7 @@ class _Article(_Page):
         marked = pages.paragraphs_asked(given, len(article.paragraphs)) if given else None
         if given and marked is None:
             raise tornado.web.HTTPError(404)
-        at = pages.number(self.get_argument("at", ""))
-        shown = pages.article_page(article, marked, at)
+        shown = pages.article_page(article, marked)
         cited = paragraph_label(marked) if marked else ""
         self.page("article.html", lang=shown.lang, article=shown, cited=cited)
 
