@@ -156,13 +156,24 @@ def serve(
     )
 
 
-def test_webhook_without_a_secret_makes_one_and_refuses_forged_updates(
-    real_index: Settings, tmp_path: Path
-) -> None:
+def webhook(
+    settings: Settings, tmp_path: Path, *args: str, **extra: str
+) -> tuple[FakeBotAPI, int, str, Any]:
+    """`serve --webhook` on a free port with ``args``: the fake API, the port, the hook's
+    address, the process."""
     api = FakeBotAPI().start()
     port = free_port()
     hook = f"http://127.0.0.1:{port}/hook"
-    process = serve(real_index, tmp_path, TOKEN, api, "--webhook", hook, "--port", str(port))
+    process = serve(
+        settings, tmp_path, TOKEN, api, "--webhook", hook, "--port", str(port), *args, **extra
+    )
+    return api, port, hook, process
+
+
+def test_webhook_without_a_secret_makes_one_and_refuses_forged_updates(
+    real_index: Settings, tmp_path: Path
+) -> None:
+    api, _, hook, process = webhook(real_index, tmp_path)
     try:
         api.wait(lambda: api.webhook or process.poll() is not None, 120)
         secret = api.webhook["secret_token"]
@@ -193,13 +204,9 @@ def status(url: str, method: str = "GET") -> tuple[int, str]:
 def test_webhook_with_a_public_address_serves_the_reader_beside_it(
     real_index: Settings, tmp_path: Path
 ) -> None:
-    api = FakeBotAPI().start()
-    port = free_port()
-    hook = f"http://127.0.0.1:{port}/hook"
-    process = serve(
-        real_index, tmp_path, TOKEN, api, "--webhook", hook, "--port", str(port),
-        CITEBOT_PUBLIC_URL="https://reader.example/citebot",
-    )  # fmt: skip
+    api, port, hook, process = webhook(
+        real_index, tmp_path, CITEBOT_PUBLIC_URL="https://reader.example/citebot"
+    )
     site = f"http://127.0.0.1:{port}/citebot"
     try:
         api.wait(lambda: api.webhook or process.poll() is not None, 120)
@@ -266,12 +273,7 @@ def resident_mb(pid: int) -> float:
 def test_webhook_reads_no_body_before_the_secret_and_none_past_its_cap(
     real_index: Settings, tmp_path: Path
 ) -> None:
-    api = FakeBotAPI().start()
-    port = free_port()
-    hook = f"http://127.0.0.1:{port}/hook"
-    process = serve(
-        real_index, tmp_path, TOKEN, api, "--webhook", hook, "--port", str(port), "--secret", "s"
-    )
+    api, port, hook, process = webhook(real_index, tmp_path, "--secret", "s")
     try:
         api.wait(lambda: api.webhook or process.poll() is not None, 120)
         user = {"id": 5, "is_bot": False, "first_name": "Cy"}
