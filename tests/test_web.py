@@ -70,6 +70,13 @@ def test_web_search_page_answers_with_cited_cards_and_a_link_to_read_each(
     assert read.group(1) == "/article/trade?p=1#p1"
 
 
+def test_web_cites_what_the_engine_answers_in_its_order(reader: Reader, engine: Engine) -> None:
+    question = "Which train reached the port of Alat?"
+    page = get(reader, "/?q=" + question.replace(" ", "+")).text
+    cited = re.findall(r"<cite>([^<]+)</cite>", page)
+    assert cited and cited == [hit.article.title for hit in engine.answer(question, 3).hits]
+
+
 def test_web_article_page_marks_the_cited_paragraph_and_says_what_it_is(
     reader: Reader,
 ) -> None:
