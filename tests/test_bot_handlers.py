@@ -500,6 +500,8 @@ def test_handlers_fit_a_citation_of_any_length_into_every_message(long_citation:
     (reply,) = harness.run(harness.text("Caspian caviar Shanghai prices"))
     assert reply["text"].startswith("1. Caviar from the Caspian")
     keys = buttons(reply)
+    assert "Read 1" not in keys  # no public address: no reader's button
+    assert "reply_markup" not in answer["results"][0]
     harness.run(harness.press(reply, keys["Context 1"]), harness.press(reply, keys["Article 1"]))
     sent = harness.run(
         harness.text("/start"), harness.text("/sources"), harness.text("Kilimanjaro altitude")
