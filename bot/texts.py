@@ -212,6 +212,9 @@ FRAMING: dict[str, dict[str, str]] = {
         "related": (
             "The articles cover the rest of the question, but none answers it. Related reading:"
         ),
+        "uncounted": (
+            "The articles report on this, but none gives the number asked. Related reading:"
+        ),
         "or": "or",
         "quotes": "“”",
         "rate_limited": RATE_LIMITED,
@@ -238,6 +241,10 @@ FRAMING: dict[str, dict[str, str]] = {
         "unmentioned": "Ни одна статья не упоминает {names}.",
         "related": (
             "Статьи касаются остального в вопросе, но ни одна на него не отвечает. "
+            "Близкие материалы:"
+        ),
+        "uncounted": (
+            "Статьи сообщают об этом, но ни одна не называет запрошенного числа. "
             "Близкие материалы:"
         ),
         "or": "или",
@@ -271,6 +278,9 @@ FRAMING: dict[str, dict[str, str]] = {
             "Məqalələr sualın qalan hissəsinə toxunur, amma heç biri ona cavab vermir. "
             "Əlaqəli oxu:"
         ),
+        "uncounted": (
+            "Məqalələr bu barədə yazır, amma heç biri soruşulan rəqəmi vermir. Əlaqəli oxu:"
+        ),
         "or": "və ya",
         "quotes": "“”",
         "rate_limited": (
@@ -297,6 +307,7 @@ FRAMING: dict[str, dict[str, str]] = {
         ),
         "unmentioned": "没有任何文章提到{names}。",
         "related": "文章涉及问题的其余部分，但没有一篇回答了它。相关阅读：",
+        "uncounted": "文章报道了此事，但没有一篇给出所问的数字。相关阅读：",
         "or": "或",
         "quotes": "“”",
         "rate_limited": "您提问的速度太快了——请等待 {seconds} 秒后再问。",
@@ -368,13 +379,14 @@ def when_said(
 def nothing_said(language: str | None, found: Answer, outlets: str) -> str:
     """What a reply says where no passage answers (HTML, ``outlets`` escaped): nothing
     published in the time the search was held to; the names no article mentions; that the
-    articles cover the subject but not what was asked (`Answer.related` follows it); or
-    that nothing was found, with the outlets the corpus quotes."""
+    articles cover the subject but not what was asked, or not the number asked for
+    (`Answer.related` follows it); or that nothing was found, with the outlets the corpus
+    quotes."""
     words = framing(language)
     said = when_said(language, found.when, found.held, False)
     nothing = (found.held and said) or words["nothing_found"].format(outlets=outlets)
-    if found.related:
-        nothing = words["related"]
+    if found.related:  # the names no article mentions, or the number none gives
+        nothing = words["uncounted" if found.refusal == "uncounted" else "related"]
     if found.unmentioned:
         names = unmentioned([html.escape(name) for name in found.unmentioned], words)
         nothing = f"{names} {nothing}"

@@ -24,6 +24,7 @@ PACKAGED = Path(__file__).with_name("calibration.json")
 SWITCHES = frozenset(
     {
         "names-gate",  # refuse a question about a name no article mentions
+        "counted-gate",  # refuse "how many X" where the first passages never name X
         "sentence-clears",  # a passage clears by one sentence near the question
         "lookup",  # a lookup of a few words clears by holding them all
         "glossary",  # names in other languages and scripts read in English

@@ -20,7 +20,7 @@ from index.models.embedder import Embedder
 from index.models.rerank import CrossEncoderReranker
 from index.records import Answer, Article, Hit, Line
 from index.search.fusion import Candidate
-from index.search.gates import Gate, NamesGate, Refusal
+from index.search.gates import CountedGate, Gate, NamesGate, Refusal
 from index.search.library import Library
 from index.search.mentions import Mentions
 from index.search.pipeline import Pipeline, Stages
@@ -350,6 +350,8 @@ def _stages(
     gates: list[Gate] = []
     if mentions is not None:
         gates.append(NamesGate(mentions, shelf))
+    if tuning.on("counted-gate"):
+        gates.append(CountedGate(shelf))
     return Stages(
         tuning=tuning,
         reader=reader,

@@ -14,6 +14,7 @@ from index.search.mentions import Mentions
 from index.search.present import SentenceScores
 from index.search.query import Query
 from index.search.shelf import Shelf
+from index.text.counted import counted, names
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,12 @@ class Refusal:
 
 BELOW_THRESHOLD = "below-threshold"  # no passage clears the relevance threshold
 UNMENTIONED = "unmentioned"  # it asks about a name no article mentions
+UNCOUNTED = "uncounted"  # it asks how many of a thing its passages do not name
 NOTHING_PUBLISHED = "nothing-published"  # no article was published in the time asked for
 
 
 RELATED = 3  # passages offered as related reading beside a refusal, at most
+COUNTED_AMONG = 3  # the first passages a question's thing counted is looked for in
 
 
 class Gate(Protocol):
@@ -70,3 +73,28 @@ class NamesGate:
         names = self._mentions.unmentioned(query)
         # Its passages cleared the threshold: they cover the rest of what was asked.
         return Refusal(UNMENTIONED, found.hits[:RELATED]) if names else found
+
+
+class CountedGate:
+    """A question that asks how many of a thing ("how many officers…", "сколько
+    пассажиров…", "neçə turist…", "多少个奖学金名额") is refused where none of its first
+    passages in its own language names that thing (`counted`): they report the event, not
+    the count. They are offered as related reading. Judged only where one of the first
+    passages is in the question's language: another language names the thing in words this
+    does not read."""
+
+    name = "counted"
+
+    def __init__(self, shelf: Shelf) -> None:
+        self._shelf = shelf
+
+    def keep(self, query: Query, found: Found) -> Found | Refusal:
+        thing = counted(query.asked, query.language)
+        if thing is None:
+            return found
+        first = found.hits[:COUNTED_AMONG]
+        languages = self._shelf.languages([hit.pieces[0][0] for hit in first])
+        own = [hit for hit in first if languages.get(hit.pieces[0][0]) == query.language]
+        if not own or any(names(hit.text, thing) for hit in own):
+            return found
+        return Refusal(UNCOUNTED, found.hits[:RELATED])
