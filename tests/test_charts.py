@@ -4,6 +4,7 @@ rest as one, colours that never repeat, Chinese drawn in a font that has it."""
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -67,9 +68,8 @@ def test_charts_draw_any_span_at_any_size(span: int) -> None:
     assert png.startswith(b"\x89PNG") and len(png) > 5_000
 
 
-def test_charts_stats_ticks_are_whole_numbers_even_without_votes(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def axes_of(monkeypatch: pytest.MonkeyPatch, draw: Callable[[], bytes]) -> Any:
+    """The axes ``draw`` drew its chart on."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -84,8 +84,29 @@ def test_charts_stats_ticks_are_whole_numbers_even_without_votes(
         return figure, axes
 
     monkeypatch.setattr(pyplot, "subplots", keep)
-    stats_png(["2026-12-05", "2026-12-06"], [3, 1], [1.0, 0.5], [0, 0], [0, 0])
-    top, bottom = made[0]
+    draw()
+    return made[0]
+
+
+def test_charts_a_single_month_is_one_bar_not_the_whole_width(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    found = Timeline("visa", ("2024-03",), {"Azeri Observer": (3,)}, (1,), 0)
+    axes = axes_of(monkeypatch, lambda: timeline_png(found))
+    left, right = axes.get_xlim()
+    (bar,) = axes.patches
+    assert bar.get_width() / (right - left) <= 1 / charts.MIN_SLOTS
+    legend = axes.get_legend()
+    assert legend is not None
+    anchor = legend.get_bbox_to_anchor().transformed(axes.transAxes.inverted())
+    assert anchor.x0 > 1  # beside the plot, not over it
+
+
+def test_charts_stats_ticks_are_whole_numbers_even_without_votes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    days = ["2026-12-05", "2026-12-06"]
+    top, bottom = axes_of(monkeypatch, lambda: stats_png(days, [3, 1], [1.0, 0.5], [0, 0], [0, 0]))
     for axis in (top, bottom):
         ticks = list(axis.get_yticks())
         assert ticks and all(float(t).is_integer() for t in ticks), ticks
