@@ -17,7 +17,7 @@ from index.search.spread import Spreads
 from index.storage import faiss_index
 from index.text.analysis import across, analysed, indexed, terms
 from index.text.pinyin import marked, passage_marks
-from tests.conftest import settings_for, write_article
+from tests.conftest import TRADE, settings_for, write_article
 from tests.fakes import FakeEmbedder
 
 
@@ -202,3 +202,42 @@ def test_a_passage_in_another_language_is_scored_as_far_above_its_own_as_it_stan
     # One language alone: nothing to correct.
     alone = Spreads.measure(index, dict.fromkeys(ids, "en"))
     assert alone.adjusted(question, raw, languages) == raw
+
+
+BUSES_RU = """---
+title: Электробусы BYD в Баку
+source: Пример
+published: 2024-05-01
+---
+
+Первые электробусы BYD прибыли в Баку в мае. Их соберут на заводе в Гяндже, сказал министр.
+"""
+
+
+def test_the_english_model_reads_no_other_languages_sentences(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    write_article(folder, "buses.md", BUSES_RU)
+    write_article(folder, "trade.md", TRADE)
+    settings = settings_for(folder, tmp_path / "index")
+    main, multilingual = FakeEmbedder(), FakeEmbedder(model_id="fake/multilingual")
+    build(settings, embedder=main, extra=[multilingual])
+    russian = "Их соберут на заводе в Гяндже, сказал министр."
+    assert russian in multilingual.embedded  # its sentences: by the multilingual model
+    assert russian not in main.embedded  # not by MiniLM, which reads English only
+    assert any("Первые электробусы" in text for text in main.embedded)  # the passage: both
+    english = "Exports of crude oil dominated, while imports of electric buses and solar panels"
+    assert any(text.startswith(english) for text in main.embedded)
+    # An English question's Russian passage gets its sentence in bold from the model that
+    # read it, with nothing embedded as it is asked.
+    engine = Engine.open(settings, main, [multilingual])
+    before = len(main.embedded)
+    found = engine.answer("BYD buses in Baku", 5)
+    ids = [hit.article.id for hit in found.hits]
+    assert "buses" in ids
+    assert found.highlights[ids.index("buses")] is not None
+    assert len(main.embedded) == before
+    engine.close()
+    # Without a multilingual model, MiniLM reads every sentence, as before.
+    alone = FakeEmbedder()
+    build(settings_for(folder, tmp_path / "alone"), embedder=alone)
+    assert russian in alone.embedded

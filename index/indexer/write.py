@@ -103,7 +103,12 @@ def _fill(
         added = _insert(store, settings, plan)
         for model in models:
             among = added if _complete(previous, model, settings) else None
-            embedded[model.model_id] = _embed_missing(store, model, among, progress, stop)
+            # The English model reads English: the multilingual one reads the sentences of
+            # the other languages' passages (`present.SentenceScores`).
+            english_only = model is models[0] and len(models) > 1
+            embedded[model.model_id] = _embed_missing(
+                store, model, among, progress, stop, english_only
+            )
         if dropped:
             store.cache.prune()
         elif orphans:
@@ -239,15 +244,15 @@ def _embed_missing(
     among: list[int] | None,
     progress: Progress | None,
     stop: threading.Event | None,
+    english_only: bool = False,
 ) -> int:
     """Embed every passage and sentence ``model`` has no vector for yet (of the passages
-    ``among``, or all), a chunk at a time, so a million texts never sit in memory at once;
-    returns how many passages."""
+    ``among``, or all; with ``english_only``, the sentences of English passages alone), a
+    chunk at a time, so a million texts never sit in memory at once; returns how many
+    passages."""
     model_id = model.model_id
     passages = sorted(store.cache.missing(model_id, passage_ids=among))
-    sentences = sorted(
-        store.cache.missing(model_id, sentences=True, passage_ids=among) - set(passages)
-    )
+    sentences = sorted(store.cache.missing(model_id, True, among, english_only) - set(passages))
     if not passages and not sentences:
         return 0
     done = 0

@@ -25,7 +25,11 @@ class SentenceScores:
     the question is routed to first, computed once per hit (stored vectors; embedded now
     only for a passage whose sentences have none, from an index built before they were
     kept). The multilingual model's are read on English passages' scale, as its passages'
-    are (`Retrievers.rescaled`): a Chinese question comes near every Chinese sentence."""
+    are (`Retrievers.rescaled`): a Chinese question comes near every Chinese sentence.
+
+    An English question's passages in other languages are read by the multilingual model,
+    where the route has it: MiniLM reads English only, and the build embeds no other
+    language's sentences with it."""
 
     def __init__(self, query: Query, shelf: Shelf, retrievers: Retrievers) -> None:
         self._shelf = shelf
@@ -37,25 +41,52 @@ class SentenceScores:
         # against 0.82. MiniLM reads only English: the question with it. Embedded on first
         # use: an answer refused before its sentences are read needs no vector for them.
         self._text = query.as_read if query.route.main_first else query.written
+        # the other languages' reader, on the text it was asked with (embedded already)
+        models = query.route.models
+        self._foreign = models[1] if query.route.main_first and len(models) > 1 else None
+        self._as_read = query.as_read
         self._known: dict[tuple[int, tuple[tuple[int, int], ...]], tuple[list[Any], Any]] = {}
+        self._by: dict[tuple[int, tuple[tuple[int, int], ...]], Embedder] = {}
 
     def of(self, hits: Sequence[Hit]) -> list[tuple[list[tuple[int, int]], Any]]:
         """Each hit's sentence spans and their cosines (None where it has no sentences)."""
         unknown = [hit for hit in hits if _key(hit) not in self._known]
         if unknown:
-            model = self.model
-            vector = self._retrievers.vector(model, self._text)
-            ids = [pid for hit in unknown for pid, _ in hit.pieces]
-            stored = self._shelf.sentence_vectors(model.model_id, ids, model.dimension)
-            for hit in unknown:
-                spans, matrix = _stored(hit, stored) or _embedded(model, hit.text)
-                cosines = (
-                    self._retrievers.rescaled(model, vector, matrix @ vector, hit.passage_id)
-                    if spans
-                    else None
-                )
-                self._known[_key(hit)] = (spans, cosines)
+            for model, text, read in self._readers(unknown):
+                vector = self._retrievers.vector(model, text)
+                ids = [pid for hit in read for pid, _ in hit.pieces]
+                stored = self._shelf.sentence_vectors(model.model_id, ids, model.dimension)
+                for hit in read:
+                    spans, matrix = _stored(hit, stored) or _embedded(model, hit.text)
+                    cosines = (
+                        self._retrievers.rescaled(model, vector, matrix @ vector, hit.passage_id)
+                        if spans
+                        else None
+                    )
+                    self._known[_key(hit)] = (spans, cosines)
+                    self._by[_key(hit)] = model
         return [self._known[_key(hit)] for hit in hits]
+
+    def read_by_first(self, hit: Hit) -> bool:
+        """Whether ``hit``'s sentences were scored by the question's first model (and so
+        on its thresholds' scale)."""
+        return self._by.get(_key(hit), self.model) is self.model
+
+    def _readers(self, hits: list[Hit]) -> list[tuple[Embedder, str, list[Hit]]]:
+        """Which model reads which hits, with the question's text for it."""
+        if self._foreign is None:
+            return [(self.model, self._text, hits)]
+        languages = self._shelf.languages([pid for hit in hits for pid, _ in hit.pieces])
+        foreign = [hit for hit in hits if any(languages.get(pid) != "en" for pid, _ in hit.pieces)]
+        english = [hit for hit in hits if hit not in foreign]
+        return [
+            (model, text, read)
+            for model, text, read in (
+                (self.model, self._text, english),
+                (self._foreign, self._as_read, foreign),
+            )
+            if read
+        ]
 
     def best(self, hits: Sequence[Hit]) -> float | None:
         """The best cosine of any sentence of ``hits``; None where they have none."""
@@ -120,7 +151,9 @@ class Presenter:
         where it can answer (`chosen`) and its cosine clears the line's own threshold
         (higher than the passages': a sentence shown alone must answer, not just be on the
         subject)."""
-        top = list(hits[: self._line_from])
+        # read on the first model's scale, which the line's threshold is of
+        scores.of(hits[: self._line_from])
+        top = [hit for hit in hits[: self._line_from] if scores.read_by_first(hit)]
         answering = [
             (hit, choice)
             for hit, choice in zip(top, self.chosen(query, top, scores), strict=True)

@@ -41,10 +41,15 @@ class VectorCache:
         )
 
     def missing(
-        self, model: str, sentences: bool = False, passage_ids: Sequence[int] | None = None
+        self,
+        model: str,
+        sentences: bool = False,
+        passage_ids: Sequence[int] | None = None,
+        english_only: bool = False,
     ) -> set[str]:
         """Hashes of passage texts (or, with ``sentences``, of sentences) that have no vector
-        from ``model`` yet: among the given passages', or all when None."""
+        from ``model`` yet: among the given passages', or all when None; with
+        ``english_only``, the sentences of English passages alone."""
         table, key, column = (
             ("sentences", "passage_id", "sha") if sentences else ("passages", "id", "embed_sha")
         )
@@ -52,6 +57,8 @@ class VectorCache:
             f"SELECT DISTINCT t.{column} FROM {table} t WHERE NOT EXISTS "
             f"(SELECT 1 FROM embeddings e WHERE e.model = ? AND e.sha = t.{column})"
         )
+        if sentences and english_only:
+            sql += " AND t.passage_id IN (SELECT id FROM passages WHERE language = 'en')"
         if passage_ids is None:
             rows = list(self._db.execute(sql, (model,)))
         else:
