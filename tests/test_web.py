@@ -237,3 +237,20 @@ def test_paragraphs_asked_reads_one_or_a_range_the_article_has() -> None:
     assert pages.paragraphs_asked("2-4", 5) == (2, 4)
     for given in ("0", "6", "4-2", "2-", "-2", "a", "1" * 40, "2-9", "²", "1-²", " 2"):
         assert pages.paragraphs_asked(given, 5) is None, given
+
+
+def test_web_speaks_the_question_language_else_the_browsers(reader: Reader) -> None:
+    russian = get(reader, "/?q=Какой+поезд+дошёл+до+порта+Алят%3F").text
+    assert '<html lang="ru">' in russian and ">Спросить</button>" in russian
+    english = get(reader, "/?q=Which+train+reached+Alat%3F", **{"Accept-Language": "ru"}).text
+    assert '<html lang="en">' in english and ">Read in the article</a>" in english
+    article = get(reader, "/article/trade?p=1", **{"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert '<html lang="zh">' in article.text and ">原文</a>" in article.text
+    assert '<article class="reader" lang="en">' in article.text  # the article's own
+    assert article.headers["content-language"] == "zh"
+    missing = get(reader, "/article/none", **{"Accept-Language": "az,en;q=0.5"})
+    assert missing.status_code == 404 and "<h1>Tapılmadı</h1>" in missing.text
+    other = get(reader, "/", **{"Accept-Language": "de-DE,fr;q=0.8"})
+    assert '<html lang="en">' in other.text  # none of ours: English
+    chinese = get(reader, "/timeline?topic=贸易").text
+    assert '<html lang="zh">' in chinese and "“贸易”" in chinese

@@ -26,8 +26,8 @@ import tornado.web
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from bot import charts, render
-from bot.web import pages
-from index import Answer, Engine, QuestionError, clean_question, paragraph_label
+from bot.web import pages, words
+from index import Answer, Engine, QuestionError, clean_question, detect, paragraph_label
 
 log = logging.getLogger("citebot.web")
 
@@ -131,29 +131,30 @@ class _Page(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(405)
         await get(*args)
 
-    def page(self, template: str, **values: object) -> None:
+    def speaks(self, question: str | None = None) -> str:
+        """The pages' language (`words.chosen`): the question's, else the browser's."""
+        asked = detect(question) if question else None
+        return words.chosen(asked, self.request.headers.get("Accept-Language", ""))
+
+    def page(self, template: str, ui: str = "", **values: object) -> None:
+        """``template`` rendered in ``ui``, the pages' language (else as `speaks` reads it)."""
+        ui = ui or self.speaks()
         self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Content-Language", ui)
         found = self.site.templates.get_template(template)
-        self.finish(found.render({"root": self.site.root, "lang": "en", **values}))
+        context = {"root": self.site.root, "lang": ui, "w": words.WORDS[ui], **values}
+        self.finish(found.render(context))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        heading, text = _ERRORS.get(status_code, _ERRORS[500])
+        ui = self.speaks()
+        heading, text = words.error(ui, status_code)
         if status_code == 429:
             self.set_header("Retry-After", str(self.retry_after))
-        self.page("message.html", heading=heading, text=text)
+        self.page("message.html", ui, heading=heading, text=text)
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if not isinstance(value, tornado.web.HTTPError):
             log.error("a page failed: %s", value, exc_info=(typ, value, tb))
-
-
-_ERRORS = {
-    400: ("Bad request", "That address asks for something the site can't read."),
-    404: ("Not found", "There is no such article or paragraph in the corpus."),
-    405: ("Not allowed", "This site is read-only."),
-    429: ("Too many requests", "You are asking faster than the site can keep up: wait a minute."),
-    500: ("Something went wrong", "Sorry, something went wrong on our side. Try again soon."),
-}
 
 
 class _Search(_Page):
@@ -162,6 +163,7 @@ class _Search(_Page):
         if not question:
             self.page(
                 "search.html",
+                self.speaks(),
                 question="",
                 page=None,
                 error=None,
@@ -179,6 +181,7 @@ class _Search(_Page):
             self.set_status(400)
             self.page(
                 "search.html",
+                self.speaks(question),
                 question=question[: self.site.max_question_chars],
                 page=None,
                 error=str(error).capitalize(),
@@ -190,7 +193,7 @@ class _Search(_Page):
         answer = pages.answer_page(self.site.root, question, found, outlets, more)
         self.page(
             "search.html",
-            lang=answer.lang,
+            answer.lang,
             question=question,
             page=answer,
             error=None,
@@ -209,25 +212,30 @@ class _Article(_Page):
             raise tornado.web.HTTPError(404)
         shown = pages.article_page(article, marked)
         cited = paragraph_label(marked) if marked else ""
-        self.page("article.html", lang=shown.lang, article=shown, cited=cited)
+        self.page("article.html", article=shown, cited=cited)
 
 
 class _Timeline(_Page):
     async def get(self) -> None:
         topic = " ".join(self.get_argument("topic", "").split())[: self.site.max_question_chars]
         found = await asyncio.to_thread(self.site.engine().timeline, topic or None)
-        subject = f"“{topic}”" if topic else "the whole corpus"
+        ui = self.speaks(topic or None)
+        said = words.WORDS[ui]
+        subject = f"“{topic}”" if topic else said["whole_corpus"]
+        unit = said[found.unit]
         if found.total:
-            summary = (
-                f"{found.total} {found.unit} on {subject}, {found.first} to {found.last}"
-                + (f"; {found.undated} undated left out" if found.undated else "")
-                + "."
+            summary = said["counted"].format(
+                total=found.total, unit=unit, subject=subject, first=found.first, last=found.last
             )
+            if found.undated:
+                summary += "; " + said["undated"].format(undated=found.undated)
+            summary += "."
         else:
-            summary = f"No dated {found.unit} on {subject}."
+            summary = said["none_dated"].format(unit=unit, subject=subject)
         chart = f"{self.site.root}/timeline.png?{urlencode({'topic': topic})}"
         self.page(
             "timeline.html",
+            ui,
             topic=topic,
             summary=summary,
             chart=chart if found.total else None,
