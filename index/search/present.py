@@ -41,19 +41,17 @@ class SentenceScores:
         # against 0.82. MiniLM reads only English: the question with it. Embedded on first
         # use: an answer refused before its sentences are read needs no vector for them.
         self._text = query.as_read if query.route.main_first else query.written
-        # the other languages' reader, on the text it was asked with (embedded already)
+        # the other languages' reader, on the same text (embedded already: it ranked them)
         models = query.route.models
         self._foreign = models[1] if query.route.main_first and len(models) > 1 else None
-        self._as_read = query.as_read
         self._known: dict[tuple[int, tuple[tuple[int, int], ...]], tuple[list[Any], Any]] = {}
-        self._by: dict[tuple[int, tuple[tuple[int, int], ...]], Embedder] = {}
 
     def of(self, hits: Sequence[Hit]) -> list[tuple[list[tuple[int, int]], Any]]:
         """Each hit's sentence spans and their cosines (None where it has no sentences)."""
         unknown = [hit for hit in hits if _key(hit) not in self._known]
         if unknown:
-            for model, text, read in self._readers(unknown):
-                vector = self._retrievers.vector(model, text)
+            for model, read in self._readers(unknown):
+                vector = self._retrievers.vector(model, self._text)
                 ids = [pid for hit in read for pid, _ in hit.pieces]
                 stored = self._shelf.sentence_vectors(model.model_id, ids, model.dimension)
                 for hit in read:
@@ -64,27 +62,22 @@ class SentenceScores:
                         else None
                     )
                     self._known[_key(hit)] = (spans, cosines)
-                    self._by[_key(hit)] = model
         return [self._known[_key(hit)] for hit in hits]
 
     def read_by_first(self, hit: Hit) -> bool:
-        """Whether ``hit``'s sentences were scored by the question's first model (and so
-        on its thresholds' scale)."""
-        return self._by.get(_key(hit), self.model) is self.model
+        """Whether ``hit``'s sentences are scored by the question's first model (and so on
+        its thresholds' scale)."""
+        return self._foreign is None or not self._shelf.foreign([pid for pid, _ in hit.pieces])
 
-    def _readers(self, hits: list[Hit]) -> list[tuple[Embedder, str, list[Hit]]]:
-        """Which model reads which hits, with the question's text for it."""
+    def _readers(self, hits: list[Hit]) -> list[tuple[Embedder, list[Hit]]]:
+        """Which model reads which hits."""
         if self._foreign is None:
-            return [(self.model, self._text, hits)]
-        languages = self._shelf.languages([pid for hit in hits for pid, _ in hit.pieces])
-        foreign = [hit for hit in hits if any(languages.get(pid) != "en" for pid, _ in hit.pieces)]
-        english = [hit for hit in hits if hit not in foreign]
+            return [(self.model, hits)]
+        english = [hit for hit in hits if self.read_by_first(hit)]
+        foreign = [hit for hit in hits if not self.read_by_first(hit)]
         return [
-            (model, text, read)
-            for model, text, read in (
-                (self.model, self._text, english),
-                (self._foreign, self._as_read, foreign),
-            )
+            (model, read)
+            for model, read in ((self.model, english), (self._foreign, foreign))
             if read
         ]
 
@@ -152,7 +145,6 @@ class Presenter:
         (higher than the passages': a sentence shown alone must answer, not just be on the
         subject)."""
         # read on the first model's scale, which the line's threshold is of
-        scores.of(hits[: self._line_from])
         top = [hit for hit in hits[: self._line_from] if scores.read_by_first(hit)]
         answering = [
             (hit, choice)

@@ -154,9 +154,10 @@ class SentenceClears:
         if not query.route.main_first or any(c.level == CLEARS for c in found):
             return found
         model = query.route.models[0]
-        languages = self._shelf.languages([c.passage_id for c in found[: self._depth]])
+        ids = [c.passage_id for c in found[: self._depth]]
         # MiniLM reads English sentences alone (the build embeds no other language's with it)
-        first = [pid for pid, language in languages.items() if language == "en"]
+        foreign = self._shelf.foreign(ids)
+        first = [pid for pid in ids if pid not in foreign]
         stored = self._shelf.sentence_vectors(model.model_id, first, model.dimension)
         vector = self._retrievers.vector(model, query.as_read)
         cleared = {
