@@ -69,12 +69,7 @@ def format_answer(
     (``outlets``: the corpus's, where it names them)."""
     language = detect(answer.question)
     if not answer.answered:
-        told = (
-            outlets()
-            if not answer.related and not (answer.held and answer.when)
-            else "several outlets"
-        )
-        nothing = render.plain(nothing_said(language, answer, html.escape(told)))
+        nothing = render.plain(nothing_said(language, answer, html.escape(outlets())))
         related = "\n\n".join(
             format_hit(hit, style, answer.question, None, full) for hit in answer.related
         )

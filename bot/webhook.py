@@ -109,10 +109,7 @@ async def run_webhook(
 ) -> None:
     """Serve until SIGINT or SIGTERM: initialise the bot (Telegram checks the token), register
     the webhook, take updates (and serve ``site`` beside them), then stop in order."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(number, stop.set)
+    stop = stop_signal()
     async with application:  # initialize, and shutdown at the end
         if application.post_init is not None:
             await application.post_init(application)
@@ -137,7 +134,21 @@ async def run_webhook(
         try:
             await stop.wait()
         finally:
-            server.stop()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(server.close_all_connections(), 5)
+            await shut(server)
             await application.stop()
+
+
+def stop_signal() -> asyncio.Event:
+    """An event SIGINT or SIGTERM sets: a server runs until it is set."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, stop.set)
+    return stop
+
+
+async def shut(server: HTTPServer) -> None:
+    """Take no more connections, and close the open ones within 5 seconds."""
+    server.stop()
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(server.close_all_connections(), 5)

@@ -157,10 +157,8 @@ def _citation(root: str, hit: Hit, paragraphs: tuple[int, int], at: int) -> Cita
     article = hit.article
     return Citation(
         title=render.clip(article.title, render.TITLE_LIMIT),
-        source=render.clip(article.source, render.SOURCE_LIMIT) if article.source else None,
-        published=render.clip(article.published, render.DATE_LIMIT)
-        if article.published
-        else UNDATED,
+        source=_source(article.source),
+        published=_date(article.published),
         paragraphs=paragraph_label(paragraphs),
         url=_url(article.url),
         read=read_link(root, article.id, at),
@@ -177,10 +175,8 @@ def article_page(article: Article, marked: tuple[int, int] | None) -> ArticlePag
     return ArticlePage(
         id=article.id,
         title=render.clip(article.title, render.TITLE_LIMIT),
-        source=render.clip(article.source, render.SOURCE_LIMIT) if article.source else None,
-        published=render.clip(article.published, render.DATE_LIMIT)
-        if article.published
-        else UNDATED,
+        source=_source(article.source),
+        published=_date(article.published),
         lang=article.language or detect(" ".join(article.paragraphs[:3])),
         url=_url(article.url),
         paragraphs=tuple(
@@ -199,6 +195,15 @@ def paragraphs_asked(given: str, count: int) -> tuple[int, int] | None:
     a = int(found.group(1))
     b = int(found.group(2) or a)
     return (a, b) if 1 <= a <= b <= count else None
+
+
+def _source(source: str | None) -> str | None:
+    return render.clip(source, render.SOURCE_LIMIT) if source else None
+
+
+def _date(published: str | None) -> str:
+    """The date as a citation gives it: "undated" where there is none."""
+    return render.clip(published, render.DATE_LIMIT) if published else UNDATED
 
 
 def _url(url: str | None) -> str | None:

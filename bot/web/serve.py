@@ -4,9 +4,7 @@ as the bot does."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import PeriodicCallback
@@ -14,6 +12,7 @@ from tornado.ioloop import PeriodicCallback
 from bot.services import reopened
 from bot.settings import BotSettings
 from bot.web.site import AddressLimit, Site, answer_alone, application
+from bot.webhook import shut, stop_signal
 from index import Engine, Settings
 
 log = logging.getLogger("citebot.web")
@@ -53,10 +52,7 @@ async def run_site(
     settings: Settings, bot: BotSettings, engine: Engine, host: str, port: int
 ) -> None:
     """Serve until SIGINT or SIGTERM."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(number, stop.set)
+    stop = stop_signal()
     served = Served(engine, settings)
     server = HTTPServer(
         application(site_alone(settings, bot, served)),
@@ -72,6 +68,4 @@ async def run_site(
         await stop.wait()
     finally:
         check.stop()
-        server.stop()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(server.close_all_connections(), 5)
+        await shut(server)

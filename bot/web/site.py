@@ -19,7 +19,7 @@ from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlencode
 
 import tornado.web
@@ -27,14 +27,15 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from bot import charts, render
 from bot.web import pages, words
-from index import Answer, Engine, QuestionError, clean_question, detect, paragraph_label
+from index import Answer, Engine, QuestionError, Timeline, detect, paragraph_label
 
 log = logging.getLogger("citebot.web")
+T = TypeVar("T")
 
 STATIC = Path(__file__).parent / "static"
 PAGE = 3  # cards a page shows first, as an answer in Telegram does; "More" adds as many
 MAX_CARDS = 15
-CHARTS_KEPT = 32  # timeline charts kept drawn, per index version and topic
+KEPT = 32  # timelines (and their charts) kept, per index version and topic
 TRACKED = 10_000  # addresses the rate limit remembers at most (the oldest are forgotten)
 # Nothing but the site's own files; Telegram's web client may frame the Mini App.
 CSP = (
@@ -79,6 +80,9 @@ class Site:
     limit: AddressLimit
     root: str = ""
     templates: Environment = field(init=False)
+    _timelines: OrderedDict[tuple[str, str], Timeline] = field(
+        init=False, default_factory=OrderedDict
+    )
     _charts: OrderedDict[tuple[str, str], bytes] = field(init=False, default_factory=OrderedDict)
 
     def __post_init__(self) -> None:
@@ -89,18 +93,34 @@ class Site:
             undefined=StrictUndefined,
         )
 
+    async def timeline(self, topic: str) -> Timeline:
+        """The timeline of ``topic`` (empty: the whole corpus), read once per index version
+        for the page and its chart alike."""
+        engine = self.engine()
+        return await _kept(
+            self._timelines, (engine.version.name, topic), engine.timeline, topic or None
+        )
+
     async def chart(self, topic: str) -> bytes:
         """The timeline chart of ``topic`` as PNG, drawn once per index version."""
-        engine = self.engine()
-        key = (engine.version.name, topic)
-        found = self._charts.get(key)
-        if found is None:
-            timeline = await asyncio.to_thread(engine.timeline, topic or None)
-            found = await asyncio.to_thread(charts.timeline_png, timeline)
-            self._charts[key] = found
-            while len(self._charts) > CHARTS_KEPT:
-                self._charts.popitem(last=False)
-        return found
+        found = await self.timeline(topic)
+        key = (self.engine().version.name, topic)
+        return await _kept(self._charts, key, charts.timeline_png, found)
+
+
+async def _kept(
+    cache: OrderedDict[tuple[str, str], T],
+    key: tuple[str, str],
+    make: Callable[..., T],
+    *args: Any,
+) -> T:
+    """``cache[key]``, made in a thread by ``make(*args)`` the first time; the `KEPT` newest
+    kept."""
+    if key not in cache:
+        cache[key] = await asyncio.to_thread(make, *args)
+        while len(cache) > KEPT:
+            cache.popitem(last=False)
+    return cache[key]
 
 
 class _Page(tornado.web.RequestHandler):
@@ -130,6 +150,10 @@ class _Page(tornado.web.RequestHandler):
         if get is None:
             raise tornado.web.HTTPError(405)
         await get(*args)
+
+    def topic(self) -> str:
+        """The timeline's topic as asked, spaces folded, bounded as a question is."""
+        return " ".join(self.get_argument("topic", "").split())[: self.site.max_question_chars]
 
     def speaks(self, question: str | None = None) -> str:
         """The pages' language (`words.chosen`): the question's, else the browser's."""
@@ -175,8 +199,7 @@ class _Search(_Page):
         except ValueError:
             n = PAGE
         try:
-            clean_question(question, self.site.max_question_chars)
-            found = await self.site.answer(question, n)
+            found = await self.site.answer(question, n)  # checks the question
         except QuestionError as error:
             self.set_status(400)
             self.page(
@@ -188,7 +211,10 @@ class _Search(_Page):
                 max_chars=self.site.max_question_chars,
             )
             return
-        outlets = html.escape(render.outlets(await asyncio.to_thread(self.site.engine().articles)))
+        outlets = ""  # named only where nothing answers
+        if not found.hits:
+            articles = await asyncio.to_thread(self.site.engine().articles)
+            outlets = html.escape(render.outlets(articles))
         more = n + PAGE if len(found.hits) == n and n < MAX_CARDS else None
         answer = pages.answer_page(self.site.root, question, found, outlets, more)
         self.page(
@@ -217,8 +243,8 @@ class _Article(_Page):
 
 class _Timeline(_Page):
     async def get(self) -> None:
-        topic = " ".join(self.get_argument("topic", "").split())[: self.site.max_question_chars]
-        found = await asyncio.to_thread(self.site.engine().timeline, topic or None)
+        topic = self.topic()
+        found = await self.site.timeline(topic)
         ui = self.speaks(topic or None)
         said = words.WORDS[ui]
         subject = f"“{topic}”" if topic else said["whole_corpus"]
@@ -245,8 +271,7 @@ class _Timeline(_Page):
 
 class _TimelineChart(_Page):
     async def get(self) -> None:
-        topic = " ".join(self.get_argument("topic", "").split())[: self.site.max_question_chars]
-        png = await self.site.chart(topic)
+        png = await self.site.chart(self.topic())
         self.set_header("Content-Type", "image/png")
         self.set_header("Cache-Control", "max-age=300")
         self.finish(png)
